@@ -1,0 +1,3 @@
+"""Readingroom: a digital archive for historical primary sources."""
+
+__version__ = "0.1.0"

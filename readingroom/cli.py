@@ -1,0 +1,208 @@
+"""The `readingroom` command: a thin adapter over the library. Each subcommand is one function below."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+IMPORT_EPILOG = """\
+formats (detected from the file; force one with --format):
+  page    a Digital Archive record page, captured as .txt or saved as .html
+  jsonl   JSON Lines, one record per line: the output of `readingroom export --format jsonl`
+  and the formats listed by `readingroom formats`.
+
+JSON Lines / CSV record fields (docs/record-schema.md has them all):
+  id (required, may contain '/'), title (required), status (draft|in-review|published|withdrawn),
+  embargo_until (YYYY-MM-DD), date (EDTF: 1968-10-15, 1984-07, 1968~, 1968-10-15/1968-10-20),
+  date_text (as written), summary, document_types, classification, languages (ISO 639-2/B: eng, vie),
+  texts [{kind, language, html|body, translator}], text (plain text shortcut), creators, recipients,
+  contributors [{name, role}], persons, places, subjects, collections, repository, archival_reference,
+  funders, rights {statement, uri}, publisher, relations [{type, target}], media [{url|path, sha256}].
+
+Each file is imported in one transaction: a file that fails leaves nothing behind. Re-importing a record
+updates it; unchanged content changes nothing. Exit status 1 when any file or record had a problem.
+"""
+
+
+def _setup(home: str | None) -> None:
+    if home:
+        os.environ["READINGROOM_HOME"] = str(Path(home).expanduser().resolve())
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "readingroom.settings")
+    import django
+
+    django.setup()
+
+
+def _require_archive() -> None:
+    from readingroom import archive
+
+    problem = archive.not_ready_reason()
+    if problem:
+        raise SystemExit(f"readingroom: {problem}")
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from readingroom import archive
+
+    path = archive.init(verbose=True)
+    print(f"archive ready in {path}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from readingroom import archive
+    from readingroom.ingest.run import import_paths
+
+    archive.init()
+
+    def show(report) -> None:
+        if report.error:
+            print(f"{report.path}: error: {report.error}", file=sys.stderr)
+            return
+        for p in report.problems:
+            print(f"{report.path}: problem: {p}", file=sys.stderr)
+        for n in report.notices:
+            print(f"{report.path}: note: {n}", file=sys.stderr)
+        verb = "would import" if args.dry_run else "imported"
+        print(f"{report.path}: {verb} {report.records} records ({report.created} new, {report.updated} updated, "
+              f"{report.unchanged} unchanged), {report.authorities} authorities [{report.importer}]")
+
+    result = import_paths(args.files, status=args.status, dry_run=args.dry_run, importer_name=args.format,
+                          show_progress=not args.quiet, on_file=show)
+    failed = [f for f in result.files if f.error]
+    print(f"{'dry run: ' if args.dry_run else ''}{len(result.files) - len(failed)} of {len(result.files)} files "
+          f"imported, {result.total('created')} new, {result.total('updated')} updated, "
+          f"{result.total('unchanged')} unchanged records; {len(failed)} files failed, "
+          f"{sum(len(f.problems) for f in result.files)} record problems",
+          file=sys.stderr)
+    return 0 if result.ok else 1
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    _require_archive()
+    from readingroom.exports import jsonl
+    from readingroom.records.models import Record
+
+    qs = Record.objects.public() if args.public else Record.objects.all()
+    if args.output:
+        tmp = Path(args.output + ".part")
+        with open(tmp, "w", encoding="utf-8") as out:
+            n = jsonl.write(out, qs)
+        tmp.replace(args.output)  # never leave a half-written export under the real name
+    else:
+        n = jsonl.write(sys.stdout, qs)
+    print(f"exported {n} records", file=sys.stderr)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    _require_archive()
+    from readingroom import archive
+
+    report = archive.check()
+    for line in report.lines:
+        print(line)
+    return 0 if report.ok else 1
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from readingroom import archive, server
+
+    archive.init()
+    server.serve(args.host, args.port, workers=args.workers)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from readingroom import archive, demo, server
+
+    archive.init()
+    demo.load(verbose=True)
+    if args.no_serve:
+        return 0
+    server.serve(args.host, args.port, workers=args.workers)
+    return 0
+
+
+def cmd_formats(args: argparse.Namespace) -> int:
+    from readingroom.ingest import registry
+
+    for importer in registry.importers():
+        print(f"{importer.name:10} {', '.join(importer.extensions):24} {importer.help}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="readingroom", description="A digital archive for historical primary sources.")
+    parser.add_argument("--home", metavar="DIR",
+                        help="the archive's data folder (default: $READINGROOM_HOME, else ./archive)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("init", help="create the archive folder and database (safe to run again)")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("import", help="import files or folders of documents",
+                       epilog=IMPORT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("files", nargs="+", metavar="FILE", help="files or folders to import")
+    p.add_argument("--status", choices=["draft", "in-review", "published"],
+                   help="publication status for the imported records (default: the record's own, else published)")
+    p.add_argument("--format", help="read every file with this importer instead of detecting it")
+    p.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
+    p.add_argument("--quiet", action="store_true", help="no progress line")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("export", help="write records out")
+    p.add_argument("--format", choices=["jsonl"], default="jsonl", help="output format (default jsonl)")
+    p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
+    p.add_argument("--public", action="store_true", help="only records the public may see")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("check", help="check the archive's integrity and print counts")
+    p.set_defaults(func=cmd_check)
+
+    for name, helptext, func in (("serve", "serve the archive over HTTP (gunicorn)", cmd_serve),
+                                 ("demo", "import the demo corpus and serve it", cmd_demo)):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+        p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+        p.add_argument("--workers", type=int, default=2, help="server worker processes (default 2)")
+        if name == "demo":
+            p.add_argument("--no-serve", action="store_true", help="import the demo corpus, then stop")
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("formats", help="list the import formats")
+    p.set_defaults(func=cmd_formats)
+
+    _register_extra_commands(sub)
+    return parser
+
+
+def _register_extra_commands(sub) -> None:
+    """Subcommands contributed by other modules (search: reindex)."""
+    from importlib import import_module
+
+    for module in ("readingroom.search.commands",):
+        try:
+            mod = import_module(module)
+        except ModuleNotFoundError as e:
+            if e.name != module:
+                raise
+            continue
+        mod.register(sub)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup(args.home)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

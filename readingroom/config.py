@@ -1,0 +1,47 @@
+"""Deployment settings: one list of (name, default, help), read from the environment.
+
+Descriptive metadata about the archive lives in the database; this file is only about how it runs.
+A test fails if a setting here is not documented in docs/settings.md.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    help: str
+
+
+SETTINGS = [
+    Setting("READINGROOM_HOME", "./archive", "The data folder: SQLite database, search index and media files."),
+    Setting("READINGROOM_DATABASE_URL", "",
+            "A database URL (postgresql://user:pass@host/db). Empty: SQLite in READINGROOM_HOME/readingroom.sqlite3."),
+    Setting("READINGROOM_SEARCH_BACKEND", "tantivy",
+            "Search engine: 'tantivy' (embedded index in READINGROOM_HOME/index) or 'typesense'."),
+    Setting("READINGROOM_TYPESENSE_URL", "http://127.0.0.1:8108", "Typesense server URL, for the typesense backend."),
+    Setting("READINGROOM_TYPESENSE_API_KEY", "readingroom", "Typesense API key."),
+    Setting("READINGROOM_TYPESENSE_COLLECTION", "records", "Name of the Typesense collection holding the records."),
+    Setting("READINGROOM_SECRET_KEY", "",
+            "Django secret key. Empty: one is generated once and kept in READINGROOM_HOME/secret_key."),
+    Setting("READINGROOM_DEBUG", "0", "1 shows Django debug pages. Never in production."),
+    Setting("READINGROOM_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver", "Comma-separated host names served."),
+    Setting("READINGROOM_SITE_NAME", "Readingroom", "The archive's name, shown in page headers and exports."),
+    Setting("READINGROOM_BASE_URL", "http://127.0.0.1:8000", "Public base URL, used in permalinks and exports."),
+]
+
+
+def get(name: str) -> str:
+    for s in SETTINGS:
+        if s.name == name:
+            return os.environ.get(name, s.default)
+    raise KeyError(f"unknown setting {name}: add it to readingroom.config.SETTINGS")
+
+
+def home() -> Path:
+    return Path(get("READINGROOM_HOME")).expanduser().resolve()

@@ -1,0 +1,114 @@
+"""What an importer is, and what it yields.
+
+An importer reads one file and yields `Entry` objects: record documents (see records/schema.py) and authority
+entries. It never writes to the database itself: `ingest.run` does, atomically per file, so every format gets
+the same idempotence, dry-run, progress and error reporting. Register an importer with `ingest.registry.register`
+— the built-in ones are registered the same way.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO, ClassVar
+
+
+class IngestError(Exception):
+    """The whole file cannot be imported. Nothing from it is kept."""
+
+
+@dataclass
+class Problem:
+    """Something wrong with one record (or one line) of a file; the other records go on."""
+
+    message: str
+    record: str | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        parts = []
+        if self.record:
+            parts.append(f"record {self.record!r}")
+        if self.field:
+            parts.append(f"field {self.field!r}")
+        return (", ".join(parts) + ": " if parts else "") + self.message
+
+
+class Notice(Problem):
+    """Something worth telling the archivist that does not stop the record (a value the source lacks)."""
+
+
+@dataclass
+class AuthorityEntry:
+    kind: str
+    key: str
+    name: str
+    parent: str | None = None
+    position: int | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RecordEntry:
+    document: dict[str, Any]
+
+
+Entry = RecordEntry | AuthorityEntry | Problem  # Notice is a Problem that does not fail the file
+
+
+class CountingReader(io.RawIOBase):
+    """A binary file that counts the bytes read, so progress and ETA can follow any streaming parser."""
+
+    def __init__(self, raw: BinaryIO):
+        self._raw = raw
+        self.consumed = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        n = self._raw.readinto(buffer)
+        self.consumed += n or 0
+        return n
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+@dataclass
+class Source:
+    """The file being imported. Open it through `open()` so the bytes read are counted."""
+
+    path: Path
+    size: int
+    reader: CountingReader | None = None
+
+    def open(self) -> BinaryIO:
+        self.reader = CountingReader(open(self.path, "rb"))
+        return io.BufferedReader(self.reader, buffer_size=1 << 16)  # type: ignore[return-value]
+
+    def open_text(self) -> io.TextIOWrapper:
+        """UTF-8 text (a BOM is allowed); undecodable bytes raise IngestError naming the offset."""
+        return io.TextIOWrapper(self.open(), encoding="utf-8-sig", errors="strict", newline="")
+
+    @property
+    def consumed(self) -> int:
+        return self.reader.consumed if self.reader else 0
+
+
+class Importer:
+    """Base class. Subclasses set `name`, `extensions` and `help`, and implement `detect` and `read`."""
+
+    name: ClassVar[str] = ""
+    extensions: ClassVar[tuple[str, ...]] = ()
+    help: ClassVar[str] = ""
+
+    def detect(self, path: Path, head: bytes) -> bool:
+        """Whether this importer reads the file; `head` is its first 64 KiB."""
+        raise NotImplementedError
+
+    def read(self, source: Source) -> Iterator[Entry]:
+        raise NotImplementedError

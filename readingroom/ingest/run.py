@@ -1,0 +1,204 @@
+"""Running imports: files and folders in, records and authorities stored, one transaction per file."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from django.db import transaction
+
+from readingroom.records.schema import RecordError
+from readingroom.records.services import RecordWriter
+
+from . import registry
+from .base import AuthorityEntry, IngestError, Notice, Problem, RecordEntry, Source
+
+HEAD_BYTES = 65536
+MAX_FILE_BYTES = 1 << 30  # a single file over 1 GiB is refused: split it, e.g. JSON Lines into parts
+
+
+@dataclass
+class FileReport:
+    path: Path
+    importer: str | None = None
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    authorities: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and not self.problems
+
+    @property
+    def records(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+
+@dataclass
+class ImportReport:
+    files: list[FileReport] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.files) and all(f.ok for f in self.files)
+
+    def total(self, attr: str) -> int:
+        return sum(getattr(f, attr) for f in self.files)
+
+
+class Progress:
+    """Counts, rate and ETA on a terminal line (or a line every few seconds when not a terminal)."""
+
+    def __init__(self, total_bytes: int, stream: TextIO | None = None, enabled: bool = True):
+        self.total_bytes = max(total_bytes, 1)
+        self.stream = stream or sys.stderr
+        self.enabled = enabled
+        self.start = time.monotonic()
+        self.last = 0.0
+        self.done_bytes = 0
+        self.records = 0
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+
+    def update(self, source: Source | None, force: bool = False) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if not force and now - self.last < (0.5 if self.tty else 5.0):
+            return
+        self.last = now
+        elapsed = max(now - self.start, 1e-6)
+        done = self.done_bytes + (source.consumed if source else 0)
+        rate = self.records / elapsed
+        fraction = min(done / self.total_bytes, 1.0)
+        eta = (elapsed / fraction - elapsed) if fraction > 0.001 else 0.0
+        line = (f"imported {self.records:,} records, {rate:,.0f}/s, {fraction:5.1%} of "
+                f"{self.total_bytes / 1e6:,.1f} MB, ETA {eta:,.0f}s")
+        self.stream.write(("\r" + line) if self.tty else line + "\n")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.enabled:
+            self.update(None, force=True)
+            if self.tty:
+                self.stream.write("\n")
+
+
+def collect_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[FileReport]]:
+    """Expand folders; missing paths and folders with nothing importable become failed reports."""
+    files: list[Path] = []
+    failures: list[FileReport] = []
+    exts = tuple(registry.extensions())
+    for p in map(Path, paths):
+        if not p.exists():
+            failures.append(FileReport(p, error="no such file or folder"))
+        elif p.is_dir():
+            found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in exts
+                           and not any(part.startswith(".") for part in f.relative_to(p).parts))
+            if not found:
+                failures.append(FileReport(p, error=f"folder has nothing importable (looked for {', '.join(exts)} files)"))
+            files.extend(found)
+        elif not p.is_file():
+            failures.append(FileReport(p, error="is not a regular file"))
+        else:
+            files.append(p)
+    return files, failures
+
+
+def _check_file(path: Path) -> bytes:
+    size = path.stat().st_size
+    if size == 0:
+        raise IngestError("file is empty")
+    if size > MAX_FILE_BYTES:
+        raise IngestError(f"file is {size / 2**30:.1f} GiB, over the 1 GiB limit for one file: split it into parts")
+    with open(path, "rb") as f:
+        head = f.read(HEAD_BYTES)
+    if b"\x00" in head[:8192]:
+        raise IngestError("is a binary file, not text: import XML, JSON, JSON Lines, CSV, HTML or text files")
+    return head
+
+
+def import_file(path: Path, writer: RecordWriter, *, importer_name: str | None = None, dry_run: bool = False,
+                progress: Progress | None = None) -> FileReport:
+    report = FileReport(path)
+    try:
+        head = _check_file(path)
+        importer = registry.get(importer_name) if importer_name else registry.detect(path, head)
+        if importer is None:
+            raise IngestError(f"unknown format: no importer reads this file (known: {', '.join(registry.extensions())})")
+        report.importer = importer.name
+        source = Source(path, path.stat().st_size)
+        with transaction.atomic():
+            for entry in importer.read(source):
+                if isinstance(entry, Notice):
+                    report.notices.append(entry)
+                elif isinstance(entry, Problem):
+                    report.problems.append(entry)
+                elif isinstance(entry, AuthorityEntry):
+                    writer.authority(entry.kind, entry.key, entry.name, parent_key=entry.parent,
+                                     position=entry.position, data=entry.data, replace=True)
+                    report.authorities += 1
+                elif isinstance(entry, RecordEntry):
+                    try:
+                        result = writer.save(entry.document)
+                    except RecordError as e:
+                        report.problems.append(Problem(e.message, e.record_id or str(entry.document.get("id")), e.field))
+                        continue
+                    setattr(report, result.action, getattr(report, result.action) + 1)
+                    if progress:
+                        progress.records += 1
+                        progress.update(source)
+            if report.records == 0 and report.authorities == 0:
+                detail = f" ({len(report.problems)} problems)" if report.problems else ""
+                raise IngestError(f"no record could be imported from this file{detail}")
+            if dry_run:
+                transaction.set_rollback(True)
+        if progress:
+            progress.done_bytes += source.size
+    except IngestError as e:
+        report.error = str(e)
+    except UnicodeDecodeError as e:
+        report.error = (f"is not UTF-8 text (byte 0x{e.object[e.start]:02x} at offset {e.start} of a block): "
+                        "save it as UTF-8 and import again")
+    except (RecordError, ValueError) as e:
+        report.error = str(e)
+    if report.error or dry_run:
+        writer.forget_cache()
+    return report
+
+
+def import_paths(paths: Iterable[str | Path], *, status: str | None = None, dry_run: bool = False,
+                 importer_name: str | None = None, progress_stream: TextIO | None = None,
+                 show_progress: bool = True, on_file: Callable[[FileReport], None] | None = None) -> ImportReport:
+    """Import files and folders. Each file is one transaction: a file that fails leaves nothing behind."""
+    files, failures = collect_files(paths)
+    report = ImportReport(files=list(failures), dry_run=dry_run)
+    for failure in failures:
+        if on_file:
+            on_file(failure)
+    writer = RecordWriter(status_override=status)
+    progress = Progress(sum(f.stat().st_size for f in files), progress_stream, enabled=show_progress)
+    for path in files:
+        file_report = import_file(path, writer, importer_name=importer_name, dry_run=dry_run, progress=progress)
+        report.files.append(file_report)
+        if on_file:
+            on_file(file_report)
+    progress.finish()
+    if not dry_run:
+        _sync_search()
+    return report
+
+
+def _sync_search() -> None:
+    """Bring the search index up to date with what was just imported (see readingroom.search)."""
+    from readingroom.search import indexing
+
+    indexing.process_outbox()

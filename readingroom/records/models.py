@@ -1,0 +1,111 @@
+"""The store: records, the authorities they point to, and the links between them.
+
+`Record.document` holds the canonical record (see schema.py) and is the source of truth for export. The other
+columns and the link tables are derived from it on save, for queries, facets and authority pages.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.urls import reverse
+
+from .visibility import RecordQuerySet
+
+
+class Authority(models.Model):
+    """A person, organization, place, subject, collection, repository or funder. Hierarchical via `parent`."""
+
+    KINDS = [(k, k) for k in ("person", "organization", "place", "subject", "collection", "repository", "funder")]
+
+    kind = models.CharField(max_length=20, choices=KINDS)
+    key = models.CharField(max_length=250)
+    name = models.CharField(max_length=1000)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
+    position = models.IntegerField(default=0)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="authority_kind_key")]
+        ordering = ["kind", "position", "name"]
+        verbose_name_plural = "authorities"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.kind})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("authority", kwargs={"kind": self.kind, "key": self.key})
+
+
+class Record(models.Model):
+    id = models.CharField(primary_key=True, max_length=250)
+    status = models.CharField(max_length=20, db_index=True)
+    embargo_until = models.DateField(null=True, blank=True)
+    title = models.TextField()
+    summary = models.TextField(blank=True, default="")
+    date_text = models.CharField(max_length=500, blank=True, default="")
+    date_edtf = models.CharField(max_length=100, blank=True, default="")
+    date_earliest = models.CharField(max_length=40, blank=True, default="", db_index=True)
+    date_latest = models.CharField(max_length=40, blank=True, default="")
+    date_precision = models.CharField(max_length=20, default="undated")
+    date_certainty = models.CharField(max_length=20, default="stated")
+    document = models.JSONField()
+    content_hash = models.CharField(max_length=64)
+    created = models.DateTimeField()
+    updated = models.DateTimeField()
+    first_published = models.DateTimeField(null=True, blank=True)
+
+    objects = RecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["date_earliest", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.id}: {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("record", kwargs={"record_id": self.id})
+
+
+class RecordLink(models.Model):
+    """A record's link to an authority, with the role it plays (creator, recipient, translator, subject...)."""
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="links")
+    authority = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="links")
+    role = models.CharField(max_length=50)
+    position = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["authority", "role"]), models.Index(fields=["record", "role"])]
+        ordering = ["position"]
+
+
+class RecordRelation(models.Model):
+    """A typed link from one record to another; the target may not be in the archive (yet)."""
+
+    source = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="relations")
+    target_id = models.CharField(max_length=250, db_index=True)
+    type = models.CharField(max_length=30)
+    label = models.CharField(max_length=500, blank=True, default="")
+    position = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+
+
+class Redirect(models.Model):
+    """An old record id that now lives elsewhere (a merged record). Its URL redirects permanently."""
+
+    old_id = models.CharField(primary_key=True, max_length=250)
+    new_id = models.CharField(max_length=250)
+
+
+class IndexOutbox(models.Model):
+    """Record ids whose search index entry must be refreshed, written in the same transaction as the change.
+
+    The indexer applies entries idempotently (it reads the record's current state) and deletes them after the
+    index commit, so a crash between the two only means the work is done again.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    record_id = models.CharField(max_length=250)
+    created = models.DateTimeField(auto_now_add=True)

@@ -1,0 +1,289 @@
+"""The canonical record document: what every importer produces, what the store keeps, what `export` writes.
+
+A record is a plain JSON object. `normalize_record` validates one and returns it in canonical form (fixed key
+order, defaults filled, dates normalized, text sanitized), so that export -> import -> export is byte-identical.
+The same shape is the JSON Lines import format; see docs/record-schema.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any
+
+from . import dates, texts
+
+STATUSES = ("draft", "in-review", "published", "withdrawn")
+AUTHORITY_KINDS = ("person", "organization", "place", "subject", "collection", "repository", "funder")
+AGENT_KINDS = ("person", "organization")
+RELATION_TYPES = ("related", "attachment", "cites", "cited-by", "part-of", "translation-of")
+TEXT_KINDS = ("original", "transcription", "translation")
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]*(/[A-Za-z0-9._:\-]+)*$")
+LANGUAGE_PATTERN = re.compile(r"^[a-z]{3}$")
+
+# Timestamps are kept by the store, but export writes them and import honours them, so a round trip is exact.
+TIMESTAMP_FIELDS = ("created", "updated", "first_published")
+
+
+class RecordError(ValueError):
+    """A record that cannot be stored. `field` names the offending field."""
+
+    def __init__(self, field: str, message: str, record_id: str | None = None):
+        self.field, self.message, self.record_id = field, message, record_id
+        where = f"record {record_id!r}, " if record_id else ""
+        super().__init__(f"{where}field {field!r}: {message}")
+
+
+def slugify(value: str) -> str:
+    """A stable, readable authority key ("Rusk, Dean" -> "rusk-dean")."""
+    import unicodedata
+
+    value = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
+    value = re.sub(r"[^A-Za-z0-9]+", "-", value).strip("-").lower()
+    return value[:180] or "unnamed"
+
+
+def _str(value: Any, field: str, rid: str | None, *, required: bool = False) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise RecordError(field, "is required and missing", rid)
+        return None
+    if not isinstance(value, str | int | float):
+        raise RecordError(field, f"must be text, not {type(value).__name__}", rid)
+    value = str(value)
+    if "\x00" in value:
+        raise RecordError(field, "contains a NUL character", rid)
+    return value.strip()
+
+
+def _str_list(value: Any, field: str, rid: str | None) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        raise RecordError(field, "must be a list of text", rid)
+    out: list[str] = []
+    for item in value:
+        s = _str(item, field, rid)
+        if s and s not in out:
+            out.append(s)
+    return out
+
+
+def authority_ref(value: Any, kind: str | None, field: str, rid: str | None, *, with_role: bool = False) -> dict:
+    """An authority reference: {"kind", "id", "name", "parent"?, "role"?, ...extra}.
+
+    A bare string is a name. Missing ids are derived from the name, so the same name always links to the same
+    authority. `kind` constrains the reference (None lets persons and organizations mix, e.g. for creators).
+    """
+    if isinstance(value, str):
+        value = {"name": value}
+    if not isinstance(value, dict):
+        raise RecordError(field, "must be a name or an object with a 'name'", rid)
+    name = _str(value.get("name"), f"{field}.name", rid, required=True)
+    ref_kind = value.get("kind") or kind or "person"
+    if kind and ref_kind != kind:
+        raise RecordError(f"{field}.kind", f"must be {kind!r}, not {ref_kind!r}", rid)
+    if ref_kind not in AUTHORITY_KINDS:
+        raise RecordError(f"{field}.kind", f"unknown kind {ref_kind!r}: use one of {', '.join(AUTHORITY_KINDS)}", rid)
+    key = _str(value.get("id"), f"{field}.id", rid) or slugify(name)
+    out: dict[str, Any] = {"kind": ref_kind, "id": key, "name": name}
+    parent = _str(value.get("parent"), f"{field}.parent", rid)
+    if parent:
+        out["parent"] = parent
+    if with_role:
+        role = _str(value.get("role"), f"{field}.role", rid)
+        if role:
+            out["role"] = role
+    for extra in sorted(set(value) - {"kind", "id", "name", "parent", "role"}):
+        if value[extra] not in (None, "", [], {}):
+            out[extra] = value[extra]
+    return out
+
+
+def _refs(value: Any, kind: str | None, field: str, rid: str | None, *, with_role: bool = False) -> list[dict]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        value = [value]
+    out, seen = [], set()
+    for i, item in enumerate(value):
+        ref = authority_ref(item, kind, f"{field}[{i}]", rid, with_role=with_role)
+        k = (ref["kind"], ref["id"], ref.get("role"))
+        if k not in seen:
+            seen.add(k)
+            out.append(ref)
+    return out
+
+
+def _text_entry(value: Any, i: int, rid: str | None) -> dict:
+    field = f"texts[{i}]"
+    if isinstance(value, str):
+        value = {"body": value}
+    if not isinstance(value, dict):
+        raise RecordError(field, "must be an object with 'html' or 'body'", rid)
+    kind = value.get("kind") or "translation"
+    if kind not in TEXT_KINDS:
+        raise RecordError(f"{field}.kind", f"unknown kind {kind!r}: use one of {', '.join(TEXT_KINDS)}", rid)
+    if value.get("html") is not None:
+        html = texts.sanitize(_str(value["html"], f"{field}.html", rid) or "")
+    elif value.get("body") is not None:
+        html = texts.plain_to_html(_str(value["body"], f"{field}.body", rid) or "")
+    else:
+        raise RecordError(field, "has no 'html' or 'body'", rid)
+    language = _str(value.get("language"), f"{field}.language", rid)
+    if language and not LANGUAGE_PATTERN.match(language):
+        raise RecordError(f"{field}.language", f"{language!r} is not an ISO 639-2/B code such as 'eng' or 'vie'", rid)
+    out: dict[str, Any] = {"kind": kind, "language": language, "html": html}
+    translator = value.get("translator")
+    out["translator"] = authority_ref(translator, "person", f"{field}.translator", rid) if translator else None
+    out["rights"] = _str(value.get("rights"), f"{field}.rights", rid)
+    out["label"] = _str(value.get("label"), f"{field}.label", rid)
+    return out
+
+
+def _media(value: Any, rid: str | None) -> list[dict]:
+    out = []
+    for i, item in enumerate(value or []):
+        field = f"media[{i}]"
+        if isinstance(item, str):
+            item = {"url": item}
+        if not isinstance(item, dict) or not (item.get("url") or item.get("path")):
+            raise RecordError(field, "must have a 'url' or a 'path'", rid)
+        sha = _str(item.get("sha256"), f"{field}.sha256", rid)
+        if sha and not re.fullmatch(r"[0-9a-f]{64}", sha):
+            raise RecordError(f"{field}.sha256", "must be 64 lowercase hex digits", rid)
+        out.append({
+            "url": _str(item.get("url"), f"{field}.url", rid),
+            "path": _str(item.get("path"), f"{field}.path", rid),
+            "label": _str(item.get("label"), f"{field}.label", rid),
+            "mime_type": _str(item.get("mime_type"), f"{field}.mime_type", rid),
+            "sha256": sha,
+            "size": item.get("size"),
+        })
+    return out
+
+
+def _notes(value: Any, rid: str | None) -> list[dict]:
+    out = []
+    for i, item in enumerate(value or []):
+        if isinstance(item, str):
+            item = {"html": texts.plain_to_html(item)}
+        if not isinstance(item, dict) or item.get("html") is None:
+            raise RecordError(f"notes[{i}]", "must be an object with 'html'", rid)
+        out.append({
+            "id": _str(item.get("id"), f"notes[{i}].id", rid) or f"n{i + 1}",
+            "n": _str(item.get("n"), f"notes[{i}].n", rid),
+            "type": _str(item.get("type"), f"notes[{i}].type", rid),
+            "html": texts.sanitize(item["html"]),
+        })
+    return out
+
+
+def _relations(value: Any, rid: str | None) -> list[dict]:
+    out = []
+    for i, item in enumerate(value or []):
+        if isinstance(item, str):
+            item = {"target": item}
+        if not isinstance(item, dict):
+            raise RecordError(f"relations[{i}]", "must be an object with 'target'", rid)
+        target = _str(item.get("target"), f"relations[{i}].target", rid, required=True)
+        rtype = item.get("type") or "related"
+        if rtype not in RELATION_TYPES:
+            raise RecordError(f"relations[{i}].type", f"unknown type {rtype!r}: use one of {', '.join(RELATION_TYPES)}", rid)
+        out.append({"type": rtype, "target": target, "label": _str(item.get("label"), f"relations[{i}].label", rid)})
+    return out
+
+
+def _dict(value: Any, field: str, rid: str | None) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise RecordError(field, "must be an object", rid)
+    return {k: value[k] for k in sorted(value) if value[k] not in (None, "", [], {})}
+
+
+def normalize_record(raw: dict, *, default_status: str = "published") -> dict:
+    """Validate a record document and return its canonical form. Raises RecordError naming the field."""
+    if not isinstance(raw, dict):
+        raise RecordError("(record)", "must be a JSON object")
+    rid = _str(raw.get("id"), "id", None, required=True)
+    assert rid is not None
+    if len(rid) > 250 or not ID_PATTERN.match(rid):
+        raise RecordError("id", f"{rid!r} is not a valid id: use letters, digits, '.', '_', ':', '-' and '/' between parts", rid)
+    title = _str(raw.get("title"), "title", rid, required=True)
+    status = raw.get("status") or default_status
+    if status not in STATUSES:
+        raise RecordError("status", f"unknown status {status!r}: use one of {', '.join(STATUSES)}", rid)
+    embargo = _str(raw.get("embargo_until"), "embargo_until", rid)
+    if embargo:
+        try:
+            info = dates.from_edtf(embargo)
+        except dates.DateError as e:
+            raise RecordError("embargo_until", str(e), rid) from None
+        if info.date_precision != "day":
+            raise RecordError("embargo_until", "must be a full date, YYYY-MM-DD", rid)
+    try:
+        d = dates.normalize(raw)
+    except dates.DateError as e:
+        raise RecordError("date", str(e), rid) from None
+    languages = _str_list(raw.get("languages"), "languages", rid)
+    for lang in languages:
+        if not LANGUAGE_PATTERN.match(lang):
+            raise RecordError("languages", f"{lang!r} is not an ISO 639-2/B code such as 'eng' or 'vie'", rid)
+    text_list = raw.get("texts")
+    if text_list is None and raw.get("text") is not None:
+        text_list = [{"body": raw["text"], "language": languages[0] if languages else None}]
+    rec: dict[str, Any] = {
+        "id": rid,
+        "status": status,
+        "embargo_until": embargo,
+        "title": title,
+        "number": _str(raw.get("number"), "number", rid),
+        "summary": _str(raw.get("summary"), "summary", rid),
+        "document_types": _str_list(raw.get("document_types"), "document_types", rid),
+        "classification": _str_list(raw.get("classification"), "classification", rid),
+        **d.as_dict(),
+        "dateline_place": _str(raw.get("dateline_place"), "dateline_place", rid),
+        "languages": languages,
+        "funder_credit": _str(raw.get("funder_credit"), "funder_credit", rid),
+        "texts": [_text_entry(t, i, rid) for i, t in enumerate(text_list or [])],
+        "notes": _notes(raw.get("notes"), rid),
+        "signature": _str(raw.get("signature"), "signature", rid),
+        "media": _media(raw.get("media"), rid),
+        "creators": _refs(raw.get("creators"), None, "creators", rid, with_role=True),
+        "recipients": _refs(raw.get("recipients"), None, "recipients", rid, with_role=True),
+        "contributors": _refs(raw.get("contributors"), None, "contributors", rid, with_role=True),
+        "persons": _refs(raw.get("persons"), "person", "persons", rid),
+        "places": _refs(raw.get("places"), "place", "places", rid),
+        "subjects": _refs(raw.get("subjects"), "subject", "subjects", rid),
+        "collections": _refs(raw.get("collections"), "collection", "collections", rid),
+        "repository": authority_ref(raw["repository"], "repository", "repository", rid) if raw.get("repository") else None,
+        "archival_reference": _dict(raw.get("archival_reference"), "archival_reference", rid),
+        "source_description": _str(raw.get("source_description"), "source_description", rid),
+        "funders": _refs(raw.get("funders"), "funder", "funders", rid),
+        "rights": _dict(raw.get("rights"), "rights", rid),
+        "publisher": _str(raw.get("publisher"), "publisher", rid),
+        "relations": _relations(raw.get("relations"), rid),
+        "original_uploaded": _str(raw.get("original_uploaded"), "original_uploaded", rid),
+        "source": _dict(raw.get("source"), "source", rid),
+        "extra": _dict(raw.get("extra"), "extra", rid),
+    }
+    for contributor in rec["contributors"]:
+        contributor.setdefault("role", "contributor")
+    for ts in TIMESTAMP_FIELDS:
+        value = _str(raw.get(ts), ts, rid)
+        if value:
+            rec[ts] = value
+    unknown = set(raw) - set(rec) - {"text"} - set(TIMESTAMP_FIELDS)
+    if unknown:
+        raise RecordError(sorted(unknown)[0], "is not a record field; put source-specific values under 'extra'", rid)
+    return rec
+
+
+def content_hash(rec: dict) -> str:
+    """Hash of a record's content, ignoring store timestamps: unchanged content is recognized on re-import."""
+    body = {k: v for k, v in rec.items() if k not in TIMESTAMP_FIELDS}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()

@@ -1,0 +1,86 @@
+"""Document texts: a small, safe HTML subset, built from plain text or from importers' markup.
+
+Texts are stored as sanitized HTML so footnote anchors, page breaks, links and editorial brackets survive import,
+and the record page can show them without ever trusting the source (sanitizing is done by nh3, the ammonia
+binding, not by hand). Editorial brackets ("[private]", "[…]", "[Tran Buu] Kiem") are kept verbatim inside
+``<span class="editorial">`` so that readers can tell the editor's words from the document's.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import nh3
+
+TAGS = {
+    "p", "br", "em", "strong", "i", "b", "u", "sup", "sub", "span", "a", "blockquote", "h3", "h4", "ul", "ol",
+    "li", "table", "thead", "tbody", "tr", "td", "th", "q", "section", "div", "small", "s",
+}
+ATTRIBUTES = {
+    "*": {"id", "class", "lang"},
+    "a": {"href", "title"},
+    "span": {"data-page"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+}
+CLASSES = {
+    "editorial", "pb", "fn", "note-ref", "signature", "section", "section-head", "italic", "bold", "underline",
+    "smallcaps", "salute", "closer", "dateline", "unresolved", "list", "label",
+}
+
+_BRACKET = re.compile(r"\[[^\[\]\n]{1,200}\]")
+
+
+def sanitize(markup: str) -> str:
+    cleaned = nh3.clean(
+        markup,
+        tags=TAGS,
+        attributes=ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel=None,
+        strip_comments=True,
+    )
+    return _strip_unknown_classes(cleaned).strip()
+
+
+_CLASS_ATTR = re.compile(r'class="([^"]*)"')
+
+
+def _strip_unknown_classes(markup: str) -> str:
+    def keep(m: re.Match) -> str:
+        kept = [c for c in m.group(1).split() if c in CLASSES]
+        return f'class="{" ".join(kept)}"' if kept else 'class=""'
+
+    return _CLASS_ATTR.sub(keep, markup).replace(' class=""', "")
+
+
+def mark_editorial(escaped: str) -> str:
+    """Wrap editorial brackets in already-escaped text."""
+    return _BRACKET.sub(lambda m: f'<span class="editorial">{m.group(0)}</span>', escaped)
+
+
+def plain_to_html(text: str) -> str:
+    """Paragraphs separated by blank lines (or single newlines) become <p>; brackets are marked editorial."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+    if len(paragraphs) == 1 and "\n" in paragraphs[0]:
+        paragraphs = [p.strip() for p in paragraphs[0].split("\n") if p.strip()]
+    out = []
+    for p in paragraphs:
+        body = mark_editorial(html.escape(" ".join(p.split()), quote=False))
+        out.append(f"<p>{body}</p>")
+    return sanitize("\n".join(out))
+
+
+_TAG = re.compile(r"<[^>]+>")
+_BLOCK_END = re.compile(r"</(p|h3|h4|li|blockquote|tr|div|section)>|<br\s*/?>", re.I)
+
+
+def html_to_plain(markup: str) -> str:
+    """The text a reader sees, for search indexing and snippets."""
+    text = _BLOCK_END.sub("\n", markup)
+    text = _TAG.sub("", text)
+    text = html.unescape(text)
+    lines = [" ".join(line.split()) for line in text.split("\n")]
+    return "\n".join(line for line in lines if line)

@@ -1,0 +1,43 @@
+"""The one place that decides what the public may see.
+
+A record is public when it is published and not under embargo. Every public surface (pages, search, facets,
+APIs, OAI-PMH, sitemaps, exports, media) gets its records through `RecordQuerySet.public()` or `is_public()`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+def today() -> dt.date:
+    return timezone.now().date()
+
+
+def public_q(prefix: str = "") -> Q:
+    """The public condition as a Q object, for querysets over related models (e.g. prefix='record__')."""
+    return Q(**{f"{prefix}status": "published"}) & (
+        Q(**{f"{prefix}embargo_until__isnull": True}) | Q(**{f"{prefix}embargo_until__lte": today()})
+    )
+
+
+class RecordQuerySet(models.QuerySet):
+    def public(self) -> RecordQuerySet:
+        return self.filter(public_q())
+
+
+def is_public(record) -> bool:
+    if record.status != "published":
+        return False
+    return record.embargo_until is None or record.embargo_until <= today()
+
+
+def is_public_document(doc: dict) -> bool:
+    """The same rule on a canonical record document (for importers and exports that hold documents)."""
+    if doc.get("status") != "published":
+        return False
+    embargo = doc.get("embargo_until")
+    return not embargo or dt.date.fromisoformat(embargo) <= today()

@@ -1,0 +1,26 @@
+"""Serving the archive with gunicorn, a production WSGI server."""
+
+from __future__ import annotations
+
+from gunicorn.app.base import BaseApplication
+
+
+class _Server(BaseApplication):
+    def __init__(self, options: dict):
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        from readingroom.wsgi import application
+
+        return application
+
+
+def serve(host: str, port: int, workers: int = 2) -> None:
+    print(f"serving the archive at http://{host}:{port}/ (Ctrl-C stops)", flush=True)
+    _Server({"bind": f"{host}:{port}", "workers": workers, "accesslog": "-", "timeout": 60,
+             "preload_app": False}).run()

@@ -1,0 +1,26 @@
+from django.urls import path, register_converter
+
+from . import views
+
+
+class KindConverter:
+    """URL segment naming an authority kind in the plural (/persons/, /places/...)."""
+
+    regex = "persons|organizations|places|subjects|collections|repositories|funders"
+
+    def to_python(self, value: str) -> str:
+        return views.KIND_BY_PLURAL[value]
+
+    def to_url(self, value: str) -> str:
+        return views.PLURALS[value]
+
+
+register_converter(KindConverter, "kind")
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("records/", views.record_list, name="records"),
+    path("records/<path:record_id>/", views.record, name="record"),
+    path("<kind:kind>/", views.authority_list, name="authorities"),
+    path("<kind:kind>/<path:key>/", views.authority, name="authority"),
+]

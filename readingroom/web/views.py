@@ -1,0 +1,39 @@
+"""Reading-room pages: thin views over services. Domain errors become responses in web/errors.py."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from readingroom.records import services
+from readingroom.records.models import Record
+from readingroom.web import pages
+
+PLURALS = {"person": "persons", "organization": "organizations", "place": "places", "subject": "subjects",
+           "collection": "collections", "repository": "repositories", "funder": "funders"}
+KIND_BY_PLURAL = {v: k for k, v in PLURALS.items()}
+
+
+def home(request):
+    return render(request, "readingroom/home.html", pages.home_context())
+
+
+def record_list(request):
+    page = Paginator(Record.objects.public().order_by("date_earliest", "id").only(
+        "id", "title", "date_text", "date_edtf"), 50).get_page(request.GET.get("page"))
+    return render(request, "readingroom/record_list.html", {"page": page})
+
+
+def record(request, record_id: str):
+    rec = services.get_public_record(record_id.rstrip("/"))
+    return render(request, "readingroom/record.html", pages.record_context(request, rec))
+
+
+def authority_list(request, kind: str):
+    return render(request, "readingroom/authority_list.html", pages.authority_list_context(kind))
+
+
+def authority(request, kind: str, key: str):
+    ctx = pages.authority_context(kind, key.rstrip("/"), request.GET.get("page"))
+    return render(request, "readingroom/authority.html", ctx)
+
