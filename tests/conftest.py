@@ -15,12 +15,18 @@ CORPUS = SHARED / "corpus"
 SEED = SHARED / "seeds" / "000_352873f1f0834b10.txt"
 
 
-def pytest_configure(config):
-    # Settings read the home at import: give the whole run a private archive folder.
-    if "READINGROOM_HOME" not in os.environ or os.environ.get("READINGROOM_TEST_KEEP_HOME") != "1":
-        os.environ["READINGROOM_HOME"] = tempfile.mkdtemp(prefix="readingroom-test-")
-    os.environ.setdefault("READINGROOM_SECRET_KEY", "test-secret-key")
-    Path(os.environ["READINGROOM_HOME"]).mkdir(parents=True, exist_ok=True)
+# Settings read the home when Django starts, which pytest-django does right after loading this file:
+# give the whole run a private archive folder, never ./archive.
+if os.environ.get("READINGROOM_TEST_KEEP_HOME") != "1":
+    os.environ["READINGROOM_HOME"] = tempfile.mkdtemp(prefix="readingroom-test-")
+os.environ.setdefault("READINGROOM_SECRET_KEY", "test-secret-key")
+os.environ["DJANGO_SETTINGS_MODULE"] = "readingroom.settings"
+Path(os.environ["READINGROOM_HOME"]).mkdir(parents=True, exist_ok=True)
+(Path(os.environ["READINGROOM_HOME"]) / "static").mkdir(exist_ok=True)
+
+import django  # noqa: E402
+
+django.setup()
 
 
 @pytest.fixture
