@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.paginator import Paginator
 
 from readingroom import config
-from readingroom.records import services
+from readingroom.records import browse, services
 from readingroom.records.models import Record
 
+HIERARCHICAL = ("collection", "subject", "place")
 ROLE_LABELS = {"creator": "Creator", "author": "Author", "sender": "From", "recipient": "To",
                "translator": "Translator", "editor": "Editor", "compiler": "Compiler", "contributor": "Contributor"}
 
@@ -50,9 +53,38 @@ def record_context(request, record: Record) -> dict:
 
 
 def authority_list_context(kind: str) -> dict:
-    items = services.authorities_with_counts(kind)
-    tree = kind in ("collection", "subject", "place")
-    return {"kind": kind, "items": items if not tree else items.filter(parent__isnull=True), "tree": tree}
+    if kind in HIERARCHICAL:
+        return {"kind": kind, "tree": browse.authority_tree(kind)}
+    return {"kind": kind, "items": services.authorities_with_counts(kind).filter(public_count__gt=0)}
+
+
+def years_context() -> dict:
+    counts = browse.year_counts()
+    peak = max((n for _, n in counts), default=1)
+    bars = [{"year": y, "count": n, "height": max(2, round(100 * n / peak))} for y, n in counts]
+    decades: dict[int, list[dict]] = {}
+    for bar in bars:
+        decades.setdefault(bar["year"] // 10 * 10, []).append(bar)
+    return {"bars": bars, "decades": sorted(decades.items()), "undated": browse.undated_count()}
+
+
+def year_context(year: int, page_number) -> dict:
+    page = Paginator(browse.records_in_year(year).only("id", "title", "date_text", "date_edtf"), 50)
+    return {"year": year, "page": page.get_page(page_number)}
+
+
+def on_this_day_context(value: str | None) -> dict:
+    today = dt.date.today()
+    day = today
+    if value:
+        try:
+            month, dom = (int(p) for p in value.split("-"))
+            day = dt.date(2000, month, dom)  # a leap year, so 02-29 is a valid choice
+        except ValueError:
+            day = today
+    records = browse.on_this_day(day).only("id", "title", "date_text", "date_edtf")[:200]
+    return {"day": day, "records": records, "previous": day - dt.timedelta(days=1),
+            "next": day + dt.timedelta(days=1)}
 
 
 def authority_context(kind: str, key: str, page_number) -> dict:

@@ -21,6 +21,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("records/", views.record_list, name="records"),
     path("records/<path:record_id>/", views.record, name="record"),
+    path("years/", views.years, name="years"),
+    path("years/<int:year>/", views.year, name="year"),
+    path("on-this-day/", views.on_this_day, name="on-this-day"),
     path("<kind:kind>/", views.authority_list, name="authorities"),
     path("<kind:kind>/<path:key>/", views.authority, name="authority"),
 ]

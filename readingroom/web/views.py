@@ -37,3 +37,15 @@ def authority(request, kind: str, key: str):
     ctx = pages.authority_context(kind, key.rstrip("/"), request.GET.get("page"))
     return render(request, "readingroom/authority.html", ctx)
 
+
+
+def years(request):
+    return render(request, "readingroom/years.html", pages.years_context())
+
+
+def year(request, year: int):
+    return render(request, "readingroom/year.html", pages.year_context(year, request.GET.get("page")))
+
+
+def on_this_day(request):
+    return render(request, "readingroom/on_this_day.html", pages.on_this_day_context(request.GET.get("date")))
