@@ -96,3 +96,32 @@ def test_error_page_escapes_and_is_html(client, db):
     response = client.get("/records/<script>alert(1)</script>/")
     assert response.status_code == 404
     assert b"<script>alert(1)</script>" not in response.content
+
+
+def test_media_served_only_while_public(client, settings, tmp_path):
+    import hashlib
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    (tmp_path / "v").mkdir()
+    scan = tmp_path / "v" / "scan.pdf"
+    scan.write_bytes(b"%PDF-1.4 scan")
+    digest = hashlib.sha256(scan.read_bytes()).hexdigest()
+    (tmp_path / "secret.pdf").write_bytes(b"%PDF-1.4 not linked to any record")
+    writer = RecordWriter()
+    media = [{"path": "v/scan.pdf", "mime_type": "application/pdf", "sha256": digest, "label": "Scan"}]
+    writer.save({"id": "v/m", "title": "With a scan", "media": media})
+    response = client.get("/media/v/scan.pdf")
+    assert response.status_code == 200 and b"".join(response.streaming_content) == b"%PDF-1.4 scan"
+    assert response["Digest"] == f"sha-256={digest}"
+    assert 'href="/media/v/scan.pdf"' in client.get("/records/v/m/").content.decode()
+    assert client.get("/media/secret.pdf").status_code == 404
+    assert client.get("/media/../../etc/passwd").status_code == 404
+    writer.save({"id": "v/m", "title": "With a scan", "media": media, "status": "withdrawn"})
+    assert client.get("/media/v/scan.pdf").status_code == 404
+
+
+def test_media_path_must_stay_inside(db):
+    from readingroom.records.schema import RecordError
+
+    with pytest.raises(RecordError, match="relative path inside the media folder"):
+        RecordWriter().save({"id": "v/x", "title": "x", "media": [{"path": "../etc/passwd"}]})

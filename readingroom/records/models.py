@@ -92,6 +92,17 @@ class RecordRelation(models.Model):
         ordering = ["position"]
 
 
+class MediaFile(models.Model):
+    """A file of a record (scan, PDF) kept in READINGROOM_HOME/media/<path>, served only while the record is
+    public. Derived from the record's `media` entries that have a `path`."""
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="files")
+    path = models.CharField(max_length=500, db_index=True)
+    sha256 = models.CharField(max_length=64, blank=True, default="")
+    mime_type = models.CharField(max_length=100, blank=True, default="")
+    size = models.BigIntegerField(null=True, blank=True)
+
+
 class Redirect(models.Model):
     """An old record id that now lives elsewhere (a merged record). Its URL redirects permanently."""
 

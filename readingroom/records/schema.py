@@ -152,16 +152,22 @@ def _media(value: Any, rid: str | None) -> list[dict]:
             item = {"url": item}
         if not isinstance(item, dict) or not (item.get("url") or item.get("path")):
             raise RecordError(field, "must have a 'url' or a 'path'", rid)
+        path = _str(item.get("path"), f"{field}.path", rid)
+        if path and (path.startswith("/") or ".." in path.split("/") or "\\" in path):
+            raise RecordError(f"{field}.path", f"{path!r} must be a relative path inside the media folder", rid)
+        size = item.get("size")
+        if size is not None and (not isinstance(size, int) or size < 0):
+            raise RecordError(f"{field}.size", "must be a whole number of bytes", rid)
         sha = _str(item.get("sha256"), f"{field}.sha256", rid)
         if sha and not re.fullmatch(r"[0-9a-f]{64}", sha):
             raise RecordError(f"{field}.sha256", "must be 64 lowercase hex digits", rid)
         out.append({
             "url": _str(item.get("url"), f"{field}.url", rid),
-            "path": _str(item.get("path"), f"{field}.path", rid),
+            "path": path,
             "label": _str(item.get("label"), f"{field}.label", rid),
             "mime_type": _str(item.get("mime_type"), f"{field}.mime_type", rid),
             "sha256": sha,
-            "size": item.get("size"),
+            "size": size,
         })
     return out
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Authority, IndexOutbox, Record, RecordLink, RecordRelation, Redirect
+from .models import Authority, IndexOutbox, MediaFile, Record, RecordLink, RecordRelation, Redirect
 from .schema import TIMESTAMP_FIELDS, RecordError, content_hash, normalize_record, slugify
 
 # Which record fields link to authorities, and the role each link gets.
@@ -171,6 +172,7 @@ class RecordWriter:
                     record.save(force_update=True)
                 RecordLink.objects.filter(record_id__in=update_ids).delete()
                 RecordRelation.objects.filter(source_id__in=update_ids).delete()
+                MediaFile.objects.filter(record_id__in=update_ids).delete()
             links: list[RecordLink] = []
             relations: list[RecordRelation] = []
             for record, doc in creates + updates:
@@ -180,6 +182,10 @@ class RecordWriter:
                                    position=n)
                     for n, r in enumerate(doc["relations"]))
             RecordLink.objects.bulk_create(links, batch_size=1000)
+            MediaFile.objects.bulk_create(
+                [MediaFile(record_id=record.pk, path=m["path"], sha256=m["sha256"] or "", mime_type=m["mime_type"] or "",
+                           size=m["size"]) for record, doc in creates + updates for m in doc["media"] if m["path"]],
+                batch_size=1000)
             RecordRelation.objects.bulk_create(relations, batch_size=1000)
             IndexOutbox.objects.bulk_create([IndexOutbox(record_id=r.pk) for r, _ in creates + updates], batch_size=1000)
 
@@ -294,3 +300,18 @@ def authorities_with_counts(kind: str):
             .annotate(public_count=Count("links__record", filter=public_q("links__record__"), distinct=True))
             .filter(Q(public_count__gt=0) | Q(kind__in=("collection", "subject", "place")))
             .order_by("position", "name"))
+
+
+def public_media_file(path: str) -> tuple[MediaFile, Path]:
+    """A media file of a public record, with its location on disk; NotFound otherwise (also for paths that try
+    to leave the media folder)."""
+    from django.conf import settings
+
+    root = Path(settings.MEDIA_ROOT).resolve()
+    location = (root / path).resolve()
+    if not location.is_relative_to(root) or not location.is_file():
+        raise NotFound(f"no file {path!r}")
+    media = MediaFile.objects.filter(path=path, record__in=Record.objects.public()).first()
+    if media is None:
+        raise NotFound(f"no file {path!r}")
+    return media, location

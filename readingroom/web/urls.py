@@ -21,6 +21,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("records/", views.record_list, name="records"),
     path("records/<path:record_id>/", views.record, name="record"),
+    path("media/<path:path>", views.media, name="media"),
     path("years/", views.years, name="years"),
     path("years/<int:year>/", views.year, name="year"),
     path("on-this-day/", views.on_this_day, name="on-this-day"),

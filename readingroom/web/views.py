@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
+from django.http import FileResponse
 from django.shortcuts import render
 
 from readingroom.records import services
@@ -49,3 +50,13 @@ def year(request, year: int):
 
 def on_this_day(request):
     return render(request, "readingroom/on_this_day.html", pages.on_this_day_context(request.GET.get("date")))
+
+
+def media(request, path: str):
+    """A record's file, only while the record is public."""
+    media_file, location = services.public_media_file(path)
+    response = FileResponse(open(location, "rb"), content_type=media_file.mime_type or None)
+    if media_file.sha256:
+        response["Digest"] = f"sha-256={media_file.sha256}"
+    response["Cache-Control"] = "no-cache"  # visibility can change: always revalidate
+    return response
