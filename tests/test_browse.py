@@ -67,3 +67,19 @@ def test_pages(client, archive):
     assert "Empty Topic" not in subjects
     war = client.get("/subjects/war/").content.decode()
     assert "Cable One" in war and "Cable Two" in war  # narrower subjects' documents included
+
+
+def test_related_by_shared_authorities(client, db):
+    w = RecordWriter()
+    w.save({"id": "r/a", "title": "Alpha", "subjects": ["Bombing halt", "Paris talks"], "persons": ["Rusk, Dean"]})
+    w.save({"id": "r/b", "title": "Beta shares three", "subjects": ["Bombing halt", "Paris talks"], "persons": ["Rusk, Dean"]})
+    w.save({"id": "r/c", "title": "Gamma shares one", "subjects": ["Paris talks"]})
+    w.save({"id": "r/d", "title": "Delta shares none", "subjects": ["Something else"]})
+    w.save({"id": "r/e", "title": "Epsilon draft shares all", "status": "draft",
+            "subjects": ["Bombing halt", "Paris talks"], "persons": ["Rusk, Dean"]})
+    from readingroom.records.models import Record
+
+    assert [r.id for r in browse.related_by_authorities(Record.objects.get(pk="r/a"))] == ["r/b", "r/c"]
+    page = client.get("/records/r/a/").content.decode()
+    assert "Related documents" in page and "Beta shares three" in page and "Epsilon" not in page
+    assert page.index("Beta shares three") < page.index("Gamma shares one")

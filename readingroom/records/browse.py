@@ -67,3 +67,30 @@ def _prune(nodes: list[TreeNode]) -> list[TreeNode]:
         if node.total:
             kept.append(node)
     return kept
+
+
+RELATED_ROLES = ("subject", "place", "person", "creator", "recipient", "sender", "author")
+COMMON_LINKS = 5000  # an authority on more documents than this says little about relatedness
+
+
+def related_by_authorities(record: Record, limit: int = 8) -> list[Record]:
+    """Published documents sharing the most subjects, places and persons with this one (rarer ones first
+    when tied), excluding the record itself."""
+    from django.db.models import Count as DbCount
+
+    from .models import RecordLink
+
+    authority_ids = list(RecordLink.objects.filter(record=record, role__in=RELATED_ROLES)
+                         .values_list("authority_id", flat=True).distinct())
+    if not authority_ids:
+        return []
+    usable = [row["authority_id"] for row in RecordLink.objects.filter(authority_id__in=authority_ids)
+              .values("authority_id").annotate(n=DbCount("id")).filter(n__lte=COMMON_LINKS)]
+    if not usable:
+        return []
+    ranked = (RecordLink.objects.filter(authority_id__in=usable, record__in=Record.objects.public())
+              .exclude(record_id=record.pk).values("record_id")
+              .annotate(shared=DbCount("authority_id", distinct=True)).order_by("-shared", "record_id")[:limit])
+    order = [row["record_id"] for row in ranked]
+    found = {r.pk: r for r in Record.objects.filter(pk__in=order).only("id", "title", "date_text", "date_edtf")}
+    return [found[pk] for pk in order if pk in found]

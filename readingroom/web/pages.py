@@ -48,6 +48,7 @@ def record_context(request, record: Record) -> dict:
         "mentioned": links.get("person", []),
         "related": [(r, r.target_id in public_ids) for r in relations],
         "permalink": f"{base}{record.get_absolute_url()}",
+        "similar": browse.related_by_authorities(record),
         "source_record_id": (doc.get("extra") or {}).get("source_record_id"),
     }
 
