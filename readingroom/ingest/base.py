@@ -48,6 +48,9 @@ class AuthorityEntry:
     parent: str | None = None
     position: int | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    # False: create it if missing, else keep the stored name and data (a record naming a broader place knows
+    # less than the vocabulary that defined it). True: this file is the authority's source, so it wins.
+    replace: bool = True
 
 
 @dataclass

@@ -164,7 +164,7 @@ def import_file(path: Path, writer: RecordWriter, *, importer_name: str | None =
                 elif isinstance(entry, AuthorityEntry):
                     flush()
                     writer.authority(entry.kind, entry.key, entry.name, parent_key=entry.parent,
-                                     position=entry.position, data=entry.data, replace=True)
+                                     position=entry.position, data=entry.data, replace=entry.replace)
                     report.authorities += 1
             flush()
             if report.records == 0 and report.authorities == 0:
