@@ -6,7 +6,6 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
@@ -33,8 +32,13 @@ def init(verbose: bool = False) -> Path:
 
 
 def not_ready_reason() -> str | None:
-    if connection.vendor == "sqlite" and not Path(settings.DATABASES["default"]["NAME"]).exists():
+    default_file = home() / "readingroom.sqlite3"
+    if connection.vendor == "sqlite" and str(connection.settings_dict["NAME"]) == str(default_file) \
+            and not default_file.exists():
+        # Checked before connecting: connecting would create an empty database file.
         return f"no archive in {home()}: run `readingroom init` (or pass --home DIR)"
+    if "records_record" not in connection.introspection.table_names():
+        return f"the archive database in {home()} is not set up: run `readingroom init`"
     return None
 
 

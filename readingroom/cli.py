@@ -126,6 +126,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_merge(args: argparse.Namespace) -> int:
+    _require_archive()
+    from readingroom.records.schema import RecordError
+    from readingroom.records.services import NotFound, merge_records
+
+    try:
+        merge_records(args.old_id, args.new_id)
+    except (NotFound, RecordError) as e:
+        print(f"readingroom merge: {e}", file=sys.stderr)
+        return 1
+    print(f"merged {args.old_id} into {args.new_id}; /records/{args.old_id}/ now redirects")
+    return 0
+
+
 def cmd_formats(args: argparse.Namespace) -> int:
     from readingroom.ingest import registry
 
@@ -171,6 +185,11 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "demo":
             p.add_argument("--no-serve", action="store_true", help="import the demo corpus, then stop")
         p.set_defaults(func=func)
+
+    p = sub.add_parser("merge", help="merge a duplicate record into another; the old id redirects for good")
+    p.add_argument("old_id", help="the duplicate's id")
+    p.add_argument("new_id", help="the id of the record that stays")
+    p.set_defaults(func=cmd_merge)
 
     p = sub.add_parser("formats", help="list the import formats")
     p.set_defaults(func=cmd_formats)

@@ -125,3 +125,17 @@ def test_media_path_must_stay_inside(db):
 
     with pytest.raises(RecordError, match="relative path inside the media folder"):
         RecordWriter().save({"id": "v/x", "title": "x", "media": [{"path": "../etc/passwd"}]})
+
+
+def test_merge_records_redirects_old_id(client, mixed):
+    from readingroom.cli import main
+    from readingroom.records.models import Redirect
+
+    RecordWriter().save({"id": "v/dup", "title": "Duplicate", "relations": [{"target": "v/dup"}]})
+    RecordWriter().save({"id": "v/cites-dup", "title": "Cites", "relations": [{"type": "cites", "target": "v/dup"}]})
+    assert main(["merge", "v/dup", "v/public"]) == 0
+    response = client.get("/records/v/dup/")
+    assert response.status_code == 301 and response["Location"] == "/records/v/public/"
+    assert Redirect.objects.get(old_id="v/dup").new_id == "v/public"
+    assert Record.objects.get(pk="v/cites-dup").relations.get().target_id == "v/public"
+    assert main(["merge", "v/nothing", "v/public"]) == 1

@@ -315,3 +315,20 @@ def public_media_file(path: str) -> tuple[MediaFile, Path]:
     if media is None:
         raise NotFound(f"no file {path!r}")
     return media, location
+
+
+def merge_records(old_id: str, new_id: str) -> None:
+    """Fold a duplicate into the record that stays: the old id redirects to the new one for good, links to the
+    old id are pointed at the new one, and the old record is removed (its content lives on in the new one)."""
+    if old_id == new_id:
+        raise RecordError("id", "a record cannot be merged into itself", old_id)
+    if not Record.objects.filter(pk=new_id).exists():
+        raise NotFound(f"no record {new_id!r} to merge into")
+    if not Record.objects.filter(pk=old_id).exists():
+        raise NotFound(f"no record {old_id!r} to merge")
+    with transaction.atomic():
+        Redirect.objects.update_or_create(old_id=old_id, defaults={"new_id": new_id})
+        Redirect.objects.filter(new_id=old_id).update(new_id=new_id)  # no chains of redirects
+        RecordRelation.objects.filter(target_id=old_id).update(target_id=new_id)
+        Record.objects.filter(pk=old_id).delete()
+        IndexOutbox.objects.bulk_create([IndexOutbox(record_id=old_id), IndexOutbox(record_id=new_id)])
