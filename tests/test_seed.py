@@ -87,6 +87,7 @@ def test_seed_page_shows_every_value_in_order(client, seed_record):
         assert heading not in page
     assert f"/records/{seed_record.id}/" in page
     assert "1968-10-15" in page
+    assert "<dt>Languages</dt><dd>English</dd>" in page
 
 
 def test_html_capture_imports_the_same(import_files, tmp_path):

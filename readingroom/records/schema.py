@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-from . import dates, texts
+from . import dates, languages as language_codes, texts
 
 STATUSES = ("draft", "in-review", "published", "withdrawn")
 AUTHORITY_KINDS = ("person", "organization", "place", "subject", "collection", "repository", "funder")
@@ -134,7 +134,7 @@ def _text_entry(value: Any, i: int, rid: str | None) -> dict:
     else:
         raise RecordError(field, "has no 'html' or 'body'", rid)
     language = _str(value.get("language"), f"{field}.language", rid)
-    if language and not LANGUAGE_PATTERN.match(language):
+    if language and not (LANGUAGE_PATTERN.match(language) and language_codes.is_known(language)):
         raise RecordError(f"{field}.language", f"{language!r} is not an ISO 639-2/B code such as 'eng' or 'vie'", rid)
     out: dict[str, Any] = {"kind": kind, "language": language, "html": html}
     translator = value.get("translator")
@@ -237,7 +237,7 @@ def normalize_record(raw: dict, *, default_status: str = "published") -> dict:
         raise RecordError("date", str(e), rid) from None
     languages = _str_list(raw.get("languages"), "languages", rid)
     for lang in languages:
-        if not LANGUAGE_PATTERN.match(lang):
+        if not (LANGUAGE_PATTERN.match(lang) and language_codes.is_known(lang)):
             raise RecordError("languages", f"{lang!r} is not an ISO 639-2/B code such as 'eng' or 'vie'", rid)
     text_list = raw.get("texts")
     if text_list is None and raw.get("text") is not None:
