@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The whole test suite twice: on SQLite, then on PostgreSQL (READINGROOM_TEST_DATABASE_URL, from
+# scripts/services.sh). Fails when either run fails or collects no test; prints both summaries at the end.
+# Extra arguments go to pytest on both runs (scripts/test.sh -x -k seed).
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+PYTEST=("${READINGROOM_PYTHON:-$ROOT/.venv/bin/python}" -m pytest --durations=10 "$@")
+# Each run gets a hard ceiling so a hung test cannot eat the CI budget (90 minutes for everything).
+RUN_TIMEOUT=${READINGROOM_TEST_RUN_TIMEOUT:-35m}
+mkdir -p .tmp
+
+eval "$(scripts/services.sh env)"
+
+summaries=()
+status=0
+
+# run LABEL [VAR=VALUE...]: one pytest run with those variables set, its output also in .tmp/pytest-LABEL.log.
+run() {
+  local label=$1; shift
+  local log=".tmp/pytest-$label.log"
+  echo "=== pytest on $label ==="
+  local started=$SECONDS
+  env "$@" timeout "$RUN_TIMEOUT" "${PYTEST[@]}" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  local line
+  line=$(grep -E '^(=+ )?[0-9]+ (passed|failed|error|skipped|deselected)|no tests ran' "$log" | tail -n 1)
+  case $rc in
+    0) ;;
+    5) line="no tests collected (pytest exit 5) ${line}" ;;
+    124) line="timed out after $RUN_TIMEOUT ${line}" ;;
+  esac
+  summaries+=("$label: ${line:-pytest exit $rc, no summary line} [exit $rc, $((SECONDS - started)) s]")
+  [ "$rc" -eq 0 ] || status=1
+}
+
+run sqlite -u READINGROOM_DATABASE_URL
+
+if [ -n "${READINGROOM_TEST_DATABASE_URL:-}" ]; then
+  run postgresql READINGROOM_DATABASE_URL="$READINGROOM_TEST_DATABASE_URL"
+else
+  summaries+=("postgresql: NOT RUN: no PostgreSQL (scripts/services.sh up prints why)")
+  status=1
+fi
+
+echo
+echo "=== summary ==="
+printf '%s\n' "${summaries[@]}"
+exit $status
