@@ -29,7 +29,7 @@ venv: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { \
-	  echo "Could not create $(VENV) with $(PYTHON). On Debian: apt-get install -y python3-venv"; \
+	  echo "Could not create $(VENV) with $(PYTHON). On Debian: apt-get install -y python3.11-venv"; \
 	  rm -rf $(VENV); exit 1; }
 	$(BIN)/python -m pip install --disable-pip-version-check -q -e '.[test]'
 	@touch $@

@@ -25,7 +25,8 @@ run() {
   env "$@" timeout "$RUN_TIMEOUT" "${PYTEST[@]}" 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]}
   local line
-  line=$(grep -E '^(=+ )?[0-9]+ (passed|failed|error|skipped|deselected)|no tests ran' "$log" | tail -n 1)
+  line=$(grep -E '^(=+ )?([0-9]+ (passed|failed|error|skipped|deselected)|no tests ran)' "$log" | tail -n 1 \
+         | sed -E 's/^=+ //; s/ =+$//')
   case $rc in
     0) ;;
     5) line="no tests collected (pytest exit 5) ${line}" ;;

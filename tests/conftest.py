@@ -83,7 +83,7 @@ def unavailable(reason: str):
 
 
 def pytest_report_header(config) -> str:
-    return f"readingroom: database {DB_VENDOR} ({connection.settings_dict['NAME']}), CI={in_ci()}"
+    return f"readingroom: database {DB_VENDOR}, CI={in_ci()}"
 
 
 def pytest_configure(config) -> None:
@@ -136,7 +136,9 @@ def typesense_url() -> tuple[str, str]:
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 # Containers often give /dev/shm 64 MB, too little for Chromium's shared memory.
+                 "--disable-dev-shm-usage"]
 
 
 @pytest.fixture(scope="session")
