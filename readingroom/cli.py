@@ -58,13 +58,14 @@ def cmd_import(args: argparse.Namespace) -> int:
     archive.init()
 
     def show(report) -> None:
-        if report.error:
-            print(f"{report.path}: error: {report.error}", file=sys.stderr)
-            return
+        # Problems first: when every record of a file failed, they say why the file did.
         for p in report.problems:
             print(f"{report.path}: problem: {p}", file=sys.stderr)
         for n in report.notices:
             print(f"{report.path}: note: {n}", file=sys.stderr)
+        if report.error:
+            print(f"{report.path}: error: {report.error}", file=sys.stderr)
+            return
         verb = "would import" if args.dry_run else "imported"
         print(f"{report.path}: {verb} {report.records} records ({report.created} new, {report.updated} updated, "
               f"{report.unchanged} unchanged), {report.authorities} authorities [{report.importer}]")
