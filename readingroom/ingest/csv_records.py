@@ -155,7 +155,7 @@ class CsvRecordsImporter(Importer):
         csv.field_size_limit(max(csv.field_size_limit(), MAX_CELL))
         seen: dict[str, int] = {}
         with source.open_text() as f:
-            reader = csv.reader(f)
+            reader = csv.reader(f, strict=True)  # a quote left open is an error, not a cell to the end
             try:
                 header = next(reader, None)
                 names = check_header(header)

@@ -110,8 +110,11 @@ class TaxonomyImporter(Importer):
             try:
                 yield from self._walk(events)
             except etree.XMLSyntaxError as e:
-                raise IngestError(f"is not well-formed XML: {e.msg} (line {e.lineno}); fix the file and import "
-                                  "again") from None
+                # With entities left unresolved lxml's own message can be vague; its error log names the fault.
+                first = next(iter(e.error_log.filter_from_fatals()), None) or e.error_log.last_error
+                msg, line = (first.message, first.line) if first is not None else (e.msg, e.lineno)
+                raise IngestError(f"is not well-formed XML: {msg} (line {line}); fix the file and import again") \
+                    from None
 
     def _walk(self, events: etree.iterparse) -> Iterator[Entry]:
         stack: list[_Item] = []
