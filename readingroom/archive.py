@@ -21,6 +21,7 @@ def init(verbose: bool = False) -> Path:
     path = home()
     path.mkdir(parents=True, exist_ok=True)
     (path / "media").mkdir(exist_ok=True)
+    (path / "static").mkdir(exist_ok=True)  # whitenoise serves from the package; it expects the folder
     out = io.StringIO()
     call_command("migrate", interactive=False, verbosity=1 if verbose else 0, stdout=out)
     if verbose and "No migrations to apply" not in out.getvalue():

@@ -12,7 +12,8 @@ import json
 import re
 from typing import Any
 
-from . import dates, languages as language_codes, texts
+from . import dates, texts
+from . import languages as language_codes
 
 STATUSES = ("draft", "in-review", "published", "withdrawn")
 AUTHORITY_KINDS = ("person", "organization", "place", "subject", "collection", "repository", "funder")
