@@ -1,0 +1,73 @@
+"""The search backend interface. Both engines implement it; the page, the indexer and the CLI use only this.
+
+A backend stores index documents (search/documents.py), answers a SearchRequest (search/params.py) with a
+SearchResult, and can list its ids so that `readingroom check` can compare them with the store.
+Writes are `index()` and `delete()` followed by `commit()`, which makes them durable and visible to readers
+(within a second, in every process).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..params import SearchRequest
+
+
+@dataclass
+class Hit:
+    id: str
+    title: str
+    date_text: str
+    type: str
+    collection: str
+    snippet_html: str  # escaped text with <mark> around the matched words; safe to render as is
+
+
+@dataclass
+class SearchResult:
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    understood: str = ""
+    notes: tuple[str, ...] = ()
+    engine_ms: float = 0.0
+
+
+class SearchBackend(ABC):
+    name: str = ""
+
+    @abstractmethod
+    def index(self, docs: Iterable[dict[str, Any]]) -> int:
+        """Add or replace documents (by id). Returns how many were written. Visible after commit()."""
+
+    @abstractmethod
+    def delete(self, ids: Iterable[str]) -> None:
+        """Remove documents by id; ids not in the index are ignored."""
+
+    @abstractmethod
+    def commit(self) -> None:
+        """Make the writes so far durable and visible to every reader."""
+
+    @abstractmethod
+    def search(self, request: SearchRequest) -> SearchResult: ...
+
+    @abstractmethod
+    def count(self) -> int: ...
+
+    @abstractmethod
+    def ids(self) -> set[str]:
+        """Every id in the index (for drift checks)."""
+
+    @abstractmethod
+    def contains(self, ids: Iterable[str]) -> set[str]:
+        """Which of these ids are in the index."""
+
+    @abstractmethod
+    def clear(self) -> None:
+        """Remove every document (committed)."""
+
+    def close(self) -> None:  # noqa: B027 - most backends hold nothing to release
+        """Release writers, locks and connections."""

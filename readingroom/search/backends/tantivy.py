@@ -1,0 +1,353 @@
+"""The embedded search engine: a tantivy index in READINGROOM_HOME/index.
+
+Matching: every word matches by its stem in title, summary and text (stemmed fields), and also scores in the
+folded unstemmed fields, so exact forms rank first; title weighs more than summary, summary more than text.
+Facets are counted with tantivy's terms aggregation over fast fields, in the same pass for all facets, and
+cached per index generation (paging and re-sorting do not count again).
+
+One writer at a time across processes: a file lock in the index folder, held from the first write to commit().
+Readers compare meta.json with what they loaded before each search and reload, so a commit made by any process
+is seen by the next search.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import time
+from collections import OrderedDict
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from .. import analysis, facets, snippets
+from ..params import SearchRequest
+from ..query import Match, Not, Or, ParsedQuery
+from .base import Hit, SearchBackend, SearchResult
+
+Occur = tantivy.Occur
+TEXT_FIELDS = (("title", 3.0), ("summary", 2.0), ("text", 1.0))
+EXACT_BONUS = 1.5  # an unstemmed match adds this much of its field's weight again
+NAME_FIELDS = ("person", "place", "subject", "collection", "type", "lang")
+UNDATED_ASC, UNDATED_DESC = 99_999_999, -1  # sort keys that put undated records last both ways
+SCHEMA_VERSION = "1"
+FACET_CACHE_SIZE = 512
+WRITER_HEAP = 256_000_000
+
+
+def build_schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field("id", stored=True, tokenizer_name="raw", fast=True)
+    for name, _w in TEXT_FIELDS:
+        sb.add_text_field(name, stored=True, tokenizer_name=analysis.FOLDED)
+        sb.add_text_field(name + "_s", tokenizer_name=analysis.STEMMED)
+    for name in NAME_FIELDS:
+        sb.add_text_field(name + "_t", tokenizer_name=analysis.FOLDED)
+    for f in facets.FACETS:
+        sb.add_text_field(f.name, tokenizer_name="raw", fast=True, index_option="basic")
+    for name in ("date_text", "type_label", "collection_label"):
+        sb.add_text_field(name, stored=True, tokenizer_name="raw", index_option="basic")
+    sb.add_integer_field("date_earliest", indexed=True, fast=True)
+    sb.add_integer_field("date_latest", indexed=True, fast=True)
+    sb.add_integer_field("date_asc", fast=True)
+    sb.add_integer_field("date_desc", fast=True)
+    sb.add_integer_field("undated", indexed=True, fast=True)
+    sb.add_text_field("title_sort", tokenizer_name="raw", fast=True, index_option="basic")
+    return sb.build()
+
+
+def to_tantivy(doc: dict[str, Any]) -> dict[str, Any]:
+    """The neutral index document (documents.py) as tantivy field values."""
+    out: dict[str, Any] = {
+        "id": doc["id"], "title": doc["title"], "title_s": doc["title"], "summary": doc["summary"],
+        "summary_s": doc["summary"], "text": doc["text"], "text_s": doc["text"], "date_text": doc["date_text"],
+        "type_label": doc["type_label"], "collection_label": doc["collection_label"],
+        "title_sort": doc["title_sort"], "undated": 1 if doc["undated"] else 0,
+        "date_asc": doc["date_earliest"] if doc["date_earliest"] is not None else UNDATED_ASC,
+        "date_desc": doc["date_latest"] if doc["date_latest"] is not None else UNDATED_DESC,
+    }
+    if doc["date_earliest"] is not None:
+        out["date_earliest"] = doc["date_earliest"]
+        out["date_latest"] = doc["date_latest"]
+    for f in facets.FACETS:
+        if doc[f.name]:
+            out[f.name] = list(doc[f.name])
+    for name in NAME_FIELDS:
+        values = doc[name]
+        if name == "lang":
+            values = [f"{v} {facets.value_label('lang', v)}" for v in values]
+        if values:
+            out[name + "_t"] = list(values)
+    return out
+
+
+class TantivyBackend(SearchBackend):
+    name = "tantivy"
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.schema = build_schema()
+        stamp = self.path / "readingroom-schema"
+        if (self.path / "meta.json").exists() and (not stamp.exists() or stamp.read_text() != SCHEMA_VERSION):
+            raise RuntimeError(f"the search index in {self.path} was built by another version: "
+                               f"run `readingroom reindex` to rebuild it")
+        self.index_ = tantivy.Index(self.schema, str(self.path), reuse=True)
+        stamp.write_text(SCHEMA_VERSION)
+        for name, analyzer in analysis.analyzers().items():
+            self.index_.register_tokenizer(name, analyzer)
+        self.index_.config_reader(reload_policy="Manual")
+        self._seen_meta: tuple[int, int] | None = None
+        self._writer: tantivy.IndexWriter | None = None
+        self._lock_fd: int | None = None
+        self._facet_cache: OrderedDict[tuple, dict] = OrderedDict()
+
+    # -- writing -----------------------------------------------------------------------------------------------
+    def acquire(self, timeout: float | None = 120.0) -> bool:
+        """Take the cross-process writer lock. timeout=0: try once; False when another process holds it."""
+        if self._lock_fd is not None:
+            return True
+        fd = os.open(self.path / "readingroom-writer.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + (timeout or 0)
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                self._lock_fd = fd
+                return True
+            except BlockingIOError:
+                if timeout is not None and time.monotonic() >= deadline:
+                    os.close(fd)
+                    return False
+                time.sleep(0.05)
+
+    def _release(self) -> None:
+        if self._lock_fd is not None:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def _w(self) -> tantivy.IndexWriter:
+        if self._writer is None:
+            if not self.acquire():
+                raise TimeoutError(f"another process has held the search index writer lock in {self.path} for "
+                                   f"two minutes; if no import or indexer is running, delete "
+                                   f"{self.path / 'readingroom-writer.lock'}")
+            self._writer = self.index_.writer(WRITER_HEAP, 2)
+        return self._writer
+
+    def index(self, docs: Iterable[dict[str, Any]]) -> int:
+        w, n = self._w(), 0
+        for doc in docs:
+            w.delete_documents_by_term("id", doc["id"])
+            w.add_document(tantivy.Document.from_dict(to_tantivy(doc), self.schema))
+            n += 1
+        return n
+
+    def delete(self, ids: Iterable[str]) -> None:
+        w = self._w()
+        for rid in ids:
+            w.delete_documents_by_term("id", rid)
+
+    def commit(self) -> None:
+        if self._writer is None:
+            return
+        try:
+            self._writer.commit()
+            self._writer.wait_merging_threads()
+        finally:
+            self._writer = None
+            self._release()
+        self._reload(force=True)
+
+    def clear(self) -> None:
+        self._w().delete_all_documents()
+        self.commit()
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.rollback()
+            self._writer = None
+        self._release()
+
+    # -- reading -----------------------------------------------------------------------------------------------
+    def _reload(self, force: bool = False) -> None:
+        try:
+            st = (self.path / "meta.json").stat()
+        except FileNotFoundError:
+            return
+        meta = (st.st_mtime_ns, st.st_size)
+        if force or meta != self._seen_meta:
+            self.index_.reload()
+            self._seen_meta = meta
+
+    def _searcher(self) -> tantivy.Searcher:
+        self._reload()
+        return self.index_.searcher()
+
+    def count(self) -> int:
+        return self._searcher().num_docs
+
+    def ids(self) -> set[str]:
+        s = self._searcher()
+        if s.num_docs == 0:
+            return set()
+        return {term for term, _n in s.terms_with_prefix("id", "", filter_query=tantivy.Query.all_query())}
+
+    def contains(self, ids: Iterable[str]) -> set[str]:
+        ids = list(ids)
+        if not ids:
+            return set()
+        s = self._searcher()
+        found: set[str] = set()
+        for i in range(0, len(ids), 1000):
+            chunk = ids[i:i + 1000]
+            q = tantivy.Query.term_set_query(self.schema, "id", chunk)
+            res = s.search(q, limit=len(chunk), count=False)
+            found.update(s.doc(addr)["id"][0] for _score, addr in res.hits)
+        return found
+
+    # -- queries -----------------------------------------------------------------------------------------------
+    def _fields_for(self, m: Match) -> list[tuple[str, float]]:
+        """(field, weight) pairs a Match searches: stemmed fields match, unstemmed ones add rank."""
+        if m.field in NAME_FIELDS:
+            return [(m.field + "_t", 1.0)]
+        chosen = [(n, w) for n, w in TEXT_FIELDS if m.field is None or n == m.field]
+        return [(n + "_s", w) for n, w in chosen] + [(n, w * EXACT_BONUS) for n, w in chosen]
+
+    def _field_query(self, field: str, m: Match) -> tantivy.Query | None:
+        stemmed = field.endswith("_s")
+        words = [analysis.stem(w) or w for w in m.words] if stemmed else list(m.words)
+        if m.prefix:
+            if stemmed:
+                return None  # prefixes match surface forms: the unstemmed field does it
+            if len(words) == 1:
+                return tantivy.Query.regex_query(self.schema, field, re.escape(words[0]) + ".*")
+            return tantivy.Query.phrase_prefix_query(self.schema, field, words)
+        if len(words) == 1:
+            return tantivy.Query.term_query(self.schema, field, words[0], index_option="freq")
+        return tantivy.Query.phrase_query(self.schema, field, words)
+
+    def match_query(self, m: Match) -> tantivy.Query:
+        if m.field == "id":
+            return tantivy.Query.term_query(self.schema, "id", m.words[0])
+        parts = []
+        for field, weight in self._fields_for(m):
+            q = self._field_query(field, m)
+            if q is not None:
+                parts.append((Occur.Should, tantivy.Query.boost_query(q, weight)))
+        return tantivy.Query.boolean_query(parts)
+
+    def text_query(self, q: ParsedQuery) -> tantivy.Query | None:
+        if q.is_empty:
+            return None
+        parts = []
+        for clause in q.clauses:
+            if isinstance(clause, Match):
+                parts.append((Occur.Must, self.match_query(clause)))
+            elif isinstance(clause, Or):
+                parts.append((Occur.Must, tantivy.Query.boolean_query(
+                    [(Occur.Should, self.match_query(m)) for m in clause.children])))
+            elif isinstance(clause, Not):
+                parts.append((Occur.MustNot, self.match_query(clause.child)))
+        if all(occ == Occur.MustNot for occ, _ in parts):
+            parts.append((Occur.Must, tantivy.Query.all_query()))
+        return tantivy.Query.boolean_query(parts)
+
+    def _range(self, field: str, lo: int | None, hi: int | None) -> tantivy.Query:
+        return tantivy.Query.range_query(self.schema, field, tantivy.FieldType.Integer, lo, hi)
+
+    def filter_queries(self, req: SearchRequest, skip: str | None = None) -> list[tantivy.Query]:
+        out = []
+        for name, values in req.filters:
+            if name == skip:
+                continue
+            terms = [tantivy.Query.term_query(self.schema, name, v) for v in values]
+            if facets.BY_NAME[name].mode == "or" and len(terms) > 1:
+                out.append(tantivy.Query.boolean_query([(Occur.Should, t) for t in terms]))
+            else:
+                out.extend(terms)
+        if req.date_from is not None or req.date_to is not None:
+            # Overlap: the record's range ends after the filter starts and starts before the filter ends.
+            dated = []
+            if req.date_from is not None:
+                dated.append((Occur.Must, self._range("date_latest", req.date_from, None)))
+            if req.date_to is not None:
+                dated.append((Occur.Must, self._range("date_earliest", None, req.date_to)))
+            dated_q = tantivy.Query.boolean_query(dated)
+            if req.undated == "include":
+                undated_q = tantivy.Query.term_query(self.schema, "undated", 1)
+                out.append(tantivy.Query.boolean_query([(Occur.Should, dated_q), (Occur.Should, undated_q)]))
+            else:
+                out.append(dated_q)
+        elif req.undated == "exclude":
+            out.append(tantivy.Query.term_query(self.schema, "undated", 0))
+        return out
+
+    def full_query(self, req: SearchRequest, skip_filter: str | None = None) -> tantivy.Query:
+        text = self.text_query(req.query)
+        filters = self.filter_queries(req, skip_filter)
+        if not filters:
+            return text or tantivy.Query.all_query()
+        parts = [(Occur.Must, text or tantivy.Query.all_query())]
+        # Filters decide membership, never rank: a constant score of zero.
+        parts += [(Occur.Must, tantivy.Query.const_score_query(f, 0.0)) for f in filters]
+        return tantivy.Query.boolean_query(parts)
+
+    def _facets(self, searcher: tantivy.Searcher, req: SearchRequest, query: tantivy.Query) -> dict:
+        key = (self._seen_meta, req.cache_key())
+        cached = self._facet_cache.get(key)
+        if cached is not None:
+            self._facet_cache.move_to_end(key)
+            return cached
+        wanted = [facets.BY_NAME[n] for n in req.facets]
+        groups: list[tuple[tantivy.Query, list]] = [(query, [])]
+        for f in wanted:
+            if f.mode == "or" and req.selected(f.name):
+                groups.append((self.full_query(req, skip_filter=f.name), [f]))
+            else:
+                groups[0][1].append(f)
+        out: dict[str, list[tuple[str, int]]] = {}
+        for q, group in groups:
+            if not group:
+                continue
+            spec = {f.name: {"terms": {"field": f.name, "size": f.size}} for f in group}
+            res = searcher.aggregate(q, spec)
+            for f in group:
+                buckets = res.get(f.name, {}).get("buckets", [])
+                out[f.name] = [(b["key"], b["doc_count"]) for b in buckets]
+        self._facet_cache[key] = out
+        if len(self._facet_cache) > FACET_CACHE_SIZE:
+            self._facet_cache.popitem(last=False)
+        return out
+
+    def search(self, req: SearchRequest) -> SearchResult:
+        t0 = time.perf_counter()
+        searcher = self._searcher()
+        query = self.full_query(req)
+        kwargs: dict[str, Any] = {"limit": req.page_size, "offset": req.offset, "count": True}
+        sort = req.sort if not (req.sort == "relevance" and req.query.is_empty) else "date"
+        if sort == "date":
+            kwargs.update(order_by_field="date_asc", order=tantivy.Order.Asc)
+        elif sort == "-date":
+            kwargs.update(order_by_field="date_desc", order=tantivy.Order.Desc)
+        elif sort == "title":
+            kwargs.update(order_by_field="title_sort", order=tantivy.Order.Asc)
+        res = searcher.search(query, **kwargs)
+        positive = req.query.positive
+        hits = []
+        for _key, addr in res.hits:
+            d = searcher.doc(addr)
+            text = d.get_first("text") or ""
+            summary = d.get_first("summary") or ""
+            hits.append(Hit(
+                id=d.get_first("id"), title=d.get_first("title") or "", date_text=d.get_first("date_text") or "",
+                type=d.get_first("type_label") or "", collection=d.get_first("collection_label") or "",
+                snippet_html=snippets.snippet_html(text, positive, fallback=summary),
+            ))
+        facet_counts = self._facets(searcher, req, query) if req.facets else {}
+        return SearchResult(total=res.count or 0, hits=hits, facets=facet_counts,
+                            understood=req.query.understood, notes=req.query.notes + req.notes,
+                            engine_ms=(time.perf_counter() - t0) * 1000)

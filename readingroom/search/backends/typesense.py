@@ -1,0 +1,291 @@
+"""Typesense, the search server for archives that outgrow one machine.
+
+Typesense 0.24 has neither stemming nor OR between words, so the text is given to it pre-analyzed (the same
+tantivy analyzers as the embedded backend: folded, stemmed tokens joined by spaces) and a query is split in two:
+- `q` (over the stemmed title, summary and text, weighted 3:2:1) holds the words and phrases every match must
+  contain, and the NOTs; it matches and ranks;
+- `filter_by` holds the rest: OR groups, field-scoped words (title:, person:, ...), facet selections, dates.
+Limits, said in the notes of a result when they apply: only the last `word*` of a query is a prefix (Typesense
+expands only the last token); a phrase inside OR or in a field matches its words anywhere in that field; NOT
+works on words and phrases, not on fields. Exact forms do not rank above other forms of the same stem.
+
+Every search is one HTTP request: a multi-search when "or" facets with a selection need their own counts.
+Imports are JSON Lines batches of 2,000 with action=upsert.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable
+from typing import Any
+
+import typesense
+from typesense import exceptions as ts_errors
+
+from .. import analysis, facets, snippets
+from ..params import SearchRequest
+from ..query import Match, Not, Or
+from .base import Hit, SearchBackend, SearchResult
+
+TEXT_FIELDS = (("title", 3), ("summary", 2), ("text", 1))
+NAME_FIELDS = ("person", "place", "subject", "collection", "type", "lang")
+UNDATED_ASC, UNDATED_DESC = 99_999_999, -1
+BATCH = 2000
+
+
+def schema(name: str) -> dict:
+    fields: list[dict[str, Any]] = []
+    for f, _w in TEXT_FIELDS:
+        fields.append({"name": f + "_s", "type": "string"})
+    for f in NAME_FIELDS:
+        fields.append({"name": f + "_t", "type": "string[]", "optional": True})
+    for f in facets.FACETS:
+        fields.append({"name": f.name, "type": "string[]", "facet": True, "optional": True})
+    fields += [
+        {"name": "date_earliest", "type": "int32", "optional": True},
+        {"name": "date_latest", "type": "int32", "optional": True},
+        {"name": "date_asc", "type": "int32"},
+        {"name": "date_desc", "type": "int32"},
+        {"name": "undated", "type": "bool"},
+        {"name": "title_sort", "type": "string", "sort": True},
+    ]
+    # Shown, not searched: the original spelling for result lines and snippets.
+    for f in ("title", "summary", "text", "date_text", "type_label", "collection_label"):
+        fields.append({"name": f, "type": "string", "index": False, "optional": True})
+    return {"name": name, "fields": fields, "default_sorting_field": "date_asc", "token_separators": []}
+
+
+def to_typesense(doc: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": doc["id"]}
+    for f, _w in TEXT_FIELDS:
+        out[f + "_s"] = " ".join(analysis.stemmed(doc[f]))
+    for f in NAME_FIELDS:
+        values = doc[f]
+        if f == "lang":
+            values = [f"{v} {facets.value_label('lang', v)}" for v in values]
+        out[f + "_t"] = [" ".join(analysis.folded(v)) for v in values]
+    for f in facets.FACETS:
+        out[f.name] = list(doc[f.name])
+    if doc["date_earliest"] is not None:
+        out["date_earliest"], out["date_latest"] = doc["date_earliest"], doc["date_latest"]
+    out["date_asc"] = doc["date_earliest"] if doc["date_earliest"] is not None else UNDATED_ASC
+    out["date_desc"] = doc["date_latest"] if doc["date_latest"] is not None else UNDATED_DESC
+    out["undated"] = bool(doc["undated"])
+    out["title_sort"] = doc["title_sort"]
+    for f in ("title", "summary", "text", "date_text", "type_label", "collection_label"):
+        out[f] = doc[f] or ""
+    return out
+
+
+def _quote(value: str) -> str:
+    """A filter value in backticks, so commas, brackets and operators in it are just text."""
+    return "`" + value.replace("`", "'") + "`"
+
+
+class TypesenseBackend(SearchBackend):
+    name = "typesense"
+
+    def __init__(self, url: str, api_key: str, collection: str):
+        from urllib.parse import urlparse
+
+        u = urlparse(url)
+        self.collection = collection
+        self.client = typesense.Client({
+            "nodes": [{"host": u.hostname, "port": str(u.port or (443 if u.scheme == "https" else 8108)),
+                       "protocol": u.scheme or "http"}],
+            "api_key": api_key, "connection_timeout_seconds": 30, "num_retries": 2,
+        })
+        self._ready = False
+
+    # -- collection --------------------------------------------------------------------------------------------
+    def _coll(self):
+        if not self._ready:
+            try:
+                self.client.collections[self.collection].retrieve()
+            except ts_errors.ObjectNotFound:
+                self.client.collections.create(schema(self.collection))
+            self._ready = True
+        return self.client.collections[self.collection]
+
+    def drop(self) -> None:
+        try:
+            self.client.collections[self.collection].delete()
+        except ts_errors.ObjectNotFound:
+            pass
+        self._ready = False
+
+    # -- writing -----------------------------------------------------------------------------------------------
+    def index(self, docs: Iterable[dict[str, Any]]) -> int:
+        coll, batch, n = self._coll(), [], 0
+        for doc in docs:
+            batch.append(to_typesense(doc))
+            if len(batch) >= BATCH:
+                n += self._import(coll, batch)
+                batch = []
+        if batch:
+            n += self._import(coll, batch)
+        return n
+
+    def _import(self, coll, batch: list[dict]) -> int:
+        results = coll.documents.import_(batch, {"action": "upsert"})
+        failed = [r for r in results if not r.get("success")]
+        if failed:
+            raise RuntimeError(f"Typesense refused {len(failed)} of {len(batch)} documents: {failed[0].get('error')}")
+        return len(batch)
+
+    def delete(self, ids: Iterable[str]) -> None:
+        coll, ids = self._coll(), list(ids)
+        for i in range(0, len(ids), 200):
+            chunk = ids[i:i + 200]
+            coll.documents.delete({"filter_by": "id: [" + ", ".join(_quote(x) for x in chunk) + "]"})
+
+    def commit(self) -> None:
+        """Typesense applies each write before answering it: nothing to do."""
+
+    def clear(self) -> None:
+        self.drop()
+        self._coll()
+
+    # -- reading -----------------------------------------------------------------------------------------------
+    def count(self) -> int:
+        return int(self._coll().retrieve()["num_documents"])
+
+    def ids(self) -> set[str]:
+        data = self._coll().documents.export({"include_fields": "id"})
+        return {json.loads(line)["id"] for line in data.splitlines() if line.strip()}
+
+    def contains(self, ids: Iterable[str]) -> set[str]:
+        coll, ids, found = self._coll(), list(ids), set()
+        for i in range(0, len(ids), 200):
+            chunk = ids[i:i + 200]
+            res = coll.documents.search({"q": "*", "query_by": "title_s", "per_page": 250,
+                                         "include_fields": "id",
+                                         "filter_by": "id: [" + ", ".join(_quote(x) for x in chunk) + "]"})
+            found.update(h["document"]["id"] for h in res["hits"])
+        return found
+
+    # -- queries -----------------------------------------------------------------------------------------------
+    @staticmethod
+    def _stems(m: Match) -> list[str]:
+        return [analysis.stem(w) or w for w in m.words]
+
+    def _token_filter(self, m: Match) -> str:
+        """A Match as a filter: every word present in the field(s) (phrase order is not checked)."""
+        if m.field == "id":
+            return f"id:= {_quote(m.words[0])}"
+        if m.field in NAME_FIELDS:
+            return " && ".join(f"{m.field}_t: {_quote(w)}" for w in m.words)
+        fields = [f + "_s" for f, _w in TEXT_FIELDS if m.field is None or f == m.field]
+        per_word = ["(" + " || ".join(f"{f}: {_quote(s)}" for f in fields) + ")" for s in self._stems(m)]
+        return "(" + " && ".join(per_word) + ")"
+
+    def _q_term(self, m: Match) -> str:
+        stems = self._stems(m)
+        if m.prefix:
+            stems[-1] = m.words[-1]
+        return '"' + " ".join(stems) + '"' if len(stems) > 1 else stems[0]
+
+    def _split(self, req: SearchRequest) -> tuple[str, list[str], bool, list[str]]:
+        """(q, filters, prefix on the last q token, notes about approximations)."""
+        q_terms: list[str] = []
+        prefix_term: str | None = None
+        filters: list[str] = []
+        notes: list[str] = []
+        for clause in req.query.clauses:
+            if isinstance(clause, Match):
+                if clause.field is None and clause.prefix and prefix_term is None and not clause.is_phrase:
+                    prefix_term = self._q_term(clause)
+                elif clause.field is None:
+                    if clause.prefix:
+                        notes.append("this search engine takes only one word* per query; the others were "
+                                     "searched as whole words")
+                    q_terms.append(self._q_term(Match(clause.words, None, False)))
+                else:
+                    filters.append(self._token_filter(clause))
+            elif isinstance(clause, Or):
+                filters.append("(" + " || ".join(self._token_filter(m) for m in clause.children) + ")")
+            elif isinstance(clause, Not):
+                if clause.child.field is None:
+                    q_terms.append("-" + self._q_term(Match(clause.child.words, None, False)))
+                else:
+                    notes.append(f"NOT {clause.child.describe()} is not supported by this search engine and "
+                                 f"was ignored")
+        if prefix_term:
+            q_terms.append(prefix_term)
+        positive = [t for t in q_terms if not t.startswith("-")]
+        q = " ".join(q_terms) if positive else " ".join(["*", *q_terms])
+        return q, filters, prefix_term is not None, notes
+
+    def _filters(self, req: SearchRequest, text_filters: list[str], skip: str | None = None) -> str:
+        parts = list(text_filters)
+        for name, values in req.filters:
+            if name == skip:
+                continue
+            if facets.BY_NAME[name].mode == "or":
+                parts.append(f"{name}:= [" + ", ".join(_quote(v) for v in values) + "]")
+            else:
+                parts.extend(f"{name}:= {_quote(v)}" for v in values)
+        if req.date_from is not None or req.date_to is not None:
+            dated = ["undated:= false"]
+            if req.date_from is not None:
+                dated.append(f"date_latest:>= {req.date_from}")
+            if req.date_to is not None:
+                dated.append(f"date_earliest:<= {req.date_to}")
+            expr = " && ".join(dated)
+            parts.append(f"(({expr}) || undated:= true)" if req.undated == "include" else f"({expr})")
+        elif req.undated == "exclude":
+            parts.append("undated:= false")
+        return " && ".join(parts)
+
+    def search(self, req: SearchRequest) -> SearchResult:
+        t0 = time.perf_counter()
+        q, text_filters, prefix, notes = self._split(req)
+        sort = req.sort if not (req.sort == "relevance" and q.startswith("*")) else "date"
+        sort_by = {"relevance": "_text_match:desc,date_asc:asc", "date": "date_asc:asc,title_sort:asc",
+                   "-date": "date_desc:desc,title_sort:asc", "title": "title_sort:asc,date_asc:asc"}[sort]
+        wanted = [facets.BY_NAME[n] for n in req.facets]
+        own = [f for f in wanted if f.mode == "or" and req.selected(f.name)]
+        base = {
+            "q": q, "query_by": ",".join(f + "_s" for f, _w in TEXT_FIELDS),
+            "query_by_weights": ",".join(str(w) for _f, w in TEXT_FIELDS),
+            "prefix": "true" if prefix else "false", "num_typos": 0, "typo_tokens_threshold": 0,
+            "drop_tokens_threshold": 0, "exhaustive_search": True,
+        }
+        main = {**base, "filter_by": self._filters(req, text_filters), "sort_by": sort_by,
+                "per_page": req.page_size, "page": req.page,
+                "include_fields": "id,title,summary,text,date_text,type_label,collection_label",
+                "highlight_fields": "none", "highlight_full_fields": "none"}
+        rest = [f.name for f in wanted if f not in own]
+        if rest:
+            main.update(facet_by=",".join(rest), max_facet_values=max(f.size for f in wanted))
+        searches = [main]
+        for f in own:
+            searches.append({**base, "filter_by": self._filters(req, text_filters, skip=f.name), "per_page": 0,
+                             "facet_by": f.name, "max_facet_values": f.size})
+        for s in searches:
+            if not s["filter_by"]:
+                del s["filter_by"]
+        responses = self.client.multi_search.perform({"searches": searches},
+                                                     {"collection": self.collection})["results"]
+        for r in responses:
+            if "error" in r:
+                raise RuntimeError(f"Typesense: {r['error']}")
+        res = responses[0]
+        counts: dict[str, list[tuple[str, int]]] = {}
+        for r in responses:
+            for fc in r.get("facet_counts", []):
+                size = facets.BY_NAME[fc["field_name"]].size
+                counts[fc["field_name"]] = [(c["value"], c["count"]) for c in fc["counts"]][:size]
+        positive = req.query.positive
+        hits = []
+        for h in res.get("hits", []):
+            d = h["document"]
+            hits.append(Hit(id=d["id"], title=d.get("title", ""), date_text=d.get("date_text", ""),
+                            type=d.get("type_label", ""), collection=d.get("collection_label", ""),
+                            snippet_html=snippets.snippet_html(d.get("text", ""), positive,
+                                                               fallback=d.get("summary", ""))))
+        return SearchResult(total=res.get("found", 0), hits=hits, facets={f.name: counts.get(f.name, [])
+                                                                            for f in wanted},
+                            understood=req.query.understood, notes=req.query.notes + req.notes + tuple(notes),
+                            engine_ms=(time.perf_counter() - t0) * 1000)

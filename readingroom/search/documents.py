@@ -1,0 +1,149 @@
+"""The index document: what the search engines know about a record.
+
+`index_document(doc, authorities)` is a pure function of the canonical record document (records/schema.py) and
+of the authority names the store knows, so the benchmark can build the same documents without a database.
+`documents_for(records)` does the store lookups for a batch of Record rows. Only public records are ever turned
+into index documents: the indexer decides that through records.visibility before calling here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from readingroom.records.texts import html_to_plain
+
+from . import analysis
+
+# Facet fields of the index document, each a list of display values.
+FACET_FIELDS = ("subject", "place", "person", "collection", "type", "lang", "repository", "funder", "translator",
+                "classification", "decade", "year", "certainty")
+
+# (kind, key) -> (display name, parent key or None). The store's authority names win over the names a record
+# happened to spell, so one person is one facet value.
+AuthorityLookup = Callable[[str, str], tuple[str, str | None] | None]
+
+_LEADING_ARTICLE = re.compile(r"^(the|a|an)\s+", re.I)
+
+
+def date_int(iso: str | None) -> int | None:
+    """'1968-10-15T10:59Z' -> 19681015: sortable, and comparable with the bounds of a date filter."""
+    if not iso:
+        return None
+    digits = iso[:10].replace("-", "")
+    return int(digits) if digits.isdigit() and len(digits) == 8 else None
+
+
+def title_sort_key(title: str) -> str:
+    key = " ".join(analysis.folded(_LEADING_ARTICLE.sub("", title.strip())))
+    return key[:200] or "~"
+
+
+def plain_text(doc: dict) -> str:
+    parts = [html_to_plain(t["html"]) for t in doc.get("texts") or [] if t.get("html")]
+    if doc.get("signature"):
+        parts.append(doc["signature"])
+    parts.extend(html_to_plain(n["html"]) for n in doc.get("notes") or [] if n.get("html"))
+    return "\n".join(p for p in parts if p)
+
+
+def _names(refs: Iterable[dict], lookup: AuthorityLookup | None) -> list[str]:
+    out: list[str] = []
+    for ref in refs:
+        found = lookup(ref["kind"], ref["id"]) if lookup else None
+        name = found[0] if found else ref["name"]
+        if name not in out:
+            out.append(name)
+    return out
+
+
+def _collections_with_ancestors(refs: list[dict], lookup: AuthorityLookup | None) -> list[str]:
+    """A record in "Vietnam War / Paris Peace Talks" is also found under "Vietnam War"."""
+    out: list[str] = []
+    for ref in refs:
+        key: str | None = ref["id"]
+        name, parent = ref["name"], ref.get("parent")
+        for _depth in range(20):  # a cycle in a bad authority file must not hang the indexer
+            found = lookup("collection", key) if lookup and key else None
+            if found:
+                name, parent = found
+            if name and name not in out:
+                out.append(name)
+            if not parent:
+                break
+            key, name, parent = parent, parent, None
+    return out
+
+
+def index_document(doc: dict, lookup: AuthorityLookup | None = None) -> dict[str, Any]:
+    """The backend-neutral index document for one canonical record document."""
+    earliest, latest = date_int(doc.get("date_earliest")), date_int(doc.get("date_latest"))
+    year = earliest // 10000 if earliest else None
+    persons = [r for key in ("creators", "recipients", "contributors", "persons") for r in doc.get(key) or []
+               if r.get("kind") == "person"]
+    translators = [t["translator"] for t in doc.get("texts") or [] if t.get("translator")]
+    collections = _collections_with_ancestors(doc.get("collections") or [], lookup)
+    types = list(doc.get("document_types") or [])
+    return {
+        "id": doc["id"],
+        "title": doc["title"],
+        "summary": doc.get("summary") or "",
+        "text": plain_text(doc),
+        "subject": _names(doc.get("subjects") or [], lookup),
+        "place": _names(doc.get("places") or [], lookup),
+        "person": _names(persons, lookup),
+        "collection": collections,
+        "type": types,
+        "lang": list(doc.get("languages") or []),
+        "repository": _names([doc["repository"]], lookup) if doc.get("repository") else [],
+        "funder": _names(doc.get("funders") or [], lookup),
+        "translator": _names(translators, lookup),
+        "classification": list(doc.get("classification") or []),
+        "decade": [str(year // 10 * 10) + "s"] if year else [],
+        "year": [str(year)] if year else [],
+        "certainty": [doc.get("date_certainty") or "stated"] if earliest else [],
+        "date_earliest": earliest,
+        "date_latest": latest or earliest,
+        "date_text": doc.get("date_text") or doc.get("date") or "",
+        "undated": earliest is None,
+        "title_sort": title_sort_key(doc["title"]),
+        # What a result line shows: the first type and the most specific collection.
+        "type_label": types[0] if types else "",
+        "collection_label": (doc.get("collections") or [{}])[0].get("name", ""),
+    }
+
+
+def documents_for(records: Iterable) -> list[dict[str, Any]]:
+    """Index documents for Record rows, with authority names and collection parents from the store."""
+    from readingroom.records.models import Authority
+
+    records = list(records)
+    wanted: set[tuple[str, str]] = set()
+    for rec in records:
+        doc = rec.document
+        for key in ("creators", "recipients", "contributors", "persons", "places", "subjects", "collections",
+                    "funders"):
+            wanted.update((r["kind"], r["id"]) for r in doc.get(key) or [])
+        if doc.get("repository"):
+            wanted.add(("repository", doc["repository"]["id"]))
+        wanted.update(("person", t["translator"]["id"]) for t in doc.get("texts") or [] if t.get("translator"))
+    table: dict[tuple[str, str], tuple[str, str | None]] = {}
+    by_kind: dict[str, set[str]] = {}
+    for kind, key in wanted:
+        by_kind.setdefault(kind, set()).add(key)
+    for kind, keys in by_kind.items():
+        keys_left = set(keys)
+        while keys_left:  # collections: walk up the tree, one query per level
+            batch = list(keys_left)[:900]
+            keys_left -= set(batch)
+            rows = Authority.objects.filter(kind=kind, key__in=batch).values_list("key", "name", "parent__key")
+            for key, name, parent in rows:
+                table[(kind, key)] = (name, parent)
+                if kind == "collection" and parent and (kind, parent) not in table:
+                    keys_left.add(parent)
+
+    def lookup(kind: str, key: str) -> tuple[str, str | None] | None:
+        return table.get((kind, key))
+
+    return [index_document(rec.document, lookup) for rec in records]

@@ -1,0 +1,89 @@
+"""What the search page shows, built from a SearchRequest and a SearchResult: facet links that add or remove
+one value, sort links, pages, and the filters in force. Links keep every other parameter, so a search is a
+bookmarkable URL and the page works without JavaScript."""
+
+from __future__ import annotations
+
+import math
+from urllib.parse import urlencode
+
+from . import facets as facet_defs
+from .backends.base import SearchResult
+from .params import MAX_RESULTS, SORTS, SearchRequest
+
+SORT_LABELS = {"relevance": "Relevance", "date": "Oldest first", "-date": "Newest first", "title": "Title"}
+
+
+def _url(pairs: list[tuple[str, str]]) -> str:
+    pairs = [(k, v) for k, v in pairs if v != ""]
+    return "?" + urlencode(pairs) if pairs else "?"
+
+
+def _pairs(get) -> list[tuple[str, str]]:
+    return [(k, v) for k in get for v in get.getlist(k) if k != "page"]
+
+
+def _replace(pairs: list[tuple[str, str]], name: str, value: str | None) -> list[tuple[str, str]]:
+    out = [(k, v) for k, v in pairs if k != name]
+    return out + [(name, value)] if value else out
+
+
+def _toggle(pairs: list[tuple[str, str]], name: str, value: str) -> list[tuple[str, str]]:
+    if (name, value) in pairs:
+        return [p for p in pairs if p != (name, value)]
+    return pairs + [(name, value)]
+
+
+def search_context(get, req: SearchRequest, result: SearchResult) -> dict:
+    pairs = _pairs(get)
+    facet_blocks = []
+    decade_chosen = bool(req.selected("decade") or req.selected("year"))
+    for f in facet_defs.FACETS:
+        if f.name == "year" and not decade_chosen:
+            continue  # decades first; years once a decade is chosen
+        counts = dict(result.facets.get(f.name, []))
+        selected = req.selected(f.name)
+        values = [{"value": v, "label": facet_defs.value_label(f.name, v), "count": n, "selected": v in selected,
+                   "url": _url(_toggle(pairs, f.name, v))} for v, n in result.facets.get(f.name, [])]
+        if f.name in ("decade", "year"):
+            values.sort(key=lambda item: item["value"])
+        for v in selected:
+            if v not in counts:
+                values.insert(0, {"value": v, "label": facet_defs.value_label(f.name, v), "count": 0,
+                                  "selected": True, "url": _url(_toggle(pairs, f.name, v))})
+        if values:
+            facet_blocks.append({"name": f.name, "label": f.label, "mode": f.mode, "values": values})
+    active = [{"label": f"{facet_defs.BY_NAME[name].label}: {facet_defs.value_label(name, v)}",
+               "url": _url(_toggle(pairs, name, v))} for name, values in req.filters for v in values]
+    for name, label in (("from", "From"), ("to", "To")):
+        if get.get(name):
+            active.append({"label": f"{label} {get.get(name)}", "url": _url(_replace(pairs, name, None))})
+    reachable = min(result.total, MAX_RESULTS)
+    pages = max(1, math.ceil(reachable / req.page_size))
+    page_links = [{"number": n, "url": _url(pairs + [("page", str(n))]), "current": n == req.page}
+                  for n in range(max(1, req.page - 3), min(pages, req.page + 3) + 1)]
+    has_query = not req.query.is_empty
+    return {
+        "result": result,
+        "request": req,
+        "q": get.get("q", ""),
+        "date_from": get.get("from", ""),
+        "date_to": get.get("to", ""),
+        "undated": req.undated,
+        "sort": req.sort,
+        "sorts": [{"value": s, "label": SORT_LABELS[s], "current": s == req.sort,
+                   "url": _url(_replace(pairs, "sort", s))} for s in SORTS if has_query or s != "relevance"],
+        "facets": facet_blocks,
+        "active": active,
+        "clear_url": _url([("q", get.get("q", ""))]),
+        "first_number": req.offset + 1,
+        "last_number": req.offset + len(result.hits),
+        "page": req.page,
+        "pages": pages,
+        "page_links": page_links,
+        "prev_url": _url(pairs + [("page", str(req.page - 1))]) if req.page > 1 else None,
+        "next_url": _url(pairs + [("page", str(req.page + 1))]) if req.page < pages else None,
+        "capped": result.total > MAX_RESULTS,
+        "max_results": MAX_RESULTS,
+        "searched": bool(get),
+    }

@@ -1,0 +1,31 @@
+"""The search page: GET in (bookmarkable), HTML out. The work is in params.py, the backend and page.py."""
+
+from __future__ import annotations
+
+import logging
+
+from django.shortcuts import render
+
+from . import indexing
+from .backends import get_backend
+from .page import search_context
+from .params import request_from_params
+
+log = logging.getLogger(__name__)
+
+
+def search(request):
+    req = request_from_params(request.GET)
+    backend = get_backend()
+    try:
+        indexing.catch_up(backend)
+    except Exception:  # the page must still answer from the index as it is; `readingroom check` will tell
+        log.exception("search index catch-up failed")
+    try:
+        result = backend.search(req)
+    except Exception:
+        log.exception("search failed")
+        return render(request, "readingroom/error.html", {
+            "status": 503, "title": "Search is unavailable",
+            "detail": "The search engine did not answer. Please try again in a moment."}, status=503)
+    return render(request, "readingroom/search.html", search_context(request.GET, req, result))
