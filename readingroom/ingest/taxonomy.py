@@ -106,6 +106,7 @@ class TaxonomyImporter(Importer):
     def read(self, source: Source) -> Iterator[Entry]:
         with source.open() as f:
             refuse_doctype(f.peek(1 << 16)[: 1 << 16])
+            etree.clear_error_log()  # the log is per thread: keep only this file's errors
             events = safe_iterparse(f, ("start", "end"))
             try:
                 yield from self._walk(events)
