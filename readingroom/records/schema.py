@@ -278,8 +278,11 @@ def normalize_record(raw: dict, *, default_status: str = "published") -> dict:
         "source": _dict(raw.get("source"), "source", rid),
         "extra": _dict(raw.get("extra"), "extra", rid),
     }
-    for contributor in rec["contributors"]:
-        contributor.setdefault("role", "contributor")
+    # The default role goes where a given role would (before extra keys), so the canonical form is a fixed point:
+    # export -> import -> export must not reorder keys.
+    rec["contributors"] = [c if "role" in c else authority_ref({**c, "role": "contributor"}, None, f"contributors[{i}]",
+                                                               rid, with_role=True)
+                           for i, c in enumerate(rec["contributors"])]
     for ts in TIMESTAMP_FIELDS:
         value = _str(raw.get(ts), ts, rid)
         if value:
