@@ -240,7 +240,7 @@ class _Record:
             "texts": texts,
             "media": media,
             "creators": [self.ref(self.named(x, "creators", i)) for i, x in enumerate(self.items("creators"))],
-            "contributors": [self.ref(self.named(x, "contributors", i))
+            "contributors": [{**self.ref(self.named(x, "contributors", i)), "role": "contributor"}
                              for i, x in enumerate(self.items("contributors"))],
             "subjects": [self.ref(self.named(x, "subjects", i)) for i, x in enumerate(self.items("subjects"))],
             "places": self.places(),
