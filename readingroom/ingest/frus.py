@@ -335,6 +335,9 @@ def document_date(div: etree._Element) -> DocumentDate:
     if not out.edtf:
         low, high = div.get(f"{{{FRUS_NS}}}doc-dateTime-min"), div.get(f"{{{FRUS_NS}}}doc-dateTime-max")
         if low or high:
+            for bound in (low, high):  # each bound on its own, so a message names the impossible one
+                if bound:
+                    dates.from_edtf(bound.strip())
             out.edtf = edtf_from_bounds((low or high or "").strip(), (high or "").strip() or None)
             out.where = f"frus:doc-dateTime-min/max on line {div.sourceline}"
     return out
@@ -557,8 +560,9 @@ class _VolumeReader:
                     text = re.sub(r"^Source:\s*", "", plain_text(note, skip=()))
                     archival.setdefault("text", text)
                     markings = markings or classification_markings(text)
-        when = document_date(div)
+        when: DocumentDate | None = None
         try:
+            when = document_date(div)
             if when.edtf:
                 info = dates.from_edtf(when.edtf, when.text)
             elif when.text:
@@ -566,8 +570,9 @@ class _VolumeReader:
             else:
                 info = dates.UNDATED
         except dates.DateError as e:
-            if when.edtf:
-                yield Problem(f"{e} (in {when.where}); the document was not imported", rid, "date")
+            if when is None or when.edtf:
+                where = when.where if when else f"frus:doc-dateTime-min/max on line {div.sourceline}"
+                yield Problem(f"{e} (in {where}); the document was not imported", rid, "date")
                 return
             info = dates.UNDATED
             yield Notice(f"the dateline's date {when.text!r} could not be read ({e}); the record is undated",
