@@ -67,6 +67,7 @@ class Progress:
         self.last = 0.0
         self.done_bytes = 0
         self.records = 0
+        self.authorities = 0
         self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
 
     def update(self, source: Source | None, force: bool = False) -> None:
@@ -78,10 +79,11 @@ class Progress:
         self.last = now
         elapsed = max(now - self.start, 1e-6)
         done = self.done_bytes + (source.consumed if source else 0)
-        rate = self.records / elapsed
+        rate = (self.records + self.authorities) / elapsed
         fraction = min(done / self.total_bytes, 1.0)
         eta = (elapsed / fraction - elapsed) if fraction > 0.001 else 0.0
-        line = (f"imported {self.records:,} records, {rate:,.0f}/s, {fraction:5.1%} of "
+        what = f"{self.records:,} records" + (f", {self.authorities:,} authorities" if self.authorities else "")
+        line = (f"imported {what}, {rate:,.0f}/s, {fraction:5.1%} of "
                 f"{self.total_bytes / 1e6:,.1f} MB, ETA {eta:,.0f}s")
         self.stream.write(("\r" + line) if self.tty else line + "\n")
         self.stream.flush()
@@ -141,6 +143,8 @@ def import_file(path: Path, writer: RecordWriter, *, importer_name: str | None =
             batch: list[dict] = []
 
             def flush() -> None:
+                if not batch:
+                    return
                 for doc, result in zip(batch, writer.save_many(batch), strict=True):
                     if isinstance(result, RecordError):
                         report.problems.append(Problem(result.message, result.record_id or str(doc.get("id")),
@@ -166,6 +170,9 @@ def import_file(path: Path, writer: RecordWriter, *, importer_name: str | None =
                     writer.authority(entry.kind, entry.key, entry.name, parent_key=entry.parent,
                                      position=entry.position, data=entry.data, replace=entry.replace)
                     report.authorities += 1
+                    if progress:
+                        progress.authorities += 1
+                        progress.update(source)
             flush()
             if report.records == 0 and report.authorities == 0:
                 detail = f" ({len(report.problems)} problems)" if report.problems else ""
