@@ -56,6 +56,7 @@ from .tei import (
 )
 
 HSG = "https://history.state.gov/historicaldocuments"
+DIV, BODY, HEAD, PB, NOTE, ITEM, HEADER = (tei(n) for n in ("div", "body", "head", "pb", "note", "item", "teiHeader"))
 STRUCTURE_TYPES = {"compilation", "chapter", "subchapter", "part", "section"}
 
 # Security classifications, then precedence (how fast a telegram travels), then handling and distribution
@@ -124,7 +125,8 @@ def scan_volume(source: Source) -> VolumeIndex:
     current_doc: str | None = None
     keep = 0  # inside an item or the teiHeader: kept whole until its end, then read
     root_seen = False
-    for event, el in iterparse(source):
+    # Events for the elements this pass reads only; libxml2 itself refuses a repeated xml:id anywhere else.
+    for event, el in iterparse(source, tags=(DIV, NOTE, PB, ITEM, HEADER, tei("TEI"))):
         tag = el.tag
         if event == "start":
             if not root_seen:
@@ -136,7 +138,7 @@ def scan_volume(source: Source) -> VolumeIndex:
                     raise IngestError(f"duplicate xml:id {ident!r} (lines {ids[ident]} and {el.sourceline}): every "
                                       "xml:id must be unique in a file; rename the second one")
                 ids[ident] = el.sourceline
-            if tag == tei("div") and el.get("type") == "document":
+            if tag == DIV and el.get("type") == "document":
                 doc_id = ident or (f"d{el.get('n')}" if (el.get("n") or "").isdigit() else None)
                 if not doc_id:
                     raise IngestError(f"the document division on line {el.sourceline} has neither an xml:id nor a "
@@ -148,15 +150,15 @@ def scan_volume(source: Source) -> VolumeIndex:
                 current_doc = doc_id
             elif ident and current_doc:
                 index.owner[ident] = current_doc
-            if tag in (tei("item"), tei("teiHeader")):
+            if tag in (ITEM, HEADER):
                 keep += 1
             continue
-        if tag == tei("div") and el.get("type") == "document":
+        if tag == DIV and el.get("type") == "document":
             current_doc = None
-        elif tag == tei("teiHeader"):
+        elif tag == HEADER:
             keep -= 1
             _read_header(el, index)
-        elif tag == tei("item"):
+        elif tag == ITEM:
             keep -= 1
             if keep == 0 and current_doc is None:
                 _read_list_item(el, index)
@@ -473,12 +475,12 @@ class _VolumeReader:
         in_body = False
         depth_doc = 0
         page: str | None = None
-        for event, el in iterparse(self.source):
+        for event, el in iterparse(self.source, tags=(DIV, BODY, HEAD, PB)):
             tag = el.tag
             if event == "start":
-                if tag == tei("body"):
+                if tag == BODY:
                     in_body = True
-                elif tag == tei("div") and not depth_doc:
+                elif tag == DIV and not depth_doc:
                     kind = el.get("type")
                     if kind == "document":
                         depth_doc += 1
@@ -491,22 +493,22 @@ class _VolumeReader:
                         ident = el.get(XML_ID)
                         key = f"{self.vol}/{ident}" if ident else f"{parent}/{kind}{positions[parent]}"
                         stack.append(_Structure(key, parent, positions[parent], kind, el))
-                elif depth_doc and tag == tei("div"):
+                elif depth_doc and tag == DIV:
                     depth_doc += 1
                 continue
             if depth_doc:
-                if tag == tei("div"):
+                if tag == DIV:
                     depth_doc -= 1
                     if depth_doc == 0:
-                        pages = [p.get("n") for p in el.iter(tei("pb")) if p.get("n")]
+                        pages = [p.get("n") for p in el.iter(PB) if p.get("n")]
                         first = el.get("_first_page") or (pages[0] if pages else None)
                         yield from self._document(el, first, pages[-1] if pages else first, stack)
                         page = pages[-1] if pages else page
                         release(el)
                 continue
-            if tag == tei("head") and stack and el.getparent() is stack[-1].element and stack[-1].name is None:
+            if tag == HEAD and stack and el.getparent() is stack[-1].element and stack[-1].name is None:
                 stack[-1].name = plain_text(el)
-            elif tag == tei("pb"):
+            elif tag == PB:
                 page = el.get("n") or page
             elif stack and el is stack[-1].element:
                 yield from self._structure_entry(stack.pop())
@@ -530,7 +532,7 @@ class _VolumeReader:
         renderer = Renderer(rid, note_prefix=local_id, resolve_person=self.person_ref, resolve_term=self.term,
                             resolve_ref=lambda target, label: self.link(target, label, rid),
                             unknown=self.unknown, unknown_lines=self.unknown_lines)
-        head = div.find(tei("head"))
+        head = div.find(HEAD)
         title = plain_text(head) if head is not None else ""
         if n:
             title = re.sub(rf"^{re.escape(n)}\.\s*", "", title)

@@ -43,13 +43,28 @@ def tei(name: str) -> str:
     return f"{{{TEI_NS}}}{name}"
 
 
+_SPLIT: dict[str, tuple[str | None, str]] = {}  # tag -> (namespace, local name): rendering asks millions of times
+
+
+def split_tag(tag: Any) -> tuple[str | None, str]:
+    """(namespace, local name) of an element tag; (None, "") for comments and processing instructions."""
+    if not isinstance(tag, str):
+        return None, ""
+    found = _SPLIT.get(tag)
+    if found is None:
+        found = (tag[1:].split("}", 1)[0], tag.rsplit("}", 1)[-1]) if tag.startswith("{") else (None, tag)
+        if len(_SPLIT) < 4096:  # a hostile file's thousands of invented names must not grow the cache forever
+            _SPLIT[tag] = found
+    return found
+
+
 def local(tag: Any) -> str:
     """Local name of an element tag; "" for comments and processing instructions."""
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+    return split_tag(tag)[1]
 
 
 def namespace(tag: Any) -> str | None:
-    return tag[1:].split("}", 1)[0] if isinstance(tag, str) and tag.startswith("{") else None
+    return split_tag(tag)[0]
 
 
 def display_name(tag: str) -> str:
@@ -61,7 +76,16 @@ def display_name(tag: str) -> str:
 
 def squash(text: str | None) -> str:
     """Whitespace runs (TEI sources are pretty-printed) become one space."""
-    return re.sub(r"\s+", " ", text) if text else ""
+    if not text:
+        return ""
+    if text.isspace():
+        return " "
+    if "\n" not in text and "\t" not in text and "  " not in text and "\r" not in text:
+        return text
+    return _WS.sub(" ", text)
+
+
+_WS = re.compile(r"\s+")
 
 
 def plain_text(el: etree._Element, skip: tuple[str, ...] = ("note",)) -> str:
@@ -193,28 +217,31 @@ def check_root(root: etree._Element) -> None:
     raise IngestError(f'not a TEI document: the root element is <{name}>{where}; expected <TEI xmlns="{TEI_NS}">')
 
 
-def iterparse(source: Source, *, events: tuple[str, ...] = ("start", "end")) -> Iterator[tuple[str, Any]]:
-    """Stream (event, element) pairs from a TEI file, safely. Raises IngestError with a per-file message."""
+def iterparse(source: Source, *, events: tuple[str, ...] = ("start", "end"),
+              tags: tuple[str, ...] | None = None) -> Iterator[tuple[str, Any]]:
+    """Stream (event, element) pairs from a TEI file, safely. Raises IngestError with a per-file message.
+
+    `tags` limits the events to those elements (the tree is still built whole below them): far fewer events
+    when a caller only needs divisions. The root element is checked in every case.
+    """
     check_prolog(source.path)
-    wanted = set(events)
     etree.clear_error_log()  # the log is per thread: earlier files' errors must not name this one's
-    stream = source.open()
     try:
-        parser = etree.iterparse(
-            stream, events=("start", "end"), resolve_entities=False, no_network=True, load_dtd=False,
-            huge_tree=False, remove_comments=True, remove_pis=True,
-        )
-        first = True
-        for event, el in parser:
-            if first:
-                check_root(el)
-                first = False
-            if event in wanted:
-                yield event, el
+        with open(source.path, "rb") as peek:  # the root element first, before reading the rest
+            for _event, root in etree.iterparse(peek, events=("start",), **PARSER_OPTIONS):
+                check_root(root)
+                break
+        stream = source.open()
+        try:
+            yield from etree.iterparse(stream, events=events, tag=tags, **PARSER_OPTIONS)
+        finally:
+            stream.close()
     except etree.XMLSyntaxError as e:
         raise IngestError(_syntax_message(e, source.path)) from None
-    finally:
-        stream.close()
+
+
+PARSER_OPTIONS: dict[str, Any] = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+                                      remove_comments=True, remove_pis=True)
 
 
 def release(el: etree._Element) -> None:
@@ -327,8 +354,13 @@ BLOCK_LEVEL = {"list", "table", "lg", "p", "ab", "quote", "div", "closer", "open
 def tidy(markup: str) -> str:
     """Spaces doubled where text nodes met ("September" + " 2, 1968") become one; blocks do not start or end
     with a space."""
-    markup = re.sub(r"[ \t]{2,}", " ", markup)
-    return re.sub(r"(<(?:p|li|h3|h4|td|th)(?: [^>]*)?>) | (</(?:p|li|h3|h4|td|th)>)", r"\1\2", markup).strip()
+    if "  " in markup or "\t" in markup:
+        markup = _SPACES.sub(" ", markup)
+    return _BLOCK_SPACE.sub(r"\1\2", markup).strip()
+
+
+_SPACES = re.compile(r"[ \t]{2,}")
+_BLOCK_SPACE = re.compile(r"(<(?:p|li|h3|h4|td|th)(?: [^>]*)?>) | (</(?:p|li|h3|h4|td|th)>)")
 
 
 def esc(text: str) -> str:
@@ -389,7 +421,8 @@ class Renderer:
             return ""
         if container and not text.strip():
             return "\n"
-        return texts.mark_editorial(esc(squash(text)))
+        text = esc(squash(text))
+        return texts.mark_editorial(text) if "[" in text else text
 
     def _page_break(self, pb: etree._Element, before: str) -> str:
         """`[Page 211]` at the break, moved to the end of a word the break would split, spaced from the text."""
@@ -660,12 +693,10 @@ class TeiDocumentImporter(Importer):
     def read(self, source: Source) -> Iterator[Entry]:
         root = None
         header = None
-        for event, el in iterparse(source, events=("start", "end")):
-            if event == "start":
-                if root is None:
-                    root = el
-                continue
-            if el.tag == tei("teiHeader"):
+        for event, el in iterparse(source, tags=(tei("TEI"), tei("teiHeader"))):
+            if event == "start" and root is None:
+                root = el
+            elif event == "end" and el.tag == tei("teiHeader"):
                 header = el
         # A standalone document is one record: it is small enough to hold (libxml2's limits still apply).
         assert root is not None
