@@ -9,6 +9,7 @@ into index documents: the indexer decides that through records.visibility before
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -35,9 +36,27 @@ def date_int(iso: str | None) -> int | None:
     return int(digits) if digits.isdigit() and len(digits) == 8 else None
 
 
-def title_sort_key(title: str) -> str:
-    key = " ".join(analysis.folded(_LEADING_ARTICLE.sub("", title.strip())))
-    return key[:200] or "~"
+def title_sort_key(title: str, record_id: str = "") -> str:
+    """Folded title without a leading article; the id makes equal titles sort the same on every engine."""
+    key = " ".join(analysis.folded(_LEADING_ARTICLE.sub("", title.strip())))[:200] or "~"
+    return f"{key} \x01{record_id}"
+
+
+UNDATED_FIRST_KEY = 10**16  # above every date: undated records come last in ascending order
+UNDATED_LAST_KEY = -1000  # below every date: and last in descending order
+
+
+def sort_key(iso: str | None, latest: bool, record_id: str) -> int:
+    """Date sort key: YYYYMMDDHHMM, then three digits from the id so that ties order the same on every
+    engine (tantivy sorts on one field only). Day precision sorts at the start (or end) of the day."""
+    tie = zlib.crc32(record_id.encode()) % 1000
+    day = date_int(iso)
+    if day is None:
+        return (UNDATED_LAST_KEY if latest else UNDATED_FIRST_KEY) + tie
+    minutes = 2359 if latest else 0
+    if len(iso) >= 16 and iso[10] == "T":
+        minutes = int(iso[11:13]) * 100 + int(iso[14:16])
+    return (day * 10000 + minutes) * 1000 + tie
 
 
 def plain_text(doc: dict) -> str:
@@ -107,7 +126,9 @@ def index_document(doc: dict, lookup: AuthorityLookup | None = None) -> dict[str
         "date_latest": latest or earliest,
         "date_text": doc.get("date_text") or doc.get("date") or "",
         "undated": earliest is None,
-        "title_sort": title_sort_key(doc["title"]),
+        "title_sort": title_sort_key(doc["title"], doc["id"]),
+        "sort_earliest": sort_key(doc.get("date_earliest"), False, doc["id"]),
+        "sort_latest": sort_key(doc.get("date_latest") or doc.get("date_earliest"), True, doc["id"]),
         # What a result line shows: the first type and the most specific collection.
         "type_label": types[0] if types else "",
         "collection_label": (doc.get("collections") or [{}])[0].get("name", ""),

@@ -42,3 +42,11 @@ def value_label(facet: str, value: str) -> str:
 
         return language_name(value) or value
     return value
+
+
+FETCH_EXTRA = 50  # values asked of an engine beyond those shown, so that ties at the cut break the same way
+
+
+def top(values: list[tuple[str, int]], size: int) -> list[tuple[str, int]]:
+    """The values shown: most documents first, then alphabetical (engines break ties each their own way)."""
+    return sorted(values, key=lambda vc: (-vc[1], vc[0]))[:size]

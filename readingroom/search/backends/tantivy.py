@@ -32,8 +32,7 @@ Occur = tantivy.Occur
 TEXT_FIELDS = (("title", 3.0), ("summary", 2.0), ("text", 1.0))
 EXACT_BONUS = 1.5  # an unstemmed match adds this much of its field's weight again
 NAME_FIELDS = ("person", "place", "subject", "collection", "type", "lang")
-UNDATED_ASC, UNDATED_DESC = 99_999_999, -1  # sort keys that put undated records last both ways
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 FACET_CACHE_SIZE = 512
 WRITER_HEAP = 256_000_000
 
@@ -66,8 +65,8 @@ def to_tantivy(doc: dict[str, Any]) -> dict[str, Any]:
         "summary_s": doc["summary"], "text": doc["text"], "text_s": doc["text"], "date_text": doc["date_text"],
         "type_label": doc["type_label"], "collection_label": doc["collection_label"],
         "title_sort": doc["title_sort"], "undated": 1 if doc["undated"] else 0,
-        "date_asc": doc["date_earliest"] if doc["date_earliest"] is not None else UNDATED_ASC,
-        "date_desc": doc["date_latest"] if doc["date_latest"] is not None else UNDATED_DESC,
+        "date_asc": doc["sort_earliest"],
+        "date_desc": doc["sort_latest"],
     }
     if doc["date_earliest"] is not None:
         out["date_earliest"] = doc["date_earliest"]
@@ -217,12 +216,13 @@ class TantivyBackend(SearchBackend):
         chosen = [(n, w) for n, w in TEXT_FIELDS if m.field is None or n == m.field]
         return [(n + "_s", w) for n, w in chosen] + [(n, w * EXACT_BONUS) for n, w in chosen]
 
-    def _field_query(self, field: str, m: Match) -> tantivy.Query | None:
+    def _field_query(self, field: str, m: Match) -> tantivy.Query:
         stemmed = field.endswith("_s")
         words = [analysis.stem(w) or w for w in m.words] if stemmed else list(m.words)
         if m.prefix:
-            if stemmed:
-                return None  # prefixes match surface forms: the unstemmed field does it
+            # A prefix matches the beginning of a word or of a stem ("harri*": Harriman, and Harry by its
+            # stem "harri"), as the Typesense backend, which only holds stems, does.
+            words[-1] = m.words[-1]
             if len(words) == 1:
                 return tantivy.Query.regex_query(self.schema, field, re.escape(words[0]) + ".*")
             return tantivy.Query.phrase_prefix_query(self.schema, field, words)
@@ -235,9 +235,7 @@ class TantivyBackend(SearchBackend):
             return tantivy.Query.term_query(self.schema, "id", m.words[0])
         parts = []
         for field, weight in self._fields_for(m):
-            q = self._field_query(field, m)
-            if q is not None:
-                parts.append((Occur.Should, tantivy.Query.boost_query(q, weight)))
+            parts.append((Occur.Should, tantivy.Query.boost_query(self._field_query(field, m), weight)))
         return tantivy.Query.boolean_query(parts)
 
     def text_query(self, q: ParsedQuery) -> tantivy.Query | None:
@@ -313,11 +311,11 @@ class TantivyBackend(SearchBackend):
         for q, group in groups:
             if not group:
                 continue
-            spec = {f.name: {"terms": {"field": f.name, "size": f.size}} for f in group}
+            spec = {f.name: {"terms": {"field": f.name, "size": f.size + facets.FETCH_EXTRA}} for f in group}
             res = searcher.aggregate(q, spec)
             for f in group:
                 buckets = res.get(f.name, {}).get("buckets", [])
-                out[f.name] = [(b["key"], b["doc_count"]) for b in buckets]
+                out[f.name] = facets.top([(b["key"], b["doc_count"]) for b in buckets], f.size)
         self._facet_cache[key] = out
         if len(self._facet_cache) > FACET_CACHE_SIZE:
             self._facet_cache.popitem(last=False)

@@ -30,7 +30,6 @@ from .base import Hit, SearchBackend, SearchResult
 
 TEXT_FIELDS = (("title", 3), ("summary", 2), ("text", 1))
 NAME_FIELDS = ("person", "place", "subject", "collection", "type", "lang")
-UNDATED_ASC, UNDATED_DESC = 99_999_999, -1
 BATCH = 2000
 
 
@@ -45,8 +44,8 @@ def schema(name: str) -> dict:
     fields += [
         {"name": "date_earliest", "type": "int32", "optional": True},
         {"name": "date_latest", "type": "int32", "optional": True},
-        {"name": "date_asc", "type": "int32"},
-        {"name": "date_desc", "type": "int32"},
+        {"name": "date_asc", "type": "int64"},
+        {"name": "date_desc", "type": "int64"},
         {"name": "undated", "type": "bool"},
         {"name": "title_sort", "type": "string", "sort": True},
     ]
@@ -69,8 +68,8 @@ def to_typesense(doc: dict[str, Any]) -> dict[str, Any]:
         out[f.name] = list(doc[f.name])
     if doc["date_earliest"] is not None:
         out["date_earliest"], out["date_latest"] = doc["date_earliest"], doc["date_latest"]
-    out["date_asc"] = doc["date_earliest"] if doc["date_earliest"] is not None else UNDATED_ASC
-    out["date_desc"] = doc["date_latest"] if doc["date_latest"] is not None else UNDATED_DESC
+    out["date_asc"] = doc["sort_earliest"]
+    out["date_desc"] = doc["sort_latest"]
     out["undated"] = bool(doc["undated"])
     out["title_sort"] = doc["title_sort"]
     for f in ("title", "summary", "text", "date_text", "type_label", "collection_label"):
@@ -250,7 +249,7 @@ class TypesenseBackend(SearchBackend):
             "q": q, "query_by": ",".join(f + "_s" for f, _w in TEXT_FIELDS),
             "query_by_weights": ",".join(str(w) for _f, w in TEXT_FIELDS),
             "prefix": "true" if prefix else "false", "num_typos": 0, "typo_tokens_threshold": 0,
-            "drop_tokens_threshold": 0, "exhaustive_search": True,
+            "drop_tokens_threshold": 0,
         }
         main = {**base, "filter_by": self._filters(req, text_filters), "sort_by": sort_by,
                 "per_page": req.page_size, "page": req.page,
@@ -258,11 +257,11 @@ class TypesenseBackend(SearchBackend):
                 "highlight_fields": "none", "highlight_full_fields": "none"}
         rest = [f.name for f in wanted if f not in own]
         if rest:
-            main.update(facet_by=",".join(rest), max_facet_values=max(f.size for f in wanted))
+            main.update(facet_by=",".join(rest), max_facet_values=max(f.size for f in wanted) + facets.FETCH_EXTRA)
         searches = [main]
         for f in own:
             searches.append({**base, "filter_by": self._filters(req, text_filters, skip=f.name), "per_page": 0,
-                             "facet_by": f.name, "max_facet_values": f.size})
+                             "facet_by": f.name, "max_facet_values": f.size + facets.FETCH_EXTRA})
         for s in searches:
             if not s["filter_by"]:
                 del s["filter_by"]
@@ -276,7 +275,7 @@ class TypesenseBackend(SearchBackend):
         for r in responses:
             for fc in r.get("facet_counts", []):
                 size = facets.BY_NAME[fc["field_name"]].size
-                counts[fc["field_name"]] = [(c["value"], c["count"]) for c in fc["counts"]][:size]
+                counts[fc["field_name"]] = facets.top([(c["value"], c["count"]) for c in fc["counts"]], size)
         positive = req.query.positive
         hits = []
         for h in res.get("hits", []):
