@@ -469,3 +469,16 @@ def test_record_page_shows_the_imported_telegram(volume, client):
     assert "Telegram From the Department of State to the Embassy in France" in body
     assert '<a class="note-ref" href="#d74fn2">2</a>' in body and 'id="d74fn2"' in body
     assert "Rusk, Dean" in body
+
+
+def test_person_file_imported_after_volume_links_persons(import_files):
+    from readingroom.records.models import Authority
+
+    from .conftest import CORPUS
+
+    import_files(CORPUS / "frus" / "frus1964-68v07-excerpt.xml")
+    rusk = Authority.objects.get(kind="person", key="frus1964-68v07/p_RD1")
+    assert rusk.parent_id is None
+    import_files(CORPUS / "hsg" / "people.jsonl")
+    rusk.refresh_from_db()
+    assert rusk.parent is not None and rusk.parent.name == "Rusk, David Dean"

@@ -115,3 +115,7 @@ class Importer:
 
     def read(self, source: Source) -> Iterator[Entry]:
         raise NotImplementedError
+
+    def after_import(self, files: list) -> None:
+        """Called once at the end of every import run (not a dry run) with all files' reports, whichever
+        importers read them: for work that spans files, such as linking to authorities imported later."""

@@ -371,6 +371,11 @@ class FrusVolumeImporter(Importer):
     def detect(self, path: Path, head: bytes) -> bool:
         return looks_like_tei(path, head) and looks_like_frus_volume(head)
 
+    def after_import(self, files: list) -> None:
+        # A person file imported after the volumes: place the volumes' persons under its entries now.
+        if any(f.importer == "people" and f.authorities and not f.error for f in files):
+            link_persons_to_authorities()
+
     def read(self, source: Source) -> Iterator[Entry]:
         index = scan_volume(source)
         yield from _VolumeReader(index, source).entries()

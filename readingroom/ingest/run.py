@@ -211,6 +211,9 @@ def import_paths(paths: Iterable[str | Path], *, status: str | None = None, dry_
             on_file(file_report)
     progress.finish()
     if not dry_run:
+        with transaction.atomic():
+            for importer in registry.importers():
+                importer.after_import(report.files)
         _sync_search()
     return report
 
