@@ -1,0 +1,133 @@
+"""The /search/ page: a bookmarkable GET form, facets that work without JavaScript, everything escaped."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+
+from .conftest import SEED_ID
+
+XSS = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
+
+
+@pytest.fixture
+def site(indexed, backend, monkeypatch, client):
+    from readingroom.search import views
+
+    monkeypatch.setattr(views, "get_backend", lambda name=None: backend)
+    return client
+
+
+def body(response) -> str:
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def links(html: str) -> list[tuple[str, str]]:
+    return [(unescape(h), re.sub(r"<[^>]+>", "", t).strip()) for h, t in re.findall(r'<a [^>]*?href="([^"]*)"[^>]*>(.*?)</a>', html)]
+
+
+def test_results_show_date_title_type_collection_snippet_total(site):
+    html = body(site.get("/search/", {"q": 'four-party "Tran Buu Kiem"', "from": "1968-10"}))
+    assert "1–1 of 1 document" in html
+    assert f'href="/records/{SEED_ID}/"' in html and "Secret North Vietnam Politburo Cable No. 323" in html
+    assert '<span class="date">October 15, 1968</span>' in html
+    assert "<mark>Tran</mark> <mark>Buu</mark>] <mark>Kiem</mark>" in html
+    assert "Searched for <strong>all of: “four party”, “tran buu kiem”</strong>, dated from 1968-10" in html
+    html = body(site.get("/search/", {"q": "Zorin"}))
+    assert '<span class="type">Telegram</span>' in html
+    assert '<span class="collection">FRUS 1964–1968, Volume VII, Vietnam</span>' in html
+
+
+def test_facet_links_add_and_remove_values(site):
+    html = body(site.get("/search/", {"q": "telegram"}))
+    subject_links = {text: href for href, text in links(html) if "subject=" in href}
+    assert "Paris Peace Talks" in subject_links
+    href = subject_links["Paris Peace Talks"]
+    assert href.startswith("?q=telegram&") and "page=" not in href
+    narrowed = body(site.get("/search/" + href))
+    assert "✓ Paris Peace Talks" in narrowed
+    total = int(re.search(r"of (\d+) document", narrowed).group(1))
+    assert total == 2  # the telegrams d74 and d75
+    # AND within subjects: a second subject narrows further; the checked value's link removes it
+    remove = next(h for h, t in links(narrowed) if t.startswith("✓ Paris Peace Talks"))
+    assert "subject=" not in remove
+    # OR within types: the other types keep their counts and can be added
+    typed = body(site.get("/search/", {"type": "Telegram"}))
+    assert re.search(r"Minutes of Meeting</a> <span class=\"count\">21</span>", typed)
+    both = next(h for h, t in links(typed) if t == "Minutes of Meeting")
+    assert "type=Telegram" in both and "type=Minutes+of+Meeting" in both
+    assert "of 26 documents" in body(site.get("/search/" + both))
+
+
+def test_sorting_and_pagination_links(site):
+    html = body(site.get("/search/", {"q": "historical advisory committee"}))
+    assert "1–20 of 40 documents" in html
+    sorts = {t: h for h, t in links(html) if "sort=" in h}
+    assert set(sorts) == {"Oldest first", "Newest first", "Title"}
+    nxt = next(h for h, t in links(html) if t == "Next")
+    page2 = body(site.get("/search/" + nxt))
+    assert "21–40 of 40 documents" in page2 and 'rel="prev"' in page2
+    newest = body(site.get("/search/" + sorts["Newest first"]))
+    assert newest.index("November 15, 1990") < newest.index("November 7, 1958")
+    empty = body(site.get("/search/"))
+    assert "1–20 of 60 documents" in empty and "Relevance" not in empty
+
+
+def test_reflected_input_is_escaped(site):
+    html = body(site.get("/search/", {"q": XSS, "from": XSS, "subject": XSS, "sort": XSS, "undated": XSS}))
+    assert "<script>alert(1)" not in html and "<img src=x" not in html
+    assert 'value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;' in html
+    assert "Note:" in html
+
+
+def test_broken_queries_show_how_they_were_understood(site):
+    html = body(site.get("/search/", {"q": '"unclosed OR'}))
+    assert "Note: an unclosed quote was closed at the end of the query" in html
+    assert "Searched for <strong>all of: “unclosed or”</strong>" in html
+    for q in ("*", "OR", "title:", "x" * 3000, "-", "(((", "\u0000"):
+        assert site.get("/search/", {"q": q}).status_code == 200
+
+
+def test_a_failing_engine_gives_a_503_page(indexed, monkeypatch, client):
+    from readingroom.search import views
+
+    class Down:
+        def search(self, request):
+            raise ConnectionError("connection refused")
+
+    monkeypatch.setattr(views, "get_backend", lambda name=None: Down())
+    monkeypatch.setattr(views.indexing, "catch_up", lambda backend=None: 0)
+    response = client.get("/search/", {"q": "war"})
+    assert response.status_code == 503 and b"Search is unavailable" in response.content
+
+
+def test_search_page_in_chromium(indexed, backend, monkeypatch, live_server_url, page):
+    """A reader types a query with markup, picks a facet, sorts: no script runs, the marks are real marks."""
+    if backend.name != "tantivy":
+        pytest.skip("one engine is enough for the browser")
+    from readingroom.search import views
+
+    monkeypatch.setattr(views, "get_backend", lambda name=None: backend)
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(live_server_url + "/search/")
+    page.fill("#q", "Kiem <script>alert(1)</script>")
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    assert page.input_value("#q") == "Kiem <script>alert(1)</script>"
+    page.goto(live_server_url + "/search/?q=" + "%22%3E%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E")
+    page.fill("#q", "Thieu OR Zorin")
+    page.click("button[type=submit]")
+    page.wait_for_url("**q=Thieu+OR+Zorin**")
+    assert page.locator(".hit").count() == 3
+    assert page.locator(".snippet mark").first.inner_text() in ("Thieu", "Zorin")
+    page.get_by_role("link", name="Newest first").click()
+    page.wait_for_url("**sort=-date**")
+    assert page.locator(".hit h3").first.inner_text() == "Notes from 1968"
+    page.locator(".facet a", has_text="Soviet Union").click()
+    page.wait_for_url("**subject=Soviet+Union**")
+    assert page.locator(".hit").count() == 2
+    assert dialogs == []
