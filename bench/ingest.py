@@ -12,6 +12,7 @@ The replicated inputs are written under bench/out/ (ignored by git).
 from __future__ import annotations
 
 import argparse
+import copy as copy_module
 import json
 import os
 import platform
@@ -105,25 +106,35 @@ def write_jsonl(docs: list[dict], n: int) -> Path:
 
 
 def write_tei(n: int) -> Path | None:
-    """A FRUS-style TEI volume with n document divs, replicated from the real excerpt's documents."""
+    """A FRUS-style TEI volume with n document divs, replicated from the real excerpt's documents (every
+    xml:id renamed so that the file stays valid)."""
+    from lxml import etree
+
     src = SHARED / "corpus" / "frus" / "frus1964-68v07-excerpt.xml"
     if not src.exists():
         return None
-    text = src.read_text(encoding="utf-8")
-    docs = re.findall(r'(<div type="document" xml:id="(d\d+)"[^>]*>.*?</div>)(?=\s*(?:<div|</div|<pb))', text, re.S)
-    if not docs:
-        return None
-    first = text.index(docs[0][0])
-    last = text.index(docs[-1][0]) + len(docs[-1][0])
-    pieces = []
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    tree = etree.parse(str(src), parser)
+    xml_id = "{http://www.w3.org/XML/1998/namespace}id"
+    docs = tree.xpath("//*[local-name()='div'][@type='document']")
+    chapter = docs[0].getparent()
+    for div in docs:
+        div.getparent().remove(div)
     for i in range(n):
-        body, old_id = docs[i % len(docs)]
-        new_id = f"d{100000 + i}"
-        body = body.replace(f'xml:id="{old_id}"', f'xml:id="{new_id}"', 1)
-        body = re.sub(rf'xml:id="{old_id}fn(\d+)"', rf'xml:id="{new_id}fn\1"', body)
-        pieces.append(body)
+        copy = copy_module.deepcopy(docs[i % len(docs)])
+        old_id, new_id = copy.get(xml_id), f"d{100000 + i}"
+        for el in copy.iter():
+            value = el.get(xml_id)
+            if value is None:
+                continue
+            if value == old_id or value.startswith(old_id + "fn"):
+                el.set(xml_id, new_id + value[len(old_id):])
+            else:
+                el.set(xml_id, f"{value}_r{i}")  # page breaks and anchors stay unique in the file
+        copy.set("n", str(100000 + i))
+        chapter.append(copy)
     path = OUT / f"replicated-{n}.xml"
-    path.write_text(text[:first] + "\n".join(pieces) + text[last:], encoding="utf-8")
+    tree.write(str(path), encoding="utf-8", xml_declaration=True)
     return path
 
 
