@@ -27,6 +27,8 @@ SETTINGS = [
     Setting("READINGROOM_TYPESENSE_URL", "http://127.0.0.1:8108", "Typesense server URL, for the typesense backend."),
     Setting("READINGROOM_TYPESENSE_API_KEY", "readingroom", "Typesense API key."),
     Setting("READINGROOM_TYPESENSE_COLLECTION", "records", "Name of the Typesense collection holding the records."),
+    Setting("READINGROOM_SEARCH_FACET_CACHE", "512",
+            "Facet counts kept per tantivy reader for repeated searches (paging, sorting); 0 turns the cache off."),
     Setting("READINGROOM_SECRET_KEY", "",
             "Django secret key. Empty: one is generated once and kept in READINGROOM_HOME/secret_key."),
     Setting("READINGROOM_DEBUG", "0", "1 shows Django debug pages. Never in production."),

@@ -23,6 +23,8 @@ from typing import Any
 
 import tantivy
 
+from readingroom import config
+
 from .. import analysis, facets, snippets
 from ..params import SearchRequest
 from ..query import Match, Not, Or, ParsedQuery
@@ -33,7 +35,6 @@ TEXT_FIELDS = (("title", 3.0), ("summary", 2.0), ("text", 1.0))
 EXACT_BONUS = 1.5  # an unstemmed match adds this much of its field's weight again
 NAME_FIELDS = ("person", "place", "subject", "collection", "type", "lang")
 SCHEMA_VERSION = "2"
-FACET_CACHE_SIZE = 512
 WRITER_HEAP = 256_000_000
 
 
@@ -103,6 +104,7 @@ class TantivyBackend(SearchBackend):
         self._writer: tantivy.IndexWriter | None = None
         self._lock_fd: int | None = None
         self._facet_cache: OrderedDict[tuple, dict] = OrderedDict()
+        self.facet_cache_size = int(config.get("READINGROOM_SEARCH_FACET_CACHE") or 0)
 
     # -- writing -----------------------------------------------------------------------------------------------
     def acquire(self, timeout: float | None = 120.0) -> bool:
@@ -316,9 +318,10 @@ class TantivyBackend(SearchBackend):
             for f in group:
                 buckets = res.get(f.name, {}).get("buckets", [])
                 out[f.name] = facets.top([(b["key"], b["doc_count"]) for b in buckets], f.size)
-        self._facet_cache[key] = out
-        if len(self._facet_cache) > FACET_CACHE_SIZE:
-            self._facet_cache.popitem(last=False)
+        if self.facet_cache_size > 0:
+            self._facet_cache[key] = out
+            if len(self._facet_cache) > self.facet_cache_size:
+                self._facet_cache.popitem(last=False)
         return out
 
     def search(self, req: SearchRequest) -> SearchResult:
