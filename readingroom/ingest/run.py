@@ -16,6 +16,7 @@ from readingroom.records.services import RecordWriter
 
 from . import registry
 from .base import AuthorityEntry, IngestError, Notice, Problem, RecordEntry, Source
+from .pipeline import ParallelRead, use_parallel
 
 HEAD_BYTES = 65536
 MAX_FILE_BYTES = 1 << 30
@@ -70,7 +71,7 @@ class Progress:
         self.authorities = 0
         self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
 
-    def update(self, source: Source | None, force: bool = False) -> None:
+    def update(self, source: Source | ParallelRead | None, force: bool = False) -> None:
         if not self.enabled:
             return
         now = time.monotonic()
@@ -153,10 +154,12 @@ def import_file(path: Path, writer: RecordWriter, *, importer_name: str | None =
                         setattr(report, result.action, getattr(report, result.action) + 1)
                 if progress:
                     progress.records += len(batch)
-                    progress.update(source)
+                    progress.update(tracker)
                 batch.clear()
 
-            for entry in importer.read(source):
+            entries = ParallelRead(importer, source) if use_parallel(source) else importer.read(source)
+            tracker = entries if isinstance(entries, ParallelRead) else source  # who knows the bytes read
+            for entry in entries:
                 if isinstance(entry, RecordEntry):
                     batch.append(entry.document)
                     if len(batch) >= BATCH:
@@ -172,7 +175,7 @@ def import_file(path: Path, writer: RecordWriter, *, importer_name: str | None =
                     report.authorities += 1
                     if progress:
                         progress.authorities += 1
-                        progress.update(source)
+                        progress.update(tracker)
             flush()
             if report.records == 0 and report.authorities == 0:
                 detail = f" ({len(report.problems)} problems)" if report.problems else ""
