@@ -96,15 +96,21 @@ def cmd_export(args: argparse.Namespace) -> int:
     from readingroom.exports import jsonl
     from readingroom.records.models import Record
 
-    qs = Record.objects.public() if args.public else Record.objects.all()
+    if args.authorities:
+        lines, what = jsonl.authority_lines(), "authorities"
+    else:
+        lines, what = jsonl.lines(Record.objects.public() if args.public else Record.objects.all()), "records"
+    n = 0
     if args.output:
         tmp = Path(args.output + ".part")
         with open(tmp, "w", encoding="utf-8") as out:
-            n = jsonl.write(out, qs)
+            for n, line in enumerate(lines, 1):
+                out.write(line)
         tmp.replace(args.output)  # never leave a half-written export under the real name
     else:
-        n = jsonl.write(sys.stdout, qs)
-    print(f"exported {n} records", file=sys.stderr)
+        for n, line in enumerate(lines, 1):
+            sys.stdout.write(line)
+    print(f"exported {n} {what}", file=sys.stderr)
     return 0
 
 
@@ -182,6 +188,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["jsonl"], default="jsonl", help="output format (default jsonl)")
     p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
     p.add_argument("--public", action="store_true", help="only records the public may see")
+    p.add_argument("--authorities", action="store_true",
+                   help="write the authorities (persons, places, subjects...) instead of the records")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("check", help="check the archive's integrity and print counts")

@@ -94,3 +94,27 @@ def test_export_every_field_present(import_files):
         assert key in rec
     assert (rec["date"], rec["date_earliest"], rec["date_latest"], rec["date_text"]) == (
         "1968-10-15", "1968-10-15", "1968-10-15", "October 15, 1968")
+
+
+def authority_export() -> str:
+    return "".join(jsonl.authority_lines())
+
+
+@pytest.mark.parametrize("corpus", ["hsg/taxonomy.xml", "hsg/people.jsonl"])
+def test_authority_corpora_round_trip(import_files, tmp_path, corpus):
+    from .conftest import CORPUS
+
+    source = CORPUS / corpus
+    if corpus.endswith("people.jsonl"):  # its first 3,000 persons keep the suite quick; every line is alike
+        source = tmp_path / "people.jsonl"
+        with open(CORPUS / corpus, encoding="utf-8") as f:
+            source.write_text("".join(line for _, line in zip(range(3000), f)), encoding="utf-8")
+    assert import_files(source).files[0].error is None
+    first = authority_export()
+    assert first.count("\n") == Authority.objects.count() > 500
+    dump = tmp_path / "authorities.jsonl"
+    dump.write_text(first)
+    empty_archive()
+    report = import_files(dump)
+    assert report.files[0].importer == "authorities" and report.ok
+    assert authority_export() == first

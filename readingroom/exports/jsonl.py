@@ -22,3 +22,23 @@ def write(out: TextIO, queryset=None) -> int:
         out.write(line)
         n += 1
     return n
+
+
+def authority_lines() -> Iterator[str]:
+    """Every authority, parents before children, siblings in order: `export --authorities`."""
+    from readingroom.records.models import Authority
+
+    rows = list(Authority.objects.select_related("parent").order_by("kind", "key"))
+    by_pk = {a.pk: a for a in rows}
+
+    def depth(a) -> int:
+        d, seen = 0, set()
+        while a.parent_id and a.parent_id in by_pk and a.pk not in seen:
+            seen.add(a.pk)
+            a, d = by_pk[a.parent_id], d + 1
+        return d
+
+    for a in sorted(rows, key=lambda a: (depth(a), a.kind, a.key)):
+        yield json.dumps({"kind": a.kind, "key": a.key, "name": a.name,
+                          "parent": a.parent.key if a.parent else None, "position": a.position, "data": a.data},
+                         ensure_ascii=False, separators=(",", ":"), sort_keys=False) + "\n"
