@@ -101,15 +101,20 @@ def cmd_export(args: argparse.Namespace) -> int:
     else:
         lines, what = jsonl.lines(Record.objects.public() if args.public else Record.objects.all()), "records"
     n = 0
+
+    def write(out) -> None:
+        nonlocal n
+        for line in lines:
+            out.write(line)
+            n += 1
+
     if args.output:
         tmp = Path(args.output + ".part")
         with open(tmp, "w", encoding="utf-8") as out:
-            for n, line in enumerate(lines, 1):
-                out.write(line)
+            write(out)
         tmp.replace(args.output)  # never leave a half-written export under the real name
     else:
-        for n, line in enumerate(lines, 1):
-            sys.stdout.write(line)
+        write(sys.stdout)
     print(f"exported {n} {what}", file=sys.stderr)
     return 0
 
