@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from pathlib import Path
 
 IMPORT_EPILOG = """\
@@ -94,19 +95,28 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     _require_archive()
     from readingroom.exports import jsonl
-    from readingroom.records.models import Record
+    from readingroom.records.models import Authority, Record
 
     if args.authorities:
         lines, what = jsonl.authority_lines(), "authorities"
     else:
         lines, what = jsonl.lines(Record.objects.public() if args.public else Record.objects.all()), "records"
     n = 0
+    total = (Authority.objects.count() if args.authorities else
+             (Record.objects.public() if args.public else Record.objects.all()).count())
+    start = last = time.monotonic()
 
     def write(out) -> None:
-        nonlocal n
+        nonlocal n, last
         for line in lines:
             out.write(line)
             n += 1
+            now = time.monotonic()
+            if not args.quiet and now - last >= 2.0:
+                last = now
+                rate = n / (now - start)
+                print(f"exported {n:,} of {total:,} {what}, {rate:,.0f}/s, ETA {(total - n) / rate:,.0f}s",
+                      file=sys.stderr)
 
     if args.output:
         tmp = Path(args.output + ".part")
@@ -193,6 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["jsonl"], default="jsonl", help="output format (default jsonl)")
     p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
     p.add_argument("--public", action="store_true", help="only records the public may see")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.add_argument("--authorities", action="store_true",
                    help="write the authorities (persons, places, subjects...) instead of the records")
     p.set_defaults(func=cmd_export)
