@@ -615,7 +615,7 @@ def main() -> int:
                 http = http_times(server.base, mix, args.reps)
             finally:
                 server.stop()
-            server = Gunicorn(home, {"READINGROOM_SEARCH_BACKEND": "tantivy"})
+            server = Gunicorn(home, {"READINGROOM_SEARCH_BACKEND": "tantivy", "READINGROOM_SEARCH_FACET_CACHE": "512"})
             try:
                 cached = http_times(server.base, mix[-1:], args.reps)
             finally:

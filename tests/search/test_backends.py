@@ -218,3 +218,4 @@ def test_same_hits_on_both_backends(corpus, request, tmp_path):
         for e in engines:
             e.close()
         engines[1].drop()
+

@@ -18,6 +18,7 @@ import re
 import time
 from collections import OrderedDict
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,11 @@ EXACT_BONUS = 1.5  # an unstemmed match adds this much of its field's weight aga
 NAME_FIELDS = ("person", "place", "subject", "collection", "type", "lang")
 SCHEMA_VERSION = "2"
 WRITER_HEAP = 256_000_000
+BASELINE_CACHE_SIZE = 64
+# Relative cost of counting a facet (measured: many distinct values per document cost most), to split the
+# facets into two aggregations of equal cost that run in parallel.
+FACET_COST = {"person": 6, "subject": 3, "place": 2.5, "translator": 2, "collection": 1}
+_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="readingroom-facets")
 
 
 def build_schema() -> tantivy.Schema:
@@ -104,6 +110,7 @@ class TantivyBackend(SearchBackend):
         self._writer: tantivy.IndexWriter | None = None
         self._lock_fd: int | None = None
         self._facet_cache: OrderedDict[tuple, dict] = OrderedDict()
+        self._baseline_cache: OrderedDict[tuple, tuple] = OrderedDict()
         self.facet_cache_size = int(config.get("READINGROOM_SEARCH_FACET_CACHE") or 0)
 
     # -- writing -----------------------------------------------------------------------------------------------
@@ -216,7 +223,12 @@ class TantivyBackend(SearchBackend):
         if m.field in NAME_FIELDS:
             return [(m.field + "_t", 1.0)]
         chosen = [(n, w) for n, w in TEXT_FIELDS if m.field is None or n == m.field]
-        return [(n + "_s", w) for n, w in chosen] + [(n, w * EXACT_BONUS) for n, w in chosen]
+        stemmed = [(n + "_s", w) for n, w in chosen]
+        if m.is_phrase and not m.prefix:
+            # Phrases match and rank on the stemmed fields alone: positions are the costly part of a search,
+            # and reading them twice would double the time of "united states" for little change in order.
+            return stemmed
+        return stemmed + [(n, w * EXACT_BONUS) for n, w in chosen]
 
     def _field_query(self, field: str, m: Match) -> tantivy.Query:
         stemmed = field.endswith("_s")
@@ -296,33 +308,50 @@ class TantivyBackend(SearchBackend):
         parts += [(Occur.Must, tantivy.Query.const_score_query(f, 0.0)) for f in filters]
         return tantivy.Query.boolean_query(parts)
 
-    def _facets(self, searcher: tantivy.Searcher, req: SearchRequest, query: tantivy.Query) -> dict:
-        key = (self._seen_meta, req.cache_key())
-        cached = self._facet_cache.get(key)
-        if cached is not None:
-            self._facet_cache.move_to_end(key)
-            return cached
-        wanted = [facets.BY_NAME[n] for n in req.facets]
-        groups: list[tuple[tantivy.Query, list]] = [(query, [])]
-        for f in wanted:
+    def _facet_jobs(self, req: SearchRequest, query: tantivy.Query) -> list[tuple[tantivy.Query, list]]:
+        """The aggregations a page needs: the facets counted over the search itself, split in two halves of
+        about equal cost (they run in parallel), and each "or" facet with a selection over the search
+        without its own filter."""
+        main: list[facets.Facet] = []
+        jobs: list[tuple[tantivy.Query, list]] = []
+        for f in (facets.BY_NAME[n] for n in req.facets):
             if f.mode == "or" and req.selected(f.name):
-                groups.append((self.full_query(req, skip_filter=f.name), [f]))
+                jobs.append((self.full_query(req, skip_filter=f.name), [f]))
             else:
-                groups[0][1].append(f)
-        out: dict[str, list[tuple[str, int]]] = {}
-        for q, group in groups:
-            if not group:
-                continue
-            spec = {f.name: {"terms": {"field": f.name, "size": f.size + facets.FETCH_EXTRA}} for f in group}
-            res = searcher.aggregate(q, spec)
-            for f in group:
-                buckets = res.get(f.name, {}).get("buckets", [])
-                out[f.name] = facets.top([(b["key"], b["doc_count"]) for b in buckets], f.size)
-        if self.facet_cache_size > 0:
-            self._facet_cache[key] = out
-            if len(self._facet_cache) > self.facet_cache_size:
-                self._facet_cache.popitem(last=False)
-        return out
+                main.append(f)
+        halves: tuple[list, list] = ([], [])
+        for f in sorted(main, key=lambda f: -FACET_COST.get(f.name, 1)):
+            lighter = min(halves, key=lambda h: sum(FACET_COST.get(x.name, 1) for x in h))
+            lighter.append(f)
+        return [(query, h) for h in halves if h] + jobs
+
+    @staticmethod
+    def _agg(searcher: tantivy.Searcher, query: tantivy.Query, group: list) -> dict[str, list[tuple[str, int]]]:
+        # Each segment reports its top values (tantivy's segment_size, 1.5 x size + 10): with FETCH_EXTRA values
+        # asked beyond those shown, the shown counts are exact unless a value is rare in one segment and
+        # among the top ones overall, as in Elasticsearch.
+        spec = {f.name: {"terms": {"field": f.name, "size": f.size + facets.FETCH_EXTRA}} for f in group}
+        res = searcher.aggregate(query, spec)
+        return {f.name: facets.top([(b["key"], b["doc_count"]) for b in res.get(f.name, {}).get("buckets", [])],
+                                   f.size) for f in group}
+
+    def _cached_facets(self, req: SearchRequest) -> dict | None:
+        key = (self._seen_meta, req.cache_key())
+        # Searches without words (the landing page, browsing by filters) are few and costly: always kept.
+        cache = self._baseline_cache if req.query.is_empty else self._facet_cache
+        found = cache.get(key)
+        if found is not None:
+            cache.move_to_end(key)
+        return found
+
+    def _keep_facets(self, req: SearchRequest, counts: dict) -> None:
+        key = (self._seen_meta, req.cache_key())
+        cache, size = ((self._baseline_cache, BASELINE_CACHE_SIZE) if req.query.is_empty
+                       else (self._facet_cache, self.facet_cache_size))
+        if size > 0:
+            cache[key] = counts
+            if len(cache) > size:
+                cache.popitem(last=False)
 
     def search(self, req: SearchRequest) -> SearchResult:
         t0 = time.perf_counter()
@@ -336,6 +365,11 @@ class TantivyBackend(SearchBackend):
             kwargs.update(order_by_field="date_desc", order=tantivy.Order.Desc)
         elif sort == "title":
             kwargs.update(order_by_field="title_sort", order=tantivy.Order.Asc)
+        facet_counts = self._cached_facets(req) if req.facets else {}
+        futures = []
+        if facet_counts is None:
+            # Facets are counted on the other core(s) while this thread finds the page of hits.
+            futures = [_POOL.submit(self._agg, searcher, q, group) for q, group in self._facet_jobs(req, query)]
         res = searcher.search(query, **kwargs)
         positive = req.query.positive
         hits = []
@@ -348,7 +382,12 @@ class TantivyBackend(SearchBackend):
                 type=d.get_first("type_label") or "", collection=d.get_first("collection_label") or "",
                 snippet_html=snippets.snippet_html(text, positive, fallback=summary),
             ))
-        facet_counts = self._facets(searcher, req, query) if req.facets else {}
+        if facet_counts is None:
+            facet_counts = {}
+            for fut in futures:
+                facet_counts.update(fut.result())
+            facet_counts = {n: facet_counts.get(n, []) for n in req.facets}
+            self._keep_facets(req, facet_counts)
         return SearchResult(total=res.count or 0, hits=hits, facets=facet_counts,
                             understood=req.query.understood, notes=req.query.notes + req.notes,
                             engine_ms=(time.perf_counter() - t0) * 1000)
