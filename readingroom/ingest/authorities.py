@@ -10,6 +10,7 @@ from pathlib import Path
 from readingroom.records.schema import AUTHORITY_KINDS
 
 from .base import AuthorityEntry, Entry, Importer, Problem, Source
+from .jsonlines import json_lines
 from .registry import register
 
 FIELDS = {"kind", "key", "name", "parent", "position", "data"}
@@ -30,35 +31,28 @@ class AuthoritiesImporter(Importer):
         return isinstance(first, dict) and {"kind", "key", "name"} <= set(first) and "title" not in first
 
     def read(self, source: Source) -> Iterator[Entry]:
-        with source.open_text() as f:
-            for lineno, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                except ValueError as e:
-                    yield Problem(f"line {lineno} is not valid JSON: {e.msg} at column {e.colno}")
-                    continue
-                if not isinstance(obj, dict):
-                    yield Problem(f"line {lineno} is not a JSON object")
-                    continue
-                unknown = set(obj) - FIELDS
-                kind, key, name = obj.get("kind"), obj.get("key"), obj.get("name")
-                if unknown:
-                    yield Problem(f"line {lineno}: unknown field(s) {', '.join(sorted(unknown))}; an authority has "
-                                  f"{', '.join(sorted(FIELDS))}", key)
-                elif kind not in AUTHORITY_KINDS:
-                    yield Problem(f"line {lineno}: unknown kind {kind!r}: use one of {', '.join(AUTHORITY_KINDS)}", key,
-                                  "kind")
-                elif not (isinstance(key, str) and key.strip() and isinstance(name, str) and name.strip()):
-                    yield Problem(f"line {lineno}: 'key' and 'name' must be non-empty text", key)
-                elif not isinstance(obj.get("data", {}), dict):
-                    yield Problem(f"line {lineno}: 'data' must be an object", key, "data")
-                else:
-                    position = obj.get("position")
-                    yield AuthorityEntry(kind, key, name, parent=obj.get("parent"),
-                                         position=position if isinstance(position, int) else 0,
-                                         data=obj.get("data") or {})
+        for item in json_lines(source):
+            if isinstance(item, Problem):
+                yield item
+                continue
+            lineno, obj = item
+            unknown = set(obj) - FIELDS
+            kind, key, name = obj.get("kind"), obj.get("key"), obj.get("name")
+            if unknown:
+                yield Problem(f"line {lineno}: unknown field(s) {', '.join(sorted(unknown))}; an authority has "
+                              f"{', '.join(sorted(FIELDS))}", key)
+            elif kind not in AUTHORITY_KINDS:
+                yield Problem(f"line {lineno}: unknown kind {kind!r}: use one of {', '.join(AUTHORITY_KINDS)}", key,
+                              "kind")
+            elif not (isinstance(key, str) and key.strip() and isinstance(name, str) and name.strip()):
+                yield Problem(f"line {lineno}: 'key' and 'name' must be non-empty text", key)
+            elif not isinstance(obj.get("data", {}), dict):
+                yield Problem(f"line {lineno}: 'data' must be an object", key, "data")
+            else:
+                position = obj.get("position")
+                yield AuthorityEntry(kind, key, name, parent=obj.get("parent"),
+                                     position=position if isinstance(position, int) else 0,
+                                     data=obj.get("data") or {})
 
 
 register(AuthoritiesImporter())

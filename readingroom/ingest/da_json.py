@@ -23,13 +23,14 @@ from typing import Any
 from readingroom.records.schema import RecordError, slugify
 
 from .base import AuthorityEntry, Entry, Importer, IngestError, Notice, Problem, RecordEntry, Source
+from .jsonlines import json_lines
 from .page import TRANSLATOR
 from .people import looks_like_people
 from .registry import register
 
 DA_BASE = "https://digitalarchive.wilsoncenter.org/"
 MAX_JSON = 256 << 20  # one JSON document is parsed whole; larger dumps go one record a line (.jsonl)
-MAX_LINE = 64 << 20
+
 MARKERS = ("uri", "doc_date", "frontend_doc_date")
 
 # Document fields of digitalarchive.models.Document (plus names the API has used for the same things).
@@ -402,24 +403,18 @@ class DigitalArchiveJsonImporter(Importer):
 
     def _read_lines(self, source: Source, emitted: set[tuple[str, str]]) -> Iterator[Entry]:
         seen: set[str] = set()
-        with source.open_text() as f:
-            for lineno, line in enumerate(f, 1):
-                if len(line) > MAX_LINE:
-                    raise IngestError(f"line {lineno} is longer than {MAX_LINE >> 20} MiB")
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                except ValueError as e:
-                    yield Problem(f"line {lineno} is not valid JSON: {e.msg} at column {e.colno}")
-                    continue
-                rid = str(obj.get("id")) if isinstance(obj, dict) else None
-                if rid and rid in seen:
-                    yield Problem(f"line {lineno}: duplicate id in this file; the first one was kept", rid, "id")
-                    continue
-                if rid:
-                    seen.add(rid)
-                yield from record_entries(obj, f"line {lineno}", source.path.name, emitted)
+        for item in json_lines(source, objects_only=False):
+            if isinstance(item, Problem):
+                yield item
+                continue
+            lineno, obj = item
+            rid = str(obj.get("id")) if isinstance(obj, dict) else None
+            if rid and rid in seen:
+                yield Problem(f"line {lineno}: duplicate id in this file; the first one was kept", rid, "id")
+                continue
+            if rid:
+                seen.add(rid)
+            yield from record_entries(obj, f"line {lineno}", source.path.name, emitted)
 
 
 register(DigitalArchiveJsonImporter())

@@ -5,14 +5,12 @@ The schema is documented in docs/record-schema.md; the short form is in `reading
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from .base import Entry, Importer, IngestError, Problem, RecordEntry, Source
+from .base import Entry, Importer, Problem, RecordEntry, Source
+from .jsonlines import json_lines
 from .registry import register
-
-MAX_LINE = 64 << 20
 
 
 class JsonLinesImporter(Importer):
@@ -28,27 +26,18 @@ class JsonLinesImporter(Importer):
 
     def read(self, source: Source) -> Iterator[Entry]:
         seen: set[str] = set()
-        with source.open_text() as f:
-            for lineno, line in enumerate(f, 1):
-                if len(line) > MAX_LINE:
-                    raise IngestError(f"line {lineno} is longer than {MAX_LINE >> 20} MiB")
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                except ValueError as e:
-                    yield Problem(f"line {lineno} is not valid JSON: {e.msg} at column {e.colno}")
-                    continue
-                if not isinstance(obj, dict):
-                    yield Problem(f"line {lineno} is not a JSON object")
-                    continue
-                rid = obj.get("id")
-                if isinstance(rid, str) and rid in seen:
-                    yield Problem(f"line {lineno}: duplicate id in this file; the first one was kept", rid, "id")
-                    continue
-                if isinstance(rid, str):
-                    seen.add(rid)
-                yield RecordEntry(obj)
+        for item in json_lines(source):
+            if isinstance(item, Problem):
+                yield item
+                continue
+            lineno, obj = item
+            rid = obj.get("id")
+            if isinstance(rid, str) and rid in seen:
+                yield Problem(f"line {lineno}: duplicate id in this file; the first one was kept", rid, "id")
+                continue
+            if isinstance(rid, str):
+                seen.add(rid)
+            yield RecordEntry(obj)
 
 
 register(JsonLinesImporter())

@@ -17,7 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .base import AuthorityEntry, Entry, Importer, IngestError, Problem, Source
+from .base import AuthorityEntry, Entry, Importer, Problem, Source
+from .jsonlines import json_lines
 from .registry import register
 
 MAX_LINE = 4 << 20  # a person is a few KB; a longer line is a broken file, not a person
@@ -104,32 +105,23 @@ class PeopleImporter(Importer):
 
     def read(self, source: Source) -> Iterator[Entry]:
         seen: set[str] = set()
-        with source.open_text() as f:
-            for lineno, line in enumerate(f, 1):
-                if len(line) > MAX_LINE:
-                    raise IngestError(f"line {lineno} is longer than {MAX_LINE >> 20} MiB: not a person file")
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                except ValueError as e:
-                    yield Problem(f"line {lineno} is not valid JSON: {e.msg} at column {e.colno}")
-                    continue
-                if not isinstance(obj, dict):
-                    yield Problem(f"line {lineno} is not a JSON object")
-                    continue
-                try:
-                    entry = person_entry(obj, lineno)
-                except ValueError as e:
-                    field, message = e.args
-                    rid = obj.get("id")
-                    yield Problem(message, str(rid) if rid is not None else None, field)
-                    continue
-                if entry.key in seen:
-                    yield Problem(f"line {lineno}: duplicate id in this file; the first one was kept", entry.key, "id")
-                    continue
-                seen.add(entry.key)
-                yield entry
+        for item in json_lines(source, max_line=MAX_LINE, too_long=": not a person file"):
+            if isinstance(item, Problem):
+                yield item
+                continue
+            lineno, obj = item
+            try:
+                entry = person_entry(obj, lineno)
+            except ValueError as e:
+                field, message = e.args
+                rid = obj.get("id")
+                yield Problem(message, str(rid) if rid is not None else None, field)
+                continue
+            if entry.key in seen:
+                yield Problem(f"line {lineno}: duplicate id in this file; the first one was kept", entry.key, "id")
+                continue
+            seen.add(entry.key)
+            yield entry
 
 
 register(PeopleImporter())

@@ -1,0 +1,33 @@
+"""Reading JSON Lines for every importer that takes them: line numbers, bounded lines, one message per bad line."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from .base import IngestError, Problem, Source
+
+MAX_LINE = 64 << 20
+
+
+def json_lines(source: Source, *, objects_only: bool = True, max_line: int = MAX_LINE,
+               too_long: str = "") -> Iterator[tuple[int, Any] | Problem]:
+    """(line number, value) for each non-blank line; a Problem for a line that is not JSON (or, with
+    `objects_only`, not an object). A line over `max_line` characters aborts the file: streaming stops being
+    streaming there."""
+    with source.open_text() as f:
+        for lineno, line in enumerate(f, 1):
+            if len(line) > max_line:
+                raise IngestError(f"line {lineno} is longer than {max_line >> 20} MiB{too_long}")
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except ValueError as e:
+                yield Problem(f"line {lineno} is not valid JSON: {e.msg} at column {e.colno}")
+                continue
+            if objects_only and not isinstance(value, dict):
+                yield Problem(f"line {lineno} is not a JSON object")
+                continue
+            yield lineno, value
