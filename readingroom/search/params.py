@@ -134,6 +134,13 @@ def read_filters(params, notes: list[str]) -> tuple[tuple[str, tuple[str, ...]],
     return tuple(out)
 
 
+def facets_to_count(filters: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[str, ...]:
+    """Every facet, except years until a decade (or a year) is chosen: decades first, then their years.
+    Counting costs time in proportion to the matches, so a facet the page will not show is not counted."""
+    chosen = {name for name, _values in filters}
+    return tuple(f.name for f in facet_defs.FACETS if f.name != "year" or chosen & {"decade", "year"})
+
+
 def read_sort(params, has_query: bool, notes: list[str]) -> str:
     raw = _first(params, "sort")
     if raw in SORTS:
@@ -162,8 +169,9 @@ def request_from_params(params: Params) -> SearchRequest:
     q = query_mod.parse(_first(params, "q"))
     date_from, date_to = read_dates(params, notes)
     undated = read_undated(params, date_from is not None or date_to is not None, notes)
+    filters = read_filters(params, notes)
     return SearchRequest(
-        query=q, date_from=date_from, date_to=date_to, undated=undated, filters=read_filters(params, notes),
+        query=q, date_from=date_from, date_to=date_to, undated=undated, filters=filters,
         sort=read_sort(params, not q.is_empty, notes), page=read_page(params, PAGE_SIZE, notes),
-        notes=tuple(notes),
+        facets=facets_to_count(filters), notes=tuple(notes),
     )
