@@ -133,11 +133,14 @@ def _commit(backend: SearchBackend, row_ids: list[int]) -> None:
         IndexOutbox.objects.filter(id__in=row_ids[i:i + 900]).delete()
 
 
-def release_embargoes(backend: SearchBackend | None = None) -> int:
-    """Index public records whose embargo has ended but which the index does not hold yet."""
+def release_embargoes(backend: SearchBackend | None = None, *, wait: bool = True) -> int:
+    """Index public records whose embargo has ended but which the index does not hold yet.
+    (One query over the records that ever had an embargo: run daily, not per request.)"""
     global _embargo_day
     backend = backend or get_backend()
-    with indexer_lock() as _got:
+    with indexer_lock(wait) as got:
+        if not got:
+            return 0  # another process is indexing; the next look will do it
         ids = list(Record.objects.public().filter(embargo_until__isnull=False).values_list("pk", flat=True))
         missing = sorted(set(ids) - backend.contains(ids)) if ids else []
         for i in range(0, len(missing), BATCH):
@@ -161,7 +164,7 @@ def catch_up(backend: SearchBackend | None = None) -> int:
         if IndexOutbox.objects.exists():
             done = max(process_outbox(backend, wait=False, limit=CATCH_UP_MAX), 0)
         if _embargo_day != today():
-            done += release_embargoes(backend)
+            done += release_embargoes(backend, wait=False)
         return done
     finally:
         _catch_up_lock.release()

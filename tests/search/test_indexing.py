@@ -144,3 +144,34 @@ def test_importer_updates_the_default_index(import_files, tmp_path, monkeypatch)
     import_files(SEED)
     assert found(own, '"Tran Buu Kiem"') == {SEED_ID}
     assert not IndexOutbox.objects.exists()
+
+
+def test_catch_up_never_waits_for_another_indexer(indexed, backend, writer, monkeypatch):
+    """A search request while an import is indexing: it answers from the index as it is, at once."""
+    import threading
+    import time
+
+    doc = Record.objects.get(pk=D74).document
+    writer.save({**doc, "status": "withdrawn"})
+    holding, release = threading.Event(), threading.Event()
+
+    def importer() -> None:
+        with indexing.indexer_lock():
+            holding.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=importer)
+    thread.start()
+    holding.wait(5)
+    try:
+        monkeypatch.setattr(indexing, "_last_check", 0.0)
+        monkeypatch.setattr(indexing, "_embargo_day", None)
+        t0 = time.monotonic()
+        assert indexing.catch_up(backend) == 0
+        assert time.monotonic() - t0 < 1
+        assert D74 in found(backend, "Thuy"), "not applied yet: the other indexer will"
+    finally:
+        release.set()
+        thread.join()
+    assert indexing.process_outbox(backend) == 1
+    assert D74 not in found(backend, "Thuy")
