@@ -76,10 +76,12 @@ def test_folder_with_nothing_importable(capsys, tmp_path):
     assert Record.objects.count() == 0
 
 
-def test_two_gigabyte_file_is_refused_quickly(capsys, tmp_path):
-    """A sparse 2 GiB file (nothing on disk): refused by its size before a byte is parsed."""
+def test_two_gigabyte_file_streams_in_bounded_memory(capsys, tmp_path):
+    """A 2 GiB JSON Lines file (sparse: nothing on disk) whose first line is a good record and whose rest is one
+    endless line: streamed, stopped at the over-long line without reading it whole, the file rolled back."""
     big = tmp_path / "huge.jsonl"
     with open(big, "wb") as f:
+        f.write(b'{"id": "big/1", "title": "A good first record"}\n' + b" " * 9000)
         f.truncate(2 * 1024**3)
     tracemalloc.start()
     start = time.monotonic()
@@ -90,9 +92,21 @@ def test_two_gigabyte_file_is_refused_quickly(capsys, tmp_path):
     finally:
         tracemalloc.stop()
     assert status == 1
-    assert f"{big}: error: file is 2.0 GiB, over the 1 GiB limit for one file: split it into parts" in out
-    assert elapsed < 5, elapsed
-    assert peak < 32 * 2**20, peak  # nothing of the file was read into memory
+    assert f"{big}: error: line 2 is longer than 16 MiB" in out
+    assert elapsed < 10, elapsed
+    assert peak < 128 * 2**20, peak  # one bounded line, never the file
+    assert Record.objects.count() == 0
+
+
+def test_whole_file_formats_refuse_huge_files(capsys, tmp_path):
+    """Formats read whole (a record page) refuse a file over their limit before reading it."""
+    big = tmp_path / "page.txt"
+    with open(big, "wb") as f:
+        f.write(b"October 15, 1968\nA title\nSome text.\n" + b" " * 9000)
+        f.truncate(2 * 1024**3)
+    status, out = run_import(capsys, big)
+    assert status == 1
+    assert f"{big}: error: file is 2,048 MiB; the page format is read whole, up to 256 MiB" in out
     assert Record.objects.count() == 0
 
 

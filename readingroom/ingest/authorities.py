@@ -18,6 +18,7 @@ FIELDS = {"kind", "key", "name", "parent", "position", "data"}
 
 class AuthoritiesImporter(Importer):
     name = "authorities"
+    max_bytes = None  # streams: memory stays flat whatever the size
     extensions = (".jsonl", ".ndjson")
     help = "authorities as JSON Lines, as written by `export --authorities`"
 

@@ -81,6 +81,20 @@ class CountingReader(io.RawIOBase):
         super().close()
 
 
+def bounded_lines(f: io.TextIOBase, max_chars: int, hint: str = "") -> Iterator[str]:
+    """The lines of a text file, refusing (IngestError) a line longer than max_chars before it is all in memory:
+    a file with no line breaks must not be read whole."""
+    lineno = 0
+    while True:
+        line = f.readline(max_chars + 1)
+        if not line:
+            return
+        lineno += 1
+        if len(line) > max_chars and not line.endswith("\n"):
+            raise IngestError(f"line {lineno} is longer than {max_chars >> 20} MiB{hint or ': check that the file is what it should be'}")
+        yield line
+
+
 @dataclass
 class Source:
     """The file being imported. Open it through `open()` so the bytes read are counted."""
@@ -108,6 +122,8 @@ class Importer:
     name: ClassVar[str] = ""
     extensions: ClassVar[tuple[str, ...]] = ()
     help: ClassVar[str] = ""
+    # Importers that hold a whole file in memory refuse files over this size; streaming ones set None.
+    max_bytes: ClassVar[int | None] = 256 << 20
 
     def detect(self, path: Path, head: bytes) -> bool:
         """Whether this importer reads the file; `head` is its first 64 KiB."""

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .base import Entry, Importer, IngestError, Problem, RecordEntry, Source
+from .base import Entry, Importer, IngestError, Problem, RecordEntry, Source, bounded_lines
 from .registry import register
 
 SEPARATOR = ";"
@@ -145,6 +145,7 @@ def check_header(fieldnames: list[str] | None) -> list[str]:
 
 class CsvRecordsImporter(Importer):
     name = "csv_records"
+    max_bytes = None  # streams: memory stays flat whatever the size
     extensions = (".csv",)
     help = "CSV, one record a row, columns named after record fields (docs/record-schema.md)"
 
@@ -155,7 +156,7 @@ class CsvRecordsImporter(Importer):
         csv.field_size_limit(max(csv.field_size_limit(), MAX_CELL))
         seen: dict[str, int] = {}
         with source.open_text() as f:
-            reader = csv.reader(f, strict=True)  # a quote left open is an error, not a cell to the end
+            reader = csv.reader(bounded_lines(f, MAX_CELL * 4), strict=True)  # a quote left open is an error, not a cell to the end
             try:
                 header = next(reader, None)
                 names = check_header(header)

@@ -343,6 +343,7 @@ def record_entries(obj: Any, where: str, file_name: str, emitted: set[tuple[str,
 
 class DigitalArchiveJsonImporter(Importer):
     name = "da_json"
+    max_bytes = None  # streams: memory stays flat whatever the size
     extensions = (".json",)
     help = "Wilson Center Digital Archive record JSON (/srv/record/<id>.json): a record, a list, a search page"
 

@@ -364,6 +364,7 @@ class _Structure:
 
 class FrusVolumeImporter(Importer):
     name = "frus"
+    max_bytes = None  # streams: memory stays flat whatever the size
     extensions = (".xml",)
     help = ("a Foreign Relations of the United States volume (TEI P5, HistoryAtState/frus): one record per "
             "document, the volume and its chapters as collections, its persons as authorities")

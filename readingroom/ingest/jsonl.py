@@ -15,6 +15,7 @@ from .registry import register
 
 class JsonLinesImporter(Importer):
     name = "jsonl"
+    max_bytes = None  # streams: memory stays flat whatever the size
     extensions = (".jsonl", ".ndjson")
     help = "JSON Lines: one record object per line, as written by `export --format jsonl`"
 

