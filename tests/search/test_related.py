@@ -18,9 +18,9 @@ def test_similar_by_text(backend, indexed):
     d74 = Record.objects.get(pk="frus1964-68v07/d74")
     ids = similar_ids(d74.pk, d74.title, d74.summary, backend=backend)
     if backend.name == "tantivy":
-        # Ranked by the words shared: d2 "... From the Embassy in France to the Department of State" has all four,
-        # d75 "... From the Embassy in Vietnam to the Department of State" three.
-        assert ids[:2] == ["frus1964-68v07/d2", "frus1964-68v07/d75"]
+        # Ranked by relevance: d2 "... From the Embassy in France to the Department of State" has all four words
+        # in its title; d75 "... From the Embassy in Vietnam to the Department of State" three.
+        assert ids[0] == "frus1964-68v07/d2" and "frus1964-68v07/d75" in ids[:4]
     else:
         # Typesense 0.24 filters OR groups without ranking them (docs/search.md): alike, not ordered by likeness.
         assert "frus1964-68v07/d75" in similar_ids(d74.pk, d74.title, d74.summary, limit=50, backend=backend)
