@@ -39,7 +39,7 @@ class Authority(models.Model):
 class Record(models.Model):
     id = models.CharField(primary_key=True, max_length=250)
     status = models.CharField(max_length=20, db_index=True)
-    embargo_until = models.DateField(null=True, blank=True)
+    embargo_until = models.DateField(null=True, blank=True, db_index=True)
     title = models.TextField()
     summary = models.TextField(blank=True, default="")
     date_text = models.CharField(max_length=500, blank=True, default="")
