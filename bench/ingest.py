@@ -48,6 +48,13 @@ def machine() -> str:
             f"{__import__('sqlite3').sqlite_version}, readingroom {__version__}")
 
 
+MEASURED_IMPORT = (
+    "import re, sys; from readingroom.cli import main; rc = main(sys.argv[1:]); "
+    "hwm = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read())[1]; "
+    "print('PEAK_KIB', hwm, file=sys.stderr); sys.exit(rc)"
+)
+
+
 def run_import(label: str, paths: list[Path], records: int, backend: str = "tantivy") -> dict:
     slug = label.replace(" ", "-").replace(",", "").replace("(", "").replace(")", "")
     home = OUT / f"home-{slug}"
@@ -57,15 +64,14 @@ def run_import(label: str, paths: list[Path], records: int, backend: str = "tant
     subprocess.run([sys.executable, "-m", "readingroom.cli", "init"], env=env, check=True, capture_output=True)
     start = time.perf_counter()
     out, err = OUT / f"{slug}.stdout", OUT / f"{slug}.stderr"
+    # The peak is read by the import process itself from /proc (VmHWM belongs to its own address space): a
+    # child's ru_maxrss from wait4 starts at this process's peak, which may hold a large generated input.
+    argv = [sys.executable, "-c", MEASURED_IMPORT, "import", "--quiet", *map(str, paths)]
     with open(out, "w") as stdout, open(err, "w") as stderr:
-        child = subprocess.Popen([sys.executable, "-m", "readingroom.cli", "import", "--quiet", *map(str, paths)],
-                                 env=env, stdout=stdout, stderr=stderr)
-        # wait4 gives this child's own peak memory (as GNU time does), not the largest of all children so far.
-        _pid, status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(status)
+        returncode = subprocess.run(argv, env=env, stdout=stdout, stderr=stderr).returncode
     elapsed = time.perf_counter() - start
-    peak_kib = usage.ru_maxrss
-    proc = subprocess.CompletedProcess(child.args, child.returncode, out.read_text(), err.read_text())
+    proc = subprocess.CompletedProcess(argv, returncode, out.read_text(), err.read_text())
+    peak_kib = int(re.search(r"PEAK_KIB (\d+)", proc.stderr)[1])
     if proc.returncode != 0:
         print(proc.stderr[-3000:], file=sys.stderr)
         raise SystemExit(f"import of {label} failed")
