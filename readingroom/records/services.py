@@ -246,8 +246,12 @@ def save_record(raw: dict, **kwargs: Any) -> SaveResult:
 
 
 def export_document(record: Record) -> dict:
-    """The canonical document with the store's timestamps: one line of `export --format jsonl`."""
-    doc = dict(record.document)
+    """The canonical document with the store's timestamps: one line of `export --format jsonl`.
+
+    Normalized again on the way out because PostgreSQL's jsonb does not keep key order: the canonical order is
+    what makes exports identical whichever store wrote them (normalizing a stored document changes nothing else).
+    """
+    doc = normalize_record(record.document)
     doc["created"] = format_ts(record.created)
     doc["updated"] = format_ts(record.updated)
     doc["first_published"] = format_ts(record.first_published)
