@@ -220,7 +220,3 @@ def normalize(fields: dict) -> DateInfo:
     if certainty not in CERTAINTIES:
         raise DateError(f"unknown date certainty {certainty!r}: use one of {', '.join(CERTAINTIES)}")
     return DateInfo(info.date, info.date_text, info.date_earliest, info.date_latest, info.date_precision, certainty)
-
-
-def year_of(info: DateInfo) -> int | None:
-    return int(info.date_earliest[:4]) if info.date_earliest else None

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Authority, IndexOutbox, MediaFile, Record, RecordLink, RecordRelation, Redirect
-from .schema import TIMESTAMP_FIELDS, RecordError, content_hash, normalize_record, slugify
+from .schema import TIMESTAMP_FIELDS, RecordError, content_hash, normalize_record
 
 # Which record fields link to authorities, and the role each link gets.
 LINK_FIELDS = (
@@ -241,9 +241,6 @@ def _insert(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
         cursor.executemany(sql, rows)
 
 
-def save_record(raw: dict, **kwargs: Any) -> SaveResult:
-    return RecordWriter(**kwargs).save(raw)
-
 
 def export_document(record: Record) -> dict:
     """The canonical document with the store's timestamps: one line of `export --format jsonl`.
@@ -283,10 +280,6 @@ def record_links(record: Record) -> dict[str, list[Authority]]:
     for link in record.links.select_related("authority").order_by("position"):
         groups.setdefault(link.role, []).append(link.authority)
     return groups
-
-
-def authority_key_for(name: str) -> str:
-    return slugify(name)
 
 
 def get_authority(kind: str, key: str) -> Authority:

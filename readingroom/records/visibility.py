@@ -34,10 +34,3 @@ def is_public(record) -> bool:
         return False
     return record.embargo_until is None or record.embargo_until <= today()
 
-
-def is_public_document(doc: dict) -> bool:
-    """The same rule on a canonical record document (for importers and exports that hold documents)."""
-    if doc.get("status") != "published":
-        return False
-    embargo = doc.get("embargo_until")
-    return not embargo or dt.date.fromisoformat(embargo) <= today()
