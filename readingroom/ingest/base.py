@@ -56,6 +56,8 @@ class AuthorityEntry:
 @dataclass
 class RecordEntry:
     document: dict[str, Any]
+    # Set when the entry was validated ahead of the writer (ingest/pipeline.py): RecordWriter.prepare's result.
+    prepared: Any = None
 
 
 Entry = RecordEntry | AuthorityEntry | Problem  # Notice is a Problem that does not fail the file

@@ -2,7 +2,7 @@
 
 Parsing (lxml, HTML rendering) and storing (validation, SQL) each take about half the time of an import; on a
 machine with two or more cores, doing them at once nearly doubles the rate. The child process only reads the
-file and sends entries back in batches; every write still happens here, in the file's one transaction, so
+file, validates records (RecordWriter.prepare) and sends entries back in batches; every write still happens here, in the file's one transaction, so
 atomicity and error handling are unchanged. Errors raised while reading are sent back and raised here.
 """
 
@@ -11,16 +11,17 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
-from .base import Entry, Importer, IngestError, Source
+from .base import Entry, Importer, IngestError, RecordEntry, Source
 
 PARALLEL_MIN_BYTES = 2 << 20  # below this, starting a process costs more than it saves
 BATCH = 200
 QUEUE_BATCHES = 16  # bounded, so a fast reader cannot fill memory ahead of the writer
 
 
-def _reader(importer: Importer, source: Source, queue) -> None:
+def _reader(importer: Importer, source: Source, queue, prepare: Callable[[dict], Any] | None) -> None:
     from django.db import connections
 
     # The parent's database connections belong to the parent: never use or close them here.
@@ -29,6 +30,9 @@ def _reader(importer: Importer, source: Source, queue) -> None:
     try:
         batch: list[Entry] = []
         for entry in importer.read(source):
+            if prepare is not None and isinstance(entry, RecordEntry):
+                # Validation and serialization happen here too, so the writer only writes.
+                entry = RecordEntry({"id": entry.document.get("id")}, prepare(entry.document))
             batch.append(entry)
             if len(batch) >= BATCH:
                 queue.put(("entries", batch, source.consumed))
@@ -54,14 +58,14 @@ def use_parallel(source: Source) -> bool:
 class ParallelRead:
     """Iterate over an importer's entries read in a child process. `consumed` follows the child's progress."""
 
-    def __init__(self, importer: Importer, source: Source):
-        self.importer, self.source = importer, source
+    def __init__(self, importer: Importer, source: Source, prepare: Callable[[dict], Any] | None = None):
+        self.importer, self.source, self.prepare = importer, source, prepare
         self.consumed = 0
 
     def __iter__(self) -> Iterator[Entry]:
         ctx = mp.get_context("fork")
         queue = ctx.Queue(maxsize=QUEUE_BATCHES)
-        process = ctx.Process(target=_reader, args=(self.importer, self.source, queue), daemon=True)
+        process = ctx.Process(target=_reader, args=(self.importer, self.source, queue, self.prepare), daemon=True)
         process.start()
         try:
             while True:

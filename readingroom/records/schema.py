@@ -35,6 +35,9 @@ class RecordError(ValueError):
         where = f"record {record_id!r}, " if record_id else ""
         super().__init__(f"{where}field {field!r}: {message}")
 
+    def __reduce__(self):  # pickled whole: records are validated in a parsing process (ingest/pipeline.py)
+        return (RecordError, (self.field, self.message, self.record_id))
+
 
 def slugify(value: str) -> str:
     """A stable, readable authority key ("Rusk, Dean" -> "rusk-dean")."""
@@ -293,7 +296,13 @@ def normalize_record(raw: dict, *, default_status: str = "published") -> dict:
     return rec
 
 
+def canonical_json(rec: dict) -> str:
+    """A record's content (store timestamps left out) as one JSON text with sorted keys: what content_hash
+    hashes, and what the store keeps, so an import serializes each record once."""
+    body = {k: v for k, v in rec.items() if k not in TIMESTAMP_FIELDS}
+    return json.dumps(body, sort_keys=True, ensure_ascii=False)
+
+
 def content_hash(rec: dict) -> str:
     """Hash of a record's content, ignoring store timestamps: unchanged content is recognized on re-import."""
-    body = {k: v for k, v in rec.items() if k not in TIMESTAMP_FIELDS}
-    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    return hashlib.sha256(canonical_json(rec).encode()).hexdigest()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Authority, IndexOutbox, MediaFile, Record, RecordLink, RecordRelation, Redirect
-from .schema import TIMESTAMP_FIELDS, RecordError, content_hash, normalize_record
+from .schema import TIMESTAMP_FIELDS, RecordError, canonical_json, normalize_record
 
 # Which record fields link to authorities, and the role each link gets.
 LINK_FIELDS = (
@@ -50,6 +51,18 @@ def _parse_ts(value: str | None, field_name: str, rid: str) -> dt.datetime | Non
 
 def format_ts(value: dt.datetime | None) -> str | None:
     return value.astimezone(dt.UTC).isoformat() if value else None
+
+
+@dataclass
+class Prepared:
+    """A validated record, ready for the store: its canonical document, that document as the JSON text the
+    store keeps (timestamps left out), and the text's hash. Preparing needs no database, so a parsing process
+    can do it while the importing process writes."""
+
+    doc: dict
+    text: str
+    digest: str
+    plain: str | None = None  # the searchable plain text, when the parsing process computed it for the indexer
 
 
 @dataclass
@@ -117,58 +130,68 @@ class RecordWriter:
             raise result
         return result
 
-    def save_many(self, raws: list[dict], *, now: dt.datetime | None = None) -> list[SaveResult | RecordError]:
+    def prepare(self, raw: dict) -> Prepared | RecordError:
+        """Validate and canonicalize one record (no database access)."""
+        if self.status_override:
+            raw = {**raw, "status": self.status_override}
+        try:
+            doc = normalize_record(raw, default_status=self.default_status)
+        except RecordError as e:
+            return e
+        text = canonical_json(doc)
+        return Prepared(doc, text, hashlib.sha256(text.encode()).hexdigest())
+
+    def save_many(self, raws: list[dict | Prepared], *, now: dt.datetime | None = None
+                  ) -> list[SaveResult | RecordError]:
         """Validate and upsert records in one transaction; a record that fails validation is returned as its
         RecordError and the others are saved. Batching is what makes bulk imports fast: one query finds the
-        existing records, and records, links and outbox rows are inserted in bulk."""
+        existing records, and records, links and outbox rows are inserted in bulk. Items may be raw
+        documents or the result of prepare() (done beforehand, e.g. in a parsing process)."""
         now = now or timezone.now()
         results: list[SaveResult | RecordError | None] = [None] * len(raws)
-        prepared: list[tuple[int, dict, str]] = []
+        prepared: list[tuple[int, Prepared]] = []
         batch_ids: set[str] = set()
         for i, raw in enumerate(raws):
-            if self.status_override:
-                raw = {**raw, "status": self.status_override}
-            try:
-                doc = normalize_record(raw, default_status=self.default_status)
-            except RecordError as e:
-                results[i] = e
+            item = raw if isinstance(raw, Prepared | RecordError) else self.prepare(raw)
+            if isinstance(item, RecordError):
+                results[i] = item
                 continue
-            if doc["id"] in batch_ids:
+            if item.doc["id"] in batch_ids:
                 # The same id twice in one batch: save what came before, then this one on top of it.
                 self._write_batch(prepared, results, now)
                 prepared, batch_ids = [], set()
-            batch_ids.add(doc["id"])
-            prepared.append((i, doc, content_hash(doc)))
+            batch_ids.add(item.doc["id"])
+            prepared.append((i, item))
         self._write_batch(prepared, results, now)
         return results  # type: ignore[return-value]
 
-    def _write_batch(self, prepared: list[tuple[int, dict, str]], results: list, now: dt.datetime) -> None:
+    def _write_batch(self, prepared: list[tuple[int, Prepared]], results: list, now: dt.datetime) -> None:
         if not prepared:
             return
-        existing = {r.pk: r for r in Record.objects.filter(pk__in=[d["id"] for _, d, _ in prepared])
+        existing = {r.pk: r for r in Record.objects.filter(pk__in=[p.doc["id"] for _, p in prepared])
                     .only("pk", "content_hash", "created", "first_published")}
-        creates: list[tuple[Record, dict]] = []
-        updates: list[tuple[Record, dict]] = []
-        for i, doc, digest in prepared:
-            rid = doc["id"]
+        creates: list[tuple[Record, dict, str]] = []
+        updates: list[tuple[Record, dict, str]] = []
+        for i, p in prepared:
+            rid = p.doc["id"]
             old = existing.get(rid)
-            if old is not None and old.content_hash == digest:
+            if old is not None and old.content_hash == p.digest:
                 results[i] = SaveResult(rid, "unchanged")
                 continue
             try:
-                record = self._build(doc, digest, old, now)
+                record = self._build(dict(p.doc), p.digest, old, now)
             except RecordError as e:
                 results[i] = e
                 continue
-            (updates if old else creates).append((record, doc))
+            (updates if old else creates).append((record, record.document, p.text))
             results[i] = SaveResult(rid, "updated" if old else "created")
         if not creates and not updates:
             return
         with transaction.atomic():
-            Record.objects.bulk_create([r for r, _ in creates], batch_size=500)
+            _insert_records([(r, text) for r, _, text in creates])
             if updates:
-                update_ids = [r.pk for r, _ in updates]
-                for record, _ in updates:
+                update_ids = [r.pk for r, _, _ in updates]
+                for record, _, _ in updates:
                     record.save(force_update=True)
                 RecordLink.objects.filter(record_id__in=update_ids).delete()
                 RecordRelation.objects.filter(source_id__in=update_ids).delete()
@@ -176,7 +199,7 @@ class RecordWriter:
             links: list[tuple] = []
             relations: list[tuple] = []
             media: list[tuple] = []
-            for record, doc in creates + updates:
+            for record, doc, _ in creates + updates:
                 links.extend(self._links(record, doc))
                 relations.extend((record.pk, r["target"], r["type"], r["label"] or "", n)
                                  for n, r in enumerate(doc["relations"]))
@@ -186,7 +209,7 @@ class RecordWriter:
             _insert(RecordLink, ("record_id", "authority_id", "role", "position"), links)
             _insert(RecordRelation, ("source_id", "target_id", "type", "label", "position"), relations)
             _insert(MediaFile, ("record_id", "path", "sha256", "mime_type", "size"), media)
-            _insert(IndexOutbox, ("record_id", "created"), [(r.pk, now) for r, _ in creates + updates])
+            _insert(IndexOutbox, ("record_id", "created"), [(r.pk, now) for r, _, _ in creates + updates])
 
     @staticmethod
     def _build(doc: dict, digest: str, old: Record | None, now: dt.datetime) -> Record:
@@ -240,6 +263,30 @@ def _insert(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
 
+
+RECORD_COLUMNS = ("id", "status", "embargo_until", "title", "summary", "date_text", "date_edtf", "date_earliest",
+                  "date_latest", "date_precision", "date_certainty", "document", "content_hash", "created",
+                  "updated", "first_published")
+
+
+def _insert_records(rows: list[tuple[Record, str]]) -> None:
+    """New records with executemany, the document column from the JSON text prepare() made (the ORM would
+    serialize each document again, which costs as much as the insert for long texts)."""
+    if not rows:
+        return
+    from django.db import connection
+
+    ops, qn = connection.ops, connection.ops.quote_name
+    dt_value, date_value = ops.adapt_datetimefield_value, ops.adapt_datefield_value
+    values = [(r.id, r.status, date_value(r.embargo_until), r.title, r.summary, r.date_text, r.date_edtf,
+               r.date_earliest, r.date_latest, r.date_precision, r.date_certainty, text, r.content_hash,
+               dt_value(r.created), dt_value(r.updated), dt_value(r.first_published)) for r, text in rows]
+    placeholders = ["%s::jsonb" if c == "document" and connection.vendor == "postgresql" else "%s"
+                    for c in RECORD_COLUMNS]
+    sql = (f"INSERT INTO {qn(Record._meta.db_table)} ({', '.join(qn(c) for c in RECORD_COLUMNS)}) "
+           f"VALUES ({', '.join(placeholders)})")
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, values)
 
 
 def export_document(record: Record) -> dict:

@@ -77,10 +77,15 @@ _TAG = re.compile(r"<[^>]+>")
 _BLOCK_END = re.compile(r"</(p|h3|h4|li|blockquote|tr|div|section)>|<br\s*/?>", re.I)
 
 
+def _plain_line(line: str) -> str:
+    # Most lines hold single spaces only (str.isprintable is False for any other whitespace): strip them, and
+    # split and join only the rest, which is what costs when a text has tens of thousands of words.
+    return " ".join(line.split()) if ("  " in line or not line.isprintable()) else line.strip()
+
+
 def html_to_plain(markup: str) -> str:
-    """The text a reader sees, for search indexing and snippets."""
-    text = _BLOCK_END.sub("\n", markup)
-    text = _TAG.sub("", text)
-    text = html.unescape(text)
-    lines = [" ".join(line.split()) for line in text.split("\n")]
-    return "\n".join(line for line in lines if line)
+    """The text a reader sees, for search indexing and snippets: one line per block, whitespace collapsed."""
+    text = _TAG.sub("", _BLOCK_END.sub("\n", markup))
+    if "&" in text:
+        text = html.unescape(text)
+    return "\n".join(line for line in map(_plain_line, text.split("\n")) if line)
