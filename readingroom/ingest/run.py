@@ -12,7 +12,7 @@ from typing import TextIO
 from django.db import transaction
 
 from readingroom.records.schema import RecordError
-from readingroom.records.services import RecordWriter
+from readingroom.records.services import Prepared, RecordWriter
 
 from . import registry
 from .base import AuthorityEntry, IngestError, Notice, Problem, RecordEntry, Source
@@ -140,48 +140,60 @@ def import_file(path: Path, writer: RecordWriter, *, importer_name: str | None =
         if importer.max_bytes is not None and source.size > importer.max_bytes:
             raise IngestError(f"file is {source.size / 2**20:,.0f} MiB; the {importer.name} format is read whole, up to "
                               f"{importer.max_bytes >> 20} MiB: split it into smaller files")
-        with transaction.atomic():
-            batch: list[dict] = []
+        with _indexing(dry_run) as index:
+            with transaction.atomic():
+                batch: list = []  # raw documents, or prepared ones from a parallel read
 
-            def flush() -> None:
-                if not batch:
-                    return
-                for doc, result in zip(batch, writer.save_many(batch), strict=True):
-                    if isinstance(result, RecordError):
-                        report.problems.append(Problem(result.message, result.record_id or str(doc.get("id")),
-                                                       result.field))
-                    else:
-                        setattr(report, result.action, getattr(report, result.action) + 1)
-                if progress:
-                    progress.records += len(batch)
-                    progress.update(tracker)
-                batch.clear()
-
-            entries = ParallelRead(importer, source) if use_parallel(source) else importer.read(source)
-            tracker = entries if isinstance(entries, ParallelRead) else source  # who knows the bytes read
-            for entry in entries:
-                if isinstance(entry, RecordEntry):
-                    batch.append(entry.document)
-                    if len(batch) >= BATCH:
-                        flush()
-                elif isinstance(entry, Notice):
-                    report.notices.append(entry)
-                elif isinstance(entry, Problem):
-                    report.problems.append(entry)
-                elif isinstance(entry, AuthorityEntry):
-                    flush()
-                    writer.authority(entry.kind, entry.key, entry.name, parent_key=entry.parent,
-                                     position=entry.position, data=entry.data, replace=entry.replace)
-                    report.authorities += 1
+                def flush() -> None:
+                    if not batch:
+                        return
+                    written: dict[str, Prepared] = {}
+                    for item, result in zip(batch, writer.save_many(batch), strict=True):
+                        if isinstance(result, RecordError):
+                            fallback = item.get("id") if isinstance(item, dict) else None
+                            report.problems.append(Problem(result.message, result.record_id or str(fallback),
+                                                           result.field))
+                        else:
+                            setattr(report, result.action, getattr(report, result.action) + 1)
+                            if result.action != "unchanged" and isinstance(item, Prepared):
+                                written[result.record_id] = item
+                    index.apply(written)  # while the parsing process reads ahead
                     if progress:
-                        progress.authorities += 1
+                        progress.records += len(batch)
                         progress.update(tracker)
-            flush()
-            if report.records == 0 and report.authorities == 0:
-                detail = f" ({len(report.problems)} problems)" if report.problems else ""
-                raise IngestError(f"no record could be imported from this file{detail}")
+                    batch.clear()
+
+                entries = (ParallelRead(importer, source, _preparer(writer, index)) if use_parallel(source)
+                           else importer.read(source))
+                tracker = entries if isinstance(entries, ParallelRead) else source  # who knows the bytes read
+                for entry in entries:
+                    if isinstance(entry, RecordEntry):
+                        batch.append(entry.document if entry.prepared is None else entry.prepared)
+                        if len(batch) >= BATCH:
+                            flush()
+                    elif isinstance(entry, Notice):
+                        report.notices.append(entry)
+                    elif isinstance(entry, Problem):
+                        report.problems.append(entry)
+                    elif isinstance(entry, AuthorityEntry):
+                        flush()
+                        writer.authority(entry.kind, entry.key, entry.name, parent_key=entry.parent,
+                                         position=entry.position, data=entry.data, replace=entry.replace)
+                        report.authorities += 1
+                        if progress:
+                            progress.authorities += 1
+                            progress.update(tracker)
+                flush()
+                if report.records == 0 and report.authorities == 0:
+                    detail = f" ({len(report.problems)} problems)" if report.problems else ""
+                    raise IngestError(f"no record could be imported from this file{detail}")
+                if dry_run:
+                    transaction.set_rollback(True)
+            # The index commits after the database, inside the indexer lock: see AlongsideImport.
             if dry_run:
-                transaction.set_rollback(True)
+                index.rollback()
+            else:
+                index.commit()
         if progress:
             progress.done_bytes += source.size
     except IngestError as e:
@@ -219,6 +231,30 @@ def import_paths(paths: Iterable[str | Path], *, status: str | None = None, dry_
                 importer.after_import(report.files)
         _sync_search()
     return report
+
+
+def _preparer(writer: RecordWriter, index) -> Callable[[dict], Prepared | RecordError]:
+    """What the parsing process does to each record: validate it, and compute its searchable text when the
+    index is built alongside the import (search.documents.plain_text), so that the writer only writes."""
+    from readingroom.search.documents import plain_text
+
+    if not index.indexes_alongside:
+        return writer.prepare
+
+    def prepare(raw: dict) -> Prepared | RecordError:
+        prepared = writer.prepare(raw)
+        if isinstance(prepared, Prepared):
+            prepared.plain = plain_text(prepared.doc)
+        return prepared
+
+    return prepare
+
+
+def _indexing(dry_run: bool):
+    """The search index follows each file's transaction (readingroom.search.indexing.alongside_import)."""
+    from readingroom.search import indexing
+
+    return indexing.alongside_import(enabled=not dry_run)
 
 
 def _sync_search() -> None:

@@ -95,8 +95,9 @@ def _collections_with_ancestors(refs: list[dict], lookup: AuthorityLookup | None
     return out
 
 
-def index_document(doc: dict, lookup: AuthorityLookup | None = None) -> dict[str, Any]:
-    """The backend-neutral index document for one canonical record document."""
+def index_document(doc: dict, lookup: AuthorityLookup | None = None, text: str | None = None) -> dict[str, Any]:
+    """The backend-neutral index document for one canonical record document. `text`: plain_text(doc), when
+    it was already computed (an import computes it in its parsing process)."""
     earliest, latest = date_int(doc.get("date_earliest")), date_int(doc.get("date_latest"))
     year = earliest // 10000 if earliest else None
     persons = [r for key in ("creators", "recipients", "contributors", "persons") for r in doc.get(key) or []
@@ -108,7 +109,7 @@ def index_document(doc: dict, lookup: AuthorityLookup | None = None) -> dict[str
         "id": doc["id"],
         "title": doc["title"],
         "summary": doc.get("summary") or "",
-        "text": plain_text(doc),
+        "text": plain_text(doc) if text is None else text,
         "subject": _names(doc.get("subjects") or [], lookup),
         "place": _names(doc.get("places") or [], lookup),
         "person": _names(persons, lookup),
@@ -137,12 +138,16 @@ def index_document(doc: dict, lookup: AuthorityLookup | None = None) -> dict[str
 
 def documents_for(records: Iterable) -> list[dict[str, Any]]:
     """Index documents for Record rows, with authority names and collection parents from the store."""
+    return index_documents([rec.document for rec in records])
+
+
+def index_documents(docs: list[dict], texts: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Index documents for canonical record documents, with authority names and collection parents from the
+    store. `texts`: plain texts already computed, by record id."""
     from readingroom.records.models import Authority
 
-    records = list(records)
     wanted: set[tuple[str, str]] = set()
-    for rec in records:
-        doc = rec.document
+    for doc in docs:
         for key in ("creators", "recipients", "contributors", "persons", "places", "subjects", "collections",
                     "funders"):
             wanted.update((r["kind"], r["id"]) for r in doc.get(key) or [])
@@ -167,4 +172,5 @@ def documents_for(records: Iterable) -> list[dict[str, Any]]:
     def lookup(kind: str, key: str) -> tuple[str, str | None] | None:
         return table.get((kind, key))
 
-    return [index_document(rec.document, lookup) for rec in records]
+    texts = texts or {}
+    return [index_document(doc, lookup, texts.get(doc["id"])) for doc in docs]

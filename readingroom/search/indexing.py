@@ -27,6 +27,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 from django.db import connection
 
@@ -35,7 +36,7 @@ from readingroom.records.models import IndexOutbox, Record
 from readingroom.records.visibility import today
 
 from .backends import SearchBackend, get_backend
-from .documents import documents_for
+from .documents import documents_for, index_documents
 
 BATCH = 500
 COMMIT_EVERY = 5000  # records between index commits in a long run (each commit makes a segment)
@@ -89,10 +90,22 @@ def indexer_lock(wait: bool = True) -> Iterator[bool]:
             os.close(fd)
 
 
-def _apply(backend: SearchBackend, record_ids: list[str]) -> int:
-    """Index the public ones among these records, delete the others from the index. Not committed."""
+def _apply(backend: SearchBackend, record_ids: list[str], known: dict[str, Any] | None = None) -> int:
+    """Index the public ones among these records, delete the others from the index. Not committed.
+    `known`: records whose current document the caller holds (an import's prepared records, with their plain
+    text), by id; the others are read from the store."""
     ids = list(dict.fromkeys(record_ids))
-    docs = documents_for(Record.objects.public().filter(pk__in=ids).only("id", "document"))
+    known = known or {}
+    public = Record.objects.public().filter(pk__in=ids)
+    if known:
+        public_ids = set(public.values_list("pk", flat=True))
+        held = [known[i] for i in ids if i in public_ids and i in known]
+        docs = index_documents([p.doc for p in held], {p.doc["id"]: p.plain for p in held if p.plain is not None})
+        others = [i for i in ids if i in public_ids and i not in known]
+        if others:
+            docs += documents_for(Record.objects.filter(pk__in=others).only("id", "document"))
+    else:
+        docs = documents_for(public.only("id", "document"))
     backend.index(docs)
     public = {d["id"] for d in docs}
     gone = [i for i in ids if i not in public]
@@ -131,6 +144,74 @@ def _commit(backend: SearchBackend, row_ids: list[int]) -> None:
     backend.commit()
     for i in range(0, len(row_ids), 900):
         IndexOutbox.objects.filter(id__in=row_ids[i:i + 900]).delete()
+
+
+class AlongsideImport:
+    """Indexing an import's records batch by batch, while the import runs (ingest/run.py).
+
+    `apply()` is called inside the import's database transaction, after each batch is written: it applies the
+    outbox rows written so far, reading the records as the transaction sees them, so parsing (in the pipeline's
+    child process) and indexing overlap. Nothing is visible in the index until `commit()`, which the importer
+    calls after its database commit; the outbox rows are deleted only then. If the import fails, the index
+    writer is rolled back with the transaction. A crash between the two commits leaves the outbox rows in
+    place, and the next indexer applies them again (idempotent). With a backend whose writes are visible at
+    once (Typesense), nothing is indexed before the database commit: `commit()` applies the rows then.
+    """
+
+    def __init__(self, backend: SearchBackend | None):
+        self.backend = backend  # None: a dry run, nothing is indexed
+        self.row_ids: list[int] = []
+        self.last_id = 0
+        self.applied = 0
+
+    @property
+    def indexes_alongside(self) -> bool:
+        return self.backend is not None and self.backend.transactional
+
+    def apply(self, known: dict[str, Any] | None = None) -> None:
+        """Index the outbox rows written so far. `known`: the batch just written (RecordWriter.prepare's
+        results by id), so that its records are not read back from the store."""
+        if not self.indexes_alongside:
+            return
+        while True:
+            rows = list(IndexOutbox.objects.filter(id__gt=self.last_id).order_by("id")
+                        .values_list("id", "record_id")[:BATCH])
+            if not rows:
+                return
+            self.applied += _apply(self.backend, [r for _i, r in rows], known)
+            self.row_ids.extend(i for i, _r in rows)
+            self.last_id = rows[-1][0]
+
+    def commit(self) -> None:
+        if self.backend is None:
+            return
+        if not self.backend.transactional:
+            process_outbox(self.backend)
+            return
+        self.apply()  # rows written after the last batch (e.g. by after-import hooks)
+        _commit(self.backend, self.row_ids)
+        self.row_ids = []
+
+    def rollback(self) -> None:
+        if self.backend is not None and self.backend.transactional:
+            self.backend.close()
+        self.row_ids, self.last_id = [], 0
+
+
+@contextlib.contextmanager
+def alongside_import(backend: SearchBackend | None = None, *, enabled: bool = True) -> Iterator[AlongsideImport]:
+    """Hold the indexer lock for one imported file; roll the index back if the file fails. The caller calls
+    commit() after its transaction has committed, or rollback(). Not enabled (a dry run): does nothing."""
+    if not enabled:
+        yield AlongsideImport(None)
+        return
+    with indexer_lock(wait=True):
+        session = AlongsideImport(backend or get_backend())
+        try:
+            yield session
+        except BaseException:
+            session.rollback()
+            raise
 
 
 def release_embargoes(backend: SearchBackend | None = None, *, wait: bool = True) -> int:

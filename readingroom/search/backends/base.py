@@ -38,6 +38,10 @@ class SearchResult:
 
 class SearchBackend(ABC):
     name: str = ""
+    # True when writes stay invisible until commit() and close() can drop them (tantivy): an import can then
+    # index its records before its database transaction commits, and roll both back together. False when
+    # index() is visible at once (Typesense): records are indexed only after the database commit.
+    transactional: bool = False
 
     @abstractmethod
     def index(self, docs: Iterable[dict[str, Any]]) -> int:
@@ -70,4 +74,4 @@ class SearchBackend(ABC):
         """Remove every document (committed)."""
 
     def close(self) -> None:  # noqa: B027 - most backends hold nothing to release
-        """Release writers, locks and connections."""
+        """Release writers, locks and connections; uncommitted writes of a transactional backend are dropped."""
