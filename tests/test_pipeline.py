@@ -53,3 +53,71 @@ def test_error_in_the_reader_rolls_back_the_file(import_files, monkeypatch, tmp_
     report = import_files(truncated)
     assert "the XML ends too early" in report.files[0].error and "looks truncated" in report.files[0].error
     assert Record.objects.count() == 0 and Authority.objects.count() == 0
+
+
+# --- JSON Lines: two reading processes, each validating every other chunk ----------------------------------
+
+def _records_file(path, n, *, duplicate_of=None, bad_line_at=None, pad=0):
+    lines = []
+    for i in range(n):
+        if bad_line_at == i:
+            lines.append('{"id": "broken", ')
+            continue
+        rid = f"test/{duplicate_of if i == n - 1 and duplicate_of is not None else i}"
+        lines.append(json.dumps({"id": rid, "title": f"Telegram {i}", "date": f"1968-10-{1 + i % 28:02d}",
+                                 "text": f"Paragraph {i} of the four-party conference." + " More." * pad}))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def two_readers(monkeypatch):
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setattr(pipeline, "CHUNK", 3)
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+
+
+def test_two_readers_give_the_records_in_file_order(two_readers, import_files, tmp_path):
+    from readingroom.ingest.base import Source
+    from readingroom.ingest.jsonl import JsonLinesImporter
+
+    path = _records_file(tmp_path / "many.jsonl", 20, duplicate_of=4, bad_line_at=7)
+    entries = list(pipeline.ParallelRead(JsonLinesImporter(), Source(path, path.stat().st_size),
+                                         prepare=lambda raw: ("prepared", raw["id"])))
+    # 19 records and one bad line, in file order; the duplicate on the last line is caught although the
+    # first one was in another process's chunk (each process reads every line).
+    assert [getattr(e, "prepared", None) or e.message for e in entries] == [
+        *[("prepared", f"test/{i}") for i in range(7)], "line 8 is not valid JSON: Expecting property name "
+        "enclosed in double quotes at column 18", *[("prepared", f"test/{i}") for i in range(8, 19)],
+        "line 20: duplicate id in this file; the first one was kept"]
+    report = import_files(path)
+    assert report.files[0].created == 18 and len(report.files[0].problems) == 2
+    assert Record.objects.get(pk="test/4").title == "Telegram 4"
+
+
+@pytest.mark.parametrize("n", [9, 10, 11, 12])
+def test_two_readers_end_on_any_chunk_boundary(two_readers, import_files, tmp_path, n):
+    report = import_files(_records_file(tmp_path / f"n{n}.jsonl", n))
+    assert report.files[0].created == n and Record.objects.count() == n
+
+
+@pytest.mark.parametrize("n", [14, 17])
+def test_an_error_in_either_reader_rolls_back_the_file(two_readers, import_files, tmp_path, n):
+    # Records of 12 KB, then a byte that is not UTF-8 on line n + 1, well after the first blocks were decoded:
+    # in the 5th chunk (the first process's) or the 6th (the second's).
+    path = _records_file(tmp_path / "bad.jsonl", n, pad=2000)
+    path.write_bytes(path.read_bytes() + b'{"id": "test/x", "title": "\xff"}\n')
+    seen = []
+    original = pipeline.ParallelRead.__iter__
+
+    def counting(self):
+        for entry in original(self):
+            seen.append(entry)
+            yield entry
+
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(pipeline.ParallelRead, "__iter__", counting)
+        report = import_files(path)
+    assert len(seen) >= 9  # records from both processes came before the error
+    assert "is not UTF-8 text" in report.files[0].error
+    assert Record.objects.count() == 0

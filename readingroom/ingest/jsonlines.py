@@ -20,7 +20,7 @@ def json_lines(source: Source, *, objects_only: bool = True, max_line: int = MAX
             if not line.strip():
                 continue
             try:
-                value = json.loads(line)
+                value = json.loads(line.rstrip("\r\n"))  # so that an error's column is on this line
             except ValueError as e:
                 yield Problem(f"line {lineno} is not valid JSON: {e.msg} at column {e.colno}")
                 continue
