@@ -74,6 +74,7 @@ def _records_file(path, n, *, duplicate_of=None, bad_line_at=None, pad=0):
 def two_readers(monkeypatch):
     monkeypatch.setattr(pipeline, "PARALLEL_MIN_BYTES", 1)
     monkeypatch.setattr(pipeline, "CHUNK", 3)
+    monkeypatch.setattr(pipeline, "BEHIND", 0)  # the children always validate (see the next test otherwise)
     monkeypatch.setattr("os.cpu_count", lambda: 2)
 
 
@@ -93,6 +94,17 @@ def test_two_readers_give_the_records_in_file_order(two_readers, import_files, t
     report = import_files(path)
     assert report.files[0].created == 18 and len(report.files[0].problems) == 2
     assert Record.objects.get(pk="test/4").title == "Telegram 4"
+
+
+@pytest.mark.parametrize("behind", [0, 10**6])
+def test_records_validated_by_either_side_are_the_same(two_readers, import_files, tmp_path, monkeypatch, behind):
+    # behind=0: the children validate every record; 10**6: they never do, the writer validates them all.
+    monkeypatch.setattr(pipeline, "BEHIND", behind)
+    path = _records_file(tmp_path / "many.jsonl", 20, duplicate_of=4, bad_line_at=7)
+    report = import_files(path)
+    assert report.files[0].created == 18 and len(report.files[0].problems) == 2
+    assert Record.objects.get(pk="test/12").document["date"] == "1968-10-13"
+    assert not any(Record.objects.filter(pk=f"test/{i}").exists() for i in (7, 19))
 
 
 @pytest.mark.parametrize("n", [9, 10, 11, 12])

@@ -3,6 +3,8 @@
 Parsing (lxml, HTML rendering, JSON) and validating records (RecordWriter.prepare: normalizing, sanitizing,
 serializing, and the plain text for the index) take more than half the time of an import; on a machine with two
 or more cores, doing them in child processes while this process writes and indexes nearly doubles the rate.
+Validating goes where there is time for it: a child validates the records it reads while the writer is behind
+(BEHIND chunks wait in its queue), and sends them raw for the writer to validate while the writer keeps up.
 Every write still happens here, in the file's one transaction, so atomicity and error handling are unchanged.
 Errors raised while reading are sent back and raised here, after the entries that came before them.
 
@@ -26,6 +28,7 @@ from .base import Entry, Importer, IngestError, RecordEntry, Source
 PARALLEL_MIN_BYTES = 2 << 20  # below this, starting a process costs more than it saves
 CHUNK = 200  # entries per message
 QUEUE_CHUNKS = 8  # per child: bounded, so a fast reader cannot fill memory ahead of the writer
+BEHIND = 2  # chunks waiting for the writer, from which a child validates records itself
 
 
 def _reader(importer: Importer, source: Source, queue, prepare: Callable[[dict], Any] | None, shard: int,
@@ -42,8 +45,9 @@ def _reader(importer: Importer, source: Source, queue, prepare: Callable[[dict],
             position += 1
             if not mine:
                 continue
-            if prepare is not None and isinstance(entry, RecordEntry):
-                # Validation and serialization happen here too, so the writer only writes.
+            if prepare is not None and isinstance(entry, RecordEntry) and queue.qsize() >= BEHIND:
+                # The writer is behind: validate and serialize here too, so that it only writes. When it
+                # keeps up, records go raw and the writer validates them: both processes stay busy.
                 entry = RecordEntry({"id": entry.document.get("id")}, prepare(entry.document))
             chunk.append(entry)
             if position % CHUNK == 0:

@@ -144,14 +144,18 @@ def import_file(path: Path, writer: RecordWriter, *, importer_name: str | None =
             with transaction.atomic():
                 batch: list = []  # raw documents, or prepared ones from a parallel read
 
+                prepare = _preparer(writer, index)
+
                 def flush() -> None:
                     if not batch:
                         return
+                    raw_ids = [item.get("id") if isinstance(item, dict) else item.doc["id"]
+                               if isinstance(item, Prepared) else None for item in batch]
+                    batch[:] = [prepare(item) if isinstance(item, dict) else item for item in batch]
                     written: dict[str, Prepared] = {}
-                    for item, result in zip(batch, writer.save_many(batch), strict=True):
+                    for item, result, raw_id in zip(batch, writer.save_many(batch), raw_ids, strict=True):
                         if isinstance(result, RecordError):
-                            fallback = item.get("id") if isinstance(item, dict) else None
-                            report.problems.append(Problem(result.message, result.record_id or str(fallback),
+                            report.problems.append(Problem(result.message, result.record_id or str(raw_id),
                                                            result.field))
                         else:
                             setattr(report, result.action, getattr(report, result.action) + 1)
@@ -163,8 +167,7 @@ def import_file(path: Path, writer: RecordWriter, *, importer_name: str | None =
                         progress.update(tracker)
                     batch.clear()
 
-                entries = (ParallelRead(importer, source, _preparer(writer, index)) if use_parallel(source)
-                           else importer.read(source))
+                entries = ParallelRead(importer, source, prepare) if use_parallel(source) else importer.read(source)
                 tracker = entries if isinstance(entries, ParallelRead) else source  # who knows the bytes read
                 for entry in entries:
                     if isinstance(entry, RecordEntry):
