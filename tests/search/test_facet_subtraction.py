@@ -59,6 +59,7 @@ def straightforward(backend, params: dict) -> dict:
 
 def test_subtraction_gives_the_direct_counts(tantivy_indexed, monkeypatch):
     backend = tantivy_indexed
+    backend.word_share = 2.0  # no word is common enough: the whole index's counts or none (the next test)
     base = backend.warm()
     assert base.total == backend.count() > 20
     assert base.counts["subject"]["Vietnam War"] >= 6
@@ -79,10 +80,39 @@ def test_subtraction_gives_the_direct_counts(tantivy_indexed, monkeypatch):
             assert bool(subtracted) == ("type" not in params and "from" not in params), params
 
 
+# Searches holding a required word of the text fields, whose documents hold every match.
+WORD_QUERIES = {"the", "vietnam", '"united states"', "negotiations -Hanoi"}
+
+
+def test_subtraction_from_a_common_words_counts_gives_the_direct_counts(tantivy_indexed, monkeypatch):
+    backend = tantivy_indexed
+    backend.warm()
+    backend.word_share = 0.0  # every word is common enough
+    backend.word_baselines_in_background = False
+    within: list = []
+    real = backend._count_by_subtraction
+    monkeypatch.setattr(backend, "_count_by_subtraction",
+                        lambda *a, **k: within.append(k.get("within")) or real(*a, **k))
+    for all_values_up_to in (1000, 0):
+        backend.all_values_up_to = all_values_up_to
+        for params in QUERIES:
+            if not params:
+                continue
+            within.clear()
+            assert counts(backend, params, share=2.0) == straightforward(backend, params), params
+            assert (within != [] and within[0] is not None) == (params["q"] in WORD_QUERIES and len(params) == 1), params
+    # The word's counts are kept for the generation: "united" serves the phrase, then the word alone.
+    kept = {key[-1] for key in backend._word_baselines}
+    assert {"the", "vietnam", "unit", "negoti"} <= kept
+    assert backend._word_baselines[next(k for k in backend._word_baselines if k[-1] == "unit")].total == \
+        backend.search(request({"q": "united"})).total
+
+
 def test_too_few_leading_values_fall_back_to_counting(tantivy_indexed, monkeypatch):
     """With no values asked beyond those shown, a value outside the leading ones can tie or beat the last one
     shown: such facets are counted directly, and the result is still the direct one."""
     backend = tantivy_indexed
+    backend.word_share = 2.0
     backend.all_values_up_to = 0
     monkeypatch.setattr(facets, "FETCH_EXTRA", 0)
     backend.warm()

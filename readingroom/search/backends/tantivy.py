@@ -53,6 +53,12 @@ COMPLEMENT_SHARE = 0.5
 # construction, cheap); the others only for their leading values (an include list), enough to prove the top.
 ALL_VALUES_UP_TO = 1000
 BASELINE_VALUES = 1_000_000  # a facet with more values in the index is never counted by subtraction
+# A search whose every match holds a word found in at least this share of the index (a phrase of common words,
+# "united states") has its facets counted as that word's facet counts (kept per index generation) minus those
+# of the word's documents the search does not match. The word's counts are made in the background the first
+# time a search needs them; until then the search counts directly.
+WORD_SHARE = 0.25
+WORD_BASELINES = 32  # words whose counts a process keeps
 
 
 def build_schema() -> tantivy.Schema:
@@ -103,7 +109,8 @@ def to_tantivy(doc: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Baseline:
-    """The facet counts over the whole index at one index generation, exact for every value."""
+    """The facet counts over the whole index (or over the documents holding one word) at one index generation,
+    exact for every value."""
     generation: tuple[int, int] | None
     total: int
     counts: dict[str, dict[str, int]]  # facet -> value -> documents; facets too large to hold are left out
@@ -136,6 +143,10 @@ class TantivyBackend(SearchBackend):
         self._baseline: Baseline | None = None
         self._baseline_pending: object = False  # the generation being counted in the background
         self.complement_share = COMPLEMENT_SHARE
+        self.word_share = WORD_SHARE
+        self.word_baselines_in_background = True  # False: counted at once, in the searching thread (tests)
+        self._word_baselines: OrderedDict[tuple, Baseline] = OrderedDict()
+        self._word_pending: set[tuple] = set()
         self.all_values_up_to = ALL_VALUES_UP_TO
 
     # -- writing -----------------------------------------------------------------------------------------------
@@ -375,17 +386,71 @@ class TantivyBackend(SearchBackend):
         searcher = self._searcher()
         return self._count_baseline(searcher, self._seen_meta)
 
-    def _count_baseline(self, searcher: tantivy.Searcher, generation: tuple[int, int] | None) -> Baseline:
+    def _count_baseline(self, searcher: tantivy.Searcher, generation: tuple[int, int] | None,
+                        within: tantivy.Query | None = None) -> Baseline:
         spec = {f.name: {"terms": {"field": f.name, "size": BASELINE_VALUES}} for f in facets.FACETS}
-        res = searcher.aggregate(tantivy.Query.all_query(), spec) if searcher.num_docs else {}
+        if within is not None:
+            total = searcher.search(within, limit=1, count=True).count or 0
+            res = searcher.aggregate(within, spec) if total else {}
+        else:
+            total = searcher.num_docs
+            res = searcher.aggregate(tantivy.Query.all_query(), spec) if total else {}
         counts = {}
         for f in facets.FACETS:
             r = res.get(f.name, {})
             if r.get("sum_other_doc_count", 0) == 0 and r.get("doc_count_error_upper_bound", 0) == 0:
                 counts[f.name] = {b["key"]: b["doc_count"] for b in r.get("buckets", [])}
-        base = Baseline(generation, searcher.num_docs, counts, {n: facets.ranked(c) for n, c in counts.items()})
-        self._baseline = base
+        base = Baseline(generation, total, counts, {n: facets.ranked(c) for n, c in counts.items()})
+        if within is None:
+            self._baseline = base
         return base
+
+    def _common_word(self, searcher: tantivy.Searcher, q: ParsedQuery, total: int
+                     ) -> tuple[tuple, tantivy.Query] | None:
+        """A word every match of the query holds, found in at least `word_share` of the index, as a cache key
+        and the query for its documents: the rarest such word of the query's required text matches."""
+        best: tuple[int, tuple[str, ...], str] | None = None
+        for clause in q.clauses:
+            if not isinstance(clause, Match) or clause.prefix or clause.field not in (None, *dict(TEXT_FIELDS)):
+                continue
+            # The stemmed fields hold every match: a folded word's stem is in the same field's stemmed twin.
+            fields = tuple(f for f, _w in self._fields_for(clause) if f.endswith("_s"))
+            for word in clause.words:
+                stem = analysis.stem(word) or word
+                df = max(searcher.doc_freq(f, stem) for f in fields)
+                if best is None or df < best[0]:
+                    best = (df, fields, stem)
+        if best is None or best[0] < self.word_share * total:
+            return None
+        _df, fields, stem = best
+        within = tantivy.Query.boolean_query(
+            [(Occur.Should, tantivy.Query.term_query(self.schema, f, stem)) for f in fields])
+        return (fields, stem), within
+
+    def _word_baseline(self, searcher: tantivy.Searcher, generation: tuple[int, int] | None, key: tuple,
+                       within: tantivy.Query) -> Baseline | None:
+        """The facet counts of one word's documents at this generation: kept, or started in the background (None
+        until then), or counted at once when `word_baselines_in_background` is off."""
+        key = (generation, *key)
+        found = self._word_baselines.get(key)
+        if found is not None:
+            self._word_baselines.move_to_end(key)
+            return found
+
+        def count() -> Baseline:
+            base = self._count_baseline(searcher, generation, within)
+            self._word_baselines[key] = base
+            while len(self._word_baselines) > WORD_BASELINES:
+                self._word_baselines.popitem(last=False)
+            self._word_pending.discard(key)
+            return base
+
+        if not self.word_baselines_in_background:
+            return count()
+        if key not in self._word_pending:
+            self._word_pending.add(key)
+            _POOL.submit(count)
+        return None
 
     def _current_baseline(self, searcher: tantivy.Searcher, generation: tuple[int, int] | None) -> Baseline | None:
         base = self._baseline
@@ -434,10 +499,13 @@ class TantivyBackend(SearchBackend):
         """Start counting a search's facets on the pool (the caller meanwhile finds the hits); returns the
         function that waits for the counts."""
         base = self._current_baseline(searcher, generation)
-        if base is not None and base.total and not self.filter_queries(req) and (
-                req.query.is_empty
-                or self._estimated_hits(searcher, req.query) >= self.complement_share * base.total):
-            return self._count_by_subtraction(searcher, req, query, base)
+        if base is not None and base.total and not self.filter_queries(req):
+            if req.query.is_empty or self._estimated_hits(searcher, req.query) >= self.complement_share * base.total:
+                return self._count_by_subtraction(searcher, req, query, base)
+            common = self._common_word(searcher, req.query, base.total)
+            word_base = self._word_baseline(searcher, generation, *common) if common else None
+            if common and word_base is not None and word_base.total:
+                return self._count_by_subtraction(searcher, req, query, word_base, within=common[1])
         futures = [_POOL.submit(self._agg, searcher, q, group) for q, group in self._facet_jobs(req, query)]
 
         def counted() -> dict:
@@ -448,15 +516,21 @@ class TantivyBackend(SearchBackend):
         return counted
 
     def _count_by_subtraction(self, searcher: tantivy.Searcher, req: SearchRequest, query: tantivy.Query,
-                              base: Baseline) -> Callable[[], dict]:
+                              base: Baseline, within: tantivy.Query | None = None) -> Callable[[], dict]:
+        """Facets as `base` (the counts over the whole index, or over `within`, a set holding every match) minus
+        the counts over the documents of that set the search does not match."""
         wanted = [facets.BY_NAME[n] for n in req.facets]
         held = [f for f in wanted if f.name in base.counts]
         specs = {f.name: self._rest_spec(f, base) for f in held}
         futures = []
         if not req.query.is_empty:
-            rest_q = tantivy.Query.boolean_query([(Occur.Must, tantivy.Query.all_query()), (Occur.MustNot, query)])
-            futures = [_POOL.submit(searcher.aggregate, rest_q, {f.name: specs[f.name][0] for f in half})
-                       for half in self._halves(held)]
+            rest_q = tantivy.Query.boolean_query([(Occur.Must, within or tantivy.Query.all_query()),
+                                                  (Occur.MustNot, query)])
+            # Over the whole index the rest is large: counted in two halves in parallel. Within a word's documents
+            # it is small, and each half would evaluate the search again: one aggregation.
+            groups = self._halves(held) if within is None else [held]
+            futures = [_POOL.submit(searcher.aggregate, rest_q, {f.name: specs[f.name][0] for f in group})
+                       for group in groups if group]
 
         def counted() -> dict:
             rest: dict = {}
