@@ -26,7 +26,7 @@ from typing import Any
 from .base import Entry, Importer, IngestError, RecordEntry, Source
 
 PARALLEL_MIN_BYTES = 2 << 20  # below this, starting a process costs more than it saves
-CHUNK = 200  # entries per message
+CHUNK = 50  # entries per message: with queues of QUEUE_CHUNKS, what a child holds ahead of the writer
 QUEUE_CHUNKS = 8  # per child: bounded, so a fast reader cannot fill memory ahead of the writer
 BEHIND = 2  # chunks waiting for the writer, from which a child validates records itself
 

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from django.db import transaction
 
@@ -15,7 +15,7 @@ from readingroom.records.schema import RecordError
 from readingroom.records.services import Prepared, RecordWriter
 
 from . import registry
-from .base import AuthorityEntry, IngestError, Notice, Problem, RecordEntry, Source
+from .base import AuthorityEntry, Importer, IngestError, Notice, Problem, RecordEntry, Source
 from .pipeline import ParallelRead, use_parallel
 
 HEAD_BYTES = 65536
@@ -127,6 +127,62 @@ def _check_file(path: Path) -> bytes:
     return head
 
 
+class _FileRun:
+    """One file's entries into the store, in batches, each indexed as soon as it is written (inside the file's
+    transaction, which the caller holds)."""
+
+    def __init__(self, report: FileReport, writer: RecordWriter, index, progress: Progress | None):
+        self.report, self.writer, self.index, self.progress = report, writer, index, progress
+        self.prepare = _preparer(writer, index)
+        self.batch: list[tuple[Any, dict | Prepared | RecordError]] = []  # (id as read, record)
+        self.tracker: Source | ParallelRead | None = None  # who knows the bytes read
+
+    def run(self, importer: Importer, source: Source) -> None:
+        entries = ParallelRead(importer, source, self.prepare) if use_parallel(source) else importer.read(source)
+        self.tracker = entries if isinstance(entries, ParallelRead) else source
+        report, progress = self.report, self.progress
+        for entry in entries:
+            if isinstance(entry, RecordEntry):
+                # Validated by a reading process already, or raw: then validated here, in flush().
+                record = entry.document if entry.prepared is None else entry.prepared
+                self.batch.append((entry.document.get("id"), record))
+                if len(self.batch) >= BATCH:
+                    self.flush()
+            elif isinstance(entry, Notice):
+                report.notices.append(entry)
+            elif isinstance(entry, Problem):
+                report.problems.append(entry)
+            elif isinstance(entry, AuthorityEntry):
+                self.flush()
+                self.writer.authority(entry.kind, entry.key, entry.name, parent_key=entry.parent,
+                                      position=entry.position, data=entry.data, replace=entry.replace)
+                report.authorities += 1
+                if progress:
+                    progress.authorities += 1
+                    progress.update(self.tracker)
+        self.flush()
+
+    def flush(self) -> None:
+        if not self.batch:
+            return
+        report = self.report
+        records = [self.prepare(r) if isinstance(r, dict) else r for _id, r in self.batch]
+        written: dict[str, Prepared] = {}
+        results = self.writer.save_many(records)
+        for (read_id, _raw), record, result in zip(self.batch, records, results, strict=True):
+            if isinstance(result, RecordError):
+                report.problems.append(Problem(result.message, result.record_id or str(read_id), result.field))
+            else:
+                setattr(report, result.action, getattr(report, result.action) + 1)
+                if result.action != "unchanged" and isinstance(record, Prepared):
+                    written[result.record_id] = record
+        self.index.apply(written)  # while the reading process reads on
+        if self.progress:
+            self.progress.records += len(self.batch)
+            self.progress.update(self.tracker)
+        self.batch.clear()
+
+
 def import_file(path: Path, writer: RecordWriter, *, importer_name: str | None = None, dry_run: bool = False,
                 progress: Progress | None = None) -> FileReport:
     report = FileReport(path)
@@ -142,51 +198,7 @@ def import_file(path: Path, writer: RecordWriter, *, importer_name: str | None =
                               f"{importer.max_bytes >> 20} MiB: split it into smaller files")
         with _indexing(dry_run) as index:
             with transaction.atomic():
-                batch: list = []  # raw documents, or prepared ones from a parallel read
-
-                prepare = _preparer(writer, index)
-
-                def flush() -> None:
-                    if not batch:
-                        return
-                    raw_ids = [item.get("id") if isinstance(item, dict) else item.doc["id"]
-                               if isinstance(item, Prepared) else None for item in batch]
-                    batch[:] = [prepare(item) if isinstance(item, dict) else item for item in batch]
-                    written: dict[str, Prepared] = {}
-                    for item, result, raw_id in zip(batch, writer.save_many(batch), raw_ids, strict=True):
-                        if isinstance(result, RecordError):
-                            report.problems.append(Problem(result.message, result.record_id or str(raw_id),
-                                                           result.field))
-                        else:
-                            setattr(report, result.action, getattr(report, result.action) + 1)
-                            if result.action != "unchanged" and isinstance(item, Prepared):
-                                written[result.record_id] = item
-                    index.apply(written)  # while the parsing process reads ahead
-                    if progress:
-                        progress.records += len(batch)
-                        progress.update(tracker)
-                    batch.clear()
-
-                entries = ParallelRead(importer, source, prepare) if use_parallel(source) else importer.read(source)
-                tracker = entries if isinstance(entries, ParallelRead) else source  # who knows the bytes read
-                for entry in entries:
-                    if isinstance(entry, RecordEntry):
-                        batch.append(entry.document if entry.prepared is None else entry.prepared)
-                        if len(batch) >= BATCH:
-                            flush()
-                    elif isinstance(entry, Notice):
-                        report.notices.append(entry)
-                    elif isinstance(entry, Problem):
-                        report.problems.append(entry)
-                    elif isinstance(entry, AuthorityEntry):
-                        flush()
-                        writer.authority(entry.kind, entry.key, entry.name, parent_key=entry.parent,
-                                         position=entry.position, data=entry.data, replace=entry.replace)
-                        report.authorities += 1
-                        if progress:
-                            progress.authorities += 1
-                            progress.update(tracker)
-                flush()
+                _FileRun(report, writer, index, progress).run(importer, source)
                 if report.records == 0 and report.authorities == 0:
                     detail = f" ({len(report.problems)} problems)" if report.problems else ""
                     raise IngestError(f"no record could be imported from this file{detail}")
