@@ -87,6 +87,7 @@ def run_import(label: str, paths: list[Path], records: int, backend: str = "tant
     env = {**os.environ, "READINGROOM_HOME": str(home), "READINGROOM_SEARCH_BACKEND": backend}
     env.pop("READINGROOM_DATABASE_URL", None)
     subprocess.run([sys.executable, "-m", "readingroom.cli", "init"], env=env, check=True, capture_output=True)
+    os.sync()  # the previous run's (or the input's) dirty pages are written now, not during this run
     start = time.perf_counter()
     out, err = OUT / f"{slug}.stdout", OUT / f"{slug}.stderr"
     # The peak is read by the import process itself from /proc (VmHWM belongs to its own address space): a

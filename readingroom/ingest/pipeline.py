@@ -27,8 +27,8 @@ from .base import Entry, Importer, IngestError, RecordEntry, Source
 
 PARALLEL_MIN_BYTES = 2 << 20  # below this, starting a process costs more than it saves
 CHUNK = 50  # entries per message: with queues of QUEUE_CHUNKS, what a child holds ahead of the writer
-QUEUE_CHUNKS = 8  # per child: bounded, so a fast reader cannot fill memory ahead of the writer
-BEHIND = 2  # chunks waiting for the writer, from which a child validates records itself
+QUEUE_CHUNKS = 16  # per child: bounded, so a fast reader cannot fill memory ahead of the writer
+BEHIND = 8  # chunks waiting for the writer, from which a child validates records itself
 
 
 def _reader(importer: Importer, source: Source, queue, prepare: Callable[[dict], Any] | None, shard: int,
