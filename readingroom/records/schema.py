@@ -303,6 +303,7 @@ def canonical_json(rec: dict) -> str:
     return json.dumps(body, sort_keys=True, ensure_ascii=False)
 
 
-def content_hash(rec: dict) -> str:
-    """Hash of a record's content, ignoring store timestamps: unchanged content is recognized on re-import."""
-    return hashlib.sha256(canonical_json(rec).encode()).hexdigest()
+def content_hash(rec: dict, text: str | None = None) -> str:
+    """Hash of a record's content, ignoring store timestamps: unchanged content is recognized on re-import.
+    `text`: canonical_json(rec), when the caller made it already (it is what the store keeps)."""
+    return hashlib.sha256((canonical_json(rec) if text is None else text).encode()).hexdigest()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Authority, IndexOutbox, MediaFile, Record, RecordLink, RecordRelation, Redirect
-from .schema import TIMESTAMP_FIELDS, RecordError, canonical_json, normalize_record
+from .schema import TIMESTAMP_FIELDS, RecordError, canonical_json, content_hash, normalize_record
 
 # Which record fields link to authorities, and the role each link gets.
 LINK_FIELDS = (
@@ -139,7 +138,7 @@ class RecordWriter:
         except RecordError as e:
             return e
         text = canonical_json(doc)
-        return Prepared(doc, text, hashlib.sha256(text.encode()).hexdigest())
+        return Prepared(doc, text, content_hash(doc, text))
 
     def save_many(self, raws: list[dict | Prepared], *, now: dt.datetime | None = None
                   ) -> list[SaveResult | RecordError]:
