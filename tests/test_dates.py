@@ -47,3 +47,10 @@ def test_impossible_dates(bad, fragment):
 def test_range_backwards():
     with pytest.raises(dates.DateError, match="ends before it starts"):
         dates.from_edtf("1970/1968")
+
+
+def test_as_dict_has_every_field_in_order():
+    import dataclasses
+
+    info = dates.from_text("October 15, 1968")
+    assert list(info.as_dict().items()) == list(dataclasses.asdict(info).items())

@@ -69,8 +69,9 @@ class Record(models.Model):
 class RecordLink(models.Model):
     """A record's link to an authority, with the role it plays (creator, recipient, translator, subject...)."""
 
-    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="links")
-    authority = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="links")
+    # No single-column indexes: the two below begin with each key, and every import keeps them up to date.
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="links", db_index=False)
+    authority = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="links", db_index=False)
     role = models.CharField(max_length=50)
     position = models.IntegerField(default=0)
 

@@ -12,6 +12,8 @@ import json
 import re
 from typing import Any
 
+import orjson
+
 from . import dates, texts
 from . import languages as language_codes
 
@@ -49,6 +51,13 @@ def slugify(value: str) -> str:
 
 
 def _str(value: Any, field: str, rid: str | None, *, required: bool = False) -> str | None:
+    if type(value) is str and "\x00" not in value:  # the common case, first
+        value = value.strip()
+        if value:
+            return value
+        if required:
+            raise RecordError(field, "is required and missing", rid)
+        return None
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise RecordError(field, "is required and missing", rid)
@@ -297,10 +306,26 @@ def normalize_record(raw: dict, *, default_status: str = "published") -> dict:
 
 
 def canonical_json(rec: dict) -> str:
-    """A record's content (store timestamps left out) as one JSON text with sorted keys: what content_hash
-    hashes, and what the store keeps, so an import serializes each record once."""
+    """A record's content (store timestamps left out) as one compact JSON text with sorted keys: what
+    content_hash hashes, and what the store keeps, so an import serializes each record once.
+
+    orjson writes it (about seven times faster than the json module, which took a fifth of an import's
+    validating); the json module, with the same compact separators and sorted keys, writes what orjson refuses
+    (integers beyond 64 bits, lone surrogates, which it escapes so that the text can be hashed and stored).
+    Either way a document always gets the same text."""
     body = {k: v for k, v in rec.items() if k not in TIMESTAMP_FIELDS}
-    return json.dumps(body, sort_keys=True, ensure_ascii=False)
+    try:
+        return orjson.dumps(body, option=orjson.OPT_SORT_KEYS).decode()
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return json.dumps(body, sort_keys=True, separators=(",", ":"))
+
+
+def from_canonical_json(text: str) -> dict:
+    """The document canonical_json() wrote (its keys sorted, not in canonical order; timestamps left out)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:  # what the json module wrote for orjson (see canonical_json)
+        return json.loads(text)
 
 
 def content_hash(rec: dict, text: str | None = None) -> str:

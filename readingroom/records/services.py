@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Authority, IndexOutbox, MediaFile, Record, RecordLink, RecordRelation, Redirect
-from .schema import TIMESTAMP_FIELDS, RecordError, canonical_json, content_hash, normalize_record
+from .schema import TIMESTAMP_FIELDS, RecordError, canonical_json, content_hash, from_canonical_json, normalize_record
 
 # Which record fields link to authorities, and the role each link gets.
 LINK_FIELDS = (
@@ -62,6 +62,28 @@ class Prepared:
     text: str
     digest: str
     plain: str | None = None  # the searchable plain text, when the parsing process computed it for the indexer
+    # True when `doc` lacks its texts' and notes' HTML (a record sent from a parsing process): everything the
+    # writer and the indexer read is there, and full_doc() has the rest, from `text`.
+    light: bool = False
+
+    def full_doc(self) -> dict:
+        if not self.light:
+            return self.doc
+        doc = from_canonical_json(self.text)
+        doc.update((k, self.doc[k]) for k in TIMESTAMP_FIELDS if k in self.doc)
+        return doc
+
+    def __reduce__(self):
+        # Sent from a parsing process without the HTML, which `text` holds already: pickling and unpickling the
+        # whole document cost the writer more than parsing it (measured: 90 microseconds a 10 KB record).
+        return (Prepared, (_without_html(self.doc), self.text, self.digest, self.plain, True))
+
+
+def _without_html(doc: dict) -> dict:
+    light = dict(doc)
+    light["texts"] = [{**t, "html": ""} for t in doc["texts"]]
+    light["notes"] = [{**n, "html": ""} for n in doc["notes"]]
+    return light
 
 
 @dataclass
@@ -169,8 +191,8 @@ class RecordWriter:
             return
         existing = {r.pk: r for r in Record.objects.filter(pk__in=[p.doc["id"] for _, p in prepared])
                     .only("pk", "content_hash", "created", "first_published")}
-        creates: list[tuple[Record, dict, str]] = []
-        updates: list[tuple[Record, dict, str]] = []
+        creates: list[tuple[dict, dict, str]] = []  # (column values, document, JSON text)
+        updates: list[tuple[dict, dict, str]] = []
         for i, p in prepared:
             rid = p.doc["id"]
             old = existing.get(rid)
@@ -178,56 +200,60 @@ class RecordWriter:
                 results[i] = SaveResult(rid, "unchanged")
                 continue
             try:
-                record = self._build(dict(p.doc), p.digest, old, now)
+                # A new record's document is inserted as `p.text`; an update saves the document itself.
+                doc = dict(p.full_doc() if old else p.doc)
+                columns = self._columns(doc, p.digest, old, now)
             except RecordError as e:
                 results[i] = e
                 continue
-            (updates if old else creates).append((record, record.document, p.text))
+            (updates if old else creates).append((columns, doc, p.text))
             results[i] = SaveResult(rid, "updated" if old else "created")
         if not creates and not updates:
             return
         with transaction.atomic():
-            _insert_records([(r, text) for r, _, text in creates])
+            _insert_records([(columns, text) for columns, _, text in creates])
             if updates:
-                update_ids = [r.pk for r, _, _ in updates]
-                for record, _, _ in updates:
-                    record.save(force_update=True)
+                update_ids = [columns["id"] for columns, _, _ in updates]
+                for columns, _, _ in updates:
+                    Record(**columns).save(force_update=True)
                 RecordLink.objects.filter(record_id__in=update_ids).delete()
                 RecordRelation.objects.filter(source_id__in=update_ids).delete()
                 MediaFile.objects.filter(record_id__in=update_ids).delete()
             links: list[tuple] = []
             relations: list[tuple] = []
             media: list[tuple] = []
-            for record, doc, _ in creates + updates:
-                links.extend(self._links(record, doc))
-                relations.extend((record.pk, r["target"], r["type"], r["label"] or "", n)
+            for columns, doc, _ in creates + updates:
+                rid = columns["id"]
+                links.extend(self._links(rid, doc))
+                relations.extend((rid, r["target"], r["type"], r["label"] or "", n)
                                  for n, r in enumerate(doc["relations"]))
-                media.extend((record.pk, m["path"], m["sha256"] or "", m["mime_type"] or "", m["size"])
+                media.extend((rid, m["path"], m["sha256"] or "", m["mime_type"] or "", m["size"])
                              for m in doc["media"] if m["path"])
             # Plain executemany: the ORM's bulk_create costs more than the database for these narrow rows.
             _insert(RecordLink, ("record_id", "authority_id", "role", "position"), links)
             _insert(RecordRelation, ("source_id", "target_id", "type", "label", "position"), relations)
             _insert(MediaFile, ("record_id", "path", "sha256", "mime_type", "size"), media)
-            _insert(IndexOutbox, ("record_id", "created"), [(r.pk, now) for r, _, _ in creates + updates])
+            _insert(IndexOutbox, ("record_id", "created"), [(c["id"], now) for c, _, _ in creates + updates])
 
     @staticmethod
-    def _build(doc: dict, digest: str, old: Record | None, now: dt.datetime) -> Record:
+    def _columns(doc: dict, digest: str, old: Record | None, now: dt.datetime) -> dict[str, Any]:
+        """The Record row's values (RECORD_COLUMNS) for a canonical document; its timestamps are taken out of it."""
         rid = doc["id"]
         stamps = {ts: _parse_ts(doc.pop(ts, None), ts, rid) for ts in TIMESTAMP_FIELDS}
         embargo = dt.date.fromisoformat(doc["embargo_until"]) if doc["embargo_until"] else None
         first_published = stamps["first_published"] or (old.first_published if old else None)
         if first_published is None and doc["status"] == "published":
             first_published = now
-        return Record(
-            id=rid, status=doc["status"], embargo_until=embargo, title=doc["title"], summary=doc["summary"] or "",
-            date_text=doc["date_text"] or "", date_edtf=doc["date"] or "", date_earliest=doc["date_earliest"] or "",
-            date_latest=doc["date_latest"] or "", date_precision=doc["date_precision"],
-            date_certainty=doc["date_certainty"], document=doc, content_hash=digest,
-            created=stamps["created"] or (old.created if old else now),
-            updated=stamps["updated"] or now, first_published=first_published,
-        )
+        return {
+            "id": rid, "status": doc["status"], "embargo_until": embargo, "title": doc["title"],
+            "summary": doc["summary"] or "", "date_text": doc["date_text"] or "", "date_edtf": doc["date"] or "",
+            "date_earliest": doc["date_earliest"] or "", "date_latest": doc["date_latest"] or "",
+            "date_precision": doc["date_precision"], "date_certainty": doc["date_certainty"], "document": doc,
+            "content_hash": digest, "created": stamps["created"] or (old.created if old else now),
+            "updated": stamps["updated"] or now, "first_published": first_published,
+        }
 
-    def _links(self, record: Record, doc: dict) -> list[tuple]:
+    def _links(self, rid: str, doc: dict) -> list[tuple]:
         """(record_id, authority_id, role, position) rows for the record's authorities, in document order."""
         links: list[tuple] = []
         seen: set[tuple[int, str]] = set()
@@ -236,7 +262,7 @@ class RecordWriter:
             pk = self._ref_pk(ref)
             if (pk, role) not in seen:
                 seen.add((pk, role))
-                links.append((record.pk, pk, role, len(links)))
+                links.append((rid, pk, role, len(links)))
 
         for field_name, role in LINK_FIELDS:
             for ref in doc[field_name]:
@@ -255,8 +281,9 @@ def _insert(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
     from django.db import connection
 
     qn = connection.ops.quote_name
-    if model is IndexOutbox:
-        rows = [(rid, connection.ops.adapt_datetimefield_value(ts)) for rid, ts in rows]
+    if model is IndexOutbox:  # one timestamp for the batch
+        stamp = connection.ops.adapt_datetimefield_value(rows[0][1])
+        rows = [(rid, stamp if ts is rows[0][1] else connection.ops.adapt_datetimefield_value(ts)) for rid, ts in rows]
     sql = (f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(c) for c in columns)}) "
            f"VALUES ({', '.join(['%s'] * len(columns))})")
     with connection.cursor() as cursor:
@@ -268,7 +295,7 @@ RECORD_COLUMNS = ("id", "status", "embargo_until", "title", "summary", "date_tex
                   "updated", "first_published")
 
 
-def _insert_records(rows: list[tuple[Record, str]]) -> None:
+def _insert_records(rows: list[tuple[dict, str]]) -> None:
     """New records with executemany, the document column from the JSON text prepare() made (the ORM would
     serialize each document again, which costs as much as the insert for long texts)."""
     if not rows:
@@ -276,10 +303,17 @@ def _insert_records(rows: list[tuple[Record, str]]) -> None:
     from django.db import connection
 
     ops, qn = connection.ops, connection.ops.quote_name
-    dt_value, date_value = ops.adapt_datetimefield_value, ops.adapt_datefield_value
-    values = [(r.id, r.status, date_value(r.embargo_until), r.title, r.summary, r.date_text, r.date_edtf,
-               r.date_earliest, r.date_latest, r.date_precision, r.date_certainty, text, r.content_hash,
-               dt_value(r.created), dt_value(r.updated), dt_value(r.first_published)) for r, text in rows]
+    adapted: dict[Any, Any] = {}  # most timestamps of a batch are the same `now`: adapted once
+
+    def ts(value: dt.datetime | None) -> Any:
+        if value not in adapted:
+            adapted[value] = ops.adapt_datetimefield_value(value)
+        return adapted[value]
+
+    date_value = ops.adapt_datefield_value
+    values = [(c["id"], c["status"], date_value(c["embargo_until"]), c["title"], c["summary"], c["date_text"],
+               c["date_edtf"], c["date_earliest"], c["date_latest"], c["date_precision"], c["date_certainty"], text,
+               c["content_hash"], ts(c["created"]), ts(c["updated"]), ts(c["first_published"])) for c, text in rows]
     placeholders = ["%s::jsonb" if c == "document" and connection.vendor == "postgresql" else "%s"
                     for c in RECORD_COLUMNS]
     sql = (f"INSERT INTO {qn(Record._meta.db_table)} ({', '.join(qn(c) for c in RECORD_COLUMNS)}) "

@@ -101,7 +101,9 @@ def _apply(backend: SearchBackend, record_ids: list[str], known: dict[str, Any] 
     if known:
         public_ids = set(public.values_list("pk", flat=True))
         held = [known[i] for i in ids if i in public_ids and i in known]
-        docs = index_documents([p.doc for p in held], {p.doc["id"]: p.plain for p in held if p.plain is not None})
+        # A record sent from a parsing process lacks its HTML (Prepared.light): its plain text came with it.
+        docs = index_documents([p.doc if p.plain is not None else p.full_doc() for p in held],
+                               {p.doc["id"]: p.plain for p in held if p.plain is not None})
         others = [i for i in ids if i in public_ids and i not in known]
         if others:
             docs += documents_for(Record.objects.filter(pk__in=others).only("id", "document"))
