@@ -11,7 +11,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Authority, IndexOutbox, MediaFile, Record, RecordLink, RecordRelation, Redirect
-from .schema import TIMESTAMP_FIELDS, RecordError, canonical_json, content_hash, from_canonical_json, normalize_record
+from .schema import (
+    TIMESTAMP_FIELDS,
+    RecordError,
+    canonical_json,
+    content_hash,
+    from_canonical_json,
+    normalize_record,
+)
 
 # Which record fields link to authorities, and the role each link gets.
 LINK_FIELDS = (
