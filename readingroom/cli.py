@@ -72,8 +72,14 @@ def cmd_import(args: argparse.Namespace) -> int:
         # Problems first: when every record of a file failed, they say why the file did.
         for p in report.problems:
             print(f"{report.path}: problem: {p}", file=sys.stderr)
+        if report.problem_count > len(report.problems):
+            print(f"{report.path}: ... and {report.problem_count - len(report.problems):,} more problems, not shown",
+                  file=sys.stderr)
         for n in report.notices:
             print(f"{report.path}: note: {n}", file=sys.stderr)
+        if report.notice_count > len(report.notices):
+            print(f"{report.path}: ... and {report.notice_count - len(report.notices):,} more notes, not shown",
+                  file=sys.stderr)
         if report.error:
             print(f"{report.path}: error: {report.error}", file=sys.stderr)
             return
@@ -87,7 +93,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     print(f"{'dry run: ' if args.dry_run else ''}{len(result.files) - len(failed)} of {len(result.files)} files "
           f"imported, {result.total('created')} new, {result.total('updated')} updated, "
           f"{result.total('unchanged')} unchanged records; {len(failed)} files failed, "
-          f"{sum(len(f.problems) for f in result.files)} record problems",
+          f"{sum(f.problem_count for f in result.files)} record problems",
           file=sys.stderr)
     return 0 if result.ok else 1
 

@@ -133,3 +133,24 @@ def test_dry_run_writes_nothing(capsys):
     assert status == 0
     assert "would import 1 records" in capsys.readouterr().out
     assert_nothing_written()
+
+
+def test_many_problems_are_counted_and_a_few_shown(capsys, tmp_path, monkeypatch):
+    """A report keeps the first KEPT_MESSAGES problems and counts the rest: memory stays bounded on a file where
+    every record is wrong, and the terminal is not flooded."""
+    import json
+
+    from readingroom.ingest import run
+
+    monkeypatch.setattr(run, "KEPT_MESSAGES", 5)
+    lines = [json.dumps({"id": f"bad/{i}", "title": "Bad date", "date": "1968-02-30"}) for i in range(12)]
+    lines.append(json.dumps({"id": "good/1", "title": "Good"}))
+    path = tmp_path / "records.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    status, err = run_import(capsys, path)
+    assert status == 1
+    shown = [line for line in err.splitlines() if ": problem: " in line]
+    assert len(shown) == 5 and "record 'bad/0'" in shown[0] and "February 1968 has 29 days" in shown[0]
+    assert f"{path}: ... and 7 more problems, not shown" in err
+    assert "12 record problems" in err
+    assert Record.objects.count() == 1

@@ -480,3 +480,21 @@ def test_person_file_imported_after_volume_links_persons(import_files):
     import_files(CORPUS / "hsg" / "people.jsonl")
     rusk.refresh_from_db()
     assert rusk.parent is not None and rusk.parent.name == "Rusk, David Dean"
+
+
+def test_repeated_xml_id_names_both_lines(import_files, tmp_path):
+    """libxml2 refuses a repeated xml:id; the message names where the id was first given too."""
+    from readingroom.records.models import Record
+
+    volume = (Path(__file__).parent / "hostile" / "frus-duplicate-ids.xml").read_text(encoding="utf-8")
+    volume = volume.replace('xml:id="d74" n="75"', 'xml:id="d75" n="75"')
+    volume = volume.replace("<p>Text of document 74.</p>", '<p>Text <pb n="1" xml:id="pg_1"/>of document 74.</p>')
+    volume = volume.replace("<p>Text of document 75.</p>", '<p>Text <pb n="2" xml:id="pg_1"/>of document 75.</p>')
+    lines = volume.splitlines()
+    first, second = (next(i for i, line in enumerate(lines, 1) if f"document {n}." in line) for n in (74, 75))
+    path = tmp_path / "volume.xml"
+    path.write_text(volume, encoding="utf-8")
+    report = import_files(path)
+    assert report.files[0].error == (f"duplicate xml:id 'pg_1' (lines {first} and {second}): every xml:id must be "
+                                     "unique in a file; rename the second one")
+    assert Record.objects.count() == 0

@@ -107,7 +107,9 @@ class VolumeIndex:
     persons: dict[str, Person] = field(default_factory=dict)
     terms: dict[str, tuple[str, str]] = field(default_factory=dict)
     documents: dict[str, int] = field(default_factory=dict)  # document id -> line
-    owner: dict[str, str] = field(default_factory=dict)  # any xml:id inside a document -> the document's id
+    # An xml:id inside a document -> the document's id, for the ids FRUS's naming does not tell (page breaks,
+    # anchors): _conventional_owner() tells the others.
+    owner: dict[str, str] = field(default_factory=dict)
 
 
 def _entry_text(item: etree._Element, name_el: etree._Element) -> tuple[str, str | None]:
@@ -119,9 +121,17 @@ def _entry_text(item: etree._Element, name_el: etree._Element) -> tuple[str, str
     return name, rest.strip(" ,;:—–-") or None
 
 
+_CONVENTIONAL = re.compile(r"^(d\d+[a-z]?)(?:fn\d+\w*|ln\d+\w*)?$")
+
+
+def _conventional_owner(ident: str) -> str | None:
+    """The document an id belongs to by FRUS's naming: "d74" and its notes "d74fn1", "d74ln2" belong to d74."""
+    m = _CONVENTIONAL.match(ident)
+    return m.group(1) if m else None
+
+
 def scan_volume(source: Source) -> VolumeIndex:
     index = VolumeIndex()
-    ids: dict[str, int | None] = {}
     current_doc: str | None = None
     keep = 0  # inside an item or the teiHeader: kept whole until its end, then read
     root_seen = False
@@ -132,12 +142,9 @@ def scan_volume(source: Source) -> VolumeIndex:
             if not root_seen:
                 root_seen = True
                 index.id = el.get(XML_ID) or ""
+            # A repeated xml:id is refused by libxml2 itself (tei.iterparse words the message): no set of every
+            # id here, which for a volume of 100,000 documents held half a million of them.
             ident = el.get(XML_ID)
-            if ident is not None:
-                if ident in ids:
-                    raise IngestError(f"duplicate xml:id {ident!r} (lines {ids[ident]} and {el.sourceline}): every "
-                                      "xml:id must be unique in a file; rename the second one")
-                ids[ident] = el.sourceline
             if tag == DIV and el.get("type") == "document":
                 doc_id = ident or (f"d{el.get('n')}" if (el.get("n") or "").isdigit() else None)
                 if not doc_id:
@@ -148,8 +155,8 @@ def scan_volume(source: Source) -> VolumeIndex:
                                       f"{el.sourceline}): number them uniquely")
                 index.documents[doc_id] = el.sourceline or 0
                 current_doc = doc_id
-            elif ident and current_doc:
-                index.owner[ident] = current_doc
+            elif ident and current_doc and _conventional_owner(ident) != current_doc:
+                index.owner[ident] = current_doc  # a footnote "d74fn1" is found by its name, not kept here
             if tag in (ITEM, HEADER):
                 keep += 1
             continue
@@ -459,9 +466,8 @@ class _VolumeReader:
         doc = None
         if vol == self.vol:
             doc = frag if frag in self.index.documents else self.index.owner.get(frag)
-        if doc is None:  # a document of another volume, or one this file leaves out: FRUS ids read d<number>
-            dm = re.match(r"^(d\d+[a-z]?)(?:fn\d+\w*|ln\d+\w*)?$", frag)
-            doc = dm.group(1) if dm else None
+        if doc is None:  # a document of another volume, one this file leaves out, or a footnote of one
+            doc = _conventional_owner(frag)
         if doc is None:
             return Link(None, problem=f"link target {target!r} does not point into a document; kept as text")
         rid = f"{vol}/{doc}"
@@ -540,8 +546,8 @@ class _VolumeReader:
                             unknown=self.unknown, unknown_lines=self.unknown_lines)
         head = div.find(HEAD)
         title = plain_text(head) if head is not None else ""
-        if n:
-            title = re.sub(rf"^{re.escape(n)}\.\s*", "", title)
+        if n and title.startswith(n + "."):  # "74. Telegram From..." (no pattern per number: compiling costs)
+            title = title[len(n) + 1:].lstrip()
         if not title:
             yield Problem(f"the document on line {div.sourceline} has no head: it needs a title", rid, "title")
             return

@@ -19,7 +19,10 @@ from .base import AuthorityEntry, Importer, IngestError, Notice, Problem, Record
 from .pipeline import ParallelRead, use_parallel
 
 HEAD_BYTES = 65536
-BATCH = 500  # records saved per round trip to the store  # a single file over 1 GiB is refused: split it, e.g. JSON Lines into parts
+BATCH = 500  # records saved per round trip to the store
+# Problems and notices a file's report keeps (the others are counted): a file of 100,000 records that each link to
+# a document not in the archive must not hold 100,000 messages in memory, nor print them all.
+KEPT_MESSAGES = 1000  # a single file over 1 GiB is refused: split it, e.g. JSON Lines into parts
 
 
 @dataclass
@@ -30,13 +33,25 @@ class FileReport:
     updated: int = 0
     unchanged: int = 0
     authorities: int = 0
-    problems: list[Problem] = field(default_factory=list)
-    notices: list[Notice] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # the first KEPT_MESSAGES of them
+    notices: list[Notice] = field(default_factory=list)  # likewise
     error: str | None = None
+    problem_count: int = 0  # all of them
+    notice_count: int = 0
 
     @property
     def ok(self) -> bool:
-        return self.error is None and not self.problems
+        return self.error is None and not self.problem_count
+
+    def problem(self, problem: Problem) -> None:
+        self.problem_count += 1
+        if len(self.problems) < KEPT_MESSAGES:
+            self.problems.append(problem)
+
+    def notice(self, notice: Notice) -> None:
+        self.notice_count += 1
+        if len(self.notices) < KEPT_MESSAGES:
+            self.notices.append(notice)
 
     @property
     def records(self) -> int:
@@ -149,9 +164,9 @@ class _FileRun:
                 if len(self.batch) >= BATCH:
                     self.flush()
             elif isinstance(entry, Notice):
-                report.notices.append(entry)
+                report.notice(entry)
             elif isinstance(entry, Problem):
-                report.problems.append(entry)
+                report.problem(entry)
             elif isinstance(entry, AuthorityEntry):
                 self.flush()
                 self.writer.authority(entry.kind, entry.key, entry.name, parent_key=entry.parent,
@@ -171,7 +186,7 @@ class _FileRun:
         results = self.writer.save_many(records)
         for (read_id, _raw), record, result in zip(self.batch, records, results, strict=True):
             if isinstance(result, RecordError):
-                report.problems.append(Problem(result.message, result.record_id or str(read_id), result.field))
+                report.problem(Problem(result.message, result.record_id or str(read_id), result.field))
             else:
                 setattr(report, result.action, getattr(report, result.action) + 1)
                 if result.action != "unchanged" and isinstance(record, Prepared):
@@ -200,7 +215,7 @@ def import_file(path: Path, writer: RecordWriter, *, importer_name: str | None =
             with transaction.atomic():
                 _FileRun(report, writer, index, progress).run(importer, source)
                 if report.records == 0 and report.authorities == 0:
-                    detail = f" ({len(report.problems)} problems)" if report.problems else ""
+                    detail = f" ({report.problem_count} problems)" if report.problem_count else ""
                     raise IngestError(f"no record could be imported from this file{detail}")
                 if dry_run:
                     transaction.set_rollback(True)

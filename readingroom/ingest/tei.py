@@ -39,6 +39,9 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 PROLOG_LIMIT = 1 << 20  # a prolog (XML declaration, comments, PIs) longer than this is not a real document's
 
 
+PB_TAG = "{http://www.tei-c.org/ns/1.0}pb"
+
+
 def tei(name: str) -> str:
     return f"{{{TEI_NS}}}{name}"
 
@@ -172,6 +175,21 @@ def _refuse_doctype(text: str, start: int) -> None:
         "files from elsewhere. Remove it; TEI P5 needs none")
 
 
+def _first_line_with_id(path: Path, ident: str, second: int) -> int | None:
+    """The line of an id's first definition, read again on this error path only (libxml2 names the second's)."""
+    pattern = re.compile(rb"xml:id\s*=\s*[\"']" + re.escape(ident.encode()) + rb"[\"']")
+    number = 1
+    with open(path, "rb") as f:
+        for text in iter(lambda: f.readline(1 << 20), b""):  # pieces of at most 1 MiB, whatever the lines
+            found = len(pattern.findall(text))
+            if found and (number < second or found > 1):
+                return number
+            if number >= second:
+                return None
+            number += text.endswith(b"\n")
+    return None
+
+
 def _syntax_message(error: etree.XMLSyntaxError, path: Path) -> str:
     msg, (line, column) = error.msg or "", error.position
     if not line or msg.startswith("no element found"):
@@ -186,8 +204,11 @@ def _syntax_message(error: etree.XMLSyntaxError, path: Path) -> str:
                 "and deep nesting is a known way to exhaust parsers")
     duplicate = re.match(r"ID (\S+) already defined", msg)
     if duplicate:
-        return (f"duplicate xml:id {duplicate.group(1)!r} (line {line}): every xml:id must be unique in a file; "
-                "rename the second one")
+        ident = duplicate.group(1)
+        first = _first_line_with_id(path, ident, line)
+        lines = (f"twice on line {line}" if first == line else f"lines {first} and {line}" if first
+                 else f"line {line}")
+        return f"duplicate xml:id {ident!r} ({lines}): every xml:id must be unique in a file; rename the second one"
     if msg.startswith("Entity '") and "not defined" in msg:
         return (f"the XML uses an undefined entity at line {line}, column {column} ({msg}): write the character "
                 "itself or a numeric reference such as &#160;")
@@ -406,8 +427,9 @@ class Renderer:
         out: list[str] = []
         previous_text = el.text or ""
         out.append(self._text(el.text, container))
+        pb = PB_TAG
         for child in el:
-            if local(child.tag) == "pb":
+            if child.tag == pb:
                 out.append(self._page_break(child, previous_text))
                 previous_text = ""
                 continue
@@ -421,7 +443,9 @@ class Renderer:
             return ""
         if container and not text.strip():
             return "\n"
-        text = esc(squash(text))
+        text = squash(text)
+        if "&" in text or "<" in text or ">" in text:  # esc(), without the call where nothing needs escaping
+            text = esc(text)
         return texts.mark_editorial(text) if "[" in text else text
 
     def _page_break(self, pb: etree._Element, before: str) -> str:
@@ -445,7 +469,7 @@ class Renderer:
         tag = el.tag
         if not isinstance(tag, str):
             return ""
-        ns, name = namespace(tag), local(tag)
+        ns, name = split_tag(tag)
         if ns == FRUS_NS and name == "attachment":
             return self._section(el)
         if ns != TEI_NS:
