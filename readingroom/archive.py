@@ -29,6 +29,9 @@ def init(verbose: bool = False) -> Path:
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA journal_mode=WAL")
+    from readingroom.search import indexing
+
+    indexing.upgrade()  # an index an earlier version built: rebuilt from the store, with progress
     return path
 
 

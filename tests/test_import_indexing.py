@@ -90,3 +90,23 @@ def test_unpublished_records_of_an_import_stay_out_of_the_index(backend, import_
     assert report.files[0].created == 5 and Record.objects.filter(status="draft").count() == 5
     assert backend.count() == 0 and not IndexOutbox.objects.exists()
     assert indexing.check_drift(backend) == []
+
+
+def test_an_index_of_an_earlier_version_is_rebuilt_by_init(backend, import_files, capsys):
+    """An index whose schema an earlier version wrote cannot be opened; `readingroom init` (which every command
+    that writes runs first) rebuilds it from the store, with progress."""
+    from readingroom import archive
+    from readingroom.search import backends
+    from readingroom.search.backends import tantivy as engine
+
+    import_files(VOLUME)
+    path = backend.path
+    backend.close()
+    backends.reset()
+    (path / "readingroom-schema").write_text("1")
+    with pytest.raises(RuntimeError, match="built by another version of Readingroom: run `readingroom init`"):
+        engine.TantivyBackend(path)
+    archive.init()
+    assert "the search index was built by an earlier version of Readingroom: rebuilding it" in capsys.readouterr().err
+    assert (path / "readingroom-schema").read_text() == engine.SCHEMA_VERSION
+    assert found(get_backend(), "Rusk") >= {"frus1964-68v07/d74"} and get_backend().count() == len(IDS)

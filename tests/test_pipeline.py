@@ -133,3 +133,27 @@ def test_an_error_in_either_reader_rolls_back_the_file(two_readers, import_files
     assert len(seen) >= 9  # records from both processes came before the error
     assert "is not UTF-8 text" in report.files[0].error
     assert Record.objects.count() == 0
+
+
+def test_records_sent_by_the_children_update_whole(two_readers, import_files, tmp_path):
+    """A record validated in a reading process travels without its HTML (Prepared.light); an update must still
+    store the whole document, and unchanged records stay untouched."""
+    first = _records_file(tmp_path / "v1.jsonl", 12)
+    import_files(first)
+    before = {r.pk: r.updated for r in Record.objects.all()}
+    revised = []
+    for i, line in enumerate(first.read_text(encoding="utf-8").splitlines()):
+        doc = json.loads(line)
+        if i % 2 == 0:
+            doc["text"] = f"Revised paragraph {i} [of the cable]."
+        revised.append(json.dumps(doc))
+    second = tmp_path / "v2.jsonl"
+    second.write_text("\n".join(revised) + "\n", encoding="utf-8")
+    f = import_files(second).files[0]
+    assert (f.created, f.updated, f.unchanged, f.problems) == (0, 6, 6, [])
+    assert Record.objects.get(pk="test/0").document["texts"][0]["html"] == (
+        '<p>Revised paragraph 0 <span class="editorial">[of the cable]</span>.</p>')
+    assert Record.objects.get(pk="test/1").document["texts"][0]["html"] == (
+        "<p>Paragraph 1 of the four-party conference.</p>")
+    assert all(Record.objects.get(pk=f"test/{i}").updated == before[f"test/{i}"] for i in range(1, 12, 2))
+    assert all(Record.objects.get(pk=f"test/{i}").updated > before[f"test/{i}"] for i in range(0, 12, 2))

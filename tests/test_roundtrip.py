@@ -118,3 +118,33 @@ def test_authority_corpora_round_trip(import_files, tmp_path, corpus):
     report = import_files(dump)
     assert report.files[0].importer == "authorities" and report.ok
     assert authority_export() == first
+
+
+def test_canonical_json_is_compact_sorted_and_total():
+    """orjson writes the canonical text; what it refuses (integers beyond 64 bits, lone surrogates) the json
+    module writes in the same compact, sorted form, so every document can be hashed and stored."""
+    import json
+
+    from readingroom.records.schema import canonical_json, content_hash, from_canonical_json
+
+    doc = {"title": "Cable", "id": "x/1", "extra": {"b": [1, 2.5, None], "a": "Hà Nội"}, "created": "2026-01-01"}
+    assert canonical_json(doc) == '{"extra":{"a":"Hà Nội","b":[1,2.5,null]},"id":"x/1","title":"Cable"}'
+    big = {**doc, "extra": {"n": 2**70, "s": "\ud800"}}
+    text = canonical_json(big)
+    assert text == json.dumps({k: v for k, v in big.items() if k != "created"}, sort_keys=True, separators=(",", ":"))
+    assert from_canonical_json(text)["extra"] == {"n": 2**70, "s": "\ud800"}
+    assert len(content_hash(big)) == 64 and content_hash(doc) == content_hash({**doc, "created": "2027-01-01"})
+
+
+def test_json_lines_accept_what_the_json_module_accepts(import_files, tmp_path):
+    """JSON Lines are read by the json module, exactly: an integer beyond 64 bits stays that integer (orjson,
+    which writes the canonical text, would read it as a float), and an error names its column."""
+    from readingroom.records.models import Record
+
+    path = tmp_path / "records.jsonl"
+    path.write_text('{"id": "x/1", "title": "Big", "extra": {"n": 123456789012345678901234567890}}\n'
+                    '{"id": "x/2", "title": "Broken", \n', encoding="utf-8")
+    f = import_files(path).files[0]
+    assert f.created == 1 and [p.message for p in f.problems] == [
+        "line 2 is not valid JSON: Expecting property name enclosed in double quotes at column 34"]
+    assert Record.objects.get(pk="x/1").document["extra"] == {"n": 123456789012345678901234567890}

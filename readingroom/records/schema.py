@@ -321,11 +321,9 @@ def canonical_json(rec: dict) -> str:
 
 
 def from_canonical_json(text: str) -> dict:
-    """The document canonical_json() wrote (its keys sorted, not in canonical order; timestamps left out)."""
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:  # what the json module wrote for orjson (see canonical_json)
-        return json.loads(text)
+    """The document canonical_json() wrote (its keys sorted, not in canonical order; timestamps left out). Read by
+    the json module: orjson would read an integer beyond 64 bits as a float."""
+    return json.loads(text)
 
 
 def content_hash(rec: dict, text: str | None = None) -> str:

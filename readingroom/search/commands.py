@@ -16,6 +16,8 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     if args.backend and args.backend not in BACKENDS:
         print(f"readingroom: unknown backend {args.backend!r}: use one of {', '.join(BACKENDS)}", file=sys.stderr)
         return 2
+    if (args.backend or None) in (None, "tantivy"):
+        indexing.discard_outdated()  # an index of an earlier version's schema cannot even be opened: rebuilt here
     backend = get_backend(args.backend)
     n = indexing.reindex(backend, progress=not args.quiet)
     problems = indexing.check_drift(backend)

@@ -276,6 +276,33 @@ def check_drift(backend: SearchBackend | None = None) -> list[str]:
     return problems
 
 
+def discard_outdated() -> bool:
+    """Remove the archive's tantivy index when an earlier version of Readingroom built it with another schema;
+    True when it did (the caller rebuilds it: reindex())."""
+    from .backends import reset
+    from .backends import tantivy as engine
+
+    if config.get("READINGROOM_SEARCH_BACKEND") != "tantivy":
+        return False
+    path = config.home() / "index"
+    if not path.is_dir() or not engine.outdated(path):
+        return False
+    with indexer_lock():
+        reset()  # this process's open index, if any, is of the old schema
+        engine.discard(path)
+    return True
+
+
+def upgrade(progress: bool = True) -> int | None:
+    """An index built by an earlier version is rebuilt from the store (archive.init calls this after migrating
+    the database). Returns the records indexed, None when the index was up to date."""
+    if not discard_outdated():
+        return None
+    if progress:
+        print("the search index was built by an earlier version of Readingroom: rebuilding it", file=sys.stderr)
+    return reindex(progress=progress)
+
+
 def reindex(backend: SearchBackend | None = None, *, progress: bool = True, batch_size: int = 1000) -> int:
     """Rebuild the index from the store: every public record written again, every other id removed.
     Searches keep working meanwhile (tantivy swaps in one commit; Typesense upserts, then deletes)."""

@@ -125,6 +125,19 @@ class Baseline:
     order: dict[str, list[str]]  # facet -> its values, most documents first
 
 
+def outdated(path: Path) -> bool:
+    """Whether the index in `path` was built with another schema (an earlier version of Readingroom)."""
+    stamp = path / "readingroom-schema"
+    return (path / "meta.json").exists() and (not stamp.exists() or stamp.read_text() != SCHEMA_VERSION)
+
+
+def discard(path: Path) -> None:
+    """Remove an outdated index, so that a new one can be built in its place (search.indexing.upgrade)."""
+    for child in path.iterdir():
+        if child.is_file() and child.name not in ("readingroom-writer.lock",):
+            child.unlink()
+
+
 class TantivyBackend(SearchBackend):
     name = "tantivy"
     transactional = True
@@ -134,9 +147,9 @@ class TantivyBackend(SearchBackend):
         self.path.mkdir(parents=True, exist_ok=True)
         self.schema = build_schema()
         stamp = self.path / "readingroom-schema"
-        if (self.path / "meta.json").exists() and (not stamp.exists() or stamp.read_text() != SCHEMA_VERSION):
-            raise RuntimeError(f"the search index in {self.path} was built by another version: "
-                               f"run `readingroom reindex` to rebuild it")
+        if outdated(self.path):
+            raise RuntimeError(f"the search index in {self.path} was built by another version of Readingroom: "
+                               f"run `readingroom init` or `readingroom reindex` to rebuild it")
         self.index_ = tantivy.Index(self.schema, str(self.path), reuse=True)
         stamp.write_text(SCHEMA_VERSION)
         for name, analyzer in analysis.analyzers().items():
