@@ -55,7 +55,7 @@ def test_error_in_the_reader_rolls_back_the_file(import_files, monkeypatch, tmp_
     assert Record.objects.count() == 0 and Authority.objects.count() == 0
 
 
-# --- JSON Lines: two reading processes, each validating every other chunk ----------------------------------
+# --- JSON Lines, in chunks of 3 entries ----------------------------------------------------------------------
 
 def _records_file(path, n, *, duplicate_of=None, bad_line_at=None, pad=0):
     lines = []
@@ -71,14 +71,14 @@ def _records_file(path, n, *, duplicate_of=None, bad_line_at=None, pad=0):
 
 
 @pytest.fixture
-def two_readers(monkeypatch):
+def small_chunks(monkeypatch):
     monkeypatch.setattr(pipeline, "PARALLEL_MIN_BYTES", 1)
     monkeypatch.setattr(pipeline, "CHUNK", 3)
     monkeypatch.setattr(pipeline, "BEHIND", 0)  # the children always validate (see the next test otherwise)
     monkeypatch.setattr("os.cpu_count", lambda: 2)
 
 
-def test_two_readers_give_the_records_in_file_order(two_readers, import_files, tmp_path):
+def test_records_arrive_in_file_order(small_chunks, import_files, tmp_path):
     from readingroom.ingest.base import Source
     from readingroom.ingest.jsonl import JsonLinesImporter
 
@@ -86,7 +86,7 @@ def test_two_readers_give_the_records_in_file_order(two_readers, import_files, t
     entries = list(pipeline.ParallelRead(JsonLinesImporter(), Source(path, path.stat().st_size),
                                          prepare=lambda raw: ("prepared", raw["id"])))
     # 19 records and one bad line, in file order; the duplicate on the last line is caught although the
-    # first one was in another process's chunk (each process reads every line).
+    # first one was sent chunks earlier.
     assert [getattr(e, "prepared", None) or e.message for e in entries] == [
         *[("prepared", f"test/{i}") for i in range(7)], "line 8 is not valid JSON: Expecting property name "
         "enclosed in double quotes at column 18", *[("prepared", f"test/{i}") for i in range(8, 19)],
@@ -97,8 +97,8 @@ def test_two_readers_give_the_records_in_file_order(two_readers, import_files, t
 
 
 @pytest.mark.parametrize("behind", [0, 10**6])
-def test_records_validated_by_either_side_are_the_same(two_readers, import_files, tmp_path, monkeypatch, behind):
-    # behind=0: the children validate every record; 10**6: they never do, the writer validates them all.
+def test_records_validated_by_either_side_are_the_same(small_chunks, import_files, tmp_path, monkeypatch, behind):
+    # behind=0: the child validates every record; 10**6: it never does, the writer validates them all.
     monkeypatch.setattr(pipeline, "BEHIND", behind)
     path = _records_file(tmp_path / "many.jsonl", 20, duplicate_of=4, bad_line_at=7)
     report = import_files(path)
@@ -108,15 +108,15 @@ def test_records_validated_by_either_side_are_the_same(two_readers, import_files
 
 
 @pytest.mark.parametrize("n", [9, 10, 11, 12])
-def test_two_readers_end_on_any_chunk_boundary(two_readers, import_files, tmp_path, n):
+def test_reading_ends_on_any_chunk_boundary(small_chunks, import_files, tmp_path, n):
     report = import_files(_records_file(tmp_path / f"n{n}.jsonl", n))
     assert report.files[0].created == n and Record.objects.count() == n
 
 
 @pytest.mark.parametrize("n", [14, 17])
-def test_an_error_in_either_reader_rolls_back_the_file(two_readers, import_files, tmp_path, n):
+def test_an_error_after_many_chunks_rolls_back_the_file(small_chunks, import_files, tmp_path, n):
     # Records of 12 KB, then a byte that is not UTF-8 on line n + 1, well after the first blocks were decoded:
-    # in the 5th chunk (the first process's) or the 6th (the second's).
+    # in the 5th chunk or the 6th, after the first chunk's records were written.
     path = _records_file(tmp_path / "bad.jsonl", n, pad=2000)
     path.write_bytes(path.read_bytes() + b'{"id": "test/x", "title": "\xff"}\n')
     seen = []
@@ -130,13 +130,13 @@ def test_an_error_in_either_reader_rolls_back_the_file(two_readers, import_files
     with pytest.MonkeyPatch.context() as m:
         m.setattr(pipeline.ParallelRead, "__iter__", counting)
         report = import_files(path)
-    assert len(seen) >= 9  # records from both processes came before the error
+    assert len(seen) >= 9  # records of earlier chunks came before the error
     assert "is not UTF-8 text" in report.files[0].error
     assert Record.objects.count() == 0
 
 
-def test_records_sent_by_the_children_update_whole(two_readers, import_files, tmp_path):
-    """A record validated in a reading process travels without its HTML (Prepared.light); an update must still
+def test_records_sent_by_the_child_update_whole(small_chunks, import_files, tmp_path):
+    """A record validated in the reading process travels without its HTML (Prepared.light); an update must still
     store the whole document, and unchanged records stay untouched."""
     first = _records_file(tmp_path / "v1.jsonl", 12)
     import_files(first)

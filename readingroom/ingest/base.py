@@ -126,9 +126,6 @@ class Importer:
     help: ClassVar[str] = ""
     # Importers that hold a whole file in memory refuse files over this size; streaming ones set None.
     max_bytes: ClassVar[int | None] = 256 << 20
-    # Child processes that read a large file at once (ingest/pipeline.py). Two only where reading is cheap
-    # next to validating records, since each child reads the whole file: JSON Lines, not TEI.
-    readers: ClassVar[int] = 1
 
     def detect(self, path: Path, head: bytes) -> bool:
         """Whether this importer reads the file; `head` is its first 64 KiB."""

@@ -16,7 +16,6 @@ from .registry import register
 class JsonLinesImporter(Importer):
     name = "jsonl"
     max_bytes = None  # streams: memory stays flat whatever the size
-    readers = 2  # json.loads is cheap next to validating a record: two processes read, each validates half
     extensions = (".jsonl", ".ndjson")
     help = "JSON Lines: one record object per line, as written by `export --format jsonl`"
 

@@ -1,17 +1,16 @@
-"""Reading a large file in other processes while this one writes to the store.
+"""Reading a large file in another process while this one writes to the store.
 
 Parsing (lxml, HTML rendering, JSON) and validating records (RecordWriter.prepare: normalizing, sanitizing,
-serializing, and the plain text for the index) take more than half the time of an import; on a machine with two
-or more cores, doing them in child processes while this process writes and indexes nearly doubles the rate.
-Validating goes where there is time for it: a child validates the records it reads while the writer is behind
+serializing, and the plain text for the index) take about half the time of an import; on a machine with two or
+more cores, doing them in a child process while this process writes and indexes nearly doubles the rate.
+Validating goes where there is time for it: the child validates the records it reads while the writer is behind
 (BEHIND chunks wait in its queue), and sends them raw for the writer to validate while the writer keeps up.
 Every write still happens here, in the file's one transaction, so atomicity and error handling are unchanged.
 Errors raised while reading are sent back and raised here, after the entries that came before them.
 
-Importers whose reading is cheap next to validating (JSON Lines: `Importer.readers = 2`) are read by two
-children. Each reads the whole file, in the same order, cut into chunks of CHUNK entries; child k validates and
-sends only the chunks numbered k, k+n, k+2n... and this process takes the chunks in turn, so entries arrive in
-file order whatever the number of children, and duplicate checks in `read()` still see every line.
+One reading process, for every format. Two, each reading the whole file and validating every other chunk, used
+to pay for JSON Lines; since validating got cheaper they only parsed every line twice (measured, 100,000 records
+of 10 KB: 1,954 records/s and 412 MiB with two, 2,094/s and 304 MiB with one).
 """
 
 from __future__ import annotations
@@ -26,41 +25,35 @@ from typing import Any
 from .base import Entry, Importer, IngestError, RecordEntry, Source
 
 PARALLEL_MIN_BYTES = 2 << 20  # below this, starting a process costs more than it saves
-CHUNK = 50  # entries per message: with queues of QUEUE_CHUNKS, what a child holds ahead of the writer
-QUEUE_CHUNKS = 16  # per child: bounded, so a fast reader cannot fill memory ahead of the writer
+CHUNK = 50  # entries per message: with a queue of QUEUE_CHUNKS, what the child holds ahead of the writer
+QUEUE_CHUNKS = 16  # bounded, so a fast reader cannot fill memory ahead of the writer
 BEHIND = 8  # chunks waiting for the writer, from which a child validates records itself
-# Reading processes yield the CPU to the importing process and its search indexing threads. Otherwise three
-# processes outrun one indexing thread, whose queue (tantivy's, 10,000 documents) fills: with 39 KB records that
-# held 400 MB more, and the page faults cost time (measured, 10,000 such records: 533 records/s and 1,088 MiB
-# at the same priority, 664/s and 698 MiB at niceness 10; TEI, read by one process, unchanged).
+# The reading process yields the CPU to the importing process and its search indexing thread. Otherwise they
+# outrun the indexing thread, whose queue (tantivy's, 10,000 documents) fills: with 39 KB records that
+# held 200 MB more, and the page faults cost time (measured, 10,000 such records, two runs each: 649 and 660
+# records/s, 821 and 827 MiB at the same priority; 768 and 722/s, 633 and 660 MiB at niceness 10).
 READER_NICENESS = 10
 
 
-def _reader(importer: Importer, source: Source, queue, prepare: Callable[[dict], Any] | None, shard: int,
-            shards: int) -> None:
+def _reader(importer: Importer, source: Source, queue, prepare: Callable[[dict], Any] | None) -> None:
     from django.db import connections
 
     # The parent's database connections belong to the parent: never use or close them here.
     for conn in connections.all(initialized_only=True):
         conn.connection = None
     os.nice(READER_NICENESS)
-    chunk, position = [], 0  # position: entries read so far, in every chunk
+    chunk: list[Entry] = []
     try:
         for entry in importer.read(source):
-            mine = (position // CHUNK) % shards == shard
-            position += 1
-            if not mine:
-                continue
             if prepare is not None and isinstance(entry, RecordEntry) and queue.qsize() >= BEHIND:
                 # The writer is behind: validate and serialize here too, so that it only writes. When it
                 # keeps up, records go raw and the writer validates them: both processes stay busy.
                 entry = RecordEntry({"id": entry.document.get("id")}, prepare(entry.document))
             chunk.append(entry)
-            if position % CHUNK == 0:
+            if len(chunk) == CHUNK:
                 queue.put(("entries", chunk, source.consumed))
                 chunk = []
-        if (position // CHUNK) % shards == shard:
-            queue.put(("end", chunk, source.consumed))  # the file's last chunk, short or empty, is ours
+        queue.put(("end", chunk, source.consumed))
     except BaseException as e:  # sent back whole, after the entries read before it: the parent decides
         try:
             pickle.dumps(e)  # queue.put pickles in a background thread, where a failure would go unseen
@@ -80,29 +73,23 @@ def use_parallel(source: Source) -> bool:
 
 
 class ParallelRead:
-    """Iterate over an importer's entries read in child processes. `consumed` follows the children's progress."""
+    """Iterate over an importer's entries read in a child process. `consumed` follows the child's progress."""
 
     def __init__(self, importer: Importer, source: Source, prepare: Callable[[dict], Any] | None = None):
         self.importer, self.source, self.prepare = importer, source, prepare
-        self.readers = max(1, min(importer.readers, (os.cpu_count() or 1)))
         self.consumed = 0
 
     def __iter__(self) -> Iterator[Entry]:
         ctx = mp.get_context("fork")
-        queues = [ctx.Queue(maxsize=QUEUE_CHUNKS) for _ in range(self.readers)]
-        processes = [ctx.Process(target=_reader, daemon=True,
-                                 args=(self.importer, self.source, q, self.prepare, k, self.readers))
-                     for k, q in enumerate(queues)]
-        for p in processes:
-            p.start()
+        queue = ctx.Queue(maxsize=QUEUE_CHUNKS)
+        process = ctx.Process(target=_reader, daemon=True, args=(self.importer, self.source, queue, self.prepare))
+        process.start()
         try:
-            turn = 0
             while True:
-                kind, payload, consumed = queues[turn].get()
+                kind, payload, consumed = queue.get()
                 self.consumed = max(self.consumed, consumed)
                 if kind == "entries":
                     yield from payload
-                    turn = (turn + 1) % self.readers
                 elif kind == "end":
                     yield from payload
                     return
@@ -111,7 +98,6 @@ class ParallelRead:
                     yield from entries
                     raise error
         finally:
-            for p in processes:
-                if p.is_alive():
-                    p.terminate()
-                p.join(timeout=10)
+            if process.is_alive():
+                process.terminate()
+            process.join(timeout=10)
