@@ -8,7 +8,7 @@
 Each import runs as `readingroom import` in a fresh process on a fresh archive (SQLite, embedded search index),
 so the figures include parsing, validation, the store, and search indexing. Memory: the importing process's
 peak RSS (VmHWM, which counts the index files tantivy maps), and the peak of its anonymous memory together with
-its reading processes' (sampled every 0.1 s): what the import holds, page cache aside.
+its reading process' (sampled every 0.1 s): what the import holds, page cache aside.
 The replicated inputs are written under bench/out/ (ignored by git).
 """
 
@@ -66,7 +66,7 @@ def children():
     return [pid for f in glob.glob('/proc/self/task/*/children') for pid in open(f).read().split()]
 
 # Peak RSS counts the pages of the index files tantivy maps into memory (page cache the kernel can drop);
-# the anonymous part is the memory the import really holds, with its reading processes: sampled every 0.1 s.
+# the anonymous part is the memory the import really holds, with its reading process: sampled every 0.1 s.
 peak_anon = [0]
 def sample():
     while True:
@@ -215,7 +215,7 @@ def main() -> None:
                     break
                 results.append(run_import(f"tei {n:,}", [path], n, args.backend))
     print()
-    print("| input | records | input MB | seconds | records/s | MB/s | peak RSS MiB | peak anonymous MiB (with readers) |")
+    print("| input | records | input MB | seconds | records/s | MB/s | peak RSS MiB | peak anonymous MiB (with the reading process) |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         print(f"| {r['label']} | {r['records']:,} | {r['bytes'] / 1e6:,.1f} | {r['seconds']:,.1f} | "

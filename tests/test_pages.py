@@ -35,6 +35,19 @@ def test_public_queryset(mixed):
     assert set(Record.objects.public().values_list("id", flat=True)) == {"v/public", "v/embargo-over"}
 
 
+def test_document_rule_agrees_with_the_queryset(mixed):
+    """What an import decides from a record's document (visibility.document_is_public) is what the store says."""
+    from readingroom.records.visibility import document_is_public, is_public
+
+    for record in Record.objects.all():
+        assert document_is_public(record.document) == is_public(record) == (
+            record.id in {"v/public", "v/embargo-over"}), record.id
+    today = {"id": "v/today", "title": "Embargo ends today", "embargo_until": dt.date.today().isoformat()}
+    RecordWriter().save(today)
+    assert document_is_public(Record.objects.get(pk="v/today").document)
+    assert Record.objects.public().filter(pk="v/today").exists()
+
+
 @pytest.mark.parametrize("doc", HIDDEN, ids=lambda d: d["id"])
 def test_hidden_record_pages_are_404(client, mixed, doc):
     response = client.get(f"/records/{doc['id']}/")

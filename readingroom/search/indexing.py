@@ -34,7 +34,7 @@ from django.db import connection
 
 from readingroom import config
 from readingroom.records.models import IndexOutbox, Record
-from readingroom.records.visibility import today
+from readingroom.records.visibility import document_is_public, today
 
 from .backends import SearchBackend, get_backend
 from .documents import documents_for, index_documents
@@ -97,18 +97,15 @@ def _apply(backend: SearchBackend, record_ids: list[str], known: dict[str, Any] 
     text), by id; the others are read from the store."""
     ids = list(dict.fromkeys(record_ids))
     known = known or {}
-    public = Record.objects.public().filter(pk__in=ids)
-    if known:
-        public_ids = set(public.values_list("pk", flat=True))
-        held = [known[i] for i in ids if i in public_ids and i in known]
-        # A record sent from a parsing process lacks its HTML (Prepared.light): its plain text came with it.
-        docs = index_documents([p.doc if p.plain is not None else p.full_doc() for p in held],
-                               {p.doc["id"]: p.plain for p in held if p.plain is not None})
-        others = [i for i in ids if i in public_ids and i not in known]
-        if others:
-            docs += documents_for(Record.objects.filter(pk__in=others).only("id", "document"))
-    else:
-        docs = documents_for(public.only("id", "document"))
+    # Records the caller holds are judged by their documents (they are what the store now holds), the others
+    # are read from the store: both by records.visibility.
+    held = [known[i] for i in ids if i in known and document_is_public(known[i].doc)]
+    # A record sent from a parsing process lacks its HTML (Prepared.light): its plain text came with it.
+    docs = index_documents([p.doc if p.plain is not None else p.full_doc() for p in held],
+                           {p.doc["id"]: p.plain for p in held if p.plain is not None}) if held else []
+    others = [i for i in ids if i not in known]
+    if others:
+        docs += documents_for(Record.objects.public().filter(pk__in=others).only("id", "document"))
     backend.index(docs)
     public = {d["id"] for d in docs}
     gone = [i for i in ids if i not in public]
