@@ -22,7 +22,7 @@ HEAD_BYTES = 65536
 BATCH = 500  # records saved per round trip to the store
 # Problems and notices a file's report keeps (the others are counted): a file of 100,000 records that each link to
 # a document not in the archive must not hold 100,000 messages in memory, nor print them all.
-KEPT_MESSAGES = 1000  # a single file over 1 GiB is refused: split it, e.g. JSON Lines into parts
+KEPT_MESSAGES = 1000
 
 
 @dataclass

@@ -136,7 +136,7 @@ def outdated(path: Path) -> bool:
 def discard(path: Path) -> None:
     """Remove an outdated index, so that a new one can be built in its place (search.indexing.upgrade)."""
     for child in path.iterdir():
-        if child.is_file() and child.name not in ("readingroom-writer.lock",):
+        if child.is_file() and child.name != "readingroom-writer.lock":  # another process may hold it
             child.unlink()
 
 
