@@ -288,9 +288,9 @@ def _insert(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
     from django.db import connection
 
     qn = connection.ops.quote_name
-    if model is IndexOutbox:  # one timestamp for the batch
-        stamp = connection.ops.adapt_datetimefield_value(rows[0][1])
-        rows = [(rid, stamp if ts is rows[0][1] else connection.ops.adapt_datetimefield_value(ts)) for rid, ts in rows]
+    if model is IndexOutbox:
+        adapt = _timestamp_adapter(connection.ops)
+        rows = [(rid, adapt(ts)) for rid, ts in rows]
     sql = (f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(c) for c in columns)}) "
            f"VALUES ({', '.join(['%s'] * len(columns))})")
     with connection.cursor() as cursor:
@@ -302,6 +302,18 @@ RECORD_COLUMNS = ("id", "status", "embargo_until", "title", "summary", "date_tex
                   "updated", "first_published")
 
 
+def _timestamp_adapter(ops) -> Any:
+    """ops.adapt_datetimefield_value, once per distinct value: most timestamps of a batch are the same `now`."""
+    adapted: dict[Any, Any] = {}
+
+    def adapt(value: dt.datetime | None) -> Any:
+        if value not in adapted:
+            adapted[value] = ops.adapt_datetimefield_value(value)
+        return adapted[value]
+
+    return adapt
+
+
 def _insert_records(rows: list[tuple[dict, str]]) -> None:
     """New records with executemany, the document column from the JSON text prepare() made (the ORM would
     serialize each document again, which costs as much as the insert for long texts)."""
@@ -310,13 +322,7 @@ def _insert_records(rows: list[tuple[dict, str]]) -> None:
     from django.db import connection
 
     ops, qn = connection.ops, connection.ops.quote_name
-    adapted: dict[Any, Any] = {}  # most timestamps of a batch are the same `now`: adapted once
-
-    def ts(value: dt.datetime | None) -> Any:
-        if value not in adapted:
-            adapted[value] = ops.adapt_datetimefield_value(value)
-        return adapted[value]
-
+    ts = _timestamp_adapter(ops)
     date_value = ops.adapt_datefield_value
     values = [(c["id"], c["status"], date_value(c["embargo_until"]), c["title"], c["summary"], c["date_text"],
                c["date_edtf"], c["date_earliest"], c["date_latest"], c["date_precision"], c["date_certainty"], text,
