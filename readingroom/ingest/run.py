@@ -11,6 +11,7 @@ from typing import Any, TextIO
 
 from django.db import transaction
 
+from readingroom.bulk import bulk_collection
 from readingroom.records.schema import RecordError
 from readingroom.records.services import Prepared, RecordWriter
 
@@ -249,11 +250,13 @@ def import_paths(paths: Iterable[str | Path], *, status: str | None = None, dry_
             on_file(failure)
     writer = RecordWriter(status_override=status)
     progress = Progress(sum(f.stat().st_size for f in files), progress_stream, enabled=show_progress)
-    for path in files:
-        file_report = import_file(path, writer, importer_name=importer_name, dry_run=dry_run, progress=progress)
-        report.files.append(file_report)
-        if on_file:
-            on_file(file_report)
+    with bulk_collection():
+        for path in files:
+            file_report = import_file(path, writer, importer_name=importer_name, dry_run=dry_run,
+                                      progress=progress)
+            report.files.append(file_report)
+            if on_file:
+                on_file(file_report)
     progress.finish()
     if not dry_run:
         with transaction.atomic():
