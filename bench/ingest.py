@@ -8,7 +8,9 @@
 Each import runs as `readingroom import` in a fresh process on a fresh archive (SQLite, embedded search index),
 so the figures include parsing, validation, the store, and search indexing. Memory: the importing process's
 peak RSS (VmHWM, which counts the index files tantivy maps), and the peak of its anonymous memory together with
-its reading process' (sampled every 0.1 s): what the import holds, page cache aside.
+its reading process' (sampled every 0.1 s): what the import holds, page cache aside. CPU: the seconds of each of
+the import's threads, by part (the reading process, the importing process's Python, tantivy's indexing threads,
+its merging and storing threads), per record; their sum bounds the rate on this machine's cores.
 The replicated inputs are written under bench/out/ (ignored by git).
 """
 
@@ -53,7 +55,7 @@ def machine() -> str:
 
 
 MEASURED_IMPORT = """
-import glob, re, sys, threading, time
+import glob, os, re, sys, threading, time
 from readingroom.cli import main
 
 def status(key, pid='self'):
@@ -65,17 +67,50 @@ def status(key, pid='self'):
 def children():
     return [pid for f in glob.glob('/proc/self/task/*/children') for pid in open(f).read().split()]
 
+# CPU seconds of every thread of this process and of its reading process, by what the thread does: the last
+# value seen for each (a thread's counters go with it when it ends, so they are read every 0.1 s).
+me = str(os.getpid())
+cpu = {}
+def threads_cpu():
+    for pid in [me, *children()]:
+        for stat in glob.glob(f'/proc/{pid}/task/*/stat'):
+            try:
+                text = open(stat).read()
+            except OSError:
+                continue
+            name = text[text.index('(') + 1:text.rindex(')')]
+            fields = text[text.rindex(')') + 2:].split()
+            tid = stat.split('/')[4]
+            if pid != me:
+                part = 'reading process'
+            elif tid == me:
+                part = 'importing process (Python)'
+            elif name.startswith('thrd-tantivy-in'):
+                part = 'tantivy indexing'
+            elif name.startswith(('merge_thread', 'docstore', 'segment_updater', 'thread-tantivy')):
+                part = 'tantivy merging, storing'
+            else:
+                part = 'other threads (this measuring one)'
+            cpu[(pid, tid)] = (part, (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK'))
+
 # Peak RSS counts the pages of the index files tantivy maps into memory (page cache the kernel can drop);
 # the anonymous part is the memory the import really holds, with its reading process: sampled every 0.1 s.
 peak_anon = [0]
 def sample():
     while True:
         peak_anon[0] = max(peak_anon[0], status('RssAnon') + sum(status('RssAnon', pid) for pid in children()))
+        threads_cpu()
         time.sleep(0.1)
 threading.Thread(target=sample, daemon=True).start()
 rc = main(sys.argv[1:])
 peak_anon[0] = max(peak_anon[0], status('RssAnon'))
+threads_cpu()
 print('PEAK_KIB', status('VmHWM'), 'ANON_KIB', peak_anon[0], file=sys.stderr)
+parts = {}
+for part, seconds in cpu.values():
+    parts[part] = parts.get(part, 0.0) + seconds
+for part, seconds in sorted(parts.items()):
+    print('CPU_SECONDS', seconds, part, file=sys.stderr)
 sys.exit(rc)
 """
 
@@ -105,8 +140,10 @@ def run_import(label: str, paths: list[Path], records: int, backend: str = "tant
     imported = sum(int(n) for n in re.findall(r"imported (\d+) records", proc.stdout))
     if records and imported != records:
         print(f"warning: {label}: expected {records} records, imported {imported}", file=sys.stderr)
+    cpu = {part: float(seconds) for seconds, part in re.findall(r"CPU_SECONDS (\S+) (.+)", proc.stderr)}
     return {"label": label, "records": imported, "seconds": elapsed, "rate": imported / elapsed,
-            "peak_mib": peak_kib / 1024, "anon_mib": anon_kib / 1024, "bytes": sum(p.stat().st_size for p in paths if p.is_file())}
+            "peak_mib": peak_kib / 1024, "anon_mib": anon_kib / 1024, "cpu": cpu,
+            "bytes": sum(p.stat().st_size for p in paths if p.is_file())}
 
 
 def real_documents(with_speeches: bool) -> list[dict]:
@@ -221,6 +258,21 @@ def main() -> None:
         print(f"| {r['label']} | {r['records']:,} | {r['bytes'] / 1e6:,.1f} | {r['seconds']:,.1f} | "
               f"{r['rate']:,.0f} | {r['bytes'] / 1e6 / r['seconds']:,.1f} | {r['peak_mib']:,.0f} | "
               f"{r['anon_mib']:,.0f} |")
+    # Where the CPU goes: on two cores, the rate is at most 2 / (CPU seconds per record).
+    parts = ["reading process", "importing process (Python)", "tantivy indexing", "tantivy merging, storing",
+             "other threads (this measuring one)"]
+    print()
+    print("CPU µs per record (the import's threads, start-up included):")
+    print()
+    print(f"| input | {' | '.join(parts)} | all | at most, on {os.cpu_count()} cores |")
+    print("|---|" + "---:|" * (len(parts) + 2))
+    for r in results:
+        if not r["records"]:
+            continue
+        per = [r["cpu"].get(p, 0.0) / r["records"] * 1e6 for p in parts]
+        total = sum(r["cpu"].values()) / r["records"] * 1e6
+        print(f"| {r['label']} | {' | '.join(f'{v:,.0f}' for v in per)} | {total:,.0f} | "
+              f"{(os.cpu_count() or 1) / total * 1e6:,.0f}/s |")
 
 
 if __name__ == "__main__":
