@@ -60,12 +60,19 @@ from readingroom.cli import main
 
 def status(key, pid='self'):
     try:
-        return int(re.search(key + r':\\s+(\\d+)', open(f'/proc/{pid}/status').read())[1])
-    except (OSError, TypeError):
+        return int(re.search(key + r':\\s+(\\d+)', read(f'/proc/{pid}/status'))[1])
+    except TypeError:
         return 0
 
+def read(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:  # a thread or process that ended between listing and reading
+        return ''
+
 def children():
-    return [pid for f in glob.glob('/proc/self/task/*/children') for pid in open(f).read().split()]
+    return [pid for f in glob.glob('/proc/self/task/*/children') for pid in read(f).split()]
 
 # CPU seconds of every thread of this process and of its reading process, by what the thread does: the last
 # value seen for each (a thread's counters go with it when it ends, so they are read every 0.1 s).
@@ -74,9 +81,8 @@ cpu = {}
 def threads_cpu():
     for pid in [me, *children()]:
         for stat in glob.glob(f'/proc/{pid}/task/*/stat'):
-            try:
-                text = open(stat).read()
-            except OSError:
+            text = read(stat)
+            if not text:
                 continue
             name = text[text.index('(') + 1:text.rindex(')')]
             fields = text[text.rindex(')') + 2:].split()
