@@ -22,7 +22,7 @@ from readingroom.ingest.frus import (
     edtf_from_bounds,
     link_persons_to_authorities,
 )
-from readingroom.ingest.tei import Renderer, document_type
+from readingroom.ingest.tei import Renderer, document_type, tidy
 from readingroom.records.models import Authority, Record, RecordRelation
 from readingroom.records.texts import html_to_plain
 
@@ -498,3 +498,17 @@ def test_repeated_xml_id_names_both_lines(import_files, tmp_path):
     assert report.files[0].error == (f"duplicate xml:id 'pg_1' (lines {first} and {second}): every xml:id must be "
                                      "unique in a file; rename the second one")
     assert Record.objects.count() == 0
+
+
+@pytest.mark.parametrize("markup, expected", [
+    ("September  2,   1968", "September 2, 1968"),  # text nodes met with their spaces
+    ("a\t \tb", "a b"),
+    ("<p> Secret; Immediate </p>", "<p>Secret; Immediate</p>"),
+    ('<p class="signature"> Rusk</p>', '<p class="signature">Rusk</p>'),
+    ("<li> </li>", "<li></li>"),
+    ("<td>  x  </td><th> y</th>", "<td>x</td><th>y</th>"),
+    ("<span> kept </span> <pre> kept </pre>", "<span> kept </span> <pre> kept </pre>"),  # inline: as written
+    ("  <h3> Head </h3>  ", "<h3>Head</h3>"),
+])
+def test_tidy_collapses_spaces_and_trims_blocks(markup, expected):
+    assert tidy(markup) == expected

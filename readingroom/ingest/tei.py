@@ -375,13 +375,23 @@ BLOCK_LEVEL = {"list", "table", "lg", "p", "ab", "quote", "div", "closer", "open
 def tidy(markup: str) -> str:
     """Spaces doubled where text nodes met ("September" + " 2, 1968") become one; blocks do not start or end
     with a space."""
-    if "  " in markup or "\t" in markup:
+    # Plain replacing and one literal-led pattern per side: the single pattern with a top-level alternation
+    # that this used to be was tried at every character, and tidying took 98 µs of a FRUS document's 700.
+    if "\t" in markup:
         markup = _SPACES.sub(" ", markup)
-    return _BLOCK_SPACE.sub(r"\1\2", markup).strip()
+    else:
+        while "  " in markup:
+            markup = markup.replace("  ", " ")
+    if "> " in markup:
+        markup = _BLOCK_OPEN_SPACE.sub(r"\1", markup)
+    if " </" in markup:
+        markup = _SPACE_BLOCK_CLOSE.sub(r"\1", markup)
+    return markup.strip()
 
 
 _SPACES = re.compile(r"[ \t]{2,}")
-_BLOCK_SPACE = re.compile(r"(<(?:p|li|h3|h4|td|th)(?: [^>]*)?>) | (</(?:p|li|h3|h4|td|th)>)")
+_BLOCK_OPEN_SPACE = re.compile(r"(<(?:p|li|h3|h4|td|th)(?: [^>]*)?>) ")
+_SPACE_BLOCK_CLOSE = re.compile(r" (</(?:p|li|h3|h4|td|th)>)")
 
 
 def esc(text: str) -> str:
