@@ -123,9 +123,10 @@ def test_authority_corpora_round_trip(import_files, tmp_path, corpus):
 def test_canonical_json_is_compact_sorted_and_total():
     """orjson writes the canonical text; what it refuses (integers beyond 64 bits, lone surrogates) the json
     module writes in the same compact, sorted form, so every document can be hashed and stored."""
+    import hashlib
     import json
 
-    from readingroom.records.schema import canonical_json, content_hash, from_canonical_json
+    from readingroom.records.schema import canonical_bytes, canonical_json, content_hash, from_canonical_json
 
     doc = {"title": "Cable", "id": "x/1", "extra": {"b": [1, 2.5, None], "a": "Hà Nội"}, "created": "2026-01-01"}
     assert canonical_json(doc) == '{"extra":{"a":"Hà Nội","b":[1,2.5,null]},"id":"x/1","title":"Cable"}'
@@ -134,6 +135,10 @@ def test_canonical_json_is_compact_sorted_and_total():
     assert text == json.dumps({k: v for k, v in big.items() if k != "created"}, sort_keys=True, separators=(",", ":"))
     assert from_canonical_json(text)["extra"] == {"n": 2**70, "s": "\ud800"}
     assert len(content_hash(big)) == 64 and content_hash(doc) == content_hash({**doc, "created": "2027-01-01"})
+    # The hash is the SHA-256 of the text's UTF-8, whether it is given the text, its bytes, or neither.
+    for d in (doc, big):
+        expected = hashlib.sha256(canonical_json(d).encode()).hexdigest()
+        assert content_hash(d) == content_hash(d, canonical_json(d)) == content_hash(d, canonical_bytes(d)) == expected
 
 
 def test_json_lines_accept_what_the_json_module_accepts(import_files, tmp_path):

@@ -313,11 +313,17 @@ def canonical_json(rec: dict) -> str:
     validating); the json module, with the same compact separators and sorted keys, writes what orjson refuses
     (integers beyond 64 bits, lone surrogates, which it escapes so that the text can be hashed and stored).
     Either way a document always gets the same text."""
+    return canonical_bytes(rec).decode()
+
+
+def canonical_bytes(rec: dict) -> bytes:
+    """canonical_json(rec) encoded in UTF-8, as orjson writes it (hashing these bytes spares encoding the text
+    again: 10 µs of a 10 KB record)."""
     body = {k: v for k, v in rec.items() if k not in TIMESTAMP_FIELDS}
     try:
-        return orjson.dumps(body, option=orjson.OPT_SORT_KEYS).decode()
+        return orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
     except TypeError:  # orjson.JSONEncodeError is a TypeError
-        return json.dumps(body, sort_keys=True, separators=(",", ":"))
+        return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
 
 
 def from_canonical_json(text: str) -> dict:
@@ -326,7 +332,9 @@ def from_canonical_json(text: str) -> dict:
     return json.loads(text)
 
 
-def content_hash(rec: dict, text: str | None = None) -> str:
+def content_hash(rec: dict, text: str | bytes | None = None) -> str:
     """Hash of a record's content, ignoring store timestamps: unchanged content is recognized on re-import.
-    `text`: canonical_json(rec), when the caller made it already (it is what the store keeps)."""
-    return hashlib.sha256((canonical_json(rec) if text is None else text).encode()).hexdigest()
+    `text`: canonical_json(rec) or canonical_bytes(rec), when the caller made it already (it is what the store
+    keeps)."""
+    data = canonical_bytes(rec) if text is None else text
+    return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()

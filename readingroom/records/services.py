@@ -14,7 +14,7 @@ from .models import Authority, IndexOutbox, MediaFile, Record, RecordLink, Recor
 from .schema import (
     TIMESTAMP_FIELDS,
     RecordError,
-    canonical_json,
+    canonical_bytes,
     content_hash,
     from_canonical_json,
     normalize_record,
@@ -166,8 +166,8 @@ class RecordWriter:
             doc = normalize_record(raw, default_status=self.default_status)
         except RecordError as e:
             return e
-        text = canonical_json(doc)
-        return Prepared(doc, text, content_hash(doc, text))
+        data = canonical_bytes(doc)
+        return Prepared(doc, data.decode(), content_hash(doc, data))
 
     def save_many(self, raws: list[dict | Prepared], *, now: dt.datetime | None = None
                   ) -> list[SaveResult | RecordError]:
