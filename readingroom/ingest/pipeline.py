@@ -28,8 +28,8 @@ PARALLEL_MIN_BYTES = 2 << 20  # below this, starting a process costs more than i
 CHUNK = 50  # entries per message: with a queue of QUEUE_CHUNKS, what the child holds ahead of the writer
 QUEUE_CHUNKS = 16  # bounded, so a fast reader cannot fill memory ahead of the writer
 BEHIND = 8  # chunks waiting for the writer, from which a child validates records itself
-# The reading process yields the CPU to the importing process and its search indexing thread. Otherwise they
-# outrun the indexing thread, whose queue (tantivy's, 10,000 documents) fills: with 39 KB records that
+# The reading process yields the CPU to the importing process and its search indexing threads. Otherwise they
+# outrun the indexing threads, whose queue (tantivy's, 10,000 documents) fills: with 39 KB records that
 # held 200 MB more, and the page faults cost time (measured, 10,000 such records, two runs each: 649 and 660
 # records/s, 821 and 827 MiB at the same priority; 768 and 722/s, 633 and 660 MiB at niceness 10).
 READER_NICENESS = 10
