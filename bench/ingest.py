@@ -161,8 +161,8 @@ def real_documents(with_speeches: bool) -> list[dict]:
     env.pop("READINGROOM_DATABASE_URL", None)
     sources = [str(p) for p in (SHARED / "seeds", SHARED / "corpus" / "frus", SHARED / "corpus" / "frus-history" / "documents") if p.exists()]
     first = "demo.demo_paths()[:1]" if with_speeches else "[]"
-    code = ("import sys; from readingroom import demo; from readingroom.ingest.run import import_paths; "
-            f"import_paths([*{first}, *sys.argv[1:]], show_progress=False)")
+    code = ("import sys; from readingroom import demo; from readingroom.archive import Archive; "
+            f"Archive.from_environment().import_paths([*{first}, *sys.argv[1:]], show_progress=False)")
     subprocess.run([sys.executable, "-m", "readingroom.cli", "init"], env=env, check=True, capture_output=True)
     subprocess.run([sys.executable, "-c", "import os, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE',"
                     "'readingroom.settings'); django.setup(); " + code, *sources], env=env, check=True)

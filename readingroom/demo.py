@@ -19,10 +19,9 @@ def demo_paths() -> list[Path]:
     return paths
 
 
-def load(verbose: bool = False) -> int:
-    from readingroom.ingest.run import import_paths
-
-    report = import_paths(demo_paths(), show_progress=verbose)
+def load(archive, verbose: bool = False) -> int:
+    """Import the demo corpus into `archive` (readingroom.archive.Archive); returns the records it holds."""
+    report = archive.import_paths(demo_paths(), show_progress=verbose)
     for f in report.files:
         if f.error and verbose:
             print(f"demo: {f.path}: {f.error}", file=sys.stderr)

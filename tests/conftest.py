@@ -30,20 +30,36 @@ django.setup()
 
 
 @pytest.fixture
-def writer(db):
-    from readingroom.records.services import RecordWriter
+def archive(tmp_path):
+    """The test's own archive (its own folder and search index; the database is the test database), served
+    by the web app while the test runs."""
+    from django.apps import apps
 
-    return RecordWriter()
+    from readingroom.archive import Archive
+    from readingroom.config import ArchiveSettings
+
+    own = Archive(ArchiveSettings.from_environment(home=tmp_path / "archive"))
+    web = apps.get_app_config("web")
+    previous = web.install(own)
+    yield own
+    web.install(previous)
+    own.close()
 
 
 @pytest.fixture
-def import_files(db):
-    """Import paths the way `readingroom import` does; returns the ImportReport."""
-    from readingroom.ingest.run import import_paths
+def writer(db, archive):
+    """A bulk writer of the test's archive (records.store.RecordWriter): writes inside the test's transaction
+    and leaves indexing to the test."""
+    return archive.store.writer()
+
+
+@pytest.fixture
+def import_files(db, archive):
+    """Import paths the way `readingroom import` does, into the test's archive; returns the ImportReport."""
 
     def run(*paths, **kwargs):
         kwargs.setdefault("show_progress", False)
-        return import_paths([str(p) for p in paths], **kwargs)
+        return archive.import_paths([str(p) for p in paths], **kwargs)
 
     return run
 

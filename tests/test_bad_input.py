@@ -87,11 +87,10 @@ def test_good_file_beside_bad_one_is_kept(capsys, tmp_path):
     assert "1 of 2 files imported" in err
 
 
-def test_failed_file_leaves_nothing_behind(tmp_path):
+def test_failed_file_leaves_nothing_behind(tmp_path, archive):
     """An importer that fails after yielding records and authorities: the runner rolls the whole file back."""
     from readingroom.ingest.base import AuthorityEntry, Importer, IngestError, RecordEntry
     from readingroom.ingest.run import import_file
-    from readingroom.records.services import RecordWriter
 
     class Breaks(Importer):
         name = "breaks"
@@ -106,13 +105,8 @@ def test_failed_file_leaves_nothing_behind(tmp_path):
 
     path = tmp_path / "broken.dat"
     path.write_text("anything")
-    from readingroom.ingest import registry
-
-    registry._IMPORTERS.append(Breaks())
-    try:
-        report = import_file(path, RecordWriter(), importer_name="breaks")
-    finally:
-        registry._IMPORTERS.pop()
+    archive.importers.register(Breaks())
+    report = import_file(archive, path, archive.store.writer(), importer_name="breaks")
     assert report.error == "the file ends in the middle of a record"
     assert_nothing_written()
 

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from readingroom.records import browse
-from readingroom.records.services import RecordWriter
+from readingroom.records.store import RecordWriter
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import pytest
 
 from readingroom.ingest import pipeline, run
 from readingroom.records.models import IndexOutbox, Record
-from readingroom.search import get_backend, indexing
+from readingroom.search import indexing
 from readingroom.search.documents import documents_for
 from readingroom.search.params import request_from_params
 
@@ -19,11 +19,10 @@ IDS = {f"frus1964-68v07/d{n}" for n in (1, 2, 3, 74, 75)}
 
 
 @pytest.fixture
-def backend(monkeypatch):
-    """The archive's own index (the one `readingroom import` writes), emptied; small batches and the
-    parallel reader even for small files, so that indexing happens between batches."""
-    backend = get_backend()
-    backend.clear()
+def backend(archive, monkeypatch):
+    """The archive's own index (the one `readingroom import` writes); small batches and the parallel reader
+    even for small files, so that indexing happens between batches."""
+    backend = archive.search
     monkeypatch.setattr(run, "BATCH", 2)
     monkeypatch.setattr(pipeline, "PARALLEL_MIN_BYTES", 1)
     return backend
@@ -55,7 +54,7 @@ def test_records_are_indexed_during_the_import_and_committed_after_it(backend, i
     assert indexed == {i for i, d in from_store.items() if "Rusk" in d["text"] or "Rusk" in " ".join(d["person"])}
 
 
-def test_a_failed_file_leaves_nothing_in_the_index(backend, import_files, tmp_path):
+def test_a_failed_file_leaves_nothing_in_the_index(backend, import_files, tmp_path, archive):
     # 300 good records, then a byte that is not UTF-8: the file fails after batches were indexed.
     bad = tmp_path / "bad.jsonl"
     lines = [json.dumps({"id": f"test/{i}", "title": f"Telegram {i}", "date": "1968-10-15",
@@ -76,7 +75,7 @@ def test_a_failed_file_leaves_nothing_in_the_index(backend, import_files, tmp_pa
     # The writer and its lock were released, its documents dropped: the next import commits only its own.
     report = import_files(SEED)
     assert report.files[0].created == 1 and backend.ids() == set(Record.objects.values_list("pk", flat=True))
-    assert backend.count() == 1 and indexing.check_drift(backend) == []
+    assert backend.count() == 1 and archive.indexer.check_drift() == []
 
 
 def test_a_dry_run_indexes_nothing(backend, import_files):
@@ -85,28 +84,25 @@ def test_a_dry_run_indexes_nothing(backend, import_files):
     assert Record.objects.count() == 0 and backend.count() == 0
 
 
-def test_unpublished_records_of_an_import_stay_out_of_the_index(backend, import_files):
+def test_unpublished_records_of_an_import_stay_out_of_the_index(backend, import_files, archive):
     report = import_files(VOLUME, status="draft")
     assert report.files[0].created == 5 and Record.objects.filter(status="draft").count() == 5
     assert backend.count() == 0 and not IndexOutbox.objects.exists()
-    assert indexing.check_drift(backend) == []
+    assert archive.indexer.check_drift() == []
 
 
-def test_an_index_of_an_earlier_version_is_rebuilt_by_init(backend, import_files, capsys):
+def test_an_index_of_an_earlier_version_is_rebuilt_by_init(backend, archive, import_files, capsys):
     """An index whose schema an earlier version wrote cannot be opened; `readingroom init` (which every command
     that writes runs first) rebuilds it from the store, with progress."""
-    from readingroom import archive
-    from readingroom.search import backends
     from readingroom.search.backends import tantivy as engine
 
     import_files(VOLUME)
     path = backend.path
-    backend.close()
-    backends.reset()
+    archive.close()
     (path / "readingroom-schema").write_text("1")
     with pytest.raises(RuntimeError, match="built by another version of Readingroom: run `readingroom init`"):
         engine.TantivyBackend(path)
     archive.init()
     assert "the search index was built by an earlier version of Readingroom: rebuilding it" in capsys.readouterr().err
     assert (path / "readingroom-schema").read_text() == engine.SCHEMA_VERSION
-    assert found(get_backend(), "Rusk") >= {"frus1964-68v07/d74"} and get_backend().count() == len(IDS)
+    assert found(archive.search, "Rusk") >= {"frus1964-68v07/d74"} and archive.search.count() == len(IDS)

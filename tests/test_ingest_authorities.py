@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from readingroom.ingest import registry
+from readingroom.ingest.registry import ImporterRegistry
 from readingroom.records.models import Authority
 
 from .conftest import CORPUS
@@ -39,13 +39,13 @@ def first_lines(n: int) -> str:
 # -- people ---------------------------------------------------------------------------------------------------------
 
 def test_people_detected_by_content(tmp_path):
-    assert registry.detect(PEOPLE, head(PEOPLE)).name == "people"
+    assert ImporterRegistry.default().detect(PEOPLE, head(PEOPLE)).name == "people"
     renamed = tmp_path / "persons.json"
     renamed.write_text(first_lines(3), encoding="utf-8")
-    assert registry.detect(renamed, head(renamed)).name == "people"
+    assert ImporterRegistry.default().detect(renamed, head(renamed)).name == "people"
     records = tmp_path / "records.jsonl"
     records.write_text('{"id": "a/1", "title": "A record", "persons": ["Rusk, Dean"]}\n')
-    assert registry.detect(records, head(records)).name == "jsonl"
+    assert ImporterRegistry.default().detect(records, head(records)).name == "jsonl"
 
 
 def test_people_whole_file(import_files, client):

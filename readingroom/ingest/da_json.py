@@ -26,7 +26,6 @@ from .base import AuthorityEntry, Entry, Importer, IngestError, Notice, Problem,
 from .jsonlines import json_lines
 from .page import TRANSLATOR
 from .people import looks_like_people
-from .registry import register
 
 DA_BASE = "https://digitalarchive.wilsoncenter.org/"
 MAX_JSON = 256 << 20  # one JSON document is parsed whole; larger dumps go one record a line (.jsonl)
@@ -343,6 +342,7 @@ def record_entries(obj: Any, where: str, file_name: str, emitted: set[tuple[str,
 
 class DigitalArchiveJsonImporter(Importer):
     name = "da_json"
+    priority = 60
     max_bytes = None  # streams: memory stays flat whatever the size
     extensions = (".json",)
     help = "Wilson Center Digital Archive record JSON (/srv/record/<id>.json): a record, a list, a search page"
@@ -416,6 +416,3 @@ class DigitalArchiveJsonImporter(Importer):
             if rid:
                 seen.add(rid)
             yield from record_entries(obj, f"line {lineno}", source.path.name, emitted)
-
-
-register(DigitalArchiveJsonImporter())

@@ -35,7 +35,6 @@ from readingroom.records import dates
 from readingroom.records.schema import ID_PATTERN
 
 from .base import AuthorityEntry, Entry, Importer, IngestError, Notice, Problem, RecordEntry, Source
-from .registry import register
 from .tei import (
     FRUS_NS,
     HSG_PUBLISHER,
@@ -242,7 +241,7 @@ def hsg_person_links(volume: str, persons: dict[str, Person]) -> dict[str, str]:
     return {pid: key for pid, key in links.items() if pid in persons}
 
 
-def link_persons_to_authorities() -> int:
+def link_persons_to_authorities(store) -> int:
     """Place FRUS persons under the person authority file's entries, for volumes imported before that file.
 
     Run it after importing people.jsonl (volumes imported afterwards link themselves). Returns how many
@@ -258,16 +257,13 @@ def link_persons_to_authorities() -> int:
         for url in (data or {}).get("sources") or []:
             if isinstance(url, str):
                 by_url.setdefault(url, pk)
-    linked = 0
+    parents: dict[int, tuple[int, dict]] = {}
     for person in Authority.objects.filter(kind="person", data__has_key="frus_id", parent__isnull=True):
         pk = by_url.get(person.data.get("source"))
         if pk is None or pk == person.pk:
             continue
-        person.parent_id = pk
-        person.data = {**person.data, "hsg_id": keys[pk]}
-        person.save(update_fields=["parent", "data"])
-        linked += 1
-    return linked
+        parents[person.pk] = (pk, {**person.data, "hsg_id": keys[pk]})
+    return store.set_authority_parents(parents) if parents else 0
 
 
 # -- dates -----------------------------------------------------------------------------------------------------
@@ -371,6 +367,7 @@ class _Structure:
 
 class FrusVolumeImporter(Importer):
     name = "frus"
+    priority = 70
     max_bytes = None  # streams: memory stays flat whatever the size
     extensions = (".xml",)
     help = ("a Foreign Relations of the United States volume (TEI P5, HistoryAtState/frus): one record per "
@@ -379,10 +376,10 @@ class FrusVolumeImporter(Importer):
     def detect(self, path: Path, head: bytes) -> bool:
         return looks_like_tei(path, head) and looks_like_frus_volume(head)
 
-    def after_import(self, files: list) -> None:
+    def after_import(self, files: list, store) -> None:
         # A person file imported after the volumes: place the volumes' persons under its entries now.
         if any(f.importer == "people" and f.authorities and not f.error for f in files):
-            link_persons_to_authorities()
+            link_persons_to_authorities(store)
 
     def read(self, source: Source) -> Iterator[Entry]:
         index = scan_volume(source)
@@ -644,6 +641,3 @@ class _VolumeReader:
         yield from renderer.notices
         yield from self._late
         self._late = []
-
-
-register(FrusVolumeImporter())

@@ -10,11 +10,11 @@ from pathlib import Path
 
 from .base import Entry, Importer, Problem, RecordEntry, Source
 from .jsonlines import json_lines
-from .registry import register
 
 
 class JsonLinesImporter(Importer):
     name = "jsonl"
+    priority = 30
     max_bytes = None  # streams: memory stays flat whatever the size
     extensions = (".jsonl", ".ndjson")
     help = "JSON Lines: one record object per line, as written by `export --format jsonl`"
@@ -39,6 +39,3 @@ class JsonLinesImporter(Importer):
             if isinstance(rid, str):
                 seen.add(rid)
             yield RecordEntry(obj)
-
-
-register(JsonLinesImporter())

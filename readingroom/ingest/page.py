@@ -16,7 +16,6 @@ from readingroom.records import dates
 from readingroom.records.schema import slugify
 
 from .base import Entry, Importer, IngestError, Notice, RecordEntry, Source
-from .registry import register
 
 HEADINGS = ("Associated Places", "Subjects Discussed", "Associated People & Organizations", "Associated People",
             "Document Information", "Original Uploaded Date", "Record ID", "Original Archive", "Rights",
@@ -163,6 +162,7 @@ def parse_blocks(blocks: list[str], source_name: str) -> tuple[dict, list[Notice
 
 class RecordPageImporter(Importer):
     name = "page"
+    priority = 10
     extensions = (".txt", ".html", ".htm")
     help = "A Digital Archive record page, as a text capture or saved HTML"
 
@@ -181,6 +181,3 @@ class RecordPageImporter(Importer):
         doc, problems = parse_blocks(blocks, source.path.name)
         yield RecordEntry(doc)
         yield from problems
-
-
-register(RecordPageImporter())

@@ -19,7 +19,6 @@ from typing import Any
 
 from .base import AuthorityEntry, Entry, Importer, Problem, Source
 from .jsonlines import json_lines
-from .registry import register
 
 MAX_LINE = 4 << 20  # a person is a few KB; a longer line is a broken file, not a person
 YEAR = re.compile(r"^\d{1,4}$")
@@ -97,6 +96,7 @@ def person_entry(obj: dict[str, Any], line: int) -> AuthorityEntry:
 
 class PeopleImporter(Importer):
     name = "people"
+    priority = 50
     max_bytes = None  # streams: memory stays flat whatever the size
     extensions = (".jsonl", ".ndjson", ".json")
     help = "person authorities, one JSON object a line: id, name, alternates, birth_year, death_year, viaf, ..."
@@ -123,6 +123,3 @@ class PeopleImporter(Importer):
                 continue
             seen.add(entry.key)
             yield entry
-
-
-register(PeopleImporter())

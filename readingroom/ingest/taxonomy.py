@@ -30,7 +30,6 @@ from typing import Any
 from lxml import etree
 
 from .base import AuthorityEntry, Entry, Importer, IngestError, Notice, Problem, Source
-from .registry import register
 
 ITEMS = ("category", "tag")
 FIELDS = ("id", "label", "definition", "usage-hint")
@@ -96,6 +95,7 @@ class _Item:
 
 class TaxonomyImporter(Importer):
     name = "taxonomy"
+    priority = 40
     extensions = (".xml",)
     help = "a subject/place vocabulary: <taxonomy> of nested <category>/<tag> with id, label, definition"
 
@@ -216,6 +216,3 @@ class TaxonomyImporter(Importer):
             data[attr.replace("-", "_")] = value
         yield AuthorityEntry(kind=item.kind, key=key, name=label, parent=item.nearest_key(), position=item.position,
                              data=data)
-
-
-register(TaxonomyImporter())

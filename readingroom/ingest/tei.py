@@ -29,7 +29,6 @@ from lxml import etree
 from readingroom.records import dates, texts
 
 from .base import AuthorityEntry, Entry, Importer, IngestError, Notice, RecordEntry, Source
-from .registry import register
 
 TEI_NS = "http://www.tei-c.org/ns/1.0"
 FRUS_NS = "http://history.state.gov/frus/ns/1.0"
@@ -717,6 +716,7 @@ def _header_title(header: etree._Element) -> str | None:
 
 class TeiDocumentImporter(Importer):
     name = "tei"
+    priority = 80
     extensions = (".xml", ".tei")
     help = ("a standalone TEI P5 document (e.g. history.state.gov frus-history documents): one record per file, "
             "several div[@type='document'] become sections")
@@ -891,6 +891,3 @@ def _check_dateline(record_id: str, info: dates.DateInfo, dateline: str) -> Iter
     if written.date_latest < info.date_earliest[:10] or written.date_earliest > info.date_latest[:10]:
         yield Notice(f"the teiHeader's created date {info.date} does not match the document's dateline "
                      f"{dateline!r}; the header's date was kept: check the source", record_id, "date")
-
-
-register(TeiDocumentImporter())

@@ -7,7 +7,6 @@ import logging
 import re
 from dataclasses import replace
 
-from .backends import get_backend
 from .params import request_from_params
 
 log = logging.getLogger(__name__)
@@ -33,14 +32,14 @@ def distinctive_words(*texts: str) -> list[str]:
     return words[:MAX_WORDS]
 
 
-def similar_ids(record_id: str, title: str, summary: str = "", limit: int = 8, backend=None) -> list[str]:
+def similar_ids(backend, record_id: str, title: str, summary: str = "", limit: int = 8) -> list[str]:
     """Ids of public documents most like this one by text; [] when the engine cannot answer."""
     words = distinctive_words(title, summary)
     if not words:
         return []
     request = replace(request_from_params({"q": [" OR ".join(words)]}), facets=(), page_size=limit + 1)
     try:
-        result = (backend or get_backend()).search(request)
+        result = backend.search(request)
     except Exception as e:  # a page must not fail because the engine is down; the search page reports that
         log.warning("related documents: search engine unavailable: %s", e)
         return []

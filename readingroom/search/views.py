@@ -6,8 +6,6 @@ import logging
 
 from django.shortcuts import render
 
-from . import indexing
-from .backends import get_backend
 from .page import search_context
 from .params import request_from_params
 
@@ -16,9 +14,9 @@ log = logging.getLogger(__name__)
 
 def search(request):
     req = request_from_params(request.GET)
-    backend = get_backend()
+    backend = request.archive.search
     try:
-        indexing.catch_up(backend)
+        request.archive.indexer.catch_up()
     except Exception:  # the page must still answer from the index as it is; `readingroom check` will tell
         log.exception("search index catch-up failed")
     try:

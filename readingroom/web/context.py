@@ -1,5 +1,3 @@
-from readingroom import config
-
-
 def site(request):
-    return {"site_name": config.get("READINGROOM_SITE_NAME")}
+    archive = getattr(request, "archive", None)  # absent when a middleware before ours answered
+    return {"site_name": archive.settings.site_name if archive else "Readingroom"}

@@ -6,9 +6,10 @@ from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from readingroom.records.services import Moved, NotFound
+from readingroom.records.errors import Conflict, Moved, NotFound
+from readingroom.records.schema import RecordError
 
-STATUS = {NotFound: (404, "Not found")}
+STATUS = {NotFound: (404, "Not found"), Conflict: (409, "Conflict"), RecordError: (400, "Bad request")}
 
 
 class ErrorMiddleware:

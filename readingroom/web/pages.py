@@ -6,7 +6,6 @@ import datetime as dt
 
 from django.core.paginator import Paginator
 
-from readingroom import config
 from readingroom.records import browse, services
 from readingroom.records.models import Record
 
@@ -27,7 +26,7 @@ def home_context() -> dict:
 def record_context(request, record: Record) -> dict:
     doc = record.document
     links = services.record_links(record)
-    base = config.get("READINGROOM_BASE_URL").rstrip("/")
+    base = request.archive.settings.base_url.rstrip("/")
     people = []
     for role in ("creator", "author", "sender", "recipient", "editor", "compiler", "contributor"):
         for a in links.get(role, []):
@@ -48,19 +47,19 @@ def record_context(request, record: Record) -> dict:
         "mentioned": links.get("person", []),
         "related": [(r, r.target_id in public_ids) for r in relations],
         "permalink": f"{base}{record.get_absolute_url()}",
-        "similar": related_documents(record),
+        "similar": related_documents(request.archive.search, record),
         "source_record_id": (doc.get("extra") or {}).get("source_record_id"),
     }
 
 
-def related_documents(record: Record, limit: int = 8) -> list[Record]:
+def related_documents(backend, record: Record, limit: int = 8) -> list[Record]:
     """Shared subjects, places and persons first, then documents alike in words; public records only."""
     from readingroom.search.related import similar_ids
 
     found = browse.related_by_authorities(record, limit)
     if len(found) < limit:
         seen = {r.pk for r in found} | {record.pk}
-        ids = [i for i in similar_ids(record.pk, record.title, record.summary, limit) if i not in seen]
+        ids = [i for i in similar_ids(backend, record.pk, record.title, record.summary, limit) if i not in seen]
         by_id = {r.pk: r for r in Record.objects.public().filter(pk__in=ids)
                  .only("id", "title", "date_text", "date_edtf")}
         found += [by_id[i] for i in ids if i in by_id][: limit - len(found)]

@@ -126,9 +126,23 @@ def backend(request, tmp_path):
 
 
 @pytest.fixture
-def indexed(backend, corpus):
-    """The corpus, indexed into the backend through `reindex` (the same path as the command)."""
-    from readingroom.search import indexing
+def archive(backend, tmp_path):
+    """The test's archive searching with `backend` (both engines, by the fixture's parameters)."""
+    from django.apps import apps
 
-    indexing.reindex(backend, progress=False)
+    from readingroom.archive import Archive
+    from readingroom.config import ArchiveSettings
+
+    settings = ArchiveSettings.from_environment(home=tmp_path / "archive", search_backend=backend.name)
+    own = Archive(settings, search=backend)
+    web = apps.get_app_config("web")
+    previous = web.install(own)
+    yield own
+    web.install(previous)
+
+
+@pytest.fixture
+def indexed(archive, corpus):
+    """The corpus, indexed into the backend through `reindex` (the same path as the command)."""
+    archive.indexer.reindex(progress=False)
     return corpus

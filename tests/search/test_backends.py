@@ -203,12 +203,13 @@ SAME = [{"q": q} for q in ("negotiating", "historical advisory committee", "bomb
 
 def test_same_hits_on_both_backends(corpus, request, tmp_path):
     """The same questions give the same documents on both engines (and the same order when sorted)."""
-    from readingroom.search import indexing
+    from readingroom.archive import Archive
+    from readingroom.config import ArchiveSettings
 
     engines = [make_backend("tantivy", request, tmp_path), make_backend("typesense", request, tmp_path)]
     try:
         for b in engines:
-            indexing.reindex(b, progress=False)
+            Archive(ArchiveSettings(home=tmp_path), search=b).indexer.reindex(progress=False)
         for params in SAME:
             a, b = (run(e, **params) for e in engines)
             assert a.total == b.total, params

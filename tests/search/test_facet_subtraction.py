@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from readingroom.search import facets, indexing
+from readingroom.search import facets
 from readingroom.search.params import request_from_params
 
 from .conftest import make_backend
@@ -30,8 +30,11 @@ QUERIES = [
 
 @pytest.fixture
 def tantivy_indexed(corpus, request, tmp_path):
+    from readingroom.archive import Archive
+    from readingroom.config import ArchiveSettings
+
     backend = make_backend("tantivy", request, tmp_path)
-    indexing.reindex(backend, progress=False)
+    Archive(ArchiveSettings(home=tmp_path), search=backend).indexer.reindex(progress=False)
     backend.facet_cache_size = 0  # every search counts
     yield backend
     backend.close()

@@ -13,10 +13,7 @@ XSS = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
 
 
 @pytest.fixture
-def site(indexed, backend, monkeypatch, client):
-    from readingroom.search import views
-
-    monkeypatch.setattr(views, "get_backend", lambda name=None: backend)
+def site(indexed, client):
     return client
 
 
@@ -91,15 +88,11 @@ def test_broken_queries_show_how_they_were_understood(site):
         assert site.get("/search/", {"q": q}).status_code == 200
 
 
-def test_a_failing_engine_gives_a_503_page(indexed, monkeypatch, client):
-    from readingroom.search import views
+def test_a_failing_engine_gives_a_503_page(indexed, archive, monkeypatch, client):
+    def down(request):
+        raise ConnectionError("connection refused")
 
-    class Down:
-        def search(self, request):
-            raise ConnectionError("connection refused")
-
-    monkeypatch.setattr(views, "get_backend", lambda name=None: Down())
-    monkeypatch.setattr(views.indexing, "catch_up", lambda backend=None: 0)
+    monkeypatch.setattr(archive.search, "search", down)
     response = client.get("/search/", {"q": "war"})
     assert response.status_code == 503 and b"Search is unavailable" in response.content
 
@@ -108,9 +101,6 @@ def test_search_page_in_chromium(indexed, backend, monkeypatch, live_server_url,
     """A reader types a query with markup, picks a facet, sorts: no script runs, the marks are real marks."""
     if backend.name != "tantivy":
         pytest.skip("one engine is enough for the browser")
-    from readingroom.search import views
-
-    monkeypatch.setattr(views, "get_backend", lambda name=None: backend)
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.goto(live_server_url + "/search/")

@@ -1,51 +1,35 @@
-"""Search backends by name. READINGROOM_SEARCH_BACKEND picks the one the archive uses."""
+"""Search backends by name. The archive object (readingroom/archive.py) creates the one its settings name and
+owns it: there is no process-wide cache here."""
 
 from __future__ import annotations
 
-import threading
+from importlib import import_module
 
-from readingroom import config
+from readingroom.config import ArchiveSettings
 
 from .base import Hit, SearchBackend, SearchResult
 
-BACKENDS = ("tantivy", "typesense")
-_cache: dict[tuple, SearchBackend] = {}
-_lock = threading.Lock()
+# name -> "module:class"; a backend module is imported only when it is used (the Typesense client is optional).
+BACKEND_CLASSES = {
+    "tantivy": "readingroom.search.backends.tantivy:TantivyBackend",
+    "typesense": "readingroom.search.backends.typesense:TypesenseBackend",
+}
+BACKENDS = tuple(BACKEND_CLASSES)
 
 
-def create(name: str, **options) -> SearchBackend:
-    """A new backend object. tantivy: path=; typesense: url=, api_key=, collection=."""
-    if name == "tantivy":
-        from .tantivy import TantivyBackend
-
-        return TantivyBackend(options.get("path") or config.home() / "index")
-    if name == "typesense":
-        from .typesense import TypesenseBackend
-
-        return TypesenseBackend(url=options.get("url") or config.get("READINGROOM_TYPESENSE_URL"),
-                                api_key=options.get("api_key") or config.get("READINGROOM_TYPESENSE_API_KEY"),
-                                collection=options.get("collection") or config.get("READINGROOM_TYPESENSE_COLLECTION"))
-    raise ValueError(f"unknown search backend {name!r}: set READINGROOM_SEARCH_BACKEND to one of {', '.join(BACKENDS)}")
+def backend_class(name: str) -> type[SearchBackend]:
+    try:
+        target = BACKEND_CLASSES[name]
+    except KeyError:
+        raise ValueError(f"unknown search backend {name!r}: set READINGROOM_SEARCH_BACKEND to one of "
+                         f"{', '.join(BACKENDS)}") from None
+    module, cls = target.split(":")
+    return getattr(import_module(module), cls)
 
 
-def get_backend(name: str | None = None) -> SearchBackend:
-    """The process-wide backend of the archive (one open index, shared by the requests of a worker)."""
-    name = name or config.get("READINGROOM_SEARCH_BACKEND")
-    key = (name, str(config.home()), config.get("READINGROOM_TYPESENSE_URL"),
-           config.get("READINGROOM_TYPESENSE_COLLECTION"))
-    with _lock:
-        backend = _cache.get(key)
-        if backend is None:
-            backend = _cache[key] = create(name)
-        return backend
+def create(settings: ArchiveSettings, name: str | None = None) -> SearchBackend:
+    """A new backend for these settings (the engine they name, or `name`)."""
+    return backend_class(name or settings.search_backend).from_settings(settings)
 
 
-def reset() -> None:
-    """Forget the open backends (tests switch archive homes and backends)."""
-    with _lock:
-        for backend in _cache.values():
-            backend.close()
-        _cache.clear()
-
-
-__all__ = ["BACKENDS", "Hit", "SearchBackend", "SearchResult", "create", "get_backend", "reset"]
+__all__ = ["BACKENDS", "Hit", "SearchBackend", "SearchResult", "backend_class", "create"]

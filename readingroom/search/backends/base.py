@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from readingroom.config import ArchiveSettings
+
 from ..params import SearchRequest
 
 
@@ -42,6 +44,32 @@ class SearchBackend(ABC):
     # index its records before its database transaction commits, and roll both back together. False when
     # index() is visible at once (Typesense): records are indexed only after the database commit.
     transactional: bool = False
+
+    @classmethod
+    @abstractmethod
+    def from_settings(cls, settings: ArchiveSettings) -> SearchBackend:
+        """The backend an archive with these settings uses."""
+
+    @classmethod
+    def outdated(cls, settings: ArchiveSettings) -> bool:
+        """Whether the archive's index was built by an earlier version with another schema (it cannot be opened
+        then: discard() and a rebuild make it anew)."""
+        return False
+
+    @classmethod
+    def discard(cls, settings: ArchiveSettings) -> None:  # noqa: B027 - nothing to remove for most engines
+        """Remove an outdated index so that a new one can be built in its place."""
+        return None
+
+    def begin_rebuild(self) -> None:  # noqa: B027 - most engines replace documents one by one
+        """A rebuild starts: every document will be indexed again, then finish_rebuild() is called. An engine
+        whose commit is atomic removes everything here, in the same commit as the new documents."""
+
+    def finish_rebuild(self, kept: set[str]) -> None:
+        """A rebuild indexed the documents `kept`; anything else in the index goes (before the commit)."""
+        stale = self.ids() - kept
+        if stale:
+            self.delete(sorted(stale))
 
     @abstractmethod
     def index(self, docs: Iterable[dict[str, Any]]) -> int:

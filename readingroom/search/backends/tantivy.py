@@ -17,9 +17,8 @@ is seen by the next search.
 
 from __future__ import annotations
 
-import fcntl
-import os
 import re
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -30,7 +29,8 @@ from typing import Any
 
 import tantivy
 
-from readingroom import config
+from readingroom.config import ArchiveSettings
+from readingroom.locks import HeldFileLock
 
 from .. import analysis, facets, snippets
 from ..params import SearchRequest
@@ -53,7 +53,7 @@ BASELINE_CACHE_SIZE = 64
 # Relative cost of counting a facet (measured: many distinct values per document cost most), to split the
 # facets into two aggregations of equal cost that run in parallel.
 FACET_COST = {"person": 6, "subject": 3, "place": 2.5, "translator": 2, "collection": 1}
-_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="readingroom-facets")
+FACET_THREADS = 2  # facet aggregations of one search run side by side
 # A search matching more than this share of the index has its facets counted over the documents it does not
 # match. Counting costs about the same per document either way (measured at 1M records: "states", 84 % of the
 # index, 145 ms counted directly, 50 ms over the other 16 %).
@@ -144,7 +144,7 @@ class TantivyBackend(SearchBackend):
     name = "tantivy"
     transactional = True
 
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str, *, facet_cache_size: int = 512):
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
         self.schema = build_schema()
@@ -159,10 +159,12 @@ class TantivyBackend(SearchBackend):
         self.index_.config_reader(reload_policy="Manual")
         self._seen_meta: tuple[int, int] | None = None
         self._writer: tantivy.IndexWriter | None = None
-        self._lock_fd: int | None = None
+        self._lock = HeldFileLock(self.path / "readingroom-writer.lock")
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
         self._facet_cache: OrderedDict[tuple, dict] = OrderedDict()
         self._baseline_cache: OrderedDict[tuple, tuple] = OrderedDict()
-        self.facet_cache_size = int(config.get("READINGROOM_SEARCH_FACET_CACHE") or 0)
+        self.facet_cache_size = facet_cache_size
         self._baseline: Baseline | None = None
         self._baseline_pending: object = False  # the generation being counted in the background
         self.complement_share = COMPLEMENT_SHARE
@@ -172,29 +174,34 @@ class TantivyBackend(SearchBackend):
         self._word_pending: set[tuple] = set()
         self.all_values_up_to = ALL_VALUES_UP_TO
 
+    @classmethod
+    def from_settings(cls, settings: ArchiveSettings) -> TantivyBackend:
+        return cls(settings.index_path, facet_cache_size=settings.facet_cache)
+
+    @classmethod
+    def outdated(cls, settings: ArchiveSettings) -> bool:
+        return settings.index_path.is_dir() and outdated(settings.index_path)
+
+    @classmethod
+    def discard(cls, settings: ArchiveSettings) -> None:
+        discard(settings.index_path)
+
+    @property
+    def pool(self) -> ThreadPoolExecutor:
+        """Threads for facet aggregations, made by the first search that needs them, ended by close()."""
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=FACET_THREADS,
+                                                thread_name_prefix="readingroom-facets")
+            return self._pool
+
     # -- writing -----------------------------------------------------------------------------------------------
     def acquire(self, timeout: float | None = 120.0) -> bool:
         """Take the cross-process writer lock. timeout=0: try once; False when another process holds it."""
-        if self._lock_fd is not None:
-            return True
-        fd = os.open(self.path / "readingroom-writer.lock", os.O_RDWR | os.O_CREAT, 0o644)
-        deadline = time.monotonic() + (timeout or 0)
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                self._lock_fd = fd
-                return True
-            except BlockingIOError:
-                if timeout is not None and time.monotonic() >= deadline:
-                    os.close(fd)
-                    return False
-                time.sleep(0.05)
+        return self._lock.acquire(wait=timeout != 0, timeout=timeout)
 
     def _release(self) -> None:
-        if self._lock_fd is not None:
-            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
-            os.close(self._lock_fd)
-            self._lock_fd = None
+        self._lock.release()
 
     def _w(self) -> tantivy.IndexWriter:
         if self._writer is None:
@@ -236,11 +243,20 @@ class TantivyBackend(SearchBackend):
         self._w().delete_all_documents()
         self.commit()
 
+    def begin_rebuild(self) -> None:
+        self._w().delete_all_documents()  # same commit as the new documents: readers never see a gap
+
+    def finish_rebuild(self, kept: set[str]) -> None:
+        pass  # begin_rebuild() removed everything that was not indexed again
+
     def close(self) -> None:
         if self._writer is not None:
             self._writer.rollback()
             self._writer = None
         self._release()
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
 
     # -- reading -----------------------------------------------------------------------------------------------
     def _reload(self, force: bool = False) -> None:
@@ -472,7 +488,7 @@ class TantivyBackend(SearchBackend):
             return count()
         if key not in self._word_pending:
             self._word_pending.add(key)
-            _POOL.submit(count)
+            self.pool.submit(count)
         return None
 
     def _current_baseline(self, searcher: tantivy.Searcher, generation: tuple[int, int] | None) -> Baseline | None:
@@ -482,7 +498,7 @@ class TantivyBackend(SearchBackend):
         if self._baseline_pending != generation:
             # Once per generation, on the first search (never in a process that only writes, as an import).
             self._baseline_pending = generation
-            _POOL.submit(self._count_baseline, searcher, generation)
+            self.pool.submit(self._count_baseline, searcher, generation)
         return None
 
     def _estimated_hits(self, searcher: tantivy.Searcher, q: ParsedQuery) -> int:
@@ -529,7 +545,7 @@ class TantivyBackend(SearchBackend):
             word_base = self._word_baseline(searcher, generation, *common) if common else None
             if common and word_base is not None and word_base.total:
                 return self._count_by_subtraction(searcher, req, query, word_base, within=common[1])
-        futures = [_POOL.submit(self._agg, searcher, q, group) for q, group in self._facet_jobs(req, query)]
+        futures = [self.pool.submit(self._agg, searcher, q, group) for q, group in self._facet_jobs(req, query)]
 
         def counted() -> dict:
             out: dict = {}
@@ -552,7 +568,7 @@ class TantivyBackend(SearchBackend):
             # Over the whole index the rest is large: counted in two halves in parallel. Within a word's documents
             # it is small, and each half would evaluate the search again: one aggregation.
             groups = self._halves(held) if within is None else [held]
-            futures = [_POOL.submit(searcher.aggregate, rest_q, {f.name: specs[f.name][0] for f in group})
+            futures = [self.pool.submit(searcher.aggregate, rest_q, {f.name: specs[f.name][0] for f in group})
                        for group in groups if group]
 
         def counted() -> dict:

@@ -23,6 +23,8 @@ from typing import Any
 import typesense
 from typesense import exceptions as ts_errors
 
+from readingroom.config import ArchiveSettings
+
 from .. import analysis, facets, snippets
 from ..params import SearchRequest
 from ..query import Match, Not, Or
@@ -96,6 +98,10 @@ class TypesenseBackend(SearchBackend):
             "api_key": api_key, "connection_timeout_seconds": 30, "num_retries": 2,
         })
         self._ready = False
+
+    @classmethod
+    def from_settings(cls, settings: ArchiveSettings) -> TypesenseBackend:
+        return cls(settings.typesense_url, settings.typesense_api_key, settings.typesense_collection)
 
     # -- collection --------------------------------------------------------------------------------------------
     def _coll(self):

@@ -4,8 +4,7 @@ import gc
 
 import pytest
 
-from readingroom.bulk import BULK_GC_THRESHOLD, bulk_collection
-from readingroom.ingest.run import import_paths
+from readingroom.ingest.gc_tuning import BULK_GC_THRESHOLD, bulk_collection
 
 from .conftest import CORPUS
 
@@ -21,10 +20,10 @@ def test_the_collector_is_restored_even_after_an_error():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_import_runs_within_it():
+def test_an_import_runs_within_it(archive):
     before = gc.get_threshold()
     seen = []
-    report = import_paths([CORPUS / "frus" / "frus1964-68v07-excerpt.xml"], show_progress=False,
+    report = archive.import_paths([CORPUS / "frus" / "frus1964-68v07-excerpt.xml"], show_progress=False,
                           on_file=lambda _report: seen.append(gc.get_threshold()[0]))
     assert report.ok
     assert seen == [BULK_GC_THRESHOLD]

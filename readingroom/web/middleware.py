@@ -1,0 +1,15 @@
+"""The archive each request works with: `request.archive` (readingroom.archive.Archive)."""
+
+from __future__ import annotations
+
+from django.apps import apps
+
+
+class ArchiveMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.config = apps.get_app_config("web")
+
+    def __call__(self, request):
+        request.archive = self.config.archive
+        return self.get_response(request)
