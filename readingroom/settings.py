@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "readingroom.records",
     "readingroom.search",
     "readingroom.web",
+    "readingroom.web.searchpage",
 ]
 
 MIDDLEWARE = [
