@@ -91,3 +91,21 @@ def test_tampered_row_runs_no_script_in_chromium(live_server_url, import_files, 
     assert page.evaluate("window.__xss") is None
     assert page.title() == f"{record.title} — Readingroom"
     assert dialogs == []
+
+
+def test_stored_urls_that_would_run_script_are_not_links(client, writer):
+    """Media and rights URLs are attributes, not text the cleaner sees: they pass its URL rule before they link."""
+    from readingroom.web.templatetags.readingroom import link_url
+
+    bad = ["javascript:alert(1)", " JaVaScRiPt:alert(1)", "java\tscript:alert(1)", "data:text/html,<script>x</script>",
+           "vbscript:msgbox(1)"]
+    good = ["https://history.state.gov/a?b=1&c=2", "http://x.org/", "mailto:a@b.org", "/media/scan.pdf", "scan.pdf"]
+    assert [u for u in bad if link_url(u)] == []
+    assert [link_url(u) for u in good] == good
+    writer.save({"id": "t/urls", "title": "URLs", "media": [{"url": "javascript:alert(1)", "label": "scan"},
+                                                             {"url": "https://example.org/scan.pdf"}],
+                 "rights": {"statement": "Reuse welcome.", "uri": "javascript:alert(2)"}})
+    page = client.get("/records/t/urls/").content.decode()
+    assert "href=\"javascript" not in page.lower()
+    assert "<li>scan</li>" in page and "<p>javascript:alert(2)</p>" in page  # shown as text
+    assert '<a href="https://example.org/scan.pdf">https://example.org/scan.pdf</a>' in page
