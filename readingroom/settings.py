@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "readingroom.records",
     "readingroom.search",
     "readingroom.web",
+    "readingroom.web.searchpage",
 ]
 
 MIDDLEWARE = [
@@ -70,7 +71,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "readingroom.web.context.site",
+                "readingroom.web.context_processors.site",
             ],
         },
     },

@@ -3,7 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("search/", include("readingroom.search.urls")),
+    path("search/", include("readingroom.web.searchpage.urls")),
     path("", include("readingroom.web.urls")),
 ]
 

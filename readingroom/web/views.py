@@ -8,7 +8,7 @@ from django.shortcuts import render
 
 from readingroom.records import services
 from readingroom.records.models import Record
-from readingroom.web import pages
+from readingroom.web import contexts
 
 PLURALS = {"person": "persons", "organization": "organizations", "place": "places", "subject": "subjects",
            "collection": "collections", "repository": "repositories", "funder": "funders"}
@@ -16,7 +16,7 @@ KIND_BY_PLURAL = {v: k for k, v in PLURALS.items()}
 
 
 def home(request):
-    return render(request, "readingroom/home.html", pages.home_context())
+    return render(request, "readingroom/home.html", contexts.home_context())
 
 
 def record_list(request):
@@ -27,29 +27,29 @@ def record_list(request):
 
 def record(request, record_id: str):
     rec = services.get_public_record(record_id.rstrip("/"))
-    return render(request, "readingroom/record.html", pages.record_context(request, rec))
+    return render(request, "readingroom/record.html", contexts.record_context(request, rec))
 
 
 def authority_list(request, kind: str):
-    return render(request, "readingroom/authority_list.html", pages.authority_list_context(kind))
+    return render(request, "readingroom/authority_list.html", contexts.authority_list_context(kind))
 
 
 def authority(request, kind: str, key: str):
-    ctx = pages.authority_context(kind, key.rstrip("/"), request.GET.get("page"))
+    ctx = contexts.authority_context(kind, key.rstrip("/"), request.GET.get("page"))
     return render(request, "readingroom/authority.html", ctx)
 
 
 
 def years(request):
-    return render(request, "readingroom/years.html", pages.years_context())
+    return render(request, "readingroom/years.html", contexts.years_context())
 
 
 def year(request, year: int):
-    return render(request, "readingroom/year.html", pages.year_context(year, request.GET.get("page")))
+    return render(request, "readingroom/year.html", contexts.year_context(year, request.GET.get("page")))
 
 
 def on_this_day(request):
-    return render(request, "readingroom/on_this_day.html", pages.on_this_day_context(request.GET.get("date")))
+    return render(request, "readingroom/on_this_day.html", contexts.on_this_day_context(request.GET.get("date")))
 
 
 def media(request, path: str):

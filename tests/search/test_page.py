@@ -97,6 +97,16 @@ def test_a_failing_engine_gives_a_503_page(indexed, archive, monkeypatch, client
     assert response.status_code == 503 and b"Search is unavailable" in response.content
 
 
+def test_the_page_is_named_search_and_links_its_stylesheet(site):
+    from django.urls import reverse
+
+    assert reverse("search") == "/search/"
+    html = body(site.get("/search/"))
+    assert '<link rel="stylesheet" href="/static/readingroom/search.css">' in html
+    css = b"".join(site.get("/static/readingroom/search.css").streaming_content)
+    assert b".search-layout" in css and b".snippet mark" in css
+
+
 def test_search_page_in_chromium(indexed, backend, monkeypatch, live_server_url, page):
     """A reader types a query with markup, picks a facet, sorts: no script runs, the marks are real marks."""
     if backend.name != "tantivy":
@@ -120,4 +130,6 @@ def test_search_page_in_chromium(indexed, backend, monkeypatch, live_server_url,
     page.locator(".facet a", has_text="Soviet Union").click()
     page.wait_for_url("**subject=Soviet+Union**")
     assert page.locator(".hit").count() == 2
+    # the page's own stylesheet (web/searchpage/static) is linked and applies: facets beside the results
+    assert page.evaluate("getComputedStyle(document.querySelector('.search-layout')).display") == "grid"
     assert dialogs == []

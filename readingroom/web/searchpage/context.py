@@ -7,9 +7,9 @@ from __future__ import annotations
 import math
 from urllib.parse import urlencode
 
-from . import facets as facet_defs
-from .backends.base import SearchResult
-from .params import MAX_RESULTS, SORTS, SearchRequest
+from readingroom.search import facets as facet_defs
+from readingroom.search.backends.base import SearchResult
+from readingroom.search.params import MAX_RESULTS, SORTS, SearchRequest
 
 SORT_LABELS = {"relevance": "Relevance", "date": "Oldest first", "-date": "Newest first", "title": "Title"}
 

@@ -1,4 +1,4 @@
-"""The search page: GET in (bookmarkable), HTML out. The work is in params.py, the backend and page.py."""
+"""The search page: GET in (bookmarkable), HTML out. The work is in search/params.py, the backend and context.py."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import logging
 
 from django.shortcuts import render
 
-from .page import search_context
-from .params import request_from_params
+from readingroom.search.params import request_from_params
+
+from .context import search_context
 
 log = logging.getLogger(__name__)
 
