@@ -34,7 +34,9 @@ SETTINGS = [
     Setting("READINGROOM_DEBUG", "0", "1 shows Django debug pages. Never in production."),
     Setting("READINGROOM_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver", "Comma-separated host names served."),
     Setting("READINGROOM_SITE_NAME", "Readingroom", "The archive's name, shown in page headers and exports."),
-    Setting("READINGROOM_BASE_URL", "http://127.0.0.1:8000", "Public base URL, used in permalinks and exports."),
+    Setting("READINGROOM_BASE_URL", "",
+            "The archive's public base URL (https://archive.example.org), used in permalinks, citations, OAI-PMH, "
+            "sitemaps and API links. Empty: taken from each request's host and scheme."),
 ]
 
 
@@ -61,7 +63,7 @@ class ArchiveSettings:
     typesense_collection: str = "records"
     facet_cache: int = 512
     site_name: str = "Readingroom"
-    base_url: str = "http://127.0.0.1:8000"
+    base_url: str = ""
 
     @classmethod
     def from_environment(cls, **overrides) -> ArchiveSettings:

@@ -152,3 +152,16 @@ def test_merge_records_redirects_old_id(client, mixed):
     assert Redirect.objects.get(old_id="v/dup").new_id == "v/public"
     assert Record.objects.get(pk="v/cites-dup").relations.get().target_id == "v/public"
     assert main(["merge", "v/nothing", "v/public"]) == 1
+
+
+def test_permalinks_follow_the_request_or_the_configured_base_url(seed_record, client, archive, settings):
+    from dataclasses import replace
+
+    settings.ALLOWED_HOSTS = ["archive.example.org", "testserver"]
+    url = f"/records/{seed_record.pk}/"
+    page = client.get(url, HTTP_HOST="archive.example.org:8801").content.decode()
+    assert f'<link rel="canonical" href="http://archive.example.org:8801{url}">' in page
+    assert "127.0.0.1:8000" not in page
+    archive.settings = replace(archive.settings, base_url="https://records.example.org/")
+    page = client.get(url).content.decode()
+    assert f'<link rel="canonical" href="https://records.example.org{url}">' in page

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 
 from readingroom.records import browse, services
 from readingroom.records.models import Record
+from readingroom.web.links import record_url
 
 HIERARCHICAL = ("collection", "subject", "place")
 ROLE_LABELS = {"creator": "Creator", "author": "Author", "sender": "From", "recipient": "To",
@@ -26,7 +27,6 @@ def home_context() -> dict:
 def record_context(request, record: Record) -> dict:
     doc = record.document
     links = services.record_links(record)
-    base = request.archive.settings.base_url.rstrip("/")
     people = []
     for role in ("creator", "author", "sender", "recipient", "editor", "compiler", "contributor"):
         for a in links.get(role, []):
@@ -46,7 +46,7 @@ def record_context(request, record: Record) -> dict:
         "people": people,
         "mentioned": links.get("person", []),
         "related": [(r, r.target_id in public_ids) for r in relations],
-        "permalink": f"{base}{record.get_absolute_url()}",
+        "permalink": record_url(request, record.pk),
         "similar": related_documents(request.archive.search, record),
         "source_record_id": (doc.get("extra") or {}).get("source_record_id"),
     }
