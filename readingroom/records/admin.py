@@ -9,6 +9,8 @@ their kind and key are what records cite, so they are fixed once made.
 
 from __future__ import annotations
 
+import json
+
 from django import forms
 from django.contrib import admin, messages
 
@@ -37,9 +39,18 @@ class LinkInline(admin.TabularInline):
         return False
 
 
+class DocumentField(forms.JSONField):
+    """The document shown indented, with its characters as they are (not escaped), to be read and edited."""
+
+    def prepare_value(self, value):
+        if isinstance(value, forms.fields.InvalidJSONInput):
+            return value
+        return json.dumps(value, ensure_ascii=False, indent=2)
+
+
 class RecordForm(forms.ModelForm):
     status = forms.ChoiceField(choices=[(s, s) for s in STATUSES])
-    document = forms.JSONField(
+    document = DocumentField(
         widget=forms.Textarea(attrs={"rows": 30, "cols": 110, "spellcheck": "false"}),
         help_text="The record as JSON (docs/record-schema.md). Its status and embargo date are the fields above.")
 
