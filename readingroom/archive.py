@@ -137,7 +137,8 @@ def check(archive: Archive) -> CheckReport:
     """Counts, and integrity: every stored document matches its columns and hash; the index holds exactly the
     public records (pending outbox rows aside)."""
     from readingroom.records.models import Authority, IndexOutbox, Record, RecordLink, RecordRelation
-    from readingroom.records.schema import AUTHORITY_KINDS, STATUSES, content_hash
+    from readingroom.records.schema import content_hash
+    from readingroom.records.vocabulary import AUTHORITY_KINDS, STATUSES
 
     report = CheckReport()
     report.lines.append(f"archive: {archive.home} ({connection.vendor})")

@@ -13,12 +13,14 @@ if TYPE_CHECKING:
     from readingroom.archive import Archive
     from readingroom.ingest.registry import ImporterRegistry
 
+from readingroom.records.vocabulary import DEFAULT_STATUS, IMPORT_STATUSES, STATUSES
+
 IMPORT_EPILOG = """\
 formats (detected from the file; force one with --format NAME; `readingroom formats` lists them):
 {formats}
 
 record fields (JSON Lines; docs/record-schema.md describes every field, the CSV columns and the DA mapping):
-  id (required, may contain '/'), title (required), status (draft|in-review|published|withdrawn),
+  id (required, may contain '/'), title (required), status (""" + "|".join(STATUSES) + """),
   embargo_until (YYYY-MM-DD), date (EDTF: 1968-10-15, 1984-07, 1968~, 1968-10-15/1968-10-20),
   date_text (as written), summary, document_types, classification, languages (ISO 639-2/B: eng, vie),
   texts [{kind, language, html|body, translator}], text (plain text shortcut), notes, creators, recipients,
@@ -206,8 +208,8 @@ def build_parser(importers: ImporterRegistry | None = None) -> argparse.Argument
     p = sub.add_parser("import", help="import files or folders of documents",
                        epilog=IMPORT_EPILOG.replace("{formats}", importers.describe()), formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("files", nargs="+", metavar="FILE", help="files or folders to import")
-    p.add_argument("--status", choices=["draft", "in-review", "published"],
-                   help="publication status for the imported records (default: the record's own, else published)")
+    p.add_argument("--status", choices=IMPORT_STATUSES,
+                   help=f"publication status for the imported records (default: the record's own, else {DEFAULT_STATUS})")
     p.add_argument("--format", choices=[i.name for i in importers.importers()], metavar="NAME",
                    help="read every file with this importer instead of detecting it (`readingroom formats`)")
     p.add_argument("--dry-run", action="store_true", help="check everything, write nothing")

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from readingroom.records.schema import AUTHORITY_KINDS
+from readingroom.records.vocabulary import AUTHORITY_KINDS
 
 from .base import AuthorityEntry, Entry, Importer, Problem, Source
 from .jsonlines import json_lines

@@ -23,6 +23,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from readingroom.records.vocabulary import TEXT_KINDS
+
 from .base import Entry, Importer, IngestError, Problem, RecordEntry, Source, bounded_lines
 
 SEPARATOR = ";"
@@ -36,7 +38,6 @@ SCALAR = ("id", "title", "status", "date", "date_text", "summary", "number", "te
 MULTI = ("document_types", "classification", "languages", "places", "subjects", "persons", "collections",
          "funders", "creators", "recipients", "contributors")
 COLUMNS = SCALAR + MULTI
-TEXT_KINDS = ("original", "transcription", "translation")
 
 
 class CellError(ValueError):

@@ -32,7 +32,7 @@ from typing import Any
 from lxml import etree
 
 from readingroom.records import dates
-from readingroom.records.schema import ID_PATTERN
+from readingroom.records.vocabulary import ID_PATTERN, MARKINGS
 
 from .base import AuthorityEntry, Entry, Importer, IngestError, Notice, Problem, RecordEntry, Source
 from .tei import (
@@ -58,17 +58,6 @@ HSG = "https://history.state.gov/historicaldocuments"
 DIV, BODY, HEAD, PB, NOTE, ITEM, HEADER = (tei(n) for n in ("div", "body", "head", "pb", "note", "item", "teiHeader"))
 STRUCTURE_TYPES = {"compilation", "chapter", "subchapter", "part", "section"}
 
-# Security classifications, then precedence (how fast a telegram travels), then handling and distribution
-# caveats and FRUS-era channel names. Matching ignores case; the canonical spelling below is kept.
-MARKINGS = (
-    "Top Secret", "Secret", "Confidential", "Restricted", "Limited Official Use", "Official Use Only",
-    "For Official Use Only", "Unclassified",
-    "Flash", "Immediate", "Operational Immediate", "Priority", "Routine", "Niact", "Emergency",
-    "Nodis", "Exdis", "Limdis", "Stadis", "Noforn", "Nocontract", "Orcon", "Specat", "Eyes Only",
-    "Literally Eyes Only", "Exclusively Eyes Only", "Eyes Only for the Secretary", "Personal", "Personal and Confidential",
-    "Sensitive", "Administratively Confidential", "Harvan", "Double Plus", "Plus", "Cherokee", "Via Cherokee Channels",
-    "Roger Channel", "Codeword", "Umbra", "No Distribution", "Exclusive Distribution", "Limited Distribution",
-)
 _MARKING = {m.lower(): m for m in MARKINGS}
 
 

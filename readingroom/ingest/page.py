@@ -14,6 +14,7 @@ from pathlib import Path
 
 from readingroom.records import dates
 from readingroom.records.schema import slugify
+from readingroom.records.vocabulary import TITLE_MARKINGS as CLASSIFICATIONS
 
 from .base import Entry, Importer, IngestError, Notice, RecordEntry, Source
 
@@ -21,8 +22,6 @@ HEADINGS = ("Associated Places", "Subjects Discussed", "Associated People & Orga
             "Document Information", "Original Uploaded Date", "Record ID", "Original Archive", "Rights",
             "Source", "Languages", "Collection", "Collections", "Type", "Document Type")
 SKIP = {"Skip to content", "Download", "Print", "Share", "Cite", "Original Language", "English", "PDF"}
-CLASSIFICATIONS = ("Top Secret", "Secret", "Confidential", "Restricted", "Strictly Confidential",
-                   "Very Urgent", "Urgent", "Eyes Only")
 FUNDER = re.compile(r"^This document was made possible with support from (?P<funder>.+?)\.?$")
 TRANSLATOR = re.compile(r"\b(?:Translated|Translation)\s+(?:for\s+(?P<for>[\w\s&.'-]+?)\s+)?by\s+(?P<name>[^.;]+)", re.I)
 RIGHTS_START = re.compile(r"^(The History and Public Policy Program|To enquire about|Rights|This document)", re.I)

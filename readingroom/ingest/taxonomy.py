@@ -29,13 +29,14 @@ from typing import Any
 
 from lxml import etree
 
+from readingroom.records.vocabulary import KEY_PATTERN as KEY
+
 from .base import AuthorityEntry, Entry, Importer, IngestError, Notice, Problem, Source
 
 ITEMS = ("category", "tag")
 FIELDS = ("id", "label", "definition", "usage-hint")
 PLACES_ROOT = "places"
 ROOT_TAG = re.compile(rb"<taxonomy[\s>/]")
-KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]*$")
 
 
 def refuse_doctype(head: bytes) -> None:

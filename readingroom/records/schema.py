@@ -16,13 +16,19 @@ import orjson
 
 from . import dates, texts
 from . import languages as language_codes
+from .vocabulary import (
+    AUTHORITY_KINDS,
+    DEFAULT_RELATION_TYPE,
+    DEFAULT_STATUS,
+    DEFAULT_TEXT_KIND,
+    ID_MAX_LENGTH,
+    ID_PATTERN,
+    ID_RULE,
+    RELATION_TYPES,
+    STATUSES,
+    TEXT_KINDS,
+)
 
-STATUSES = ("draft", "in-review", "published", "withdrawn")
-AUTHORITY_KINDS = ("person", "organization", "place", "subject", "collection", "repository", "funder")
-AGENT_KINDS = ("person", "organization")
-RELATION_TYPES = ("related", "attachment", "cites", "cited-by", "part-of", "translation-of")
-TEXT_KINDS = ("original", "transcription", "translation")
-ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]*(/[A-Za-z0-9._:\-]+)*$")
 LANGUAGE_PATTERN = re.compile(r"^[a-z]{3}$")
 
 # Timestamps are kept by the store, but export writes them and import honours them, so a round trip is exact.
@@ -137,7 +143,7 @@ def _text_entry(value: Any, i: int, rid: str | None) -> dict:
         value = {"body": value}
     if not isinstance(value, dict):
         raise RecordError(field, "must be an object with 'html' or 'body'", rid)
-    kind = value.get("kind") or "translation"
+    kind = value.get("kind") or DEFAULT_TEXT_KIND
     if kind not in TEXT_KINDS:
         raise RecordError(f"{field}.kind", f"unknown kind {kind!r}: use one of {', '.join(TEXT_KINDS)}", rid)
     if value.get("html") is not None:
@@ -209,7 +215,7 @@ def _relations(value: Any, rid: str | None) -> list[dict]:
         if not isinstance(item, dict):
             raise RecordError(f"relations[{i}]", "must be an object with 'target'", rid)
         target = _str(item.get("target"), f"relations[{i}].target", rid, required=True)
-        rtype = item.get("type") or "related"
+        rtype = item.get("type") or DEFAULT_RELATION_TYPE
         if rtype not in RELATION_TYPES:
             raise RecordError(f"relations[{i}].type", f"unknown type {rtype!r}: use one of {', '.join(RELATION_TYPES)}", rid)
         out.append({"type": rtype, "target": target, "label": _str(item.get("label"), f"relations[{i}].label", rid)})
@@ -224,14 +230,14 @@ def _dict(value: Any, field: str, rid: str | None) -> dict:
     return {k: value[k] for k in sorted(value) if value[k] not in (None, "", [], {})}
 
 
-def normalize_record(raw: dict, *, default_status: str = "published") -> dict:
+def normalize_record(raw: dict, *, default_status: str = DEFAULT_STATUS) -> dict:
     """Validate a record document and return its canonical form. Raises RecordError naming the field."""
     if not isinstance(raw, dict):
         raise RecordError("(record)", "must be a JSON object")
     rid = _str(raw.get("id"), "id", None, required=True)
     assert rid is not None
-    if len(rid) > 250 or not ID_PATTERN.match(rid):
-        raise RecordError("id", f"{rid!r} is not a valid id: use letters, digits, '.', '_', ':', '-' and '/' between parts", rid)
+    if len(rid) > ID_MAX_LENGTH or not ID_PATTERN.match(rid):
+        raise RecordError("id", f"{rid!r} is not a valid id: {ID_RULE}", rid)
     title = _str(raw.get("title"), "title", rid, required=True)
     status = raw.get("status") or default_status
     if status not in STATUSES:

@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from .vocabulary import PUBLISHED
+
 
 def today() -> dt.date:
     return timezone.now().date()
@@ -20,7 +22,7 @@ def today() -> dt.date:
 
 def public_q(prefix: str = "") -> Q:
     """The public condition as a Q object, for querysets over related models (e.g. prefix='record__')."""
-    return Q(**{f"{prefix}status": "published"}) & (
+    return Q(**{f"{prefix}status": PUBLISHED}) & (
         Q(**{f"{prefix}embargo_until__isnull": True}) | Q(**{f"{prefix}embargo_until__lte": today()})
     )
 
@@ -32,7 +34,7 @@ class RecordQuerySet(models.QuerySet):
 
 def _public(status: str | None, embargo_until: dt.date | None) -> bool:
     """The rule public_q() states for the database, for one record's values."""
-    return status == "published" and (embargo_until is None or embargo_until <= today())
+    return status == PUBLISHED and (embargo_until is None or embargo_until <= today())
 
 
 def is_public(record) -> bool:

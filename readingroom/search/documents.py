@@ -1,7 +1,8 @@
 """The index document: what the search engines know about a record.
 
 `index_document(doc, authorities)` is a pure function of the canonical record document (records/schema.py) and
-of the authority names the store knows, so the benchmark can build the same documents without a database.
+of the authority names the store knows, so the benchmark can build the same documents without a database. Its
+keys are the fields of search/fields.py.
 `documents_for(records)` does the store lookups for a batch of Record rows. Only public records are ever turned
 into index documents: the indexer decides that through records.visibility before calling here.
 """
@@ -16,10 +17,6 @@ from typing import Any
 from readingroom.records.texts import html_to_plain
 
 from . import analysis
-
-# Facet fields of the index document, each a list of display values.
-FACET_FIELDS = ("subject", "place", "person", "collection", "type", "lang", "repository", "funder", "translator",
-                "classification", "decade", "year", "certainty")
 
 # (kind, key) -> (display name, parent key or None). The store's authority names win over the names a record
 # happened to spell, so one person is one facet value.
@@ -128,8 +125,8 @@ def index_document(doc: dict, lookup: AuthorityLookup | None = None, text: str |
         "date_text": doc.get("date_text") or doc.get("date") or "",
         "undated": earliest is None,
         "title_sort": title_sort_key(doc["title"], doc["id"]),
-        "sort_earliest": sort_key(doc.get("date_earliest"), False, doc["id"]),
-        "sort_latest": sort_key(doc.get("date_latest") or doc.get("date_earliest"), True, doc["id"]),
+        "date_asc": sort_key(doc.get("date_earliest"), False, doc["id"]),
+        "date_desc": sort_key(doc.get("date_latest") or doc.get("date_earliest"), True, doc["id"]),
         # What a result line shows: the first type and the most specific collection.
         "type_label": types[0] if types else "",
         "collection_label": (doc.get("collections") or [{}])[0].get("name", ""),

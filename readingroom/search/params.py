@@ -5,7 +5,7 @@ cannot use becomes a note that the page shows.
     q=...                       the query (query.py)
     from=1968 | 1968-10 | 1968-10-15, to=...   date range; a record matches when its date range overlaps
     undated=include|exclude     default: include without a date range, exclude with one
-    subject=..&subject=..       facet selections (facets.py: AND or OR within a facet)
+    subject=..&subject=..       facet selections (fields.py: AND or OR within a facet)
     sort=relevance|date|-date|title
     page=N
 """

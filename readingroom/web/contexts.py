@@ -8,9 +8,9 @@ from django.core.paginator import Paginator
 
 from readingroom.records import browse, services
 from readingroom.records.models import Record
+from readingroom.records.vocabulary import AUTHORITY_KIND
 from readingroom.web.links import record_url
 
-HIERARCHICAL = ("collection", "subject", "place")
 ROLE_LABELS = {"creator": "Creator", "author": "Author", "sender": "From", "recipient": "To",
                "translator": "Translator", "editor": "Editor", "compiler": "Compiler", "contributor": "Contributor"}
 
@@ -67,9 +67,10 @@ def related_documents(backend, record: Record, limit: int = 8) -> list[Record]:
 
 
 def authority_list_context(kind: str) -> dict:
-    if kind in HIERARCHICAL:
-        return {"kind": kind, "tree": browse.authority_tree(kind)}
-    return {"kind": kind, "items": services.authorities_with_counts(kind).filter(public_count__gt=0)}
+    if AUTHORITY_KIND[kind].hierarchical:
+        return {"kind": AUTHORITY_KIND[kind], "tree": browse.authority_tree(kind)}
+    items = services.authorities_with_counts(kind).filter(public_count__gt=0)
+    return {"kind": AUTHORITY_KIND[kind], "items": items}
 
 
 def years_context() -> dict:
@@ -111,6 +112,6 @@ def authority_context(kind: str, key: str, page_number) -> dict:
         ancestors.insert(0, node)
         node = node.parent
     children = services.authorities_with_counts(kind).filter(parent=authority)
-    return {"authority": authority, "kind": kind, "page": page, "ancestors": ancestors, "children": children,
-            "data": authority.data}
+    return {"authority": authority, "kind": AUTHORITY_KIND[kind], "page": page, "ancestors": ancestors,
+            "children": children, "data": authority.data}
 

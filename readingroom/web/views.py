@@ -10,10 +10,6 @@ from readingroom.records import services
 from readingroom.records.models import Record
 from readingroom.web import contexts
 
-PLURALS = {"person": "persons", "organization": "organizations", "place": "places", "subject": "subjects",
-           "collection": "collections", "repository": "repositories", "funder": "funders"}
-KIND_BY_PLURAL = {v: k for k, v in PLURALS.items()}
-
 
 def home(request):
     return render(request, "readingroom/home.html", contexts.home_context())

@@ -32,17 +32,17 @@ import tantivy
 from readingroom.config import ArchiveSettings
 from readingroom.locks import HeldFileLock
 
-from .. import analysis, facets, snippets
+from .. import analysis, facets, fields, snippets
 from ..params import SearchRequest
 from ..query import Match, Not, Or, ParsedQuery
 from .base import Hit, SearchBackend, SearchResult
 
 Occur = tantivy.Occur
-TEXT_FIELDS = (("title", 3.0), ("summary", 2.0), ("text", 1.0))
+TEXT_FIELDS = tuple((f.name, f.weight) for f in fields.TEXT_FIELDS)
 EXACT_BONUS = 1.5  # an unstemmed match adds this much of its field's weight again
-EXACT_FIELDS = ("title", "summary")  # the fields with a folded unstemmed twin (see the module's note)
-NAME_FIELDS = ("person", "place", "subject", "collection", "type", "lang")
-SCHEMA_VERSION = "3"
+EXACT_FIELDS = tuple(f.name for f in fields.TEXT_FIELDS if f.exact)  # with a folded unstemmed twin (module note)
+NAME_FIELDS = tuple(f.name for f in fields.WORD_FIELDS)
+SCHEMA_VERSION = "4"  # 4: the fields of search/fields.py, in its order
 WRITER_HEAP = 64_000_000  # bytes, for the writer's threads: an import of 100,000 records holds about 210 MB
 # Two indexing threads. One costs less CPU (its segments are twice as large: less to flush and merge) and
 # imported 100,000 records of 10 KB at 2,473/s against 2,123/s, but it falls behind on long records: tantivy's
@@ -71,49 +71,51 @@ WORD_BASELINES = 32  # words whose counts a process keeps
 
 
 def build_schema() -> tantivy.Schema:
+    """The fields of search/fields.py as tantivy fields: a "text" field is stemmed (`title_s`), with a folded
+    twin under its own name when exact forms rank first; a facet a query names has a folded twin (`person_t`)."""
     sb = tantivy.SchemaBuilder()
-    sb.add_text_field("id", stored=True, tokenizer_name="raw", fast=True)
-    for name in EXACT_FIELDS:
-        sb.add_text_field(name, stored=True, tokenizer_name=analysis.FOLDED)
-    for name, _w in TEXT_FIELDS:
-        sb.add_text_field(name + "_s", stored=name not in EXACT_FIELDS, tokenizer_name=analysis.STEMMED)
-    for name in NAME_FIELDS:
-        sb.add_text_field(name + "_t", tokenizer_name=analysis.FOLDED)
-    for f in facets.FACETS:
-        sb.add_text_field(f.name, tokenizer_name="raw", fast=True, index_option="basic")
-    for name in ("date_text", "type_label", "collection_label"):
-        sb.add_text_field(name, stored=True, tokenizer_name="raw", index_option="basic")
-    sb.add_integer_field("date_earliest", indexed=True, fast=True)
-    sb.add_integer_field("date_latest", indexed=True, fast=True)
-    sb.add_integer_field("date_asc", fast=True)
-    sb.add_integer_field("date_desc", fast=True)
-    sb.add_integer_field("undated", indexed=True, fast=True)
-    sb.add_text_field("title_sort", tokenizer_name="raw", fast=True, index_option="basic")
+    for f in fields.FIELDS:
+        if f.kind == "id":
+            sb.add_text_field(f.name, stored=True, tokenizer_name="raw", fast=True)
+        elif f.kind == "text":
+            if f.exact:
+                sb.add_text_field(f.name, stored=f.stored, tokenizer_name=analysis.FOLDED)
+            sb.add_text_field(f.name + "_s", stored=f.stored and not f.exact, tokenizer_name=analysis.STEMMED)
+        elif f.kind == "keyword":
+            sb.add_text_field(f.name, stored=f.stored, tokenizer_name="raw", fast=f.is_facet or f.sort,
+                              index_option="basic")
+            if f.name in NAME_FIELDS:
+                sb.add_text_field(f.name + "_t", tokenizer_name=analysis.FOLDED)
+        else:  # date, number, flag; sort keys need no index, only their fast values
+            sb.add_integer_field(f.name, indexed=not f.sort, fast=True)
     return sb.build()
+
+
+# What to_tantivy does with each field, worked out once: (name, kind, has an exact twin, is a facet, has a twin
+# a query searches).
+_PLAN = tuple((f.name, f.kind, f.exact, f.is_facet, f.name in NAME_FIELDS) for f in fields.FIELDS)
 
 
 def to_tantivy(doc: dict[str, Any]) -> dict[str, Any]:
     """The neutral index document (documents.py) as tantivy field values."""
-    out: dict[str, Any] = {
-        "id": doc["id"], "title": doc["title"], "title_s": doc["title"], "summary": doc["summary"],
-        "summary_s": doc["summary"], "text_s": doc["text"], "date_text": doc["date_text"],
-        "type_label": doc["type_label"], "collection_label": doc["collection_label"],
-        "title_sort": doc["title_sort"], "undated": 1 if doc["undated"] else 0,
-        "date_asc": doc["sort_earliest"],
-        "date_desc": doc["sort_latest"],
-    }
-    if doc["date_earliest"] is not None:
-        out["date_earliest"] = doc["date_earliest"]
-        out["date_latest"] = doc["date_latest"]
-    for f in facets.FACETS:
-        if doc[f.name]:
-            out[f.name] = list(doc[f.name])
-    for name in NAME_FIELDS:
-        values = doc[name]
-        if name == "lang":
-            values = [f"{v} {facets.value_label('lang', v)}" for v in values]
-        if values:
-            out[name + "_t"] = list(values)
+    out: dict[str, Any] = {}
+    for name, kind, exact, facet, words in _PLAN:
+        value = doc[name]
+        if kind == "text":
+            out[name + "_s"] = value
+            if exact:
+                out[name] = value
+        elif kind == "flag":
+            out[name] = 1 if value else 0
+        elif facet:
+            if value:
+                out[name] = list(value)
+                if words:
+                    if name == "lang":  # a language is found by its code and by its name
+                        value = [f"{v} {facets.value_label(name, v)}" for v in value]
+                    out[name + "_t"] = list(value)
+        elif value is not None:
+            out[name] = value
     return out
 
 

@@ -25,57 +25,60 @@ from typesense import exceptions as ts_errors
 
 from readingroom.config import ArchiveSettings
 
-from .. import analysis, facets, snippets
+from .. import analysis, facets, fields, snippets
 from ..params import SearchRequest
 from ..query import Match, Not, Or
 from .base import Hit, SearchBackend, SearchResult
 
-TEXT_FIELDS = (("title", 3), ("summary", 2), ("text", 1))
-NAME_FIELDS = ("person", "place", "subject", "collection", "type", "lang")
+TEXT_FIELDS = tuple((f.name, int(f.weight)) for f in fields.TEXT_FIELDS)  # Typesense weighs by integers
+NAME_FIELDS = tuple(f.name for f in fields.WORD_FIELDS)
+STORED_FIELDS = tuple(f.name for f in fields.STORED_FIELDS if f.kind != "id")  # the id is always given back
 BATCH = 2000
 
 
 def schema(name: str) -> dict:
-    fields: list[dict[str, Any]] = []
-    for f, _w in TEXT_FIELDS:
-        fields.append({"name": f + "_s", "type": "string"})
-    for f in NAME_FIELDS:
-        fields.append({"name": f + "_t", "type": "string[]", "optional": True})
-    for f in facets.FACETS:
-        fields.append({"name": f.name, "type": "string[]", "facet": True, "optional": True})
-    fields += [
-        {"name": "date_earliest", "type": "int32", "optional": True},
-        {"name": "date_latest", "type": "int32", "optional": True},
-        {"name": "date_asc", "type": "int64"},
-        {"name": "date_desc", "type": "int64"},
-        {"name": "undated", "type": "bool"},
-        {"name": "title_sort", "type": "string", "sort": True},
-    ]
+    """The collection of the fields of search/fields.py. Text is searched in its stemmed twin (`title_s`) and
+    shown from the original spelling; a facet a query names has a folded twin (`person_t`)."""
+    out: list[dict[str, Any]] = []
+    for f in fields.FIELDS:
+        if f.kind == "text":
+            out.append({"name": f.name + "_s", "type": "string"})
+        elif f.is_facet:
+            out.append({"name": f.name, "type": "string[]", "facet": True, "optional": True})
+            if f.name in NAME_FIELDS:
+                out.append({"name": f.name + "_t", "type": "string[]", "optional": True})
+        elif f.kind == "date":
+            out.append({"name": f.name, "type": "int32", "optional": True})
+        elif f.kind == "number":
+            out.append({"name": f.name, "type": "int64"})
+        elif f.kind == "flag":
+            out.append({"name": f.name, "type": "bool"})
+        elif f.sort:
+            out.append({"name": f.name, "type": "string", "sort": True})
     # Shown, not searched: the original spelling for result lines and snippets.
-    for f in ("title", "summary", "text", "date_text", "type_label", "collection_label"):
-        fields.append({"name": f, "type": "string", "index": False, "optional": True})
-    return {"name": name, "fields": fields, "default_sorting_field": "date_asc", "token_separators": []}
+    for stored in STORED_FIELDS:
+        out.append({"name": stored, "type": "string", "index": False, "optional": True})
+    return {"name": name, "fields": out, "default_sorting_field": "date_asc", "token_separators": []}
 
 
 def to_typesense(doc: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": doc["id"]}
-    for f, _w in TEXT_FIELDS:
-        out[f + "_s"] = " ".join(analysis.stemmed(doc[f]))
-    for f in NAME_FIELDS:
-        values = doc[f]
-        if f == "lang":
-            values = [f"{v} {facets.value_label('lang', v)}" for v in values]
-        out[f + "_t"] = [" ".join(analysis.folded(v)) for v in values]
-    for f in facets.FACETS:
-        out[f.name] = list(doc[f.name])
-    if doc["date_earliest"] is not None:
-        out["date_earliest"], out["date_latest"] = doc["date_earliest"], doc["date_latest"]
-    out["date_asc"] = doc["sort_earliest"]
-    out["date_desc"] = doc["sort_latest"]
-    out["undated"] = bool(doc["undated"])
-    out["title_sort"] = doc["title_sort"]
-    for f in ("title", "summary", "text", "date_text", "type_label", "collection_label"):
-        out[f] = doc[f] or ""
+    out: dict[str, Any] = {}
+    for f in fields.FIELDS:
+        value = doc[f.name]
+        if f.kind == "text":
+            out[f.name + "_s"] = " ".join(analysis.stemmed(value))
+        elif f.is_facet:
+            out[f.name] = list(value)
+            if f.name in NAME_FIELDS:
+                if f.name == "lang":  # a language is found by its code and by its name
+                    value = [f"{v} {facets.value_label('lang', v)}" for v in value]
+                out[f.name + "_t"] = [" ".join(analysis.folded(v)) for v in value]
+        elif f.kind == "flag":
+            out[f.name] = bool(value)
+        elif value is not None:
+            out[f.name] = value
+    for name in STORED_FIELDS:
+        out[name] = doc[name] or ""
     return out
 
 
@@ -259,7 +262,7 @@ class TypesenseBackend(SearchBackend):
         }
         main = {**base, "filter_by": self._filters(req, text_filters), "sort_by": sort_by,
                 "per_page": req.page_size, "page": req.page,
-                "include_fields": "id,title,summary,text,date_text,type_label,collection_label",
+                "include_fields": ",".join(("id", *STORED_FIELDS)),
                 "highlight_fields": "none", "highlight_full_fields": "none"}
         rest = [f.name for f in wanted if f not in own]
         if rest:
