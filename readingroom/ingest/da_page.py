@@ -15,6 +15,7 @@ from pathlib import Path
 from readingroom.records import dates
 from readingroom.records.schema import slugify
 
+from . import safe_xml
 from .base import Entry, Importer, IngestError, Notice, RecordEntry, Source
 from .registry import register
 
@@ -37,10 +38,7 @@ def _blocks_from_text(text: str) -> list[str]:
 
 
 def _blocks_from_html(data: bytes) -> list[str]:
-    from lxml import html as lhtml
-
-    parser = lhtml.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
-    root = lhtml.document_fromstring(data, parser=parser)
+    root = safe_xml.parse_html(data)
     for bad in root.xpath("//script|//style|//noscript|//nav|//footer|//header//form"):
         bad.drop_tree()
     blocks = []

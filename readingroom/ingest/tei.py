@@ -1,10 +1,8 @@
 """TEI P5 documents: safe parsing, TEI to HTML, and the importer for standalone TEI documents.
 
-Safety first, because XML importers with entity expansion on were CVEs in other archives: before lxml sees a byte,
-the prolog is scanned and any DOCTYPE (hence any entity declaration: "billion laughs", external entities reading
-``file:///etc/passwd``) is refused with a per-file message. The parser itself runs with entities unresolved, no
-DTD loading, no network and libxml2's size and depth limits (``huge_tree=False``), and the root must be
-``<TEI xmlns="http://www.tei-c.org/ns/1.0">``. Files are read with ``iterparse`` so large ones stream.
+Parsing goes through safe_xml.py, which refuses any DOCTYPE (hence any entity declaration) before lxml reads the
+file; here the root must then be ``<TEI xmlns="http://www.tei-c.org/ns/1.0">``, and parse errors are worded for
+the person who has to fix the file. Files are read with ``iterparse`` so large ones stream.
 
 `Renderer` turns TEI markup into the sanitized HTML subset of records/texts.py: footnotes become record notes with
 anchors, page breaks become ``<span class="pb">`` markers that never split a word, links resolve through a callback,
@@ -28,6 +26,7 @@ from lxml import etree
 
 from readingroom.records import dates, texts
 
+from . import safe_xml
 from .base import AuthorityEntry, Entry, Importer, IngestError, Notice, RecordEntry, Source
 from .registry import register
 
@@ -35,9 +34,6 @@ TEI_NS = "http://www.tei-c.org/ns/1.0"
 FRUS_NS = "http://history.state.gov/frus/ns/1.0"
 XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-
-PROLOG_LIMIT = 1 << 20  # a prolog (XML declaration, comments, PIs) longer than this is not a real document's
-
 
 PB_TAG = "{http://www.tei-c.org/ns/1.0}pb"
 
@@ -113,66 +109,7 @@ def plain_text(el: etree._Element, skip: tuple[str, ...] = ("note",)) -> str:
 
 # -- safe parsing ------------------------------------------------------------------------------------------------
 
-def _snippet(text: str, limit: int = 70) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def check_prolog(path: Path) -> None:
-    """Refuse a DOCTYPE (and with it every entity declaration) before any parser reads the file."""
-    with open(path, "rb") as f:
-        raw = f.read(PROLOG_LIMIT + 1)
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = raw.decode("utf-16", errors="replace")
-    else:
-        text = raw.decode("latin-1")  # only ASCII markup matters here; any ASCII-compatible encoding scans alike
-    i, n = 0, len(text)
-    if text.startswith("\ufeff"):
-        i = 1
-    elif text.startswith("\xef\xbb\xbf"):
-        i = 3
-    while True:
-        while i < n and text[i] in " \t\r\n":
-            i += 1
-        if text.startswith("<?", i):
-            end = text.find("?>", i)
-            step = 2
-        elif text.startswith("<!--", i):
-            end = text.find("-->", i)
-            step = 3
-        elif text[i:i + 9].upper() == "<!DOCTYPE":
-            _refuse_doctype(text, i)
-        else:
-            return  # the root element (or junk the parser will name)
-        if end < 0:
-            if len(raw) > PROLOG_LIMIT:
-                raise IngestError(f"the XML prolog (declaration, comments) runs over {PROLOG_LIMIT >> 20} MiB "
-                                  "before the root element: this is not a document to import")
-            return  # an unclosed comment: the parser reports it with its line
-        i = end + step
-
-
-def _refuse_doctype(text: str, start: int) -> None:
-    line = text.count("\n", 0, start) + 1
-    # The internal subset ends at "]>" when there is one; a DOCTYPE without one ends at the first ">".
-    bracket, close = text.find("[", start), text.find(">", start)
-    end = text.find("]>", start) if 0 <= bracket < close else close
-    decl = text[start: end + 2 if end >= 0 else len(text)]
-    entity = re.search(r"<!ENTITY\s+(%\s*)?[^>]*>", decl)
-    external = re.search(r"<!ENTITY\s+(%\s*)?[\w.:-]+\s+(SYSTEM|PUBLIC)\b[^>]*>", decl)
-    if external:
-        raise IngestError(
-            f"XML with an external entity is refused (line {line}: {_snippet(external.group(0))}): external "
-            "entities can read local files or the network. Remove the DOCTYPE; TEI P5 needs none")
-    if entity:
-        count = len(re.findall(r"<!ENTITY", decl))
-        raise IngestError(
-            f"XML with entity declarations is refused (line {line}: {count} declared, the first "
-            f"{_snippet(entity.group(0))}): entities can expand to gigabytes ('billion laughs'). Remove the "
-            "DOCTYPE and write the characters themselves")
-    raise IngestError(
-        f"XML with a DOCTYPE is refused (line {line}: {_snippet(decl)}): a DOCTYPE can declare entities or load "
-        "files from elsewhere. Remove it; TEI P5 needs none")
+SCHEMA = "TEI P5"  # for safe_xml's refusals: "TEI P5 needs none" (no DOCTYPE)
 
 
 def _first_line_with_id(path: Path, ident: str, second: int) -> int | None:
@@ -222,10 +159,6 @@ def _syntax_message(error: etree.XMLSyntaxError, path: Path) -> str:
 
 
 def check_root(root: etree._Element) -> None:
-    docinfo = root.getroottree().docinfo
-    if docinfo.doctype or docinfo.internalDTD is not None:  # the prolog scan missed it (an unusual encoding)
-        raise IngestError("XML with a DOCTYPE is refused: a DOCTYPE can declare entities or load files from "
-                          "elsewhere. Remove it; TEI P5 needs none")
     name, ns = local(root.tag), namespace(root.tag)
     if name == "TEI" and ns == TEI_NS:
         return
@@ -245,24 +178,19 @@ def iterparse(source: Source, *, events: tuple[str, ...] = ("start", "end"),
     `tags` limits the events to those elements (the tree is still built whole below them): far fewer events
     when a caller only needs divisions. The root element is checked in every case.
     """
-    check_prolog(source.path)
-    etree.clear_error_log()  # the log is per thread: earlier files' errors must not name this one's
+    safe_xml.check_prolog(source.path, schema=SCHEMA)
     try:
         with open(source.path, "rb") as peek:  # the root element first, before reading the rest
-            for _event, root in etree.iterparse(peek, events=("start",), **PARSER_OPTIONS):
+            for _event, root in safe_xml.iterparse(peek, events=("start",), schema=SCHEMA):
                 check_root(root)
                 break
         stream = source.open()
         try:
-            yield from etree.iterparse(stream, events=events, tag=tags, **PARSER_OPTIONS)
+            yield from safe_xml.iterparse(stream, events=events, tag=tags, schema=SCHEMA)
         finally:
             stream.close()
     except etree.XMLSyntaxError as e:
         raise IngestError(_syntax_message(e, source.path)) from None
-
-
-PARSER_OPTIONS: dict[str, Any] = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-                                      remove_comments=True, remove_pis=True)
 
 
 def release(el: etree._Element) -> None:
