@@ -303,8 +303,8 @@ BLOCK_LEVEL = {"list", "table", "lg", "p", "ab", "quote", "div", "closer", "open
 def tidy(markup: str) -> str:
     """Spaces doubled where text nodes met ("September" + " 2, 1968") become one; blocks do not start or end
     with a space."""
-    # Plain replacing and one literal-led pattern per side: the single pattern with a top-level alternation
-    # that this used to be was tried at every character, and tidying took 98 µs of a FRUS document's 700.
+    # Plain replacing and one literal-led pattern per side: a pattern with a top-level alternation is tried at
+    # every character, and every rendered record is tidied.
     if "\t" in markup:
         markup = _SPACES.sub(" ", markup)
     else:
