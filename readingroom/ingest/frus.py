@@ -347,7 +347,8 @@ def _dateline(div: etree._Element) -> etree._Element | None:
 
 
 def _place_and_date_text(dateline: etree._Element) -> tuple[str | None, str | None]:
-    """"Washington, October 15, 1968, 1:30 p.m." is the place and the date as written, the place left out."""
+    """The dateline's place, and its date as written without the place: "Washington, October 15, 1968." gives
+    "Washington" and "October 15, 1968"."""
     place_el = next(dateline.iter(tei("placeName")), None)
     place = plain_text(place_el) if place_el is not None else None
     full = plain_text(dateline)

@@ -690,7 +690,7 @@ def build_document(path: Path, root: etree._Element, header: etree._Element,
     place = _placement(path, root, facts.scan)
     renderer = Renderer(place.record_id, resolve_ref=_link_resolver(root, place.page_url))
     documents = [c for c in body if c.tag == tei("div") and c.get("type") == "document"]
-    archival, apparatus = _apparatus(body, documents, renderer)  # rendered first: its notes come first
+    archival, apparatus = _apparatus(body, documents, renderer)  # before the text: notes are numbered as met
     text_html = _text_html(body, documents, renderer)
     language = language_code(root.get(XML_LANG) or body.get(XML_LANG)) or ("eng" if place.from_hsg else None)
     notices = list(_dateline_notices(place.record_id, facts.date, documents))
