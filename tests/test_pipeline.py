@@ -80,7 +80,7 @@ def small_chunks(monkeypatch):
 
 def test_records_arrive_in_file_order(small_chunks, import_files, tmp_path):
     from readingroom.ingest.base import Source
-    from readingroom.ingest.jsonl import JsonLinesImporter
+    from readingroom.ingest.record_lines import JsonLinesImporter
 
     path = _records_file(tmp_path / "many.jsonl", 20, duplicate_of=4, bad_line_at=7)
     entries = list(pipeline.ParallelRead(JsonLinesImporter(), Source(path, path.stat().st_size),

@@ -10,7 +10,7 @@ from pathlib import Path
 from readingroom.records.vocabulary import AUTHORITY_KINDS
 
 from .base import AuthorityEntry, Entry, Importer, Problem, Source
-from .jsonlines import json_lines
+from .line_reader import json_lines
 
 FIELDS = {"kind", "key", "name", "parent", "position", "data"}
 

@@ -2,8 +2,8 @@
 
 An importer reads one file and yields `Entry` objects: record documents (see records/schema.py) and authority
 entries. It never writes to the database itself: `ingest.run` does, atomically per file, so every format gets
-the same idempotence, dry-run, progress and error reporting. Register an importer with `ingest.registry.register`
-— the built-in ones are registered the same way.
+the same idempotence, dry-run, progress and error reporting. Register an importer as an entry point of the group
+`readingroom.importers` (or with `ImporterRegistry.register`): the built-in ones are registered the same way.
 """
 
 from __future__ import annotations

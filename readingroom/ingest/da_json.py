@@ -23,8 +23,8 @@ from typing import Any
 from readingroom.records.schema import RecordError, slugify
 
 from .base import AuthorityEntry, Entry, Importer, IngestError, Notice, Problem, RecordEntry, Source
-from .jsonlines import json_lines
-from .page import TRANSLATOR
+from .da_page import TRANSLATOR
+from .line_reader import json_lines
 from .people import looks_like_people
 
 DA_BASE = "https://digitalarchive.wilsoncenter.org/"
@@ -214,75 +214,112 @@ class _Record:
         return out
 
     def build(self) -> tuple[dict, list[Notice]]:
-        obj = self.obj
-        notices: list[Notice] = []
+        # The steps run in this order because the first fault ends the record, and authorities found before it
+        # count as emitted for the rest of the file.
+        languages = self.languages()
+        texts, media = self.texts_and_media(languages)
+        for field in ("type", "classifications"):
+            self._keep_ids(field, self.items(field))
+        doc = self._described(languages, texts, media)
+        self._credit_translator(doc, texts)
+        da = self._repositories_and_publishers(doc)
+        self._rights(doc)
+        self._source(doc)
+        notices = self._da_extra(da)
+        doc["extra"] = {"source_record_id": self.rid, **({"da": da} if da else {})}
+        return doc, notices
+
+    def languages(self) -> list[str]:
         languages = []
         for i, lang in enumerate(self.items("languages")):
             code = lang.get("id") if isinstance(lang, dict) else lang
             if not isinstance(code, str):
                 raise self.fail(f"languages[{i}]", "must be an object with an 'id' (an ISO 639-2/B code)")
             languages.append(code)
-        texts, media = self.texts_and_media(languages)
-        names = lambda field: [self.named(x, field, i)["name"] for i, x in enumerate(self.items(field))]  # noqa: E731
-        for field in ("type", "classifications"):
-            ids = [str(x["id"]) for x in self.items(field) if isinstance(x, dict) and x.get("id") not in (None, "")]
-            if ids:
-                self.ids[field] = ids
-        doc: dict[str, Any] = {
+        return languages
+
+    def _keep_ids(self, field: str, items: list) -> None:
+        """The Digital Archive's ids of controlled values, kept under extra.da.ids."""
+        ids = [str(x["id"]) for x in items if isinstance(x, dict) and x.get("id") not in (None, "")]
+        if ids:
+            self.ids[field] = ids
+
+    def names(self, field: str) -> list[str]:
+        return [self.named(x, field, i)["name"] for i, x in enumerate(self.items(field))]
+
+    def refs(self, field: str, *aliases: str) -> list[dict]:
+        return [self.ref(self.named(x, field, i)) for i, x in enumerate(self.items(field, *aliases))]
+
+    def _described(self, languages: list[str], texts: list[dict], media: list[dict]) -> dict[str, Any]:
+        """The fields the Digital Archive model and the canonical record share."""
+        obj = self.obj
+        return {
             "id": self.rid,
             "title": obj.get("title"),
             "summary": obj.get("description"),
             "date": da_date(obj.get("doc_date")),
             "date_text": obj.get("frontend_doc_date"),
-            "document_types": names("type"),
-            "classification": names("classifications"),
+            "document_types": self.names("type"),
+            "classification": self.names("classifications"),
             "languages": languages,
             "texts": texts,
             "media": media,
-            "creators": [self.ref(self.named(x, "creators", i)) for i, x in enumerate(self.items("creators"))],
-            "contributors": [{**self.ref(self.named(x, "contributors", i)), "role": "contributor"}
-                             for i, x in enumerate(self.items("contributors"))],
-            "subjects": [self.ref(self.named(x, "subjects", i)) for i, x in enumerate(self.items("subjects"))],
+            "creators": self.refs("creators"),
+            "contributors": [{**ref, "role": "contributor"} for ref in self.refs("contributors")],
+            "subjects": self.refs("subjects"),
             "places": self.places(),
             "collections": self.collections(),
-            "funders": [self.ref(self.named(x, "donors", i)) for i, x in enumerate(self.items("donors", "funders"))],
+            "funders": self.refs("donors", "funders"),
             "relations": self.relations(),
             "source_description": obj.get("source"),
         }
-        source_text = obj.get("source")
-        if isinstance(source_text, str):
-            m = TRANSLATOR.search(source_text)
-            if m:
-                translator = {"name": m["name"].strip(), "role": "translator"}
-                if m["for"]:
-                    translator["for"] = m["for"].strip()
-                doc["contributors"].append(translator)
-                translations = [t for t in texts if t["kind"] == "translation"]
-                if len(translations) == 1:  # with several, which one this person made is not said
-                    translations[0]["translator"] = {"name": translator["name"]}
+
+    def _credit_translator(self, doc: dict, texts: list[dict]) -> None:
+        """The translator the source line names ("Translated for CWIHP by ..."): a contributor, and the translator
+        of the translation when there is only one."""
+        source_text = self.obj.get("source")
+        m = TRANSLATOR.search(source_text) if isinstance(source_text, str) else None
+        if not m:
+            return
+        translator = {"name": m["name"].strip(), "role": "translator"}
+        if m["for"]:
+            translator["for"] = m["for"].strip()
+        doc["contributors"].append(translator)
+        translations = [t for t in texts if t["kind"] == "translation"]
+        if len(translations) == 1:  # with several, which one this person made is not said
+            translations[0]["translator"] = {"name": translator["name"]}
+
+    def _repositories_and_publishers(self, doc: dict) -> dict[str, Any]:
+        """The first repository and the publishers into `doc`; extra.da begins with what does not fit there."""
+        da: dict[str, Any] = {}
         repositories = [self.named(x, "repositories", i) for i, x in enumerate(self.items("repositories"))]
         if repositories:
             doc["repository"] = {**self.ref(repositories[0]),
                                  **({"uri": repositories[0]["uri"]} if repositories[0].get("uri") else {})}
-        da: dict[str, Any] = {}
         if len(repositories) > 1:
             da["repositories"] = [self.ref(r) for r in repositories]
         publishers = [self.named(x, "publishers", i) for i, x in enumerate(self.items("publishers"))]
         if publishers:
             doc["publisher"] = "; ".join(p["name"] for p in publishers)
             da["publishers"] = [self.ref(p) for p in publishers]
-        rights = obj.get("rights")
-        if rights:
-            rights_list = rights if isinstance(rights, list) else [rights]
-            if not all(isinstance(r, dict) for r in rights_list):
-                raise self.fail("rights", "must be an object with 'name' and 'rights'")
-            doc["rights"] = {
-                "statement": "\n\n".join(r["rights"] for r in rights_list if r.get("rights")) or None,
-                "name": "; ".join(r["name"] for r in rights_list if r.get("name")) or None,
-            }
-            ids = [str(r["id"]) for r in rights_list if r.get("id") not in (None, "")]
-            if ids:
-                self.ids["rights"] = ids
+        return da
+
+    def _rights(self, doc: dict) -> None:
+        rights = self.obj.get("rights")
+        if not rights:
+            return
+        rights_list = rights if isinstance(rights, list) else [rights]
+        if not all(isinstance(r, dict) for r in rights_list):
+            raise self.fail("rights", "must be an object with 'name' and 'rights'")
+        doc["rights"] = {
+            "statement": "\n\n".join(r["rights"] for r in rights_list if r.get("rights")) or None,
+            "name": "; ".join(r["name"] for r in rights_list if r.get("name")) or None,
+        }
+        self._keep_ids("rights", rights_list)
+
+    def _source(self, doc: dict) -> None:
+        """The Digital Archive's own timestamps and address; its creation date is the record's upload date."""
+        obj = self.obj
         created = obj.get("source_created_at")
         if isinstance(created, str) and re.match(r"^\d{4}-\d{2}-\d{2}", created):
             doc["original_uploaded"] = created[:10]
@@ -291,6 +328,10 @@ class _Record:
             "created_at": created, "updated_at": obj.get("source_updated_at"),
             "first_published_at": obj.get("first_published_at"), "pdf_generated_at": obj.get("pdf_generated_at"),
         }
+
+    def _da_extra(self, da: dict[str, Any]) -> list[Notice]:
+        """The rest of the object into extra.da; fields outside the model are kept there and reported."""
+        obj = self.obj
         for key in KEPT_AS_IS:
             if obj.get(key) not in (None, "", [], {}):
                 da[key] = obj[key]
@@ -298,15 +339,13 @@ class _Record:
             da["ids"] = self.ids
         if self.assets:
             da["assets"] = self.assets
-        unknown = sorted(set(obj) - MAPPED)
-        for key in unknown:
+        for key in sorted(set(obj) - MAPPED):
             if obj[key] not in (None, "", [], {}):
                 da.setdefault("unmapped", {})[key] = obj[key]
-        if da.get("unmapped"):
-            notices.append(Notice(f"{self.prefix}fields outside the Digital Archive model were kept under "
-                                  f"extra.da.unmapped: {', '.join(sorted(da['unmapped']))}", self.rid))
-        doc["extra"] = {"source_record_id": self.rid, **({"da": da} if da else {})}
-        return doc, notices
+        if not da.get("unmapped"):
+            return []
+        return [Notice(f"{self.prefix}fields outside the Digital Archive model were kept under "
+                       f"extra.da.unmapped: {', '.join(sorted(da['unmapped']))}", self.rid)]
 
 
 def record_entries(obj: Any, where: str, file_name: str, emitted: set[tuple[str, str]]) -> Iterator[Entry]:

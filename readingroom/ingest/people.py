@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .base import AuthorityEntry, Entry, Importer, Problem, Source
-from .jsonlines import json_lines
+from .line_reader import json_lines
 
 MAX_LINE = 4 << 20  # a person is a few KB; a longer line is a broken file, not a person
 YEAR = re.compile(r"^\d{1,4}$")

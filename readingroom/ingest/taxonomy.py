@@ -15,8 +15,8 @@ resource is relevant to their service as President or Secretary"), not identitie
 authority file, keyed by history.state.gov person ids, so keeping these as subjects avoids a second, competing
 person authority for the same man.
 
-XML is parsed without DTDs, entities or network: a DOCTYPE (and so any entity declaration, billion laughs or
-external entity) is refused with a clear message, never expanded.
+XML is parsed through safe_xml.py, without DTDs, entities or network: a DOCTYPE (and so any entity declaration,
+billion laughs or external entity) is refused with a clear message, never expanded.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from lxml import etree
 
 from readingroom.records.vocabulary import KEY_PATTERN as KEY
 
+from . import safe_xml
 from .base import AuthorityEntry, Entry, Importer, IngestError, Notice, Problem, Source
 
 ITEMS = ("category", "tag")
@@ -39,19 +40,10 @@ PLACES_ROOT = "places"
 ROOT_TAG = re.compile(rb"<taxonomy[\s>/]")
 
 
-def refuse_doctype(head: bytes) -> None:
-    """A DOCTYPE can only sit in the prolog, before the root element: refuse it before the parser sees it."""
-    root_at = re.search(rb"<[A-Za-z_]", head)
-    prolog = head[: root_at.start()] if root_at else head
-    if re.search(rb"<!DOCTYPE|<!ENTITY", prolog, re.I):
-        raise IngestError("has a DOCTYPE (entity declarations are how 'billion laughs' and external-entity attacks "
-                          "work): Readingroom does not read DTDs; remove the DOCTYPE and any entities, and import again")
-
-
-def safe_iterparse(stream: Any, events: tuple[str, ...]) -> etree.iterparse:
-    """An XML event stream that never loads a DTD, never expands an entity and never touches the network."""
-    return etree.iterparse(stream, events=events, resolve_entities=False, no_network=True, load_dtd=False,
-                           dtd_validation=False, huge_tree=False, remove_comments=True, remove_pis=True)
+# The wording docs/record-schema.md documents for this format, whichever of safe_xml's layers found the DOCTYPE.
+DOCTYPE_IN_PROLOG = ("has a DOCTYPE (entity declarations are how 'billion laughs' and external-entity attacks work): "
+                     "Readingroom does not read DTDs; remove the DOCTYPE and any entities, and import again")
+DOCTYPE_IN_TREE = "has a DOCTYPE: Readingroom does not read DTDs; remove it and import again"
 
 
 def _text(el: etree._Element) -> tuple[str, list[str], list[str]]:
@@ -106,11 +98,11 @@ class TaxonomyImporter(Importer):
 
     def read(self, source: Source) -> Iterator[Entry]:
         with source.open() as f:
-            refuse_doctype(f.peek(1 << 16)[: 1 << 16])
-            etree.clear_error_log()  # the log is per thread: keep only this file's errors
-            events = safe_iterparse(f, ("start", "end"))
             try:
-                yield from self._walk(events)
+                safe_xml.refuse_doctype(f.peek(1 << 16)[: 1 << 16])
+                yield from self._walk(safe_xml.iterparse(f, events=("start", "end")))
+            except safe_xml.XmlRefused as e:
+                raise IngestError(DOCTYPE_IN_PROLOG if e.in_prolog else DOCTYPE_IN_TREE) from None
             except etree.XMLSyntaxError as e:
                 # With entities left unresolved lxml's own message can be vague; its error log names the fault.
                 first = next(iter(e.error_log.filter_from_fatals()), None) or e.error_log.last_error
@@ -118,7 +110,7 @@ class TaxonomyImporter(Importer):
                 raise IngestError(f"is not well-formed XML: {msg} (line {line}); fix the file and import again") \
                     from None
 
-    def _walk(self, events: etree.iterparse) -> Iterator[Entry]:
+    def _walk(self, events: Iterator[tuple[str, Any]]) -> Iterator[Entry]:
         stack: list[_Item] = []
         seen: dict[str, int] = {}
         top_positions = 0
@@ -126,9 +118,6 @@ class TaxonomyImporter(Importer):
         for event, el in events:
             if not root_seen:
                 root_seen = True
-                doctype = el.getroottree().docinfo.doctype
-                if doctype:
-                    raise IngestError("has a DOCTYPE: Readingroom does not read DTDs; remove it and import again")
                 if el.tag != "taxonomy":
                     local = etree.QName(el).localname if isinstance(el.tag, str) else el.tag
                     if local == "taxonomy":
