@@ -16,8 +16,9 @@ test: $(STAMP)
 	scripts/services.sh up || [ "$$CI" != true ]
 	scripts/test.sh
 
+# ruff check, ruff format --check and mypy (scripts/test.sh runs them too, before the tests).
 lint: $(STAMP)
-	$(BIN)/ruff check .
+	scripts/lint.sh
 
 services: $(STAMP)
 	scripts/services.sh up

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite twice: on SQLite, then on PostgreSQL (READINGROOM_TEST_DATABASE_URL, from
-# scripts/services.sh). Fails when either run fails or collects no test; prints both summaries at the end.
-# Extra arguments go to pytest on both runs (scripts/test.sh -x -k seed).
+# The lint checks (scripts/lint.sh, as `make lint`), then the whole test suite twice: on SQLite, then on
+# PostgreSQL (READINGROOM_TEST_DATABASE_URL, from scripts/services.sh). Fails when the lint checks fail or either
+# run fails or collects no test; prints the three summaries at the end. Extra arguments go to pytest on both runs
+# (scripts/test.sh -x -k seed).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -15,6 +16,15 @@ eval "$(scripts/services.sh env)"
 
 summaries=()
 status=0
+
+echo "=== lint ==="
+started=$SECONDS
+if scripts/lint.sh; then
+  summaries+=("lint: passed [$((SECONDS - started)) s]")
+else
+  summaries+=("lint: FAILED (scripts/lint.sh says which check) [$((SECONDS - started)) s]")
+  status=1
+fi
 
 # run LABEL [VAR=VALUE...]: one pytest run with those variables set, its output also in .tmp/pytest-LABEL.log.
 run() {
