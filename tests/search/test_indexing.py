@@ -149,7 +149,6 @@ def test_importer_updates_the_default_index(import_files, tmp_path, monkeypatch)
 def test_catch_up_never_waits_for_another_indexer(indexed, backend, writer, monkeypatch):
     """A search request while an import is indexing: it answers from the index as it is, at once."""
     import threading
-    import time
 
     doc = Record.objects.get(pk=D74).document
     writer.save({**doc, "status": "withdrawn"})
@@ -166,9 +165,13 @@ def test_catch_up_never_waits_for_another_indexer(indexed, backend, writer, monk
     try:
         monkeypatch.setattr(indexing, "_last_check", 0.0)
         monkeypatch.setattr(indexing, "_embargo_day", None)
-        t0 = time.monotonic()
+        asked = []  # the `wait` of each indexer_lock() catch_up asks for
+        real_lock = indexing.indexer_lock
+        monkeypatch.setattr(indexing, "indexer_lock", lambda wait=True: asked.append(wait) or real_lock(wait))
         assert indexing.catch_up(backend) == 0
-        assert time.monotonic() - t0 < 1
+        assert asked == [False, False], "one try for the outbox, one for ended embargoes; never a wait"
+        with real_lock(wait=False) as got:
+            assert got is False, "the import still holds the lock: catch_up returned without taking it"
         assert D74 in found(backend, "Thuy"), "not applied yet: the other indexer will"
     finally:
         release.set()
