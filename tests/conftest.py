@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,44 @@ def seed_record(import_files):
     report = import_files(SEED)
     assert report.files[0].error is None, report.files[0].error
     return Record.objects.get()
+
+
+# --- The shared corpora's sizes --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CorpusCounts:
+    """How much the shared corpora hold, read from the files themselves (not through the importers), so that a
+    corpus that grows or shrinks changes one place, and an importer that drops or invents entries still fails."""
+
+    frus_documents: int  # <div type="document"> of the FRUS excerpt: one record each
+    frus_persons: int  # persons with an xml:id in the excerpt's persons list: one authority each
+    frus_chapters: int  # <div type="chapter">: one collection each, under the volume's
+    frus_history: int  # frus-history/documents/*.xml: one record each
+    people: int  # lines of hsg/people.jsonl: one person each
+    taxonomy: int  # <category> and <tag> of hsg/taxonomy.xml: one authority each
+    taxonomy_places: int  # those under the top-level "places" category (places; the others are subjects)
+
+
+@pytest.fixture(scope="session")
+def corpus_counts() -> CorpusCounts:
+    from lxml import etree
+
+    tei = {"t": "http://www.tei-c.org/ns/1.0"}
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    frus = etree.parse(str(CORPUS / "frus" / "frus1964-68v07-excerpt.xml"), parser)
+    taxonomy = etree.parse(str(CORPUS / "hsg" / "taxonomy.xml"), parser)
+    with open(CORPUS / "hsg" / "people.jsonl", encoding="utf-8") as f:
+        people = sum(1 for line in f if line.strip())
+    return CorpusCounts(
+        frus_documents=len(frus.xpath("//t:div[@type='document']", namespaces=tei)),
+        frus_persons=len(frus.xpath("//t:div[@xml:id='persons']//t:persName[@xml:id]", namespaces=tei)),
+        frus_chapters=len(frus.xpath("//t:div[@type='chapter']", namespaces=tei)),
+        frus_history=len(list((CORPUS / "frus-history" / "documents").glob("*.xml"))),
+        people=people,
+        taxonomy=len(taxonomy.xpath("//category | //tag")),
+        taxonomy_places=len(taxonomy.xpath("/taxonomy/category[id='places']/descendant-or-self::*"
+                                           "[self::category or self::tag]")),
+    )
 
 
 # --- Which database this run uses ------------------------------------------------------------------------
