@@ -35,6 +35,9 @@ SETTINGS = [
     Setting("READINGROOM_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver", "Comma-separated host names served."),
     Setting("READINGROOM_SITE_NAME", "Readingroom", "The archive's name, shown in page headers and exports."),
     Setting("READINGROOM_BASE_URL", "http://127.0.0.1:8000", "Public base URL, used in permalinks and exports."),
+    Setting("READINGROOM_SHARED", "",
+            "The project's shared corpora (corpus/, seeds/), read by the tests, the benchmarks and `readingroom "
+            "demo`. Empty: the folder shared beside the checkout."),
 ]
 
 

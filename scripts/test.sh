@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The lint checks (scripts/lint.sh, as `make lint`), then the whole test suite twice: on SQLite, then on
 # PostgreSQL (READINGROOM_TEST_DATABASE_URL, from scripts/services.sh). Fails when the lint checks fail or either
-# run fails or collects no test; prints the three summaries at the end. Extra arguments go to pytest on both runs
-# (scripts/test.sh -x -k seed).
+# run fails or collects no test; prints the three summaries at the end. Stops at once, with one message, when the
+# shared corpora are missing (scripts/shared.sh). Extra arguments go to pytest on both runs (scripts/test.sh -x -k seed).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
+scripts/shared.sh >/dev/null || exit 1
 PYTEST=("${READINGROOM_PYTHON:-$ROOT/.venv/bin/python}" -m pytest --durations=10 "$@")
 # Each run gets a hard ceiling so a hung test cannot eat the CI budget (90 minutes for everything).
 RUN_TIMEOUT=${READINGROOM_TEST_RUN_TIMEOUT:-35m}

@@ -11,9 +11,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+# The project's shared corpora: READINGROOM_SHARED, else the folder shared beside the checkout (as CI lays it).
+SHARED = Path(os.environ.get("READINGROOM_SHARED") or ROOT.parent / "shared").resolve()
 CORPUS = SHARED / "corpus"
 SEED = SHARED / "seeds" / "000_352873f1f0834b10.txt"
+
+
+def missing_shared_message(shared: Path) -> str:
+    """Said once when the corpora are not there; scripts/shared.sh says the same (tests/test_shared.py)."""
+    return (f"the tests need the project's shared corpora (corpus/ and seeds/) in {shared}, and they are not "
+            "there: put the shared folder beside the checkout, or set READINGROOM_SHARED to the folder that "
+            "holds them")
 
 
 # Settings read the home when Django starts, which pytest-django does right after loading this file:
@@ -126,6 +134,9 @@ def pytest_report_header(config) -> str:
 
 
 def pytest_configure(config) -> None:
+    # Before collection: one message, not an error for each test that reads a corpus.
+    if not (CORPUS.is_dir() and SEED.parent.is_dir()):
+        raise pytest.UsageError(missing_shared_message(SHARED))
     config.addinivalue_line("markers", "sqlite_only: run only when the suite runs on SQLite")
     config.addinivalue_line("markers", "postgresql_only: run only when the suite runs on PostgreSQL")
 
