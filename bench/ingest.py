@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+SHARED = Path(os.environ.get("READINGROOM_SHARED") or ROOT.parent / "shared")  # see docs/settings.md
 OUT = ROOT / "bench" / "out"
 SHORT = 16_000  # bytes of JSON: "short records" are the real documents up to this size
 

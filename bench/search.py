@@ -47,7 +47,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+SHARED = Path(os.environ.get("READINGROOM_SHARED") or ROOT.parent / "shared")  # see docs/settings.md
 CORPUS = SHARED / "corpus"
 OUT = ROOT / "bench" / "out"
 TEI = "{http://www.tei-c.org/ns/1.0}"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -94,28 +93,21 @@ def cmd_import(archive: Archive, args: argparse.Namespace) -> int:
 def cmd_export(archive: Archive, args: argparse.Namespace) -> int:
     _require_archive(archive)
     from readingroom.exports import jsonl
+    from readingroom.progress import Progress
     from readingroom.records.models import Authority, Record
 
     if args.authorities:
         lines, what = jsonl.authority_lines(), "authorities"
     else:
         lines, what = jsonl.lines(Record.objects.public() if args.public else Record.objects.all()), "records"
-    n = 0
     total = (Authority.objects.count() if args.authorities else
              (Record.objects.public() if args.public else Record.objects.all()).count())
-    start = last = time.monotonic()
+    progress = Progress("exported", total, unit=what, enabled=not args.quiet)
 
     def write(out) -> None:
-        nonlocal n, last
         for line in lines:
             out.write(line)
-            n += 1
-            now = time.monotonic()
-            if not args.quiet and now - last >= 2.0:
-                last = now
-                rate = n / (now - start)
-                print(f"exported {n:,} of {total:,} {what}, {rate:,.0f}/s, ETA {(total - n) / rate:,.0f}s",
-                      file=sys.stderr)
+            progress.advance()
 
     if args.output:
         tmp = Path(args.output + ".part")
@@ -124,7 +116,9 @@ def cmd_export(archive: Archive, args: argparse.Namespace) -> int:
         tmp.replace(args.output)  # never leave a half-written export under the real name
     else:
         write(sys.stdout)
-    print(f"exported {n} {what}", file=sys.stderr)
+    progress.finish()  # "exported N records in S s, R/s"
+    if args.quiet:
+        print(f"exported {progress.count} {what}", file=sys.stderr)
     return 0
 
 

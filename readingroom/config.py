@@ -37,6 +37,9 @@ SETTINGS = [
     Setting("READINGROOM_BASE_URL", "",
             "The archive's public base URL (https://archive.example.org), used in permalinks, citations, OAI-PMH, "
             "sitemaps and API links. Empty: taken from each request's host and scheme."),
+    Setting("READINGROOM_SHARED", "",
+            "The project's shared corpora (corpus/, seeds/), read by the tests, the benchmarks and `readingroom "
+            "demo`. Empty: the folder shared beside the checkout."),
 ]
 
 

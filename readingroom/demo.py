@@ -5,17 +5,24 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+from readingroom import config
+
+CHECKOUT = Path(__file__).resolve().parent.parent
+
+
+def shared() -> Path:
+    """The project's shared corpora: READINGROOM_SHARED, else the folder shared beside a checkout."""
+    return Path(config.get("READINGROOM_SHARED") or CHECKOUT.parent / "shared").expanduser()
 
 
 def demo_paths() -> list[Path]:
     from readingroom.ingest.sotu import data_dir
 
     paths = [data_dir() / "metadata.csv"]
-    # In a checkout beside the project's shared corpora, show those too.
+    # In a checkout beside the project's shared corpora (or told where they are), show those too.
     for extra in ("seeds", "corpus/frus", "corpus/frus-history/documents"):
-        if (SHARED / extra).is_dir():
-            paths.append(SHARED / extra)
+        if (shared() / extra).is_dir():
+            paths.append(shared() / extra)
     return paths
 
 

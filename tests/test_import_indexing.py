@@ -32,7 +32,8 @@ def found(backend, q: str) -> set[str]:
     return {h.id for h in backend.search(request_from_params({"q": [q]})).hits}
 
 
-def test_records_are_indexed_during_the_import_and_committed_after_it(backend, import_files, monkeypatch):
+def test_records_are_indexed_during_the_import_and_committed_after_it(backend, import_files, monkeypatch,
+                                                                       corpus_counts):
     seen_during_import = []
     original = indexing.AlongsideImport.apply
 
@@ -42,9 +43,10 @@ def test_records_are_indexed_during_the_import_and_committed_after_it(backend, i
 
     monkeypatch.setattr(indexing.AlongsideImport, "apply", apply)
     report = import_files(VOLUME)
-    assert report.files[0].error is None and report.files[0].created == 5
+    documents = corpus_counts.frus_documents
+    assert report.files[0].error is None and report.files[0].created == documents
     # Indexed batch by batch from the records the parsing process prepared, invisible until the commit.
-    assert sum(n for n, _ in seen_during_import) == 5 and max(n for n, _ in seen_during_import) == 2
+    assert sum(n for n, _ in seen_during_import) == documents and max(n for n, _ in seen_during_import) == 2
     assert {count for _, count in seen_during_import} == {0}
     assert backend.ids() == IDS and not IndexOutbox.objects.exists()
     assert found(backend, '"Embassy in France"') >= {"frus1964-68v07/d74"}
@@ -78,15 +80,16 @@ def test_a_failed_file_leaves_nothing_in_the_index(backend, import_files, tmp_pa
     assert backend.count() == 1 and archive.indexer.check_drift() == []
 
 
-def test_a_dry_run_indexes_nothing(backend, import_files):
+def test_a_dry_run_indexes_nothing(backend, import_files, corpus_counts):
     report = import_files(VOLUME, dry_run=True)
-    assert report.files[0].created == 5
+    assert report.files[0].created == corpus_counts.frus_documents
     assert Record.objects.count() == 0 and backend.count() == 0
 
 
-def test_unpublished_records_of_an_import_stay_out_of_the_index(backend, import_files, archive):
+def test_unpublished_records_of_an_import_stay_out_of_the_index(backend, import_files, corpus_counts, archive):
     report = import_files(VOLUME, status="draft")
-    assert report.files[0].created == 5 and Record.objects.filter(status="draft").count() == 5
+    documents = corpus_counts.frus_documents
+    assert report.files[0].created == documents and Record.objects.filter(status="draft").count() == documents
     assert backend.count() == 0 and not IndexOutbox.objects.exists()
     assert archive.indexer.check_drift() == []
 

@@ -48,11 +48,11 @@ def test_people_detected_by_content(tmp_path):
     assert ImporterRegistry.default().detect(records, head(records)).name == "jsonl"
 
 
-def test_people_whole_file(import_files, client):
+def test_people_whole_file(import_files, client, corpus_counts):
     report = import_files(PEOPLE)
     f = report.files[0]
-    assert (f.error, f.problems, f.importer, f.authorities, f.records) == (None, [], "people", 16312, 0)
-    assert Authority.objects.filter(kind="person").count() == 16312
+    assert (f.error, f.problems, f.importer, f.authorities, f.records) == (None, [], "people", corpus_counts.people, 0)
+    assert Authority.objects.filter(kind="person").count() == corpus_counts.people
 
     rusk = Authority.objects.get(kind="person", key="111738")
     assert rusk.name == "Rusk, David Dean"
@@ -110,12 +110,12 @@ def test_people_bad_lines_reported_good_ones_kept(import_files, tmp_path):
 
 # -- taxonomy -------------------------------------------------------------------------------------------------------
 
-def test_taxonomy_hierarchy(import_files, client):
+def test_taxonomy_hierarchy(import_files, client, corpus_counts):
     report = import_files(TAXONOMY)
     f = report.files[0]
-    assert (f.error, f.problems, f.importer, f.authorities) == (None, [], "taxonomy", 511)
-    assert Authority.objects.filter(kind="place").count() == 275
-    assert Authority.objects.filter(kind="subject").count() == 236
+    assert (f.error, f.problems, f.importer, f.authorities) == (None, [], "taxonomy", corpus_counts.taxonomy)
+    assert Authority.objects.filter(kind="place").count() == corpus_counts.taxonomy_places
+    assert Authority.objects.filter(kind="subject").count() == corpus_counts.taxonomy - corpus_counts.taxonomy_places
 
     # Top level, in the file's order; Places is a place vocabulary, People and Topics are subjects.
     roots = list(Authority.objects.filter(parent=None).order_by("position").values_list("kind", "key", "name"))

@@ -45,11 +45,14 @@ def html(record_id: str) -> str:
 
 
 @pytest.fixture
-def volume(import_files):
+def volume(import_files, corpus_counts):
     report = import_files(VOLUME)
     file = report.files[0]
     assert file.error is None and not file.problems, (file.error, file.problems)
-    assert (file.importer, file.created, file.authorities) == ("frus", 5, 170)
+    c = corpus_counts
+    # Authorities: the persons, the chapters, the volume and its series.
+    assert (file.importer, file.created, file.authorities) == (
+        "frus", c.frus_documents, c.frus_persons + c.frus_chapters + 2)
     return file
 
 
@@ -178,9 +181,9 @@ def test_volume_collections_ordered(volume):
         f"{V}/d1", f"{V}/d2", f"{V}/d3"}
 
 
-def test_volume_persons_are_authorities(volume):
+def test_volume_persons_are_authorities(volume, corpus_counts):
     persons = Authority.objects.filter(kind="person", key__startswith=f"{V}/")
-    assert persons.count() == 165
+    assert persons.count() == corpus_counts.frus_persons
     rusk = persons.get(key=f"{V}/p_RD1")
     assert rusk.name == "Rusk, Dean"
     assert rusk.data == {"description": "Secretary of State", "frus_id": "p_RD1", "volume": V,
@@ -215,10 +218,11 @@ def test_persons_link_to_the_person_authority_file(import_files, tmp_path, archi
     assert f"{V}/d74" in set(authority_records(rusk.parent).values_list("pk", flat=True))
 
 
-def test_reimport_changes_nothing(volume, import_files):
+def test_reimport_changes_nothing(volume, import_files, corpus_counts):
     before = {r.pk: (r.updated, r.content_hash) for r in Record.objects.all()}
     report = import_files(VOLUME)
-    assert (report.files[0].created, report.files[0].updated, report.files[0].unchanged) == (0, 0, 5)
+    assert (report.files[0].created, report.files[0].updated, report.files[0].unchanged) == (
+        0, 0, corpus_counts.frus_documents)
     assert {r.pk: (r.updated, r.content_hash) for r in Record.objects.all()} == before
 
 
@@ -324,10 +328,10 @@ def _rss() -> int:
 
 # -- standalone TEI documents (frus-history) ------------------------------------------------------------------------
 
-def test_frus_history_documents(import_files):
+def test_frus_history_documents(import_files, corpus_counts):
     report = import_files(DOCUMENTS)
-    assert report.ok and len(report.files) == 51
-    assert Record.objects.filter(pk__startswith="frus-history/").count() == 51
+    assert report.ok and len(report.files) == corpus_counts.frus_history
+    assert Record.objects.filter(pk__startswith="frus-history/").count() == corpus_counts.frus_history
     assert {f.importer for f in report.files} == {"tei"}
     notices = [str(n) for f in report.files for n in f.notices]
     # The source's own slips are reported, not silently fixed.
@@ -390,18 +394,19 @@ def test_frus_history_several_documents_become_sections(import_files):
 
 # -- export -> import -> export -------------------------------------------------------------------------------------
 
-def test_export_import_export_identical(import_files, tmp_path):
+def test_export_import_export_identical(import_files, tmp_path, corpus_counts):
     report = import_files(VOLUME, DOCUMENTS)
     assert not any(f.error or f.problems for f in report.files)
     first = io.StringIO()
     jsonl.write(first)
-    assert first.getvalue().count("\n") == 56
+    records = corpus_counts.frus_documents + corpus_counts.frus_history
+    assert first.getvalue().count("\n") == records
     Record.objects.all().delete()
     Authority.objects.all().delete()
     exported = tmp_path / "export.jsonl"
     exported.write_text(first.getvalue(), encoding="utf-8")
     report = import_files(exported)
-    assert report.ok and report.files[0].created == 56
+    assert report.ok and report.files[0].created == records
     second = io.StringIO()
     jsonl.write(second)
     assert second.getvalue() == first.getvalue()

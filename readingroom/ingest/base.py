@@ -12,7 +12,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, ClassVar
+from typing import Any, ClassVar
 
 
 class IngestError(Exception):
@@ -66,14 +66,14 @@ Entry = RecordEntry | AuthorityEntry | Problem  # Notice is a Problem that does 
 class CountingReader(io.RawIOBase):
     """A binary file that counts the bytes read, so progress and ETA can follow any streaming parser."""
 
-    def __init__(self, raw: BinaryIO):
+    def __init__(self, raw: io.BufferedIOBase):
         self._raw = raw
         self.consumed = 0
 
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[override]
+    def readinto(self, buffer) -> int:
         n = self._raw.readinto(buffer)
         self.consumed += n or 0
         return n
@@ -105,9 +105,9 @@ class Source:
     size: int
     reader: CountingReader | None = None
 
-    def open(self) -> BinaryIO:
+    def open(self) -> io.BufferedReader:
         self.reader = CountingReader(open(self.path, "rb"))
-        return io.BufferedReader(self.reader, buffer_size=1 << 16)  # type: ignore[return-value]
+        return io.BufferedReader(self.reader, buffer_size=1 << 16)
 
     def open_text(self) -> io.TextIOWrapper:
         """UTF-8 text (a BOM is allowed); undecodable bytes raise IngestError naming the offset."""

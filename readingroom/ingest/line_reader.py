@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,8 +22,12 @@ def json_lines(source: Source, *, objects_only: bool = True, max_line: int = MAX
                 continue
             try:
                 value = json.loads(line.rstrip("\r\n"))  # so that an error's column is on this line
-            except ValueError as e:
+            except json.JSONDecodeError as e:
                 yield Problem(f"line {lineno} is not valid JSON: {e.msg} at column {e.colno}")
+                continue
+            except ValueError:  # the one other refusal: an integer longer than Python reads from text
+                yield Problem(f"line {lineno} has a number of more than {sys.get_int_max_str_digits():,} digits: "
+                              "write it as a string")
                 continue
             if objects_only and not isinstance(value, dict):
                 yield Problem(f"line {lineno} is not a JSON object")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from django.db import transaction
 
+from readingroom.progress import Progress as ProgressLine
 from readingroom.records.schema import RecordError
 from readingroom.records.store import Prepared, RecordWriter, Store
 
@@ -105,42 +104,27 @@ class ImportReport:
 
 
 class Progress:
-    """Counts, rate and ETA on a terminal line (or a line every few seconds when not a terminal)."""
+    """The import's progress line (readingroom.progress): records and authorities counted, the share of the bytes
+    read, and an ETA from it. Callers add to `records`, `authorities` and `done_bytes` (files finished), then
+    call update() with the file being read."""
 
     def __init__(self, total_bytes: int, stream: TextIO | None = None, enabled: bool = True):
-        self.total_bytes = max(total_bytes, 1)
-        self.stream = stream or sys.stderr
-        self.enabled = enabled
-        self.start = time.monotonic()
-        self.last = 0.0
         self.done_bytes = 0
         self.records = 0
         self.authorities = 0
-        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.line = ProgressLine("imported", total_bytes=max(total_bytes, 1), describe=self._describe,
+                                 stream=stream, enabled=enabled)
+
+    def _describe(self) -> str:
+        return f"{self.records:,} records" + (f", {self.authorities:,} authorities" if self.authorities else "")
 
     def update(self, source: Source | ParallelRead | None, force: bool = False) -> None:
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if not force and now - self.last < (0.5 if self.tty else 5.0):
-            return
-        self.last = now
-        elapsed = max(now - self.start, 1e-6)
-        done = self.done_bytes + (source.consumed if source else 0)
-        rate = (self.records + self.authorities) / elapsed
-        fraction = min(done / self.total_bytes, 1.0)
-        eta = (elapsed / fraction - elapsed) if fraction > 0.001 else 0.0
-        what = f"{self.records:,} records" + (f", {self.authorities:,} authorities" if self.authorities else "")
-        line = (f"imported {what}, {rate:,.0f}/s, {fraction:5.1%} of "
-                f"{self.total_bytes / 1e6:,.1f} MB, ETA {eta:,.0f}s")
-        self.stream.write(("\r" + line) if self.tty else line + "\n")
-        self.stream.flush()
+        self.line.set(self.records + self.authorities,
+                      done_bytes=self.done_bytes + (source.consumed if source else 0), force=force)
 
     def finish(self) -> None:
-        if self.enabled:
-            self.update(None, force=True)
-            if self.tty:
-                self.stream.write("\n")
+        self.update(None)
+        self.line.finish()
 
 
 def collect_files(paths: Iterable[str | Path], importers: ImporterRegistry

@@ -215,6 +215,7 @@ def normalize(fields: dict) -> DateInfo:
         if info.date is None:
             e = e or lt
             lt = lt or e
+            assert e is not None and lt is not None  # one bound at least was given: it stands for both
             if e > lt:
                 raise DateError(f"the range {earliest!r} to {latest!r} ends before it starts")
             edtf = e if e == lt else f"{e}/{lt}"

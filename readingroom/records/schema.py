@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import Any
+from typing import Any, Literal, overload
 
 import orjson
 
@@ -56,6 +56,10 @@ def slugify(value: str) -> str:
     return value[:180] or "unnamed"
 
 
+@overload
+def _str(value: Any, field: str, rid: str | None, *, required: Literal[True]) -> str: ...
+@overload
+def _str(value: Any, field: str, rid: str | None, *, required: bool = False) -> str | None: ...
 def _str(value: Any, field: str, rid: str | None, *, required: bool = False) -> str | None:
     if type(value) is str and "\x00" not in value:  # the common case, first
         value = value.strip()

@@ -48,7 +48,7 @@ def sort_key(iso: str | None, latest: bool, record_id: str) -> int:
     engine (tantivy sorts on one field only). Day precision sorts at the start (or end) of the day."""
     tie = zlib.crc32(record_id.encode()) % 1000
     day = date_int(iso)
-    if day is None:
+    if iso is None or day is None:
         return (UNDATED_LAST_KEY if latest else UNDATED_FIRST_KEY) + tie
     minutes = 2359 if latest else 0
     if len(iso) >= 16 and iso[10] == "T":

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import array
 import contextlib
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -33,6 +32,7 @@ from django.db import connection
 
 from readingroom.config import ArchiveSettings
 from readingroom.locks import advisory_lock, file_lock
+from readingroom.progress import Progress
 from readingroom.records.models import IndexOutbox, Record
 from readingroom.records.visibility import document_is_public, today
 
@@ -217,26 +217,17 @@ class Indexer:
         backend = self.backend
         with self.lock():
             high_water = IndexOutbox.objects.order_by("-id").values_list("id", flat=True).first() or 0
-            total = Record.objects.public().count()
-            start, shown, done = time.monotonic(), 0.0, 0
+            progress = Progress("reindex:", Record.objects.public().count(), enabled=progress)
             public_ids: set[str] = set()
             backend.begin_rebuild()
             batch: list[Record] = []
 
             def flush() -> None:
-                nonlocal done, shown
                 docs = documents_for(batch)
                 backend.index(docs)
                 public_ids.update(d["id"] for d in docs)
-                done += len(batch)
+                progress.advance(len(batch))
                 batch.clear()
-                now = time.monotonic()
-                if progress and (now - shown > 2 or done == total):
-                    shown = now
-                    rate = done / max(now - start, 1e-6)
-                    eta = (total - done) / rate if rate else 0
-                    print(f"\rreindex: {done:,}/{total:,} records, {rate:,.0f}/s, ETA {eta:,.0f} s ",
-                          end="", file=sys.stderr, flush=True)
 
             for rec in Record.objects.public().only("id", "document").order_by().iterator(chunk_size=2000):
                 batch.append(rec)
@@ -247,10 +238,8 @@ class Indexer:
             backend.finish_rebuild(public_ids)
             backend.commit()
             IndexOutbox.objects.filter(id__lte=high_water).delete()
-            if progress:
-                print(f"\rreindex: {done:,} records in {time.monotonic() - start:,.1f} s" + " " * 20,
-                      file=sys.stderr)
-            return done
+            progress.finish()
+            return progress.count
 
 
 class AlongsideImport:

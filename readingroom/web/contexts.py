@@ -7,7 +7,7 @@ import datetime as dt
 from django.core.paginator import Paginator
 
 from readingroom.records import browse, services
-from readingroom.records.models import Record
+from readingroom.records.models import Authority, Record
 from readingroom.records.vocabulary import AUTHORITY_KIND
 from readingroom.web.links import record_url
 
@@ -41,7 +41,7 @@ def record_context(request, record: Record) -> dict:
         "subjects": links.get("subject", []),
         "collections": links.get("collection", []),
         "funders": links.get("funder", []),
-        "repository": (links.get("repository") or [None])[0],
+        "repository": next(iter(links.get("repository", [])), None),
         "translators": links.get("translator", []),
         "people": people,
         "mentioned": links.get("person", []),
@@ -106,7 +106,7 @@ def authority_context(kind: str, key: str, page_number) -> dict:
     authority = services.get_authority(kind, key)
     records = services.authority_records(authority).only("id", "title", "date_text", "date_edtf")
     page = Paginator(records, 50).get_page(page_number)
-    ancestors = []
+    ancestors: list[Authority] = []
     node = authority.parent
     while node is not None and len(ancestors) < 20:
         ancestors.insert(0, node)

@@ -51,7 +51,7 @@ def _person(name_fragment: str) -> dict:
 
 
 @pytest.fixture
-def corpus(import_files, writer):
+def corpus(import_files, writer, corpus_counts):
     """The store holds the real corpus; returns facts the tests check against."""
     report = import_files(SEED, FRUS_HISTORY)
     assert all(f.error is None for f in report.files), [f.error for f in report.files if f.error]
@@ -96,7 +96,10 @@ def corpus(import_files, writer):
     ]
     for v in variants:
         writer.save(v)
-    return {"frus": docs, "minh": minh, "four_party": four_party}
+    public_variants = [v for v in variants if v["id"] not in ("test/draft", "test/embargoed", "test/withdrawn")]
+    # The seed page is one record, each frus-history file one, each FRUS document one.
+    public = 1 + corpus_counts.frus_history + corpus_counts.frus_documents + len(public_variants)
+    return {"frus": docs, "minh": minh, "four_party": four_party, "public": public}
 
 
 def _typesense_backend(request):

@@ -165,7 +165,7 @@ class TantivyBackend(SearchBackend):
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
         self._facet_cache: OrderedDict[tuple, dict] = OrderedDict()
-        self._baseline_cache: OrderedDict[tuple, tuple] = OrderedDict()
+        self._baseline_cache: OrderedDict[tuple, dict] = OrderedDict()
         self.facet_cache_size = facet_cache_size
         self._baseline: Baseline | None = None
         self._baseline_pending: object = False  # the generation being counted in the background
@@ -312,13 +312,14 @@ class TantivyBackend(SearchBackend):
 
     def _field_query(self, field: str, m: Match) -> tantivy.Query:
         stemmed = field.endswith("_s")
-        words = [analysis.stem(w) or w for w in m.words] if stemmed else list(m.words)
+        # tantivy's phrase queries take words, or (position, word) pairs.
+        words: list[str | tuple[int, str]] = [analysis.stem(w) or w for w in m.words] if stemmed else list(m.words)
         if m.prefix:
             # A prefix matches the beginning of a word or of a stem ("harri*": Harriman, and Harry by its
             # stem "harri"), as the Typesense backend, which only holds stems, does.
             words[-1] = m.words[-1]
             if len(words) == 1:
-                return tantivy.Query.regex_query(self.schema, field, re.escape(words[0]) + ".*")
+                return tantivy.Query.regex_query(self.schema, field, re.escape(m.words[-1]) + ".*")
             return tantivy.Query.phrase_prefix_query(self.schema, field, words)
         if len(words) == 1:
             return tantivy.Query.term_query(self.schema, field, words[0], index_option="freq")
@@ -431,7 +432,7 @@ class TantivyBackend(SearchBackend):
                         within: tantivy.Query | None = None) -> Baseline:
         spec = {f.name: {"terms": {"field": f.name, "size": BASELINE_VALUES}} for f in facets.FACETS}
         if within is not None:
-            total = searcher.search(within, limit=1, count=True).count or 0
+            total = searcher.search(within, limit=1, count=True).count or 0  # type: ignore[attr-defined]  # count: not in tantivy.pyi
             res = searcher.aggregate(within, spec) if total else {}
         else:
             total = searcher.num_docs
@@ -634,13 +635,13 @@ class TantivyBackend(SearchBackend):
             text = d.get_first("text_s") or ""
             summary = d.get_first("summary") or ""
             hits.append(Hit(
-                id=d.get_first("id"), title=d.get_first("title") or "", date_text=d.get_first("date_text") or "",
+                id=d.get_first("id") or "", title=d.get_first("title") or "", date_text=d.get_first("date_text") or "",
                 type=d.get_first("type_label") or "", collection=d.get_first("collection_label") or "",
                 snippet_html=snippets.snippet_html(text, positive, fallback=summary),
             ))
         if counted is not None:
             facet_counts = counted()
             self._keep_facets(req, facet_counts)
-        return SearchResult(total=res.count or 0, hits=hits, facets=facet_counts,
+        return SearchResult(total=res.count or 0, hits=hits, facets=facet_counts or {},  # type: ignore[attr-defined]  # count: not in tantivy.pyi
                             understood=req.query.understood, notes=req.query.notes + req.notes,
                             engine_ms=(time.perf_counter() - t0) * 1000)

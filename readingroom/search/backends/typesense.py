@@ -20,8 +20,12 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-import typesense
-from typesense import exceptions as ts_errors
+try:
+    import typesense
+    from typesense import exceptions as ts_errors
+except ImportError as e:  # an extra: `pip install readingroom` alone is the embedded archive
+    raise ImportError("READINGROOM_SEARCH_BACKEND=typesense needs the Typesense client: "
+                      "pip install 'readingroom[typesense]'", name=e.name) from e
 
 from readingroom.config import ArchiveSettings
 

@@ -46,7 +46,7 @@ def search_context(get, req: SearchRequest, result: SearchResult) -> dict:
         values = [{"value": v, "label": facet_defs.value_label(f.name, v), "count": n, "selected": v in selected,
                    "url": _url(_toggle(pairs, f.name, v))} for v, n in result.facets.get(f.name, [])]
         if f.name in ("decade", "year"):
-            values.sort(key=lambda item: item["value"])
+            values.sort(key=lambda item: str(item["value"]))
         for v in selected:
             if v not in counts:
                 values.insert(0, {"value": v, "label": facet_defs.value_label(f.name, v), "count": 0,
