@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ class ArchiveSettings:
 
     @classmethod
     def from_environment(cls, **overrides) -> ArchiveSettings:
-        values = dict(
+        values: dict[str, Any] = dict(
             home=home(),
             search_backend=get("READINGROOM_SEARCH_BACKEND"),
             typesense_url=get("READINGROOM_TYPESENSE_URL"),

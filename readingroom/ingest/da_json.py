@@ -208,7 +208,7 @@ class _Record:
                 if isinstance(item, str | int) and not isinstance(item, bool):
                     out.append({"type": rtype, "target": str(item)})
                 elif isinstance(item, dict) and item.get("id") not in (None, ""):
-                    out.append({"type": rtype, "target": str(item["id"]), "label": item.get("title")})
+                    out.append({"type": rtype, "target": str(item["id"]), "label": item.get("title") or ""})
                 else:
                     raise self.fail(f"{field}[{i}]", "must be a record id or an object with an 'id'")
         return out
@@ -413,10 +413,12 @@ class DigitalArchiveJsonImporter(Importer):
             data = f.read()
         try:
             top = json.loads(data.decode("utf-8-sig"))
-        except ValueError as e:
-            if isinstance(e, UnicodeDecodeError):
-                raise
+        except json.JSONDecodeError as e:
             raise IngestError(f"is not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}") from None
+        except UnicodeDecodeError:
+            raise
+        except ValueError as e:  # e.g. an integer of more than 4,300 digits, which json refuses
+            raise IngestError(f"is not valid JSON: {e}") from None
         del data
         if isinstance(top, dict) and isinstance(top.get("list", top.get("results")), list):
             items = top.get("list", top.get("results"))

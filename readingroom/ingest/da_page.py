@@ -59,7 +59,7 @@ def parse_blocks(blocks: list[str], source_name: str) -> tuple[dict, list[Notice
         doc["classification"] = classification[:1]
     if i < len(blocks) and FUNDER.match(blocks[i]):
         doc["funder_credit"] = blocks[i]
-        doc["funders"] = [{"name": FUNDER.match(blocks[i])["funder"]}]
+        doc["funders"] = [{"name": FUNDER.match(blocks[i])["funder"]}]  # type: ignore[index]  # matched above
         i += 1
     first_heading = next((n for n in range(i, len(blocks)) if blocks[n] in HEADINGS), len(blocks))
     paragraphs = _text_and_summary(blocks[i:first_heading], doc)

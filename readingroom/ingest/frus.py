@@ -258,10 +258,10 @@ def link_persons_to_authorities(store) -> int:
                 by_url.setdefault(url, pk)
     parents: dict[int, tuple[int, dict]] = {}
     for person in Authority.objects.filter(kind="person", data__has_key="frus_id", parent__isnull=True):
-        pk = by_url.get(person.data.get("source"))
-        if pk is None or pk == person.pk:
+        parent = by_url.get(person.data.get("source"))
+        if parent is None or parent == person.pk:
             continue
-        parents[person.pk] = (pk, {**person.data, "hsg_id": keys[pk]})
+        parents[person.pk] = (parent, {**person.data, "hsg_id": keys[parent]})
     return store.set_authority_parents(parents) if parents else 0
 
 

@@ -46,9 +46,15 @@ class Indexer(Protocol):
 class Target(Protocol):
     """The archive an import writes into (readingroom.archive.Archive): its importers, store and indexer."""
 
-    importers: ImporterRegistry
-    store: Store
-    indexer: Indexer
+    @property
+    def importers(self) -> ImporterRegistry: ...
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def indexer(self) -> Indexer: ...
+
 
 HEAD_BYTES = 65536
 BATCH = 500  # records saved per round trip to the store

@@ -873,7 +873,7 @@ def _dateline_notices(record_id: str, info: dates.DateInfo, documents: list[etre
         written = dates.from_text(plain_text(dateline))
     except dates.DateError:
         return
-    if not written.date_earliest or not info.date_latest:
+    if not written.date_earliest or not written.date_latest or not info.date_latest:
         return
     if written.date_latest < info.date_earliest[:10] or written.date_earliest > info.date_latest[:10]:
         yield Notice(f"the teiHeader's created date {info.date} does not match the document's dateline "

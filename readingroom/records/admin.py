@@ -67,7 +67,7 @@ class RecordForm(forms.ModelForm):
             self.initial["document"] = doc
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         doc = cleaned.get("document")
         if not isinstance(doc, dict):
             if "document" not in self.errors:
@@ -162,7 +162,7 @@ class AuthorityForm(forms.ModelForm):
         fields = ("kind", "key", "name", "parent", "position", "data")
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         parent = cleaned.get("parent")
         kind = cleaned.get("kind") or self.instance.kind
         if parent is not None and parent.kind != kind:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -180,7 +180,7 @@ class RecordWriter:
         data = canonical_bytes(doc)
         return Prepared(doc, data.decode(), content_hash(doc, data))
 
-    def save_many(self, raws: list[dict | Prepared], *, now: dt.datetime | None = None
+    def save_many(self, raws: Sequence[dict | Prepared | RecordError], *, now: dt.datetime | None = None
                   ) -> list[SaveResult | RecordError]:
         """Validate and upsert records in one transaction; a record that fails validation is returned as its
         RecordError and the others are saved. Batching is what makes bulk imports fast: one query finds the

@@ -114,7 +114,8 @@ class Indexer:
         with self.lock(wait) as got:
             if not got:
                 return -1
-            applied, uncommitted, last_id = 0, [], 0
+            applied, last_id = 0, 0
+            uncommitted: list[int] = []
             while limit is None or applied < limit:
                 rows = list(IndexOutbox.objects.filter(id__gt=last_id).order_by("id")
                             .values_list("id", "record_id")[:batch_size])
@@ -217,7 +218,7 @@ class Indexer:
         backend = self.backend
         with self.lock():
             high_water = IndexOutbox.objects.order_by("-id").values_list("id", flat=True).first() or 0
-            progress = Progress("reindex:", Record.objects.public().count(), enabled=progress)
+            line = Progress("reindex:", Record.objects.public().count(), enabled=progress)
             public_ids: set[str] = set()
             backend.begin_rebuild()
             batch: list[Record] = []
@@ -226,7 +227,7 @@ class Indexer:
                 docs = documents_for(batch)
                 backend.index(docs)
                 public_ids.update(d["id"] for d in docs)
-                progress.advance(len(batch))
+                line.advance(len(batch))
                 batch.clear()
 
             for rec in Record.objects.public().only("id", "document").order_by().iterator(chunk_size=2000):
@@ -238,8 +239,8 @@ class Indexer:
             backend.finish_rebuild(public_ids)
             backend.commit()
             IndexOutbox.objects.filter(id__lte=high_water).delete()
-            progress.finish()
-            return progress.count
+            line.finish()
+            return line.count
 
 
 class AlongsideImport:

@@ -99,10 +99,11 @@ class TypesenseBackend(SearchBackend):
 
         u = urlparse(url)
         self.collection = collection
-        self.client = typesense.Client({
-            "nodes": [{"host": u.hostname, "port": str(u.port or (443 if u.scheme == "https" else 8108)),
-                       "protocol": u.scheme or "http"}],
-            "api_key": api_key, "connection_timeout_seconds": 30, "num_retries": 2,
+        # Any: requests are built from the field table at run time, which the client's TypedDicts cannot follow.
+        node: Any = {"host": u.hostname or "127.0.0.1", "port": str(u.port or (443 if u.scheme == "https" else 8108)),
+                     "protocol": u.scheme or "http"}
+        self.client: Any = typesense.Client({
+            "nodes": [node], "api_key": api_key, "connection_timeout_seconds": 30, "num_retries": 2,
         })
         self._ready = False
 
@@ -168,7 +169,7 @@ class TypesenseBackend(SearchBackend):
         return {json.loads(line)["id"] for line in data.splitlines() if line.strip()}
 
     def contains(self, ids: Iterable[str]) -> set[str]:
-        coll, ids, found = self._coll(), list(ids), set()
+        coll, ids, found = self._coll(), list(ids), set[str]()
         for i in range(0, len(ids), 200):
             chunk = ids[i:i + 200]
             res = coll.documents.search({"q": "*", "query_by": "title_s", "per_page": 250,
