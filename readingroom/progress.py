@@ -29,9 +29,18 @@ LOG_INTERVAL = 5.0  # seconds between lines elsewhere
 
 
 class Progress:
-    def __init__(self, label: str, total: int | None = None, *, unit: str = "records",
-                 total_bytes: int | None = None, describe: Callable[[], str] | None = None,
-                 stream: TextIO | None = None, enabled: bool = True, interval: float | None = None) -> None:
+    def __init__(
+        self,
+        label: str,
+        total: int | None = None,
+        *,
+        unit: str = "records",
+        total_bytes: int | None = None,
+        describe: Callable[[], str] | None = None,
+        stream: TextIO | None = None,
+        enabled: bool = True,
+        interval: float | None = None,
+    ) -> None:
         """label starts every line ("imported", "reindex:"); total is the number of items expected, when known;
         describe says the items done when "N records" is not enough ("1,200 records, 40 authorities")."""
         self.label, self.total, self.unit, self.total_bytes = label, total, unit, total_bytes
@@ -46,9 +55,16 @@ class Progress:
         if enabled:
             if interval is None:
                 interval = TERMINAL_INTERVAL if self.terminal else LOG_INTERVAL
-            self._bar = _Bar(self, file=self.stream if self.terminal else _Lines(self.stream),
-                             mininterval=interval, delay=interval, miniters=1, leave=False,
-                             bar_format="{line}", dynamic_ncols=self.terminal)
+            self._bar = _Bar(
+                self,
+                file=self.stream if self.terminal else _Lines(self.stream),
+                mininterval=interval,
+                delay=interval,
+                miniters=1,
+                leave=False,
+                bar_format="{line}",
+                dynamic_ncols=self.terminal,
+            )
 
     # -- what the job says ----------------------------------------------------------------------------------------
     def advance(self, n: int = 1) -> None:
@@ -76,8 +92,9 @@ class Progress:
         self._bar.close()  # clears the redrawn line on a terminal
         self._bar = None
         elapsed = max(time.monotonic() - self.start, 1e-6)
-        self.stream.write(f"{self.label} {self._counted(final=True)} in {elapsed:,.1f} s, "
-                          f"{self.count / elapsed:,.0f}/s\n")
+        self.stream.write(
+            f"{self.label} {self._counted(final=True)} in {elapsed:,.1f} s, {self.count / elapsed:,.0f}/s\n"
+        )
         self.stream.flush()
 
     def __enter__(self) -> Progress:

@@ -19,9 +19,11 @@ SEED = SHARED / "seeds" / "000_352873f1f0834b10.txt"
 
 def missing_shared_message(shared: Path) -> str:
     """Said once when the corpora are not there; scripts/shared.sh says the same (tests/test_shared.py)."""
-    return (f"the tests need the project's shared corpora (corpus/ and seeds/) in {shared}, and they are not "
-            "there: put the shared folder beside the checkout, or set READINGROOM_SHARED to the folder that "
-            "holds them")
+    return (
+        f"the tests need the project's shared corpora (corpus/ and seeds/) in {shared}, and they are not "
+        "there: put the shared folder beside the checkout, or set READINGROOM_SHARED to the folder that "
+        "holds them"
+    )
 
 
 # Settings read the home when Django starts, which pytest-django does right after loading this file:
@@ -84,6 +86,7 @@ def seed_record(import_files):
 
 # --- The shared corpora's sizes --------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class CorpusCounts:
     """How much the shared corpora hold, read from the files themselves (not through the importers), so that a
@@ -115,8 +118,11 @@ def corpus_counts() -> CorpusCounts:
         frus_history=len(list((CORPUS / "frus-history" / "documents").glob("*.xml"))),
         people=people,
         taxonomy=len(taxonomy.xpath("//category | //tag")),
-        taxonomy_places=len(taxonomy.xpath("/taxonomy/category[id='places']/descendant-or-self::*"
-                                           "[self::category or self::tag]")),
+        taxonomy_places=len(
+            taxonomy.xpath(
+                "/taxonomy/category[id='places']/descendant-or-self::*[self::category or self::tag]"
+            )
+        ),
     )
 
 
@@ -131,7 +137,9 @@ DB_VENDOR = connection.vendor  # "sqlite" or "postgresql"; read from settings, n
 if DB_VENDOR == "postgresql":
     # A test database per process, so two suites on one server (two checkouts, CI and a developer) never
     # drop each other's database halfway through.
-    connection.settings_dict.setdefault("TEST", {})["NAME"] = f"test_{connection.settings_dict['NAME']}_{os.getpid()}"
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = (
+        f"test_{connection.settings_dict['NAME']}_{os.getpid()}"
+    )
 
 
 def in_ci() -> bool:
@@ -179,6 +187,7 @@ def pg_url() -> str:
 
 # --- Typesense --------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def typesense_url() -> tuple[str, str]:
     """(url, api_key) of the Typesense server scripts/services.sh started."""
@@ -187,7 +196,9 @@ def typesense_url() -> tuple[str, str]:
     url = os.environ.get("READINGROOM_TEST_TYPESENSE_URL", "").rstrip("/")
     key = os.environ.get("READINGROOM_TEST_TYPESENSE_API_KEY", "")
     if not url or not key:
-        unavailable("no Typesense: READINGROOM_TEST_TYPESENSE_URL and READINGROOM_TEST_TYPESENSE_API_KEY are unset")
+        unavailable(
+            "no Typesense: READINGROOM_TEST_TYPESENSE_URL and READINGROOM_TEST_TYPESENSE_API_KEY are unset"
+        )
     try:
         with urllib.request.urlopen(url + "/health", timeout=5) as response:
             health = response.read().decode()
@@ -201,10 +212,17 @@ def typesense_url() -> tuple[str, str]:
 # --- Browser ----------------------------------------------------------------------------------------------
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 # Containers often give /dev/shm 64 MB, too little for Chromium's shared memory.
-                 "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    # Containers often give /dev/shm 64 MB, too little for Chromium's shared memory.
+    "--disable-dev-shm-usage",
+]
 
 
 @pytest.fixture(scope="session")

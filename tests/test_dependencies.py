@@ -72,20 +72,32 @@ def test_typesense_without_its_client_names_the_extra(monkeypatch):
 
     monkeypatch.setitem(sys.modules, "typesense", None)  # `import typesense` now fails as if not installed
     monkeypatch.delitem(sys.modules, "readingroom.search.backends.typesense", raising=False)
-    with pytest.raises(ImportError, match=re.escape(
-            "READINGROOM_SEARCH_BACKEND=typesense needs the Typesense client: pip install 'readingroom[typesense]'")):
+    with pytest.raises(
+        ImportError,
+        match=re.escape(
+            "READINGROOM_SEARCH_BACKEND=typesense needs the Typesense client: pip install 'readingroom[typesense]'"
+        ),
+    ):
         importlib.import_module("readingroom.search.backends.typesense")
 
 
 def test_postgresql_without_its_client_names_the_extra(tmp_path):
     # In a fresh process: settings are read once. find_spec is what settings asks; it answers "not installed".
-    code = ("import importlib.util as u; real = u.find_spec\n"
-            "u.find_spec = lambda name, *a: None if name.startswith('psycopg') else real(name, *a)\n"
-            "import readingroom.settings\n")
-    env = {"PATH": "/usr/bin:/bin", "READINGROOM_HOME": str(tmp_path),
-           "READINGROOM_DATABASE_URL": "postgresql://someone:secret@127.0.0.1:5432/archive"}
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=60)
+    code = (
+        "import importlib.util as u; real = u.find_spec\n"
+        "u.find_spec = lambda name, *a: None if name.startswith('psycopg') else real(name, *a)\n"
+        "import readingroom.settings\n"
+    )
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "READINGROOM_HOME": str(tmp_path),
+        "READINGROOM_DATABASE_URL": "postgresql://someone:secret@127.0.0.1:5432/archive",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode != 0
-    assert ("READINGROOM_DATABASE_URL=postgresql://... needs the PostgreSQL client: "
-            "pip install 'readingroom[postgresql]'") in result.stderr
+    assert (
+        "READINGROOM_DATABASE_URL=postgresql://... needs the PostgreSQL client: "
+        "pip install 'readingroom[postgresql]'"
+    ) in result.stderr

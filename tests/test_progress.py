@@ -54,12 +54,19 @@ def test_a_terminal_line_is_redrawn_then_replaced_by_the_final_line():
 def test_bytes_give_the_share_done_and_the_eta():
     out = io.StringIO()
     counts = {"records": 0}
-    progress = Progress("imported", total_bytes=4_000_000, describe=lambda: f"{counts['records']:,} records, 1 thing",
-                        stream=out, interval=0)
+    progress = Progress(
+        "imported",
+        total_bytes=4_000_000,
+        describe=lambda: f"{counts['records']:,} records, 1 thing",
+        stream=out,
+        interval=0,
+    )
     counts["records"] = 1200
     progress.set(1200, done_bytes=1_000_000)
     progress.finish()
-    assert re.search(r"^imported 1,200 records, 1 thing, [\d,]+/s, 25.0% of 4.0 MB, ETA \d+ s$", out.getvalue(), re.M)
+    assert re.search(
+        r"^imported 1,200 records, 1 thing, [\d,]+/s, 25.0% of 4.0 MB, ETA \d+ s$", out.getvalue(), re.M
+    )
     assert out.getvalue().splitlines()[-1].startswith("imported 1,200 records, 1 thing in ")
 
 

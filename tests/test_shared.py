@@ -26,8 +26,9 @@ def test_the_script_and_pytest_say_the_same_one_message(tmp_path):
     assert str(nowhere) in message and "READINGROOM_SHARED" in message
     script = run(str(ROOT / "scripts" / "shared.sh"), shared=str(nowhere))
     assert (script.returncode, script.stdout, script.stderr) == (1, "", message + "\n")
-    pytest_run = run(sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "tests/test_dates.py",
-                     shared=str(nowhere))
+    pytest_run = run(
+        sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "tests/test_dates.py", shared=str(nowhere)
+    )
     assert pytest_run.returncode == 4
     assert (pytest_run.stdout + pytest_run.stderr).count(message) == 1
     assert "passed" not in pytest_run.stdout and "error" not in pytest_run.stdout.lower()

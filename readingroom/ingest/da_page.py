@@ -19,15 +19,35 @@ from readingroom.records.vocabulary import TITLE_MARKINGS as CLASSIFICATIONS
 from . import safe_xml
 from .base import Entry, Importer, IngestError, Notice, RecordEntry, Source
 
-HEADINGS = ("Associated Places", "Subjects Discussed", "Associated People & Organizations", "Associated People",
-            "Document Information", "Original Uploaded Date", "Record ID", "Original Archive", "Rights",
-            "Source", "Languages", "Collection", "Collections", "Type", "Document Type")
+HEADINGS = (
+    "Associated Places",
+    "Subjects Discussed",
+    "Associated People & Organizations",
+    "Associated People",
+    "Document Information",
+    "Original Uploaded Date",
+    "Record ID",
+    "Original Archive",
+    "Rights",
+    "Source",
+    "Languages",
+    "Collection",
+    "Collections",
+    "Type",
+    "Document Type",
+)
 SKIP = {"Skip to content", "Download", "Print", "Share", "Cite", "Original Language", "English", "PDF"}
 FUNDER = re.compile(r"^This document was made possible with support from (?P<funder>.+?)\.?$")
-TRANSLATOR = re.compile(r"\b(?:Translated|Translation)\s+(?:for\s+(?P<for>[\w\s&.'-]+?)\s+)?by\s+(?P<name>[^.;]+)", re.I)
-RIGHTS_START = re.compile(r"^(The History and Public Policy Program|To enquire about|Rights|This document)", re.I)
-DATE_LINE = re.compile(r"^(?:c(?:a|irca)?\.?\s+)?\[?[A-Z][a-z]+\.?\s+(?:\d{1,2}(?:\s*[-–]\s*\d{1,2})?,?\s+)?\d{3,5}\]?\.?$"
-                       r"|^\d{1,2}\s+[A-Z][a-z]+\s+\d{3,5}$|^\[?\d{4}\]?$|^\d{4}-\d{2}(-\d{2})?$")
+TRANSLATOR = re.compile(
+    r"\b(?:Translated|Translation)\s+(?:for\s+(?P<for>[\w\s&.'-]+?)\s+)?by\s+(?P<name>[^.;]+)", re.I
+)
+RIGHTS_START = re.compile(
+    r"^(The History and Public Policy Program|To enquire about|Rights|This document)", re.I
+)
+DATE_LINE = re.compile(
+    r"^(?:c(?:a|irca)?\.?\s+)?\[?[A-Z][a-z]+\.?\s+(?:\d{1,2}(?:\s*[-–]\s*\d{1,2})?,?\s+)?\d{3,5}\]?\.?$"
+    r"|^\d{1,2}\s+[A-Z][a-z]+\s+\d{3,5}$|^\[?\d{4}\]?$|^\d{4}-\d{2}(-\d{2})?$"
+)
 
 
 def _blocks_from_text(text: str) -> list[str]:
@@ -66,9 +86,14 @@ def parse_blocks(blocks: list[str], source_name: str) -> tuple[dict, list[Notice
     sections = _sections(blocks[first_heading:])
     problems = _places_and_subjects(sections, doc)
     translator = _document_information(sections.get("Document Information", []), doc)
-    doc["texts"] = [{"kind": "translation" if translator else "transcription", "language": "eng",
-                     "body": "\n\n".join(paragraphs),
-                     **({"translator": {"name": translator}} if translator else {})}]
+    doc["texts"] = [
+        {
+            "kind": "translation" if translator else "transcription",
+            "language": "eng",
+            "body": "\n\n".join(paragraphs),
+            **({"translator": {"name": translator}} if translator else {}),
+        }
+    ]
     doc["languages"] = ["eng"]
     problems += _uploaded_date(sections, doc)
     problems += _record_id(sections, doc, f"{date_info.date or 'undated'} {title}")
@@ -90,7 +115,9 @@ def _date_and_title(blocks: list[str]) -> tuple[dates.DateInfo, str, int]:
                 raise IngestError(f"the page's date is wrong: {e}") from None
         i += 1
     if date_info is None:
-        raise IngestError("not a record page: no date found near the top (expected a line like 'October 15, 1968')")
+        raise IngestError(
+            "not a record page: no date found near the top (expected a line like 'October 15, 1968')"
+        )
     if i >= len(blocks) or blocks[i] in HEADINGS or FUNDER.match(blocks[i]):
         raise IngestError("not a record page: no title after the date")
     return date_info, blocks[i], i + 1
@@ -98,10 +125,12 @@ def _date_and_title(blocks: list[str]) -> tuple[dates.DateInfo, str, int]:
 
 def _text_and_summary(body: list[str], doc: dict) -> list[str]:
     """The text's paragraphs; the "[signed]" line and the summary after it (else the last paragraph) go to `doc`."""
-    signature_at = next((n for n in range(len(body) - 1, -1, -1) if body[n].lower().startswith("[signed]")), None)
+    signature_at = next(
+        (n for n in range(len(body) - 1, -1, -1) if body[n].lower().startswith("[signed]")), None
+    )
     if signature_at is not None:
         doc["signature"] = body[signature_at]
-        paragraphs, after = body[:signature_at], body[signature_at + 1:]
+        paragraphs, after = body[:signature_at], body[signature_at + 1 :]
         if after:
             doc["summary"] = " ".join(after)
     elif len(body) >= 2:
@@ -133,7 +162,9 @@ def _places_and_subjects(sections: dict[str, list[str]], doc: dict) -> list[Noti
     if places:
         doc["places"] = [{"name": p} for p in places]
     else:
-        problems.append(Notice("the page gives no associated places (section empty or missing)", field="places"))
+        problems.append(
+            Notice("the page gives no associated places (section empty or missing)", field="places")
+        )
     if subjects:
         doc["subjects"] = [{"name": s} for s in subjects]
     else:
@@ -156,8 +187,9 @@ def _document_information(info: list[str], doc: dict) -> str | None:
             doc["source_description"] = block
             if repo_part:
                 doc["repository"] = {"name": repo_part}
-            doc["contributors"] = [{"name": translator, "role": "translator",
-                                    **({"for": m["for"].strip()} if m["for"] else {})}]
+            doc["contributors"] = [
+                {"name": translator, "role": "translator", **({"for": m["for"].strip()} if m["for"] else {})}
+            ]
         elif n == 0:
             doc["source_description"] = block
             doc["repository"] = {"name": block.rstrip(".")}
@@ -177,7 +209,9 @@ def _uploaded_date(sections: dict[str, list[str]], doc: dict) -> list[Notice]:
 def _record_id(sections: dict[str, list[str]], doc: dict, local_name: str) -> list[Notice]:
     """The page's record ID; without one, a stable local id, so re-importing the same page updates the same record
     (no source id is invented)."""
-    record_id = next((b for b in sections.get("Record ID", []) if re.fullmatch(r"[A-Za-z0-9._:/-]+", b)), None)
+    record_id = next(
+        (b for b in sections.get("Record ID", []) if re.fullmatch(r"[A-Za-z0-9._:/-]+", b)), None
+    )
     if record_id:
         doc["id"] = record_id
         doc["extra"] = {"source_record_id": record_id}
@@ -200,7 +234,8 @@ class RecordPageImporter(Importer):
             data = f.read(64 << 20)
         data.decode("utf-8")  # raises UnicodeDecodeError, reported by the runner with the offset
         is_html = source.path.suffix.lower() in (".html", ".htm") or data.lstrip()[:15].lower().startswith(
-            (b"<!doctype html", b"<html"))
+            (b"<!doctype html", b"<html")
+        )
         blocks = _blocks_from_html(data) if is_html else _blocks_from_text(data.decode("utf-8-sig"))
         if not blocks:
             raise IngestError("not a record page: the file has no text")

@@ -30,8 +30,15 @@ from .base import IngestError
 if TYPE_CHECKING:
     from lxml import html as lhtml
 
-PARSER_OPTIONS: dict[str, Any] = dict(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-                                      huge_tree=False, remove_comments=True, remove_pis=True)
+PARSER_OPTIONS: dict[str, Any] = dict(
+    resolve_entities=False,
+    no_network=True,
+    load_dtd=False,
+    dtd_validation=False,
+    huge_tree=False,
+    remove_comments=True,
+    remove_pis=True,
+)
 
 PROLOG_LIMIT = 1 << 20  # a prolog (XML declaration, comments, PIs) longer than this is not a real document's
 
@@ -46,6 +53,7 @@ class XmlRefused(IngestError):
 
 
 # -- the prolog scan ---------------------------------------------------------------------------------------------
+
 
 def check_prolog(path: Path, *, schema: str | None = None) -> None:
     """Refuse a file whose prolog has a DOCTYPE, reading no more of it than a prolog can be."""
@@ -62,8 +70,10 @@ def refuse_doctype(head: bytes, *, schema: str | None = None) -> None:
     text, i = _prolog_text(head)
     found = _doctype_at(text, i)
     if found == _UNENDED and len(head) > PROLOG_LIMIT:
-        raise IngestError(f"the XML prolog (declaration, comments) runs over {PROLOG_LIMIT >> 20} MiB "
-                          "before the root element: this is not a document to import")
+        raise IngestError(
+            f"the XML prolog (declaration, comments) runs over {PROLOG_LIMIT >> 20} MiB "
+            "before the root element: this is not a document to import"
+        )
     if found >= 0:
         _refuse_declaration(text, found, "XML", schema)
 
@@ -72,8 +82,11 @@ def refuse_doctype_in_tree(element: etree._Element, *, schema: str | None = None
     """The second layer: a DOCTYPE that reached the parser (its prolog was not scanned, or not all of it)."""
     docinfo = element.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None:
-        raise XmlRefused("XML with a DOCTYPE is refused: a DOCTYPE can declare entities or load files from "
-                         f"elsewhere. {_remove('it', schema)}", in_prolog=False)
+        raise XmlRefused(
+            "XML with a DOCTYPE is refused: a DOCTYPE can declare entities or load files from "
+            f"elsewhere. {_remove('it', schema)}",
+            in_prolog=False,
+        )
 
 
 _UNENDED = -2  # a comment or PI of the prolog does not end within the bytes scanned
@@ -85,7 +98,9 @@ def _prolog_text(head: bytes) -> tuple[str, int]:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         text = head.decode("utf-16", errors="replace")
     else:
-        text = head.decode("latin-1")  # only ASCII markup matters here; any ASCII-compatible encoding scans alike
+        text = head.decode(
+            "latin-1"
+        )  # only ASCII markup matters here; any ASCII-compatible encoding scans alike
     if text.startswith("\ufeff"):
         return text, 1
     return text, 3 if text.startswith("\xef\xbb\xbf") else 0
@@ -101,7 +116,7 @@ def _doctype_at(text: str, i: int) -> int:
             end, step = text.find("?>", i), 2
         elif text.startswith("<!--", i):
             end, step = text.find("-->", i), 3
-        elif text[i:i + 9].upper() == "<!DOCTYPE":
+        elif text[i : i + 9].upper() == "<!DOCTYPE":
             return i
         else:
             return _ROOT
@@ -114,7 +129,7 @@ def _declaration(text: str, start: int) -> str:
     """The DOCTYPE declaration from `start`: to "]>" when it has an internal subset, else to the first ">"."""
     bracket, close = text.find("[", start), text.find(">", start)
     end = text.find("]>", start) if 0 <= bracket < close else close
-    return text[start: end + 2 if end >= 0 else len(text)]
+    return text[start : end + 2 if end >= 0 else len(text)]
 
 
 def _refuse_declaration(text: str, start: int, markup: str, schema: str | None) -> None:
@@ -124,21 +139,25 @@ def _refuse_declaration(text: str, start: int, markup: str, schema: str | None) 
     if external:
         raise XmlRefused(
             f"{markup} with an external entity is refused (line {line}: {_snippet(external.group(0))}): external "
-            f"entities can read local files or the network. {_remove('the DOCTYPE', schema)}")
+            f"entities can read local files or the network. {_remove('the DOCTYPE', schema)}"
+        )
     entity = re.search(r"<!ENTITY\s+(%\s*)?[^>]*>", decl)
     if entity:
         count = len(re.findall(r"<!ENTITY", decl))
         raise XmlRefused(
             f"{markup} with entity declarations is refused (line {line}: {count} declared, the first "
             f"{_snippet(entity.group(0))}): entities can expand to gigabytes ('billion laughs'). Remove the "
-            "DOCTYPE and write the characters themselves")
+            "DOCTYPE and write the characters themselves"
+        )
     if markup == "HTML":
         raise XmlRefused(
             f"HTML with a DOCTYPE that declares anything is refused (line {line}: {_snippet(decl)}): a page's "
-            "DOCTYPE is just <!DOCTYPE html>; use that")
+            "DOCTYPE is just <!DOCTYPE html>; use that"
+        )
     raise XmlRefused(
         f"XML with a DOCTYPE is refused (line {line}: {_snippet(decl)}): a DOCTYPE can declare entities or load "
-        f"files from elsewhere. {_remove('it', schema)}")
+        f"files from elsewhere. {_remove('it', schema)}"
+    )
 
 
 def _remove(what: str, schema: str | None) -> str:
@@ -152,8 +171,14 @@ def _snippet(text: str, limit: int = 70) -> str:
 
 # -- parsing -----------------------------------------------------------------------------------------------------
 
-def iterparse(stream: BinaryIO, *, events: tuple[str, ...] = ("start", "end"), tag: Any = None,
-              schema: str | None = None) -> Iterator[tuple[str, Any]]:
+
+def iterparse(
+    stream: BinaryIO,
+    *,
+    events: tuple[str, ...] = ("start", "end"),
+    tag: Any = None,
+    schema: str | None = None,
+) -> Iterator[tuple[str, Any]]:
     """Stream (event, element) pairs with the safe options, refusing a DOCTYPE at the first element.
 
     Scan the prolog first (`check_prolog`, `refuse_doctype`): its refusal names the declaration and its line.

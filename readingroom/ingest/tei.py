@@ -41,7 +41,9 @@ def tei(name: str) -> str:
     return f"{{{TEI_NS}}}{name}"
 
 
-_SPLIT: dict[str, tuple[str | None, str]] = {}  # tag -> (namespace, local name): rendering asks millions of times
+_SPLIT: dict[
+    str, tuple[str | None, str]
+] = {}  # tag -> (namespace, local name): rendering asks millions of times
 
 
 def split_tag(tag: Any) -> tuple[str | None, str]:
@@ -136,24 +138,35 @@ def _syntax_message(error: etree.XMLSyntaxError, path: Path) -> str:
     msg = msg or "unreadable XML"
     msg = re.sub(r", line \d+, column \d+$", "", msg.strip())
     if msg.startswith("Excessive depth"):
-        return (f"the XML nests elements deeper than 256 levels (line {line}): that is not a real document, "
-                "and deep nesting is a known way to exhaust parsers")
+        return (
+            f"the XML nests elements deeper than 256 levels (line {line}): that is not a real document, "
+            "and deep nesting is a known way to exhaust parsers"
+        )
     duplicate = re.match(r"ID (\S+) already defined", msg)
     if duplicate:
         ident = duplicate.group(1)
         first = _first_line_with_id(path, ident, line)
-        lines = (f"twice on line {line}" if first == line else f"lines {first} and {line}" if first
-                 else f"line {line}")
+        lines = (
+            f"twice on line {line}"
+            if first == line
+            else f"lines {first} and {line}"
+            if first
+            else f"line {line}"
+        )
         return f"duplicate xml:id {ident!r} ({lines}): every xml:id must be unique in a file; rename the second one"
     if msg.startswith("Entity '") and "not defined" in msg:
-        return (f"the XML uses an undefined entity at line {line}, column {column} ({msg}): write the character "
-                "itself or a numeric reference such as &#160;")
+        return (
+            f"the XML uses an undefined entity at line {line}, column {column} ({msg}): write the character "
+            "itself or a numeric reference such as &#160;"
+        )
     with open(path, "rb") as f:
         f.seek(max(path.stat().st_size - 256, 0))
         ending = f.read().rstrip()
     if not ending.endswith(b">") or msg.startswith(("Premature end of data", "Couldn't find end of")):
-        return (f"the XML ends too early (line {line}, column {column}: {msg}): the file looks truncated; "
-                "copy it again in full")
+        return (
+            f"the XML ends too early (line {line}, column {column}: {msg}): the file looks truncated; "
+            "copy it again in full"
+        )
     return f"the XML is not well-formed at line {line}, column {column}: {msg}; fix the markup there"
 
 
@@ -164,14 +177,19 @@ def check_root(root: etree._Element) -> None:
     if name == "TEI" and ns is None:
         raise IngestError(f'the root element <TEI> has no namespace: TEI P5 needs <TEI xmlns="{TEI_NS}">')
     if name == "TEI":
-        raise IngestError(f"wrong namespace: the root element <TEI> is in {ns!r}, not TEI's {TEI_NS!r}; "
-                          f'fix the xmlns on the root element')
+        raise IngestError(
+            f"wrong namespace: the root element <TEI> is in {ns!r}, not TEI's {TEI_NS!r}; "
+            f"fix the xmlns on the root element"
+        )
     where = f" in the namespace {ns!r}" if ns else ""
-    raise IngestError(f'not a TEI document: the root element is <{name}>{where}; expected <TEI xmlns="{TEI_NS}">')
+    raise IngestError(
+        f'not a TEI document: the root element is <{name}>{where}; expected <TEI xmlns="{TEI_NS}">'
+    )
 
 
-def iterparse(source: Source, *, events: tuple[str, ...] = ("start", "end"),
-              tags: tuple[str, ...] | None = None) -> Iterator[tuple[str, Any]]:
+def iterparse(
+    source: Source, *, events: tuple[str, ...] = ("start", "end"), tags: tuple[str, ...] | None = None
+) -> Iterator[tuple[str, Any]]:
     """Stream (event, element) pairs from a TEI file, safely. Raises IngestError with a per-file message.
 
     `tags` limits the events to those elements (the tree is still built whole below them): far fewer events
@@ -202,15 +220,20 @@ def release(el: etree._Element) -> None:
 
 
 def looks_like_frus_volume(head: bytes) -> bool:
-    return (b'xmlns:frus="http://history.state.gov/frus/ns/1.0"' in head
-            or re.search(rb'<TEI\b[^>]*\bxml:id="frus', head) is not None)
+    return (
+        b'xmlns:frus="http://history.state.gov/frus/ns/1.0"' in head
+        or re.search(rb'<TEI\b[^>]*\bxml:id="frus', head) is not None
+    )
 
 
 def looks_like_tei(path: Path, head: bytes) -> bool:
-    return path.suffix.lower() in (".xml", ".tei") and re.search(rb"<(?:[\w.-]+:)?TEI[\s>/]", head) is not None
+    return (
+        path.suffix.lower() in (".xml", ".tei") and re.search(rb"<(?:[\w.-]+:)?TEI[\s>/]", head) is not None
+    )
 
 
 # -- dates ------------------------------------------------------------------------------------------------------
+
 
 def date_from_attributes(el: etree._Element) -> str | None:
     """EDTF from a TEI date's @when, @notBefore/@notAfter or @from/@to (time zones kept)."""
@@ -226,8 +249,22 @@ def date_from_attributes(el: etree._Element) -> str | None:
     return None
 
 
-LANGUAGES = {"en": "eng", "fr": "fre", "de": "ger", "es": "spa", "ru": "rus", "vi": "vie", "zh": "chi",
-             "it": "ita", "pt": "por", "ja": "jpn", "ko": "kor", "ar": "ara", "tr": "tur", "pl": "pol"}
+LANGUAGES = {
+    "en": "eng",
+    "fr": "fre",
+    "de": "ger",
+    "es": "spa",
+    "ru": "rus",
+    "vi": "vie",
+    "zh": "chi",
+    "it": "ita",
+    "pt": "por",
+    "ja": "jpn",
+    "ko": "kor",
+    "ar": "ara",
+    "tr": "tur",
+    "pl": "pol",
+}
 
 
 def language_code(value: str | None) -> str | None:
@@ -239,12 +276,17 @@ def language_code(value: str | None) -> str | None:
 
 DOCUMENT_TYPES = (
     (r"Editorial Note", "Editorial Note"),
-    (r"(?:(?:Transcript|Notes|Record|Summary|Memorandum) of (?:a )?)?Telephone Conversation", "Telephone Conversation"),
+    (
+        r"(?:(?:Transcript|Notes|Record|Summary|Memorandum) of (?:a )?)?Telephone Conversation",
+        "Telephone Conversation",
+    ),
     (r"Memorandum of (?:a )?Conversation", "Memorandum of Conversation"),
     (r"Memorandum for the Record", "Memorandum for the Record"),
     (r"(?:Action |Information |Intelligence |Briefing |Draft )?Memorandum", "Memorandum"),
-    (r"(?P<kind>Notes|Minutes|Summary Record|Summary|Record|Transcript) of (?:an? |the )?(?:[\w-]+ ){0,3}?Meeting",
-     "{kind} of Meeting"),
+    (
+        r"(?P<kind>Notes|Minutes|Summary Record|Summary|Record|Transcript) of (?:an? |the )?(?:[\w-]+ ){0,3}?Meeting",
+        "{kind} of Meeting",
+    ),
     (r"(?:Circular |Backchannel )?Telegram", "Telegram"),
     (r"(?:Backchannel )?Message", "Message"),
     (r"Letter", "Letter"),
@@ -252,9 +294,16 @@ DOCUMENT_TYPES = (
     (r"Despatch|Dispatch", "Despatch"),
     (r"(?:Special )?National Intelligence Estimate", "National Intelligence Estimate"),
     (r"Intelligence (?:Note|Report|Information Cable)", "Intelligence Report"),
-    (r"Paper", "Paper"), (r"Report", "Report"), (r"Study", "Study"), (r"Diary Entry", "Diary Entry"),
-    (r"Transcript", "Transcript"), (r"Minutes", "Minutes"), (r"Statement", "Statement"),
-    (r"Aide-M[ée]moire", "Aide-Mémoire"), (r"Note Verbale", "Note Verbale"), (r"Instruction", "Instruction"),
+    (r"Paper", "Paper"),
+    (r"Report", "Report"),
+    (r"Study", "Study"),
+    (r"Diary Entry", "Diary Entry"),
+    (r"Transcript", "Transcript"),
+    (r"Minutes", "Minutes"),
+    (r"Statement", "Statement"),
+    (r"Aide-M[ée]moire", "Aide-Mémoire"),
+    (r"Note Verbale", "Note Verbale"),
+    (r"Instruction", "Instruction"),
     (r"Note", "Note"),
 )
 
@@ -270,6 +319,7 @@ def document_type(title: str) -> str | None:
 
 # -- TEI to HTML ------------------------------------------------------------------------------------------------
 
+
 @dataclass
 class Link:
     """Where a TEI ref points: an href for the text, and the record relation it makes (if any)."""
@@ -279,23 +329,117 @@ class Link:
     problem: str | None = None  # set when the target is not in the archive: the text stays plain
 
 
-HI_TAGS = {"italic": "em", "i": "em", "bold": "strong", "strong": "strong", "b": "strong", "underline": "u",
-           "superscript": "sup", "sup": "sup", "subscript": "sub", "sub": "sub", "strikethrough": "s"}
+HI_TAGS = {
+    "italic": "em",
+    "i": "em",
+    "bold": "strong",
+    "strong": "strong",
+    "b": "strong",
+    "underline": "u",
+    "superscript": "sup",
+    "sup": "sup",
+    "subscript": "sub",
+    "sub": "sub",
+    "strikethrough": "s",
+}
 HI_CLASSES = {"smallcaps": "smallcaps", "small-caps": "smallcaps", "sc": "smallcaps"}
 # Elements whose text is kept as is: naming and phrase-level markup with no HTML counterpart.
 TEXT_ONLY = {
-    "seg", "name", "orgName", "rs", "abbr", "expan", "date", "time", "placeName", "geogName", "settlement",
-    "country", "region", "bloc", "district", "num", "measure", "unclear", "sic", "corr", "reg", "orig", "idno",
-    "term", "roleName", "addName", "forename", "surname", "genName", "nameLink", "bibl", "cit", "docAuthor",
-    "docDate", "affiliation", "mentioned", "distinct", "c", "w", "pc", "s", "persName", "gloss", "supplied",
-    "objectName", "span", "said", "foreign", "author", "editor", "publisher", "pubPlace", "biblScope",
-    "docImprint", "titlePart", "docTitle", "figure", "figDesc", "desc", "listBibl", "imprint", "edition",
+    "seg",
+    "name",
+    "orgName",
+    "rs",
+    "abbr",
+    "expan",
+    "date",
+    "time",
+    "placeName",
+    "geogName",
+    "settlement",
+    "country",
+    "region",
+    "bloc",
+    "district",
+    "num",
+    "measure",
+    "unclear",
+    "sic",
+    "corr",
+    "reg",
+    "orig",
+    "idno",
+    "term",
+    "roleName",
+    "addName",
+    "forename",
+    "surname",
+    "genName",
+    "nameLink",
+    "bibl",
+    "cit",
+    "docAuthor",
+    "docDate",
+    "affiliation",
+    "mentioned",
+    "distinct",
+    "c",
+    "w",
+    "pc",
+    "s",
+    "persName",
+    "gloss",
+    "supplied",
+    "objectName",
+    "span",
+    "said",
+    "foreign",
+    "author",
+    "editor",
+    "publisher",
+    "pubPlace",
+    "biblScope",
+    "docImprint",
+    "titlePart",
+    "docTitle",
+    "figure",
+    "figDesc",
+    "desc",
+    "listBibl",
+    "imprint",
+    "edition",
 }
 DROPPED = {"milestone", "anchor", "index", "fw", "cb", "graphic", "link", "linkGrp", "interp", "interpGrp"}
-BLOCK_CLASS = {"dateline": "dateline", "salute": "salute", "signed": "signature", "byline": None, "trailer": None,
-               "address": None, "ab": None, "p": None, "docEdition": None}
-CONTAINERS = {"div", "body", "front", "back", "list", "table", "row", "closer", "opener", "lg", "postscript",
-              "argument", "epigraph", "attachment", "group", "text", "listBibl", "figure"}
+BLOCK_CLASS = {
+    "dateline": "dateline",
+    "salute": "salute",
+    "signed": "signature",
+    "byline": None,
+    "trailer": None,
+    "address": None,
+    "ab": None,
+    "p": None,
+    "docEdition": None,
+}
+CONTAINERS = {
+    "div",
+    "body",
+    "front",
+    "back",
+    "list",
+    "table",
+    "row",
+    "closer",
+    "opener",
+    "lg",
+    "postscript",
+    "argument",
+    "epigraph",
+    "attachment",
+    "group",
+    "text",
+    "listBibl",
+    "figure",
+}
 BLOCK_LEVEL = {"list", "table", "lg", "p", "ab", "quote", "div", "closer", "opener", "postscript"}
 
 
@@ -393,7 +537,7 @@ class Renderer:
         if before and not before[-1].isspace() and tail and not tail[0].isspace():
             m = re.match(r"\S+", tail)
             assert m
-            moved, tail = m.group(0), tail[m.end():]
+            moved, tail = m.group(0), tail[m.end() :]
         marker = f'<span class="pb" data-page="{attr(n)}">[Page {esc(n)}]</span>' if n else ""
         if not marker:
             return esc(moved) + self._text(tail, False)
@@ -454,20 +598,34 @@ class Renderer:
         if name == "l":
             return f"{self.inner(el)}<br>"
         if name in ("quote", "epigraph"):
-            blockish = (el.get("rend") == "blockquote" or name == "epigraph"
-                        or any(local(c.tag) in BLOCK_LEVEL for c in el))
+            blockish = (
+                el.get("rend") == "blockquote"
+                or name == "epigraph"
+                or any(local(c.tag) in BLOCK_LEVEL for c in el)
+            )
             if blockish and not self._in_p:
                 return f"<blockquote>{self._nested_p(el)}</blockquote>"
             return f"<q>{self.inner(el)}</q>"
         if name == "table":
-            return f"<table>{self.inner(el, container=True).strip()}</table>" if not self._in_p else self.inner(el)
+            return (
+                f"<table>{self.inner(el, container=True).strip()}</table>"
+                if not self._in_p
+                else self.inner(el)
+            )
         if name == "row":
             return f"<tr>{self.inner(el, container=True).strip()}</tr>" if not self._in_p else self.inner(el)
         if name == "cell":
             tag_name = "th" if el.get("role") == "label" else "td"
-            span = "".join(f' {a}="{attr(el.get(k, ""))}"' for k, a in (("cols", "colspan"), ("rows", "rowspan"))
-                           if (el.get(k) or "").isdigit())
-            return f"<{tag_name}{span}>{self.inner(el).strip()}</{tag_name}>" if not self._in_p else self.inner(el)
+            span = "".join(
+                f' {a}="{attr(el.get(k, ""))}"'
+                for k, a in (("cols", "colspan"), ("rows", "rowspan"))
+                if (el.get(k) or "").isdigit()
+            )
+            return (
+                f"<{tag_name}{span}>{self.inner(el).strip()}</{tag_name}>"
+                if not self._in_p
+                else self.inner(el)
+            )
         if name == "choice":
             for preferred in ("corr", "reg", "expan", "orig", "sic", "abbr"):
                 child = el.find(tei(preferred))
@@ -535,7 +693,11 @@ class Renderer:
         body = [c for c in el if c is not head]
         parts.append(self._children(el, body))
         id_attr = f' id="{attr(ident)}"' if ident else ""
-        return f'<section class="section"{id_attr}>\n' + "\n".join(p for p in parts if p.strip()) + "\n</section>"
+        return (
+            f'<section class="section"{id_attr}>\n'
+            + "\n".join(p for p in parts if p.strip())
+            + "\n</section>"
+        )
 
     def _children(self, el: etree._Element, children: list[etree._Element]) -> str:
         """Block children (pb markers included), as `inner` does but for a chosen subset of children."""
@@ -565,8 +727,7 @@ class Renderer:
         while note_id in taken:  # note ids are unique per record, whatever the source did
             i += 1
             note_id = f"{base}-{i}"
-        entry: dict[str, Any] = {"id": note_id, "n": n, "type": el.get("type"),
-                                 "html": ""}
+        entry: dict[str, Any] = {"id": note_id, "n": n, "type": el.get("type"), "html": ""}
         self.notes.append(entry)  # appended before rendering, so notes keep their order of appearance
         saved, self._in_p = self._in_p, 0
         try:
@@ -598,13 +759,21 @@ class Renderer:
         link = self.resolve_ref(target[0], label)
         if link is None:
             return content
-        if link.relation and link.relation != self.record_id and not any(
-                r["target"] == link.relation for r in self.relations):
+        if (
+            link.relation
+            and link.relation != self.record_id
+            and not any(r["target"] == link.relation for r in self.relations)
+        ):
             self.relations.append({"type": "cites", "target": link.relation, "label": label or None})
         if link.problem or not link.href:
             self.unresolved.append(target[0])
-            self.notices.append(Notice(link.problem or f"link target {target[0]!r} not found; kept as text",
-                                       self.record_id, "texts"))
+            self.notices.append(
+                Notice(
+                    link.problem or f"link target {target[0]!r} not found; kept as text",
+                    self.record_id,
+                    "texts",
+                )
+            )
             return f'<span class="unresolved">{content}</span>'
         if not content.strip():
             content = esc(target[0])
@@ -614,17 +783,20 @@ class Renderer:
 def unknown_notices(counter: Counter, lines: dict) -> Iterator[Notice]:
     for name, count in sorted(counter.items()):
         times = "once" if count == 1 else f"{count} times"
-        yield Notice(f"unknown TEI element <{name}> ({times}, first on line {lines.get(name)}): its text was kept, "
-                     "its markup dropped")
+        yield Notice(
+            f"unknown TEI element <{name}> ({times}, first on line {lines.get(name)}): its text was kept, "
+            "its markup dropped"
+        )
 
 
 # -- the standalone document importer ----------------------------------------------------------------------------
 
-HSG_STATIC = re.compile(r"^https?://static\.history\.state\.gov/(?P<collection>[\w.-]+)/(?P<path>[\w./-]+?)\.pdf$",
-                        re.I)
+HSG_STATIC = re.compile(
+    r"^https?://static\.history\.state\.gov/(?P<collection>[\w.-]+)/(?P<path>[\w./-]+?)\.pdf$", re.I
+)
 COLLECTION_NAMES = {
     "frus-history": "Toward “Thorough, Accurate, and Reliable”: A History of the Foreign Relations of the United "
-                    "States Series — Documents",
+    "States Series — Documents",
 }
 HSG_PUBLISHER = "Office of the Historian, U.S. Department of State"
 
@@ -646,8 +818,10 @@ class TeiDocumentImporter(Importer):
     name = "tei"
     priority = 80
     extensions = (".xml", ".tei")
-    help = ("a standalone TEI P5 document (e.g. history.state.gov frus-history documents): one record per file, "
-            "several div[@type='document'] become sections")
+    help = (
+        "a standalone TEI P5 document (e.g. history.state.gov frus-history documents): one record per file, "
+        "several div[@type='document'] become sections"
+    )
 
     def detect(self, path: Path, head: bytes) -> bool:
         return looks_like_tei(path, head) and not looks_like_frus_volume(head)
@@ -677,13 +851,16 @@ def _duplicate_ids(root: etree._Element) -> None:
         if ident is None:
             continue
         if ident in seen:
-            raise IngestError(f"duplicate xml:id {ident!r} (lines {seen[ident]} and {el.sourceline}): every xml:id "
-                              "must be unique in a file; rename the second one")
+            raise IngestError(
+                f"duplicate xml:id {ident!r} (lines {seen[ident]} and {el.sourceline}): every xml:id "
+                "must be unique in a file; rename the second one"
+            )
         seen[ident] = el.sourceline
 
 
-def build_document(path: Path, root: etree._Element, header: etree._Element,
-                   body: etree._Element) -> Iterator[Entry]:
+def build_document(
+    path: Path, root: etree._Element, header: etree._Element, body: etree._Element
+) -> Iterator[Entry]:
     """One standalone TEI document: its record, then its collection, then what the archivist should know."""
     _duplicate_ids(root)
     facts = _header_facts(header)
@@ -697,8 +874,12 @@ def build_document(path: Path, root: etree._Element, header: etree._Element,
     yield RecordEntry(_record(place, facts, documents, renderer, text_html, language, archival, apparatus))
     # The collection comes after its one record, so a file that fails leaves not even an empty collection.
     if place.collection:
-        yield AuthorityEntry("collection", place.collection, COLLECTION_NAMES.get(place.collection, place.collection),
-                             data={"source": f"https://history.state.gov/historicaldocuments/{place.collection}"})
+        yield AuthorityEntry(
+            "collection",
+            place.collection,
+            COLLECTION_NAMES.get(place.collection, place.collection),
+            data={"source": f"https://history.state.gov/historicaldocuments/{place.collection}"},
+        )
     yield from notices
     yield from renderer.notices
     yield from unknown_notices(renderer.unknown, renderer.unknown_lines)
@@ -717,12 +898,17 @@ def _header_facts(header: etree._Element) -> _HeaderFacts:
     """What the teiHeader says of the document; a missing title or a wrong date refuses the file."""
     title = _header_title(header)
     if not title:
-        raise IngestError("the teiHeader has no title: add <titleStmt><title type=\"complete\">…</title>")
+        raise IngestError('the teiHeader has no title: add <titleStmt><title type="complete">…</title>')
     source_desc = header.find(f"{tei('fileDesc')}/{tei('sourceDesc')}")
     scan = _scan_link(source_desc) if source_desc is not None else None
     posted = next((d.get("when") for d in header.iter(tei("date")) if d.get("type") == "posted"), None)
-    return _HeaderFacts(title, _created_date(header), posted, scan,
-                        plain_text(source_desc) if source_desc is not None else None)
+    return _HeaderFacts(
+        title,
+        _created_date(header),
+        posted,
+        scan,
+        plain_text(source_desc) if source_desc is not None else None,
+    )
 
 
 def _scan_link(source_desc: etree._Element) -> str | None:
@@ -784,8 +970,9 @@ def _link_resolver(root: etree._Element, page_url: str | None) -> Callable[[str,
     return resolve_ref
 
 
-def _apparatus(body: etree._Element, documents: list[etree._Element],
-               renderer: Renderer) -> tuple[dict[str, str], list[dict]]:
+def _apparatus(
+    body: etree._Element, documents: list[etree._Element], renderer: Renderer
+) -> tuple[dict[str, str], list[dict]]:
     """The archival reference and editorial notes: paragraphs around the document divisions are the publisher's
     apparatus (the "Source: ..." line, where the document is cited), kept apart from the document's own words."""
     archival: dict[str, str] = {}
@@ -802,8 +989,14 @@ def _apparatus(body: etree._Element, documents: list[etree._Element],
             archival["text"] = re.sub(r"^Source:\s*", "", text)
         else:
             renderer_html = renderer.render(child)
-            apparatus.append({"id": f"editorial-{len(apparatus) + 1}", "n": None, "type": "editorial",
-                              "html": re.sub(r"^<p>(.*)</p>$", r"\1", renderer_html, flags=re.S)})
+            apparatus.append(
+                {
+                    "id": f"editorial-{len(apparatus) + 1}",
+                    "n": None,
+                    "type": "editorial",
+                    "html": re.sub(r"^<p>(.*)</p>$", r"\1", renderer_html, flags=re.S),
+                }
+            )
     return archival, apparatus
 
 
@@ -829,8 +1022,16 @@ def _document_kind(documents: list[etree._Element], title: str) -> list[str]:
     return kinds[:1]
 
 
-def _record(place: _Placement, facts: _HeaderFacts, documents: list[etree._Element], renderer: Renderer,
-            text_html: str, language: str | None, archival: dict[str, str], apparatus: list[dict]) -> dict:
+def _record(
+    place: _Placement,
+    facts: _HeaderFacts,
+    documents: list[etree._Element],
+    renderer: Renderer,
+    text_html: str,
+    language: str | None,
+    archival: dict[str, str],
+    apparatus: list[dict],
+) -> dict:
     collection = place.collection
     return {
         "id": place.record_id,
@@ -842,8 +1043,11 @@ def _record(place: _Placement, facts: _HeaderFacts, documents: list[etree._Eleme
         "texts": [{"kind": "original", "language": language, "html": text_html}],
         "notes": apparatus + renderer.notes,
         "media": _scan_media(facts),
-        "collections": [{"kind": "collection", "id": collection, "name": COLLECTION_NAMES.get(collection, collection)}]
-        if collection else [],
+        "collections": [
+            {"kind": "collection", "id": collection, "name": COLLECTION_NAMES.get(collection, collection)}
+        ]
+        if collection
+        else [],
         "persons": list(renderer.persons.values()),
         "archival_reference": archival,
         "source_description": facts.source_description,
@@ -864,7 +1068,9 @@ def _scan_media(facts: _HeaderFacts) -> list[dict]:
     return [{"url": facts.scan, "mime_type": "application/pdf", "label": label}]
 
 
-def _dateline_notices(record_id: str, info: dates.DateInfo, documents: list[etree._Element]) -> Iterator[Notice]:
+def _dateline_notices(
+    record_id: str, info: dates.DateInfo, documents: list[etree._Element]
+) -> Iterator[Notice]:
     """The header's date is what we keep; say so when a single document's own dateline disagrees with it."""
     dateline = next(documents[0].iter(tei("dateline")), None) if len(documents) == 1 else None
     if dateline is None or not info.date_earliest:
@@ -876,6 +1082,9 @@ def _dateline_notices(record_id: str, info: dates.DateInfo, documents: list[etre
     if not written.date_earliest or not written.date_latest or not info.date_latest:
         return
     if written.date_latest < info.date_earliest[:10] or written.date_earliest > info.date_latest[:10]:
-        yield Notice(f"the teiHeader's created date {info.date} does not match the document's dateline "
-                     f"{plain_text(dateline)!r}; the header's date was kept: check the source", record_id, "date")
-
+        yield Notice(
+            f"the teiHeader's created date {info.date} does not match the document's dateline "
+            f"{plain_text(dateline)!r}; the header's date was kept: check the source",
+            record_id,
+            "date",
+        )
