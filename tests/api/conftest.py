@@ -35,6 +35,7 @@ def hidden_record(name: str) -> dict:
         "summary": f"A {name} record about the four-party conference.",
         "subjects": ["Vietnam War, 1961-1975", f"{label} only subject"],
         "places": ["Paris", f"{label} only place"], "persons": [f"{label} Only, Person"],
+        "creators": [{"kind": "organization", "name": f"{label} Only Office"}],
         "funders": [f"{label} Only Fund"], "repository": f"{label} Only Archive", "languages": [HIDDEN_LANGUAGE],
         "collections": [{"kind": "collection", "id": "vietnam-war", "name": "Vietnam War"},
                         {"kind": "collection", "id": f"{name}-only", "name": f"{label} only collection"}],
