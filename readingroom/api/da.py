@@ -289,8 +289,9 @@ class DaSearch:
     translation: str | None = None
 
 
-def search_request(params) -> DaSearch:
-    """The DA's search parameters as the SearchRequest of /search/ (search/params.py reads what they become)."""
+def search_request(params, checked) -> DaSearch:
+    """The DA's search parameters as the SearchRequest of /search/ (search/params.py reads what they become);
+    `checked` refuses what its parser could not use (resources.checked)."""
     for name, plural in UNSUPPORTED.items():
         if params.getlist(name) or params.getlist(name + "[]"):
             raise BadRequest(f"Readingroom has no {name} filter: leave out {plural} and search again")
@@ -313,10 +314,7 @@ def search_request(params) -> DaSearch:
                 ours.setdefault(model_.facet, []).append(found.name)
     if params.get("language"):
         ours["lang"] = [params["language"]]
-    req = request_from_params(ours)
-    if req.notes:
-        raise BadRequest("; ".join(req.notes))
-    req = replace(req, page=page, page_size=size, facets=())
+    req = replace(checked(request_from_params(ours), {k: v[0] for k, v in ours.items() if v}), page=page, page_size=size, facets=())
     return DaSearch(None if nothing else req, size, page, (params.get("translation") or None))
 
 

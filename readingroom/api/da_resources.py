@@ -15,7 +15,7 @@ from readingroom.search.params import MAX_RESULTS
 
 from . import da
 from .http import Payload, api_view
-from .resources import search_public
+from .resources import checked, search_public
 
 SCAN_PAGE = 250  # results asked of the engine at a time when a translation language must be checked
 
@@ -28,7 +28,7 @@ def record(request, record_id: str):
 
 @api_view
 def search(request):
-    wanted = da.search_request(request.GET)
+    wanted = da.search_request(request.GET, checked)
     ids, total = matching_ids(request.archive, wanted)
     return Payload({"list": da.documents(ids, full=False),
                     "pagination": da.pagination(wanted.page, total, wanted.items_per_page)})

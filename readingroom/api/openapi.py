@@ -15,8 +15,19 @@ from . import da
 
 JSON = "application/json"
 MAX_SEARCH_PAGE = MAX_RESULTS // PAGE_SIZE
-DAY = r"^[0-9]{4}(-(0?[1-9]|1[0-2])(-(0?[1-9]|[12][0-9]|3[01]))?)?$"
-DA_DAY = r"^[0-9]{4}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])$"
+
+
+def calendar_day(sep: str, short: str) -> str:
+    """A day that exists, as a regular expression (months of 30 and 31 days, February 29 in leap years only):
+    what search/params.py's date_bounds accepts. `short`: "?" when a leading zero may be left out."""
+    z = "0" + short
+    leap = "([0-9]{2}(0[48]|[2468][048]|[13579][26])|([02468][048]|[13579][26])00)"
+    return (f"[0-9]{{4}}{sep}(({z}[13578]|1[02]){sep}({z}[1-9]|[12][0-9]|3[01])|({z}[469]|11){sep}({z}[1-9]|"
+            f"[12][0-9]|30)|{z}2{sep}({z}[1-9]|1[0-9]|2[0-8]))|{leap}{sep}{z}2{sep}29")
+
+
+DAY = rf"^([0-9]{{4}}(-(0?[1-9]|1[0-2]))?|{calendar_day('-', '?')})$"
+DA_DAY = rf"^({calendar_day('', '')})$"
 
 
 def _nullable(schema: dict) -> dict:
@@ -156,6 +167,7 @@ def path_param(name: str, schema: dict, description: str, example: str | None = 
 
 
 PAGE = query("page", {"type": "integer", "minimum": 1}, "Page number, from 1.")
+DA_PAGE = query("page", {"type": "integer", "minimum": 1, "maximum": da.MAX_PAGE}, "Page number, from 1.")
 
 
 def search_parameters() -> list[dict]:
@@ -187,7 +199,7 @@ def da_search_parameters() -> list[dict]:
         query("translation", STRING, "Only records with a translation into this language (ISO 639-2/B)."),
         query("itemsPerPage", {"type": "integer", "minimum": 1, "maximum": da.MAX_ITEMS_PER_PAGE},
               f"Records a page (default {da.DEFAULT_ITEMS_PER_PAGE})."),
-        query("page", {"type": "integer", "minimum": 1, "maximum": da.MAX_PAGE}, "Page number, from 1."),
+        DA_PAGE,
         query("model", {"enum": ["Record"]}, "What to search: records."),
     ]
     for m in da.MODELS.values():
@@ -265,7 +277,7 @@ def paths() -> dict:
                                        [DA_MODEL, query("term", STRING, "Words of the name"),
                                         query("itemsPerPage", {"type": "integer", "minimum": 1,
                                                                "maximum": da.MAX_ITEMS_PER_PAGE}, "Items a page"),
-                                        PAGE], da_tags),
+                                        DA_PAGE], da_tags),
         "/srv/{model}/{key}.json": operation("da_authority", "An authority of a Digital Archive model",
                                              {**response("DaNamed", "The authority"),
                                               "content": {JSON: {"schema": DA_AUTHORITY}}},

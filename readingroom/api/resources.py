@@ -13,7 +13,7 @@ from readingroom.records.errors import BadRequest, NotFound
 from readingroom.records.models import Record
 from readingroom.records.vocabulary import AUTHORITY_KINDS
 from readingroom.search import facets as facet_defs
-from readingroom.search.params import MAX_RESULTS, request_from_params
+from readingroom.search.params import MAX_RESULTS, SearchRequest, date_bounds, request_from_params
 from readingroom.web.errors import error_response
 from readingroom.web.links import absolute
 
@@ -52,9 +52,7 @@ def record(request, record_id: str):
 def search(request):
     refuse_unknown(request, SEARCH_PARAMETERS)
     page_number(request)  # a page below 1 is an error here, where the page quietly shows the first
-    req = request_from_params(request.GET)
-    if req.notes:  # the page shows these and goes on; an API client would not see them
-        raise BadRequest("; ".join(req.notes))
+    req = checked(request_from_params(request.GET), request.GET)
     try:
         result = search_public(request.archive, req)
     except Exception:
@@ -92,6 +90,19 @@ def authority(request, kind: str, key: str):
     body = serializers.authority_json(request, obj, obj.parent, list(children), list(page), total, page.number,
                                       page.paginator.num_pages, links)
     return Payload(body, newest(r.updated for r in page), links)
+
+
+def checked(req: SearchRequest, params) -> SearchRequest:
+    """The page shows its parser's notes and goes on; an API client would not see them, so a value the parser
+    could not use is a 400 here. Dates the wrong way round are only swapped, as on the page (the response's
+    query notes say so): no schema can say that `from` must come before `to`."""
+    notes = list(req.notes)
+    start, end = (date_bounds(params.get(name) or "") for name in ("from", "to"))
+    if start and end and start[0] > end[1]:
+        notes.pop(0)  # read_dates, the first interpreter, said so, and nothing else: both dates were good
+    if notes:
+        raise BadRequest("; ".join(notes))
+    return req
 
 
 def _existing(request, total: int, page_size: int) -> int:

@@ -126,7 +126,7 @@ def search_json(request, req: SearchRequest, result: SearchResult, pages: int, l
         "pages": pages,
         "page_size": req.page_size,
         "query": {"q": req.query.text, "understood": result.understood or None,
-                  "notes": list(dict.fromkeys([*req.query.notes, *result.notes]))},
+                  "notes": list(dict.fromkeys([*req.notes, *result.notes]))},
         "hits": [hit_json(request, h) for h in result.hits],
         "facets": facets_json(req, result),
         "links": links,
