@@ -21,7 +21,7 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 
-from readingroom.records.errors import BadRequest
+from readingroom.records.errors import BadRequest, NotFound
 from readingroom.web.errors import is_api, method_not_allowed, not_found
 from readingroom.web.links import absolute
 
@@ -50,6 +50,11 @@ def api_view(view: Callable[..., Payload | HttpResponseBase]):
     def wrapper(request, *args, **kwargs):
         if request.method not in METHODS:
             return method_not_allowed(request, METHODS)
+        # No id, key or name holds a NUL character, and PostgreSQL refuses to compare text with one.
+        if any("\x00" in str(v) for v in kwargs.values()):
+            raise NotFound("there is nothing at this address")
+        if any("\x00" in v for values in request.GET.lists() for v in values[1]):
+            raise BadRequest("parameters cannot contain NUL characters")
         result = view(request, *args, **kwargs)
         return result if isinstance(result, HttpResponseBase) else respond(request, result)
 

@@ -149,3 +149,11 @@ def test_merged_record_redirects_to_its_new_api_address(api_corpus, client, arch
     r = get(client, f"/srv/record/{SEED_ID}.json")
     assert r.status_code == 301 and r["Location"] == "/srv/record/114010.json"
     assert get(client, f"/records/{SEED_ID}/")["Location"] == "/records/114010/"
+
+
+def test_nul_characters_are_refused_not_sent_to_the_database(api_corpus, client):
+    assert client.get("/api/v1/records/a%00b").status_code == 404
+    assert client.get("/srv/subject/a%00b.json").status_code == 404
+    r = client.get("/srv/subject.json?term=a%00b")
+    assert r.status_code == 400 and r.json()["error"]["detail"] == "parameters cannot contain NUL characters"
+    assert client.get("/srv/record.json?subject[]=a%00").status_code == 400
