@@ -40,6 +40,7 @@ import search as search_bench  # noqa: E402 - bench/search.py: material, records
 
 # -- the archive ---------------------------------------------------------------------------------------------------
 
+
 def build_archive(home: Path, n: int, material: dict) -> dict:
     """N records through the store's writer (documents, links, relations), then `reindex` into tantivy."""
     from django.db import transaction
@@ -64,7 +65,9 @@ def build_archive(home: Path, n: int, material: dict) -> dict:
                 writer.save_many(batch)
             batch = []
             if (i + 1) % 20_000 == 0:
-                print(f"  store: {i + 1:,} records, {(i + 1) / (time.perf_counter() - t0):,.0f}/s", flush=True)
+                print(
+                    f"  store: {i + 1:,} records, {(i + 1) / (time.perf_counter() - t0):,.0f}/s", flush=True
+                )
     if batch:
         with transaction.atomic():
             writer.save_many(batch)
@@ -79,11 +82,14 @@ def build_archive(home: Path, n: int, material: dict) -> dict:
 
 # -- figures -------------------------------------------------------------------------------------------------------
 
+
 def api_search_vs_page(base: str, mix, reps: int) -> list[dict]:
     page = search_bench.http_times(base, mix, reps, path="/search/")
     api = search_bench.http_times(base, mix, reps, path="/api/v1/search")
-    return [{"query": label, "page": page[label], "api": api[label], "share": api[label][1] / page[label][1]}
-            for label, _params in mix]
+    return [
+        {"query": label, "page": page[label], "api": api[label], "share": api[label][1] / page[label][1]}
+        for label, _params in mix
+    ]
 
 
 def api_record(base: str, ids: list[str], reps: int) -> list[dict]:
@@ -101,10 +107,19 @@ def api_record(base: str, ids: list[str], reps: int) -> list[dict]:
                     r = client.get(base + path.format(record_id))
                     samples.append((time.perf_counter() - t0) * 1000)
                     r.raise_for_status()
-            rows.append({"what": label, "requests": len(samples), "p50": search_bench.pct(samples, 50),
-                         "p95": search_bench.pct(samples, 95)})
-            print(f"  HTTP {label:22} {rows[-1]['p50']:8.1f} / {rows[-1]['p95']:8.1f} ms over {len(samples)} "
-                  f"requests", flush=True)
+            rows.append(
+                {
+                    "what": label,
+                    "requests": len(samples),
+                    "p50": search_bench.pct(samples, 50),
+                    "p95": search_bench.pct(samples, 95),
+                }
+            )
+            print(
+                f"  HTTP {label:22} {rows[-1]['p50']:8.1f} / {rows[-1]['p95']:8.1f} ms over {len(samples)} "
+                f"requests",
+                flush=True,
+            )
     return rows
 
 
@@ -114,14 +129,18 @@ FIGURES = ("api_search_vs_page", "api_record")
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--records", type=int, default=100_000)
-    ap.add_argument("--reps", type=int, default=20, help="timed repetitions per query; rounds over the records")
+    ap.add_argument(
+        "--reps", type=int, default=20, help="timed repetitions per query; rounds over the records"
+    )
     ap.add_argument("--sample", type=int, default=200, help="records asked for by api_record")
     ap.add_argument("--reuse", action="store_true", help="keep the archive an earlier run built")
     args = ap.parse_args()
     work = OUT / f"reuse-{args.records}"
     home = work / "home"
     os.environ["READINGROOM_HOME"] = str(home)
-    os.environ["READINGROOM_SEARCH_FACET_CACHE"] = "0"  # figures for a search nobody made before, as bench/search.py
+    os.environ["READINGROOM_SEARCH_FACET_CACHE"] = (
+        "0"  # figures for a search nobody made before, as bench/search.py
+    )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "readingroom.settings")
     home.mkdir(parents=True, exist_ok=True)
     import django
@@ -137,15 +156,20 @@ def main() -> int:
     with sqlite3.connect(home / "readingroom.sqlite3") as db:
         ids = [row[0] for row in db.execute("SELECT id FROM records_record WHERE status = 'published'")]
     ids = random.Random(1968).sample(ids, min(args.sample, len(ids)))
-    server = search_bench.Gunicorn(home, {"READINGROOM_SEARCH_BACKEND": "tantivy",
-                                          "READINGROOM_SEARCH_FACET_CACHE": "0"})
+    server = search_bench.Gunicorn(
+        home, {"READINGROOM_SEARCH_BACKEND": "tantivy", "READINGROOM_SEARCH_FACET_CACHE": "0"}
+    )
     try:
         search_rows = api_search_vs_page(server.base, mix, args.reps)
         record_rows = api_record(server.base, ids, max(1, args.reps // 10))
     finally:
         server.stop()
-    report = {"records": args.records, "machine": search_bench.machine(), "search": search_rows,
-              "record": record_rows}
+    report = {
+        "records": args.records,
+        "machine": search_bench.machine(),
+        "search": search_rows,
+        "record": record_rows,
+    }
     (work / "report.json").write_text(json.dumps(report, indent=1))
     print()
     print(f"## Reuse at {args.records:,} records, over HTTP (gunicorn, 2 workers), tantivy — p50 / p95 in ms")
@@ -155,8 +179,10 @@ def main() -> int:
     print("| query | /search/ page | /api/v1/search | API p95 / page p95 |")
     print("|---|---:|---:|---:|")
     for row in search_rows:
-        print(f"| {row['query']} | {search_bench.fmt(row['page'])} | {search_bench.fmt(row['api'])} | "
-              f"{row['share']:.0%} |")
+        print(
+            f"| {row['query']} | {search_bench.fmt(row['page'])} | {search_bench.fmt(row['api'])} | "
+            f"{row['share']:.0%} |"
+        )
     print()
     print("| record | p50 | p95 |")
     print("|---|---:|---:|")

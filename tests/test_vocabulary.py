@@ -50,7 +50,10 @@ def redeclared(text: str) -> list[str]:
                 found.append(name)
                 break
     for kind in v.AUTHORITY_KIND.values():
-        if re.search(rf"""["']{kind.name}["']\s*:\s*["']{kind.plural}["']""", text) or f"{kind.plural}|" in text:
+        if (
+            re.search(rf"""["']{kind.name}["']\s*:\s*["']{kind.plural}["']""", text)
+            or f"{kind.plural}|" in text
+        ):
             found.append(PLURAL)
             break
     if "A-Za-z0-9._:" in text:
@@ -60,7 +63,11 @@ def redeclared(text: str) -> list[str]:
 
 def sources():
     for path in sorted((ROOT / "readingroom").rglob("*")):
-        if path.suffix in (".py", ".html") and path.name != "vocabulary.py" and "migrations" not in path.parts:
+        if (
+            path.suffix in (".py", ".html")
+            and path.name != "vocabulary.py"
+            and "migrations" not in path.parts
+        ):
             yield path.relative_to(ROOT).as_posix(), path.read_text(encoding="utf-8")
 
 
@@ -78,9 +85,12 @@ def test_the_scan_finds_copies():
     assert redeclared('regex = "persons|organizations|places"') == [PLURAL]
     assert redeclared('PLURALS = {"person": "persons"}') == [PLURAL]
     assert redeclared("MARKINGS = (\n    'Top Secret',\n    'Secret',\n)") == [
-        "classification markings (CLASSIFICATIONS, MARKINGS...)"]
+        "classification markings (CLASSIFICATIONS, MARKINGS...)"
+    ]
     assert redeclared('re.fullmatch(r"[A-Za-z0-9._:/-]+", b)') == [ID_SYNTAX]
-    assert redeclared('kind = "translation"; roles = ("subject", "place"); MULTI = ("places", "subjects")') == []
+    assert (
+        redeclared('kind = "translation"; roles = ("subject", "place"); MULTI = ("places", "subjects")') == []
+    )
 
 
 def test_urls_name_every_kind_by_its_plural():
@@ -97,7 +107,7 @@ def test_authority_pages_use_the_kinds_labels(client):
     for kind in v.AUTHORITY_KIND.values():
         page = client.get(f"/{kind.plural}/").content.decode()
         assert f"<h1>{kind.label_plural}</h1>" in page
-        assert ('class="tree"' in page or "None yet" in page)
+        assert 'class="tree"' in page or "None yet" in page
 
 
 def test_import_may_set_the_import_statuses():
@@ -124,7 +134,9 @@ def test_search_facets_of_authorities():
             assert f.authority in v.AUTHORITY_KINDS
             assert f.name in typesense_facets
     # Every kind but organizations is a facet: a new kind needs a decision here.
-    assert {f.name for f in fields.FACETS if f.authority == f.name} == set(v.AUTHORITY_KINDS) - {"organization"}
+    assert {f.name for f in fields.FACETS if f.authority == f.name} == set(v.AUTHORITY_KINDS) - {
+        "organization"
+    }
 
 
 def test_record_schema_doc_lists_the_vocabularies():
@@ -141,10 +153,19 @@ def test_record_schema_doc_lists_the_vocabularies():
         assert f"`{kind}`" in doc, f"docs/record-schema.md does not mention the authority kind {kind!r}"
 
 
-@pytest.mark.parametrize("rid,valid", [
-    ("frus1964-68v07/d74", True), ("a.b_c:d-e", True), ("-a", False), ("a//b", False), ("a/", False),
-    ("a b", False), ("x" * v.ID_MAX_LENGTH, True), ("x" * (v.ID_MAX_LENGTH + 1), False),
-])
+@pytest.mark.parametrize(
+    "rid,valid",
+    [
+        ("frus1964-68v07/d74", True),
+        ("a.b_c:d-e", True),
+        ("-a", False),
+        ("a//b", False),
+        ("a/", False),
+        ("a b", False),
+        ("x" * v.ID_MAX_LENGTH, True),
+        ("x" * (v.ID_MAX_LENGTH + 1), False),
+    ],
+)
 def test_the_id_syntax(rid, valid):
     from readingroom.records.schema import RecordError, normalize_record
 

@@ -45,30 +45,46 @@ class DaModel:
     multiple: bool = True  # the parameter takes several values, written `name[]`
 
 
-MODELS = {m.name: m for m in (
-    DaModel("subject", ("subject",), "subject"),
-    DaModel("coverage", ("place",), "place"),
-    DaModel("collection", ("collection",), "collection"),
-    DaModel("contributor", ("person", "organization"), "person"),
-    DaModel("donor", ("funder",), "funder"),
-    DaModel("repository", ("repository",), "repository", multiple=False),
-)}
+MODELS = {
+    m.name: m
+    for m in (
+        DaModel("subject", ("subject",), "subject"),
+        DaModel("coverage", ("place",), "place"),
+        DaModel("collection", ("collection",), "collection"),
+        DaModel("contributor", ("person", "organization"), "person"),
+        DaModel("donor", ("funder",), "funder"),
+        DaModel("repository", ("repository",), "repository", multiple=False),
+    )
+}
 MODEL_BY_KIND = {kind: m for m in MODELS.values() for kind in m.kinds}
 
 DEFAULT_ITEMS_PER_PAGE = 20
 MAX_ITEMS_PER_PAGE = 200  # what the client asks for
 MAX_PAGE = MAX_RESULTS  # a page beyond the MAX_RESULTS first results is empty (its pagination says the total)
-SEARCH_PARAMETERS = ("q", "start_date", "end_date", "language", "translation", "itemsPerPage", "page", "model",
-                     *(m.name + "[]" if m.multiple else m.name for m in MODELS.values()))
+SEARCH_PARAMETERS = (
+    "q",
+    "start_date",
+    "end_date",
+    "language",
+    "translation",
+    "itemsPerPage",
+    "page",
+    "model",
+    *(m.name + "[]" if m.multiple else m.name for m in MODELS.values()),
+)
 UNSUPPORTED = {"publisher": "publishers", "theme": "themes"}
 
 
 # -- authorities --------------------------------------------------------------------------------------------------
 
+
 def find_authority(model: DaModel, da_id: str) -> Authority | None:
     """The authority a DA id names: its key, or the DA id an import kept (`da_id`)."""
     found = Authority.objects.filter(kind__in=model.kinds, key=da_id).select_related("parent").first()
-    return found or Authority.objects.filter(kind__in=model.kinds, data__da_id=da_id).select_related("parent").first()
+    return (
+        found
+        or Authority.objects.filter(kind__in=model.kinds, data__da_id=da_id).select_related("parent").first()
+    )
 
 
 def authority_uri(model: DaModel, key: str) -> str:
@@ -77,16 +93,25 @@ def authority_uri(model: DaModel, key: str) -> str:
 
 def authority_json(authority: Authority, *, count: int | None = None, with_parent: bool = True) -> dict:
     model = MODEL_BY_KIND[authority.kind]
-    out: dict = {"id": authority.key, "name": authority.name, "value": authority.name,
-                 "uri": authority_uri(model, authority.key)}
+    out: dict = {
+        "id": authority.key,
+        "name": authority.name,
+        "value": authority.name,
+        "uri": authority_uri(model, authority.key),
+    }
     parent = authority.parent if with_parent and authority.parent_id else None
     if model.name == "coverage":
         out["parent"] = authority_json(parent, with_parent=False) if parent else []
         out["children"] = []
     elif model.name == "collection":
         data = authority.data or {}
-        out.update(slug=authority.key, model="Collection", description=_text(data.get("description")),
-                   short_description=_text(data.get("short_description")), is_inactive="0")
+        out.update(
+            slug=authority.key,
+            model="Collection",
+            description=_text(data.get("description")),
+            short_description=_text(data.get("short_description")),
+            is_inactive="0",
+        )
         if count is not None:
             out["no_of_documents"] = str(count)
         if parent:
@@ -99,6 +124,7 @@ def _text(value) -> str | None:
 
 
 # -- records ------------------------------------------------------------------------------------------------------
+
 
 def doc_date(record: Record) -> str:
     """YYYYMMDD; 00 for the month or day a record's date does not give; "" for an undated record."""
@@ -128,14 +154,24 @@ def _assets(record: Record, doc: dict, full: bool) -> tuple[list[dict], list[dic
     translations, transcripts = [], []
     stamp = {"source_created_at": _ts(record.created), "source_updated_at": _ts(record.updated)}
     for number, text in enumerate(doc.get("texts") or [], 1):
-        asset = {"id": f"{record.pk}@text/{number}", "filename": f"{slugify(record.pk)}-{number}.html",
-                 "content_type": "text/html", "extension": "html", "asset_id": f"{record.pk}@text/{number}",
-                 **stamp, "url": text_url(record.pk, number)}
+        asset = {
+            "id": f"{record.pk}@text/{number}",
+            "filename": f"{slugify(record.pk)}-{number}.html",
+            "content_type": "text/html",
+            "extension": "html",
+            "asset_id": f"{record.pk}@text/{number}",
+            **stamp,
+            "url": text_url(record.pk, number),
+        }
         if full:
-            asset["html"] = texts.sanitize(text.get("html") or "")  # stored HTML is never trusted on the way out
+            asset["html"] = texts.sanitize(
+                text.get("html") or ""
+            )  # stored HTML is never trusted on the way out
         if text.get("kind") == "translation":
             code = text.get("language") or ""
-            translations.append({**asset, "language": {"id": code, "name": language_name(code) or code or None}})
+            translations.append(
+                {**asset, "language": {"id": code, "name": language_name(code) or code or None}}
+            )
         else:
             transcripts.append(asset)
     return translations, transcripts
@@ -147,11 +183,18 @@ def _media_files(record: Record, doc: dict) -> list[dict]:
         location = ("media/" + media["path"]) if media.get("path") else (media.get("url") or "")
         filename = media.get("label") or location.rsplit("/", 1)[-1]
         extension = location.rsplit(".", 1)[-1].lower() if "." in location.rsplit("/", 1)[-1] else ""
-        out.append({"id": f"{record.pk}@media/{number}", "filename": filename,
-                    "content_type": media.get("mime_type") or "", "extension": extension,
-                    "asset_id": media.get("sha256") or f"{record.pk}@media/{number}",
-                    "source_created_at": _ts(record.created), "source_updated_at": _ts(record.updated),
-                    "path": location})
+        out.append(
+            {
+                "id": f"{record.pk}@media/{number}",
+                "filename": filename,
+                "content_type": media.get("mime_type") or "",
+                "extension": extension,
+                "asset_id": media.get("sha256") or f"{record.pk}@media/{number}",
+                "source_created_at": _ts(record.created),
+                "source_updated_at": _ts(record.updated),
+                "path": location,
+            }
+        )
     return out
 
 
@@ -173,14 +216,22 @@ def _rights(doc: dict) -> dict | None:
 def _publishers(doc: dict) -> list[dict]:
     kept = ((doc.get("extra") or {}).get("da") or {}).get("publishers")
     if isinstance(kept, list) and kept:
-        return [{"id": str(p.get("da_id") or slugify(p["name"])), "name": p["name"], "value": p["name"]}
-                for p in kept if isinstance(p, dict) and p.get("name")]
+        return [
+            {"id": str(p.get("da_id") or slugify(p["name"])), "name": p["name"], "value": p["name"]}
+            for p in kept
+            if isinstance(p, dict) and p.get("name")
+        ]
     name = doc.get("publisher")
     return [{"id": slugify(name), "name": name, "value": name}] if name else []
 
 
-def document_json(record: Record, authorities: dict[tuple[str, str], Authority], related: dict[str, Record],
-                  *, full: bool = True) -> dict:
+def document_json(
+    record: Record,
+    authorities: dict[tuple[str, str], Authority],
+    related: dict[str, Record],
+    *,
+    full: bool = True,
+) -> dict:
     """A public record as a DA Document. `authorities`: the record's, by (kind, key), with their parents;
     `related`: the public records among its relations' targets, by id. Not `full`: texts without their HTML
     (a search result; the client's `hydrate()` fetches the rest)."""
@@ -227,15 +278,23 @@ def document_json(record: Record, authorities: dict[tuple[str, str], Authority],
         "transcripts": transcripts,
         "translations": translations,
         "media_files": _media_files(record, doc),
-        "languages": [{"id": code, "name": language_name(code) or code} for code in doc.get("languages") or []],
+        "languages": [
+            {"id": code, "name": language_name(code) or code} for code in doc.get("languages") or []
+        ],
         "contributors": refs("contributors"),
         "creators": refs("creators"),
         "original_coverages": places,
         "collections": refs("collections"),
-        "attachments": [{"id": t.pk, "title": t.title, "uri": record_uri(t.pk)} for r, t in relations
-                        if r.type == "attachment"],
-        "links": [{"id": t.pk, "title": t.title, "uri": record_uri(t.pk)} for r, t in relations
-                  if r.type != "attachment"],
+        "attachments": [
+            {"id": t.pk, "title": t.title, "uri": record_uri(t.pk)}
+            for r, t in relations
+            if r.type == "attachment"
+        ],
+        "links": [
+            {"id": t.pk, "title": t.title, "uri": record_uri(t.pk)}
+            for r, t in relations
+            if r.type != "attachment"
+        ],
         "repositories": [authority_json(found_repository)] if found_repository else [],
         "publishers": _publishers(doc),
         "classifications": _listed(doc.get("classification") or [], ids.get("classifications")),
@@ -245,14 +304,19 @@ def document_json(record: Record, authorities: dict[tuple[str, str], Authority],
 def documents(record_ids: list[str], *, full: bool) -> list[dict]:
     """DA Documents for public records, in the order of the ids given (ids not public are left out)."""
     links = Prefetch("links", queryset=RecordLink.objects.select_related("authority", "authority__parent"))
-    found = {r.pk: r for r in Record.objects.public().filter(pk__in=record_ids).prefetch_related(links, "relations")}
+    found = {
+        r.pk: r
+        for r in Record.objects.public().filter(pk__in=record_ids).prefetch_related(links, "relations")
+    }
     targets = {rel.target_id for r in found.values() for rel in r.relations.all()}
     related = {r.pk: r for r in Record.objects.public().filter(pk__in=targets).only("id", "title")}
     out = []
     for record_id in record_ids:
         record = found.get(record_id)
         if record is not None:
-            authorities = {(link.authority.kind, link.authority.key): link.authority for link in record.links.all()}
+            authorities = {
+                (link.authority.kind, link.authority.key): link.authority for link in record.links.all()
+            }
             out.append(document_json(record, authorities, related, full=full))
     return out
 
@@ -306,7 +370,9 @@ def search_request(params, checked) -> DaSearch:
             ours[ours_name] = [_day(name, params[name])]
     nothing = False
     for model_ in MODELS.values():
-        values = params.getlist(model_.name + "[]") + (params.getlist(model_.name) if not model_.multiple else [])
+        values = params.getlist(model_.name + "[]") + (
+            params.getlist(model_.name) if not model_.multiple else []
+        )
         for da_id in values:
             found = find_authority(model_, da_id)
             nothing = nothing or found is None
@@ -314,21 +380,34 @@ def search_request(params, checked) -> DaSearch:
                 ours.setdefault(model_.facet, []).append(found.name)
     if params.get("language"):
         ours["lang"] = [params["language"]]
-    req = replace(checked(request_from_params(ours), {k: v[0] for k, v in ours.items() if v}), page=page, page_size=size, facets=())
+    req = replace(
+        checked(request_from_params(ours), {k: v[0] for k, v in ours.items() if v}),
+        page=page,
+        page_size=size,
+        facets=(),
+    )
     return DaSearch(None if nothing else req, size, page, (params.get("translation") or None))
 
 
 def pagination(page: int, total: int, size: int) -> dict:
-    return {"page": page, "totalPages": max(1, math.ceil(min(total, MAX_RESULTS) / size)), "totalItems": total}
+    return {
+        "page": page,
+        "totalPages": max(1, math.ceil(min(total, MAX_RESULTS) / size)),
+        "totalItems": total,
+    }
 
 
 def with_translation(record_ids: list[str], language: str) -> list[str]:
     """Of these public records, those with a translation into `language`, in the same order."""
     keep = set()
     for start in range(0, len(record_ids), 500):
-        for record in Record.objects.public().filter(pk__in=record_ids[start:start + 500]).only("id", "document"):
-            if any(t.get("kind") == "translation" and t.get("language") == language
-                   for t in record.document.get("texts") or []):
+        for record in (
+            Record.objects.public().filter(pk__in=record_ids[start : start + 500]).only("id", "document")
+        ):
+            if any(
+                t.get("kind") == "translation" and t.get("language") == language
+                for t in record.document.get("texts") or []
+            ):
                 keep.add(record.pk)
     return [i for i in record_ids if i in keep]
 

@@ -30,8 +30,12 @@ def record(request, record_id: str):
 def search(request):
     wanted = da.search_request(request.GET, checked)
     ids, total = matching_ids(request.archive, wanted)
-    return Payload({"list": da.documents(ids, full=False),
-                    "pagination": da.pagination(wanted.page, total, wanted.items_per_page)})
+    return Payload(
+        {
+            "list": da.documents(ids, full=False),
+            "pagination": da.pagination(wanted.page, total, wanted.items_per_page),
+        }
+    )
 
 
 @api_view
@@ -47,9 +51,13 @@ def authorities(request, model: str):
     found = da.authority_search(da.MODELS[model], (request.GET.get("term") or "").strip())
     size = da.number(request.GET, "itemsPerPage", da.MAX_ITEMS_PER_PAGE, da.MAX_ITEMS_PER_PAGE)
     page = da.number(request.GET, "page", 1, da.MAX_PAGE)
-    shown = found[(page - 1) * size: page * size]
-    return Payload({"list": [da.authority_json(a, count=a.public_count) for a in shown],
-                    "pagination": da.pagination(page, len(found), size)})
+    shown = found[(page - 1) * size : page * size]
+    return Payload(
+        {
+            "list": [da.authority_json(a, count=a.public_count) for a in shown],
+            "pagination": da.pagination(page, len(found), size),
+        }
+    )
 
 
 @api_view
@@ -68,8 +76,9 @@ def text(request, record_id: str, number: str):
     entries = rec.document.get("texts") or []
     if not 1 <= int(number) <= len(entries):
         raise NotFound(f"record {record_id!r} has {len(entries)} texts, not {number}")
-    response = HttpResponse(texts.sanitize(entries[int(number) - 1].get("html") or ""),
-                            content_type="text/html; charset=utf-8")
+    response = HttpResponse(
+        texts.sanitize(entries[int(number) - 1].get("html") or ""), content_type="text/html; charset=utf-8"
+    )
     response["Content-Security-Policy"] = "default-src 'none'"
     return response
 
@@ -94,7 +103,7 @@ def matching_ids(archive, wanted: da.DaSearch) -> tuple[list[str], int]:
             break
     kept = da.with_translation(ids, wanted.translation)
     start = (wanted.page - 1) * wanted.items_per_page
-    return kept[start:start + wanted.items_per_page], len(kept)
+    return kept[start : start + wanted.items_per_page], len(kept)
 
 
 def _day(iso: str | None) -> str | None:

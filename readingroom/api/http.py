@@ -64,13 +64,17 @@ def api_view(view: Callable[..., Payload | HttpResponseBase]):
 def respond(request, payload: Payload) -> HttpResponseBase:
     body = orjson.dumps(payload.body)
     etag = '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
-    last_modified = int(payload.last_modified.timestamp()) if payload.last_modified else None  # HTTP dates: seconds
+    last_modified = (
+        int(payload.last_modified.timestamp()) if payload.last_modified else None
+    )  # HTTP dates: seconds
     response = HttpResponse(body if request.method == "GET" else b"", content_type="application/json")
     response["ETag"] = etag
     if last_modified is not None:
         response["Last-Modified"] = http_date(last_modified)
     if payload.links:
-        response["Link"] = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in payload.links.items() if rel != "self")
+        response["Link"] = ", ".join(
+            f'<{url}>; rel="{rel}"' for rel, url in payload.links.items() if rel != "self"
+        )
     # Visibility can change at any time (a withdrawal, an embargo): caches must always revalidate.
     response["Cache-Control"] = "no-cache"
     return get_conditional_response(request, etag=etag, last_modified=last_modified, response=response)
@@ -81,6 +85,7 @@ def newest(times: Iterable[dt.datetime | None]) -> dt.datetime | None:
 
 
 # -- paging -------------------------------------------------------------------------------------------------------
+
 
 def page_number(request, name: str = "page") -> int:
     """The page asked for: a whole number from 1 (1 when not given); BadRequest otherwise."""
@@ -118,11 +123,14 @@ def refuse_unknown(request, known: Iterable[str]) -> None:
     known = set(known)
     unknown = sorted(k for k in request.GET if k not in known)
     if unknown:
-        raise BadRequest(f"unknown parameter{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}: "
-                         f"this address takes {', '.join(sorted(known)) or 'none'}")
+        raise BadRequest(
+            f"unknown parameter{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}: "
+            f"this address takes {', '.join(sorted(known)) or 'none'}"
+        )
 
 
 # -- CORS ---------------------------------------------------------------------------------------------------------
+
 
 class CorsMiddleware:
     """Any origin may read the APIs (GET): every answer under /api/ and /srv/ says so, errors included, and an
@@ -147,6 +155,7 @@ class CorsMiddleware:
         response = HttpResponse(status=204)
         response["Allow"] = response["Access-Control-Allow-Methods"] = ", ".join((*METHODS, "OPTIONS"))
         response["Access-Control-Allow-Headers"] = request.headers.get(
-            "Access-Control-Request-Headers", "If-None-Match, If-Modified-Since")
+            "Access-Control-Request-Headers", "If-None-Match, If-Modified-Since"
+        )
         response["Access-Control-Max-Age"] = str(PREFLIGHT_MAX_AGE)
         return response

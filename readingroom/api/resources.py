@@ -30,9 +30,16 @@ RECORD_PAGE_SIZE = 50
 
 @api_view
 def index(request):
-    return Payload({"openapi": absolute(request, reverse("api:openapi")), "search": absolute(request, reverse("api:search")),
-                    "authorities": {kind: absolute(request, reverse("api:authorities", kwargs={"kind": kind}))
-                                    for kind in AUTHORITY_KINDS}})
+    return Payload(
+        {
+            "openapi": absolute(request, reverse("api:openapi")),
+            "search": absolute(request, reverse("api:search")),
+            "authorities": {
+                kind: absolute(request, reverse("api:authorities", kwargs={"kind": kind}))
+                for kind in AUTHORITY_KINDS
+            },
+        }
+    )
 
 
 @api_view
@@ -57,8 +64,12 @@ def search(request):
         result = search_public(request.archive, req)
     except Exception:
         log.exception("search failed")
-        return error_response(request, 503, "Search is unavailable",
-                              "The search engine did not answer. Please try again in a moment.")
+        return error_response(
+            request,
+            503,
+            "Search is unavailable",
+            "The search engine did not answer. Please try again in a moment.",
+        )
     pages = pages_for(min(result.total, MAX_RESULTS), req.page_size)
     links = page_links(request, req.page, pages)
     updated = Record.objects.filter(pk__in=[h.id for h in result.hits]).values_list("updated", flat=True)
@@ -68,12 +79,23 @@ def search(request):
 @api_view
 def authorities(request, kind: str):
     refuse_unknown(request, ("page",))
-    paginator = Paginator(services.authorities_with_counts(kind).filter(public_count__gt=0), AUTHORITY_PAGE_SIZE)
+    paginator = Paginator(
+        services.authorities_with_counts(kind).filter(public_count__gt=0), AUTHORITY_PAGE_SIZE
+    )
     page = paginator.page(_existing(request, paginator.count, AUTHORITY_PAGE_SIZE))
     links = page_links(request, page.number, page.paginator.num_pages)
-    return Payload({"kind": kind, "total": page.paginator.count, "page": page.number,
-                    "pages": page.paginator.num_pages, "links": links,
-                    "authorities": [serializers.authority_line(request, a, a.public_count) for a in page]}, None, links)
+    return Payload(
+        {
+            "kind": kind,
+            "total": page.paginator.count,
+            "page": page.number,
+            "pages": page.paginator.num_pages,
+            "links": links,
+            "authorities": [serializers.authority_line(request, a, a.public_count) for a in page],
+        },
+        None,
+        links,
+    )
 
 
 @api_view
@@ -87,8 +109,17 @@ def authority(request, kind: str, key: str):
     page = paginator.page(_existing(request, total, RECORD_PAGE_SIZE))
     links = page_links(request, page.number, page.paginator.num_pages)
     children = services.authorities_with_counts(kind).filter(parent=obj, public_count__gt=0)
-    body = serializers.authority_json(request, obj, obj.parent, list(children), list(page), total, page.number,
-                                      page.paginator.num_pages, links)
+    body = serializers.authority_json(
+        request,
+        obj,
+        obj.parent,
+        list(children),
+        list(page),
+        total,
+        page.number,
+        page.paginator.num_pages,
+        links,
+    )
     return Payload(body, newest(r.updated for r in page), links)
 
 

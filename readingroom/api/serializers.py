@@ -59,11 +59,24 @@ def media_entry(request, media: dict) -> dict:
 def public_relations(request, record: Record) -> tuple[list[dict], list[Record]]:
     """The record's relations to public records, with their targets' titles; and those targets."""
     relations = list(record.relations.all())
-    targets = {r.pk: r for r in Record.objects.public().filter(pk__in=[r.target_id for r in relations])
-               .only("id", "title", "updated")}
-    out = [{"type": r.type, "label": r.label or None, "id": r.target_id, "title": targets[r.target_id].title,
-            "url": api_record_url(request, r.target_id), "html_url": record_url(request, r.target_id)}
-           for r in relations if r.target_id in targets]
+    targets = {
+        r.pk: r
+        for r in Record.objects.public()
+        .filter(pk__in=[r.target_id for r in relations])
+        .only("id", "title", "updated")
+    }
+    out = [
+        {
+            "type": r.type,
+            "label": r.label or None,
+            "id": r.target_id,
+            "title": targets[r.target_id].title,
+            "url": api_record_url(request, r.target_id),
+            "html_url": record_url(request, r.target_id),
+        }
+        for r in relations
+        if r.target_id in targets
+    ]
     return out, list(targets.values())
 
 
@@ -82,24 +95,42 @@ def record_json(request, record: Record) -> tuple[dict, list[Record]]:
     relations, targets = public_relations(request, record)
     for name in HIDDEN_FIELDS:
         doc.pop(name, None)
-    body = {"id": record.pk, "url": api_record_url(request, record.pk), "permalink": record_url(request, record.pk),
-            **doc, "relations": relations}
+    body = {
+        "id": record.pk,
+        "url": api_record_url(request, record.pk),
+        "permalink": record_url(request, record.pk),
+        **doc,
+        "relations": relations,
+    }
     return body, targets
 
 
 def record_line(request, record: Record) -> dict:
     """A record in a list (an authority's records)."""
-    return {"id": record.pk, "title": record.title, "date": record.date_edtf or None,
-            "date_text": record.date_text or None, "url": api_record_url(request, record.pk),
-            "html_url": record_url(request, record.pk)}
+    return {
+        "id": record.pk,
+        "title": record.title,
+        "date": record.date_edtf or None,
+        "date_text": record.date_text or None,
+        "url": api_record_url(request, record.pk),
+        "html_url": record_url(request, record.pk),
+    }
 
 
 # -- search -------------------------------------------------------------------------------------------------------
 
+
 def hit_json(request, hit) -> dict:
-    return {"id": hit.id, "title": hit.title, "date_text": hit.date_text or None, "type": hit.type or None,
-            "collection": hit.collection or None, "snippet_html": hit.snippet_html or None,
-            "url": api_record_url(request, hit.id), "html_url": record_url(request, hit.id)}
+    return {
+        "id": hit.id,
+        "title": hit.title,
+        "date_text": hit.date_text or None,
+        "type": hit.type or None,
+        "collection": hit.collection or None,
+        "snippet_html": hit.snippet_html or None,
+        "url": api_record_url(request, hit.id),
+        "html_url": record_url(request, hit.id),
+    }
 
 
 def facets_json(req: SearchRequest, result: SearchResult) -> dict[str, dict]:
@@ -111,10 +142,15 @@ def facets_json(req: SearchRequest, result: SearchResult) -> dict[str, dict]:
         selected = req.selected(f.name)
         counts = result.facets.get(f.name, [])
         counted = {v for v, _n in counts}
-        values = [{"value": v, "label": facet_defs.value_label(f.name, v), "count": n, "selected": v in selected}
-                  for v, n in counts]
-        values += [{"value": v, "label": facet_defs.value_label(f.name, v), "count": 0, "selected": True}
-                   for v in selected if v not in counted]
+        values = [
+            {"value": v, "label": facet_defs.value_label(f.name, v), "count": n, "selected": v in selected}
+            for v, n in counts
+        ]
+        values += [
+            {"value": v, "label": facet_defs.value_label(f.name, v), "count": 0, "selected": True}
+            for v in selected
+            if v not in counted
+        ]
         out[f.name] = {"label": f.label, "mode": f.mode, "values": values}
     return out
 
@@ -125,8 +161,11 @@ def search_json(request, req: SearchRequest, result: SearchResult, pages: int, l
         "page": req.page,
         "pages": pages,
         "page_size": req.page_size,
-        "query": {"q": req.query.text, "understood": result.understood or None,
-                  "notes": list(dict.fromkeys([*req.notes, *result.notes]))},
+        "query": {
+            "q": req.query.text,
+            "understood": result.understood or None,
+            "notes": list(dict.fromkeys([*req.notes, *result.notes])),
+        },
         "hits": [hit_json(request, h) for h in result.hits],
         "facets": facets_json(req, result),
         "links": links,
@@ -135,24 +174,40 @@ def search_json(request, req: SearchRequest, result: SearchResult, pages: int, l
 
 # -- authorities --------------------------------------------------------------------------------------------------
 
+
 def authority_line(request, authority: Authority, count: int | None = None) -> dict:
-    out = {"kind": authority.kind, "key": authority.key, "name": authority.name,
-           "url": api_authority_url(request, authority.kind, authority.key),
-           "html_url": absolute(request, authority.get_absolute_url())}
+    out = {
+        "kind": authority.kind,
+        "key": authority.key,
+        "name": authority.name,
+        "url": api_authority_url(request, authority.kind, authority.key),
+        "html_url": absolute(request, authority.get_absolute_url()),
+    }
     if count is not None:
         out["records"] = count
     return out
 
 
-def authority_json(request, authority: Authority, parent: Authority | None, children: list, records: list,
-                   total: int, page: int, pages: int, links: dict) -> dict:
+def authority_json(
+    request,
+    authority: Authority,
+    parent: Authority | None,
+    children: list,
+    records: list,
+    total: int,
+    page: int,
+    pages: int,
+    links: dict,
+) -> dict:
     return {
         **authority_line(request, authority),
         "kind_label": AUTHORITY_KIND[authority.kind].label,
         "data": authority.data or {},
         "parent": authority_line(request, parent) if parent else None,
         "children": [authority_line(request, c, c.public_count) for c in children],
-        "total": total, "page": page, "pages": pages,
+        "total": total,
+        "page": page,
+        "pages": pages,
         "records": [record_line(request, r) for r in records],
         "links": links,
     }

@@ -12,20 +12,26 @@ from . import da, da_resources, resources
 
 DA_MODELS = "|".join(da.MODELS)
 
-v1 = ([
-    path("", resources.index, name="index"),
-    path("openapi.json", resources.document, name="openapi"),
-    path("search", resources.search, name="search"),
-    path("records/<path:record_id>", resources.record, name="record"),
-    path("<kind:kind>/", resources.authorities, name="authorities"),
-    path("<kind:kind>/<path:key>", resources.authority, name="authority"),
-], "api")
+v1 = (
+    [
+        path("", resources.index, name="index"),
+        path("openapi.json", resources.document, name="openapi"),
+        path("search", resources.search, name="search"),
+        path("records/<path:record_id>", resources.record, name="record"),
+        path("<kind:kind>/", resources.authorities, name="authorities"),
+        path("<kind:kind>/<path:key>", resources.authority, name="authority"),
+    ],
+    "api",
+)
 
-srv = ([
-    path("record.json", da_resources.search, name="search"),
-    path("record/date_range.json", da_resources.date_range, name="date_range"),
-    re_path(r"^record/(?P<record_id>.+)/@text/(?P<number>[0-9]+)\.html$", da_resources.text, name="text"),
-    re_path(r"^record/(?P<record_id>.+)\.json$", da_resources.record, name="record"),
-    re_path(rf"^(?P<model>{DA_MODELS})\.json$", da_resources.authorities, name="authorities"),
-    re_path(rf"^(?P<model>{DA_MODELS})/(?P<key>.+)\.json$", da_resources.authority, name="authority"),
-], "da")
+srv = (
+    [
+        path("record.json", da_resources.search, name="search"),
+        path("record/date_range.json", da_resources.date_range, name="date_range"),
+        re_path(r"^record/(?P<record_id>.+)/@text/(?P<number>[0-9]+)\.html$", da_resources.text, name="text"),
+        re_path(r"^record/(?P<record_id>.+)\.json$", da_resources.record, name="record"),
+        re_path(rf"^(?P<model>{DA_MODELS})\.json$", da_resources.authorities, name="authorities"),
+        re_path(rf"^(?P<model>{DA_MODELS})/(?P<key>.+)\.json$", da_resources.authority, name="authority"),
+    ],
+    "da",
+)

@@ -21,7 +21,9 @@ class Authority(models.Model):
     kind = models.CharField(max_length=20, choices=KINDS)
     key = models.CharField(max_length=250)
     name = models.CharField(max_length=1000)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
     position = models.IntegerField(default=0)
     data = models.JSONField(default=dict, blank=True)
 

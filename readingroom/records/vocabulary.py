@@ -29,6 +29,7 @@ business: a record says so itself, and keeps it through export and import."""
 
 # -- authority kinds --------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class AuthorityKind:
     """A kind of authority (a controlled name a record points to)."""
@@ -41,15 +42,18 @@ class AuthorityKind:
     agent: bool = False  # may create, send or receive a document (creators, recipients, contributors)
 
 
-AUTHORITY_KIND = {k.name: k for k in (
-    AuthorityKind("person", "persons", "Person", "People", agent=True),
-    AuthorityKind("organization", "organizations", "Organization", "Organizations", agent=True),
-    AuthorityKind("place", "places", "Place", "Places", hierarchical=True),
-    AuthorityKind("subject", "subjects", "Subject", "Subjects", hierarchical=True),
-    AuthorityKind("collection", "collections", "Collection", "Collections", hierarchical=True),
-    AuthorityKind("repository", "repositories", "Repository", "Repositories"),
-    AuthorityKind("funder", "funders", "Funder", "Funders"),
-)}
+AUTHORITY_KIND = {
+    k.name: k
+    for k in (
+        AuthorityKind("person", "persons", "Person", "People", agent=True),
+        AuthorityKind("organization", "organizations", "Organization", "Organizations", agent=True),
+        AuthorityKind("place", "places", "Place", "Places", hierarchical=True),
+        AuthorityKind("subject", "subjects", "Subject", "Subjects", hierarchical=True),
+        AuthorityKind("collection", "collections", "Collection", "Collections", hierarchical=True),
+        AuthorityKind("repository", "repositories", "Repository", "Repositories"),
+        AuthorityKind("funder", "funders", "Funder", "Funders"),
+    )
+}
 """Every authority kind by name, in the order pages and messages list them."""
 
 AUTHORITY_KINDS = tuple(AUTHORITY_KIND)
@@ -99,8 +103,17 @@ ID_RULE = "use letters, digits, '.', '_', ':', '-' and '/' between parts"
 # A record's `classification` holds markings as the document prints them; importers recognize these spellings
 # (matching ignores case, the spelling below is kept). Nothing refuses other markings.
 
-CLASSIFICATIONS = ("Top Secret", "Secret", "Confidential", "Strictly Confidential", "Restricted",
-                   "Limited Official Use", "Official Use Only", "For Official Use Only", "Unclassified")
+CLASSIFICATIONS = (
+    "Top Secret",
+    "Secret",
+    "Confidential",
+    "Strictly Confidential",
+    "Restricted",
+    "Limited Official Use",
+    "Official Use Only",
+    "For Official Use Only",
+    "Unclassified",
+)
 """Security classifications."""
 
 URGENCIES = ("Very Urgent", "Urgent")
@@ -112,10 +125,31 @@ PRECEDENCES = ("Flash", "Immediate", "Operational Immediate", "Priority", "Routi
 EYES_ONLY = ("Eyes Only", "Literally Eyes Only", "Exclusively Eyes Only", "Eyes Only for the Secretary")
 """Who alone may read it."""
 
-HANDLING = ("Nodis", "Exdis", "Limdis", "Stadis", "Noforn", "Nocontract", "Orcon", "Specat", "Personal",
-            "Personal and Confidential", "Sensitive", "Administratively Confidential", "Harvan",
-            "Double Plus", "Plus", "Cherokee", "Via Cherokee Channels", "Roger Channel", "Codeword", "Umbra",
-            "No Distribution", "Exclusive Distribution", "Limited Distribution")
+HANDLING = (
+    "Nodis",
+    "Exdis",
+    "Limdis",
+    "Stadis",
+    "Noforn",
+    "Nocontract",
+    "Orcon",
+    "Specat",
+    "Personal",
+    "Personal and Confidential",
+    "Sensitive",
+    "Administratively Confidential",
+    "Harvan",
+    "Double Plus",
+    "Plus",
+    "Cherokee",
+    "Via Cherokee Channels",
+    "Roger Channel",
+    "Codeword",
+    "Umbra",
+    "No Distribution",
+    "Exclusive Distribution",
+    "Limited Distribution",
+)
 """Handling and distribution caveats, and channel names of the FRUS era."""
 
 MARKINGS = CLASSIFICATIONS + URGENCIES + PRECEDENCES + EYES_ONLY + HANDLING

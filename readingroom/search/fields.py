@@ -41,8 +41,9 @@ class Field:
 
     def __post_init__(self):
         if self.kind not in KINDS or self.mode not in (None, *MODES):
-            raise ValueError(f"search field {self.name!r}: the kind is one of {KINDS}, the mode None or one of "
-                             f"{MODES}")
+            raise ValueError(
+                f"search field {self.name!r}: the kind is one of {KINDS}, the mode None or one of {MODES}"
+            )
         if not self.label and self.authority:
             object.__setattr__(self, "label", AUTHORITY_KIND[self.authority].label)
 

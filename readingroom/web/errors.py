@@ -13,8 +13,12 @@ from django.urls import NoReverseMatch, reverse
 from readingroom.records.errors import BadRequest, Conflict, Moved, NotFound
 from readingroom.records.schema import RecordError
 
-STATUS = {NotFound: (404, "Not found"), Conflict: (409, "Conflict"), RecordError: (400, "Bad request"),
-          BadRequest: (400, "Bad request")}
+STATUS = {
+    NotFound: (404, "Not found"),
+    Conflict: (409, "Conflict"),
+    RecordError: (400, "Bad request"),
+    BadRequest: (400, "Bad request"),
+}
 
 API_PREFIXES = ("/api/", "/srv/")
 """Paths whose errors are JSON: the JSON API and the Digital Archive compatible API."""
@@ -54,13 +58,18 @@ def is_api(request) -> bool:
 def error_response(request, status: int, title: str, detail: str):
     if is_api(request):
         return JsonResponse({"error": {"status": status, "title": title, "detail": detail}}, status=status)
-    return render(request, "readingroom/error.html", {"status": status, "title": title, "detail": detail},
-                  status=status)
+    return render(
+        request, "readingroom/error.html", {"status": status, "title": title, "detail": detail}, status=status
+    )
 
 
 def method_not_allowed(request, allowed: tuple[str, ...]):
-    response = error_response(request, 405, "Method not allowed",
-                              f"{request.method} is not allowed here: use {' or '.join(allowed)}")
+    response = error_response(
+        request,
+        405,
+        "Method not allowed",
+        f"{request.method} is not allowed here: use {' or '.join(allowed)}",
+    )
     response["Allow"] = ", ".join(allowed)
     return response
 

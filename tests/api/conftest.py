@@ -23,33 +23,53 @@ MARKER = "quokka"  # a word only the hidden records use
 HIDDEN_LANGUAGE = "kor"
 
 LATER = (dt.date.today() + dt.timedelta(days=30)).isoformat()
-HIDDEN_STATES = {"draft": {"status": "draft"}, "in-review": {"status": "in-review"},
-                 "embargoed": {"embargo_until": LATER}, "withdrawn": {"status": "withdrawn"}}
+HIDDEN_STATES = {
+    "draft": {"status": "draft"},
+    "in-review": {"status": "in-review"},
+    "embargoed": {"embargo_until": LATER},
+    "withdrawn": {"status": "withdrawn"},
+}
 
 
 def hidden_record(name: str) -> dict:
     label = name.title()
     return {
-        "id": f"hidden/{name}", "title": f"{label} {MARKER}: the four-party conference", "date": "1968-10-20",
-        "text": f"The four-party conference will convene in Paris. {MARKER} {name}.", **HIDDEN_STATES[name],
+        "id": f"hidden/{name}",
+        "title": f"{label} {MARKER}: the four-party conference",
+        "date": "1968-10-20",
+        "text": f"The four-party conference will convene in Paris. {MARKER} {name}.",
+        **HIDDEN_STATES[name],
         "summary": f"A {name} record about the four-party conference.",
         "subjects": ["Vietnam War, 1961-1975", f"{label} only subject"],
-        "places": ["Paris", f"{label} only place"], "persons": [f"{label} Only, Person"],
+        "places": ["Paris", f"{label} only place"],
+        "persons": [f"{label} Only, Person"],
         "creators": [{"kind": "organization", "name": f"{label} Only Office"}],
-        "funders": [f"{label} Only Fund"], "repository": f"{label} Only Archive", "languages": [HIDDEN_LANGUAGE],
-        "collections": [{"kind": "collection", "id": "vietnam-war", "name": "Vietnam War"},
-                        {"kind": "collection", "id": f"{name}-only", "name": f"{label} only collection"}],
-        "document_types": [f"{label} only type"], "classification": ["Top Secret"],
+        "funders": [f"{label} Only Fund"],
+        "repository": f"{label} Only Archive",
+        "languages": [HIDDEN_LANGUAGE],
+        "collections": [
+            {"kind": "collection", "id": "vietnam-war", "name": "Vietnam War"},
+            {"kind": "collection", "id": f"{name}-only", "name": f"{label} only collection"},
+        ],
+        "document_types": [f"{label} only type"],
+        "classification": ["Top Secret"],
         "texts": [{"kind": "translation", "language": "fre", "body": f"{MARKER} traduction {name}"}],
     }
 
 
 HIDDEN_IDS = [f"hidden/{name}" for name in HIDDEN_STATES]
-RELATED = {"id": "test/related", "title": "A note that cites hidden and public records", "date": "1968-10-25",
-           "text": "Notes on the cables.", "subjects": ["Paris Peace Talks (1968-1973)"],
-           "relations": [{"type": "cites", "target": i, "label": f"See {i}"} for i in HIDDEN_IDS]
-           + [{"type": "related", "target": "114010", "label": "The Politburo cable"},
-              {"type": "attachment", "target": "999001"}]}
+RELATED = {
+    "id": "test/related",
+    "title": "A note that cites hidden and public records",
+    "date": "1968-10-25",
+    "text": "Notes on the cables.",
+    "subjects": ["Paris Peace Talks (1968-1973)"],
+    "relations": [{"type": "cites", "target": i, "label": f"See {i}"} for i in HIDDEN_IDS]
+    + [
+        {"type": "related", "target": "114010", "label": "The Politburo cable"},
+        {"type": "attachment", "target": "999001"},
+    ],
+}
 
 
 @pytest.fixture

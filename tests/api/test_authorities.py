@@ -23,8 +23,11 @@ def test_lists_hold_only_authorities_public_records_carry(api_corpus, client, ki
         assert count > 0
         page = client.get(f"/api/v1/{plural}/{key}").json()
         assert page["total"] >= count
-    hidden_only = {a.key for a in Authority.objects.filter(kind=kind, name__icontains="only")
-                   if re.search(r"\bonly\b", a.name, re.I)}
+    hidden_only = {
+        a.key
+        for a in Authority.objects.filter(kind=kind, name__icontains="only")
+        if re.search(r"\bonly\b", a.name, re.I)
+    }
     assert hidden_only, "the corpus gives every kind a hidden-only authority"
     assert not hidden_only & set(listed)
     for key in hidden_only:
@@ -46,8 +49,10 @@ def test_counts_leave_hidden_records_out(api_corpus, client):
 def test_collection_with_its_records_and_children(api_corpus, client):
     volume = client.get("/api/v1/collections/frus1964-68v07").json()
     assert volume["name"].startswith("Foreign Relations of the United States, 1964–1968, Volume VII")
-    assert volume["total"] == 5 and [r["id"] for r in volume["records"]][:2] == ["frus1964-68v07/d1",
-                                                                                  "frus1964-68v07/d2"]
+    assert volume["total"] == 5 and [r["id"] for r in volume["records"]][:2] == [
+        "frus1964-68v07/d1",
+        "frus1964-68v07/d2",
+    ]
     record = volume["records"][0]
     assert record["url"] == "http://testserver/api/v1/records/frus1964-68v07/d1"
     assert record["html_url"] == "http://testserver/records/frus1964-68v07/d1/"
@@ -65,7 +70,10 @@ def test_paging_of_lists_and_records(api_corpus, client):
     assert history["total"] == 51 and history["pages"] == 2 and len(history["records"]) == 50
     assert history["links"]["next"] == "http://testserver/api/v1/collections/frus-history?page=2"
     last = client.get(history["links"]["last"]).json()
-    assert len(last["records"]) == 1 and last["links"]["prev"] == "http://testserver/api/v1/collections/frus-history"
+    assert (
+        len(last["records"]) == 1
+        and last["links"]["prev"] == "http://testserver/api/v1/collections/frus-history"
+    )
     r = client.get("/api/v1/collections/frus-history?page=3")
     assert r.status_code == 404 and r.json()["error"]["detail"] == "there are 2 pages here, not 3"
     assert client.get("/api/v1/subjects/?page=x").status_code == 400
@@ -73,5 +81,6 @@ def test_paging_of_lists_and_records(api_corpus, client):
 
 def test_hidden_states_are_all_in_the_corpus(api_corpus):
     assert set(Record.objects.filter(pk__startswith="hidden/").values_list("pk", flat=True)) == {
-        f"hidden/{name}" for name in HIDDEN_STATES}
+        f"hidden/{name}" for name in HIDDEN_STATES
+    }
     assert not Record.objects.public().filter(pk__startswith="hidden/").exists()

@@ -49,7 +49,8 @@ def test_the_search_parameters_come_from_the_search_tables(db, client):
     assert set(params) == {"q", "from", "to", "undated", "sort", "page", *(f.name for f in facet_defs.FACETS)}
     assert params["sort"]["schema"]["enum"] == list(SORTS)
     assert set(doc["components"]["schemas"]["SearchResult"]["properties"]["facets"]["properties"]) == {
-        f.name for f in facet_defs.FACETS}
+        f.name for f in facet_defs.FACETS
+    }
     assert doc["servers"] == [{"url": "http://testserver"}]
 
 
@@ -63,8 +64,10 @@ def test_schemathesis_finds_no_server_error_and_no_response_off_the_schema(live_
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= len(schema.raw_schema["paths"]) - 1, [o.label for o in operations]
     for operation in operations:
-        @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
+
+        @settings(
+            max_examples=MAX_EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        )
         @given(case=operation.as_strategy())
         def run(case):
             case.call_and_validate(base_url=live_server_url, additional_checks=[not_a_server_error])

@@ -39,7 +39,9 @@ def test_media_links_are_absolute(api_corpus, client, archive, settings, tmp_pat
     body = get(client, "/api/v1/records/frus-history/1958-11-03-noble-to-osborne").json()
     assert body["media"][0]["url"].startswith("https://static.history.state.gov/")
     settings.MEDIA_ROOT = str(tmp_path)
-    archive.store.save({"id": "test/scan", "title": "A scan", "media": [{"path": "scans/a.pdf", "label": "Scan"}]})
+    archive.store.save(
+        {"id": "test/scan", "title": "A scan", "media": [{"path": "scans/a.pdf", "label": "Scan"}]}
+    )
     media = get(client, "/api/v1/records/test/scan").json()["media"]
     assert media[0]["url"] == "http://testserver/media/scans/a.pdf"
 
@@ -49,7 +51,12 @@ def test_relations_only_to_public_records(api_corpus, client):
     body = r.json()
     assert [(x["type"], x["id"], x["title"]) for x in body["relations"]] == [
         ("related", "114010", "Secret North Vietnam Politburo Cable No. 323"),
-        ("attachment", "999001", "Telegram from the Soviet Embassy in Havana to the USSR Ministry of Foreign Affairs")]
+        (
+            "attachment",
+            "999001",
+            "Telegram from the Soviet Embassy in Havana to the USSR Ministry of Foreign Affairs",
+        ),
+    ]
     assert body["relations"][0]["url"] == "http://testserver/api/v1/records/114010"
     text = r.content.decode()
     for hidden in HIDDEN_IDS:
@@ -61,8 +68,9 @@ def test_relations_only_to_public_records(api_corpus, client):
 def test_hidden_records_are_404_in_one_error_shape(api_corpus, client, record_id):
     r = get(client, f"/api/v1/records/{record_id}")
     assert r.status_code == 404 and r["Content-Type"] == "application/json"
-    assert r.json() == {"error": {"status": 404, "title": "Not found",
-                                  "detail": f"no published record {record_id!r}"}}
+    assert r.json() == {
+        "error": {"status": 404, "title": "Not found", "detail": f"no published record {record_id!r}"}
+    }
     assert r["Access-Control-Allow-Origin"] == "*"
 
 
@@ -79,8 +87,11 @@ def test_methods_other_than_get_are_405_json(api_corpus, client):
         r = getattr(client, method)("/api/v1/records/114010")
         assert r.status_code == 405, method
         assert r["Allow"] == "GET, HEAD"
-        assert r.json()["error"] == {"status": 405, "title": "Method not allowed",
-                                     "detail": f"{method.upper()} is not allowed here: use GET or HEAD"}
+        assert r.json()["error"] == {
+            "status": 405,
+            "title": "Method not allowed",
+            "detail": f"{method.upper()} is not allowed here: use GET or HEAD",
+        }
     r = client.head("/api/v1/records/114010")
     assert r.status_code == 200 and r.content == b"" and r["ETag"]
 
@@ -95,16 +106,23 @@ def test_server_errors_are_json_under_api(api_corpus, client, monkeypatch):
     client.raise_request_exception = False
     r = get(client, "/api/v1/records/114010")
     assert r.status_code == 500
-    assert r.json() == {"error": {"status": 500, "title": "Server error", "detail": "Something went wrong on our side."}}
+    assert r.json() == {
+        "error": {"status": 500, "title": "Server error", "detail": "Something went wrong on our side."}
+    }
 
 
 def test_cors_and_preflight(api_corpus, client):
     r = get(client, "/api/v1/records/114010", Origin="https://example.org")
     assert r["Access-Control-Allow-Origin"] == "*"
     assert "ETag" in r["Access-Control-Expose-Headers"] and "Link" in r["Access-Control-Expose-Headers"]
-    r = client.options("/api/v1/search", headers={"Origin": "https://example.org",
-                                                  "Access-Control-Request-Method": "GET",
-                                                  "Access-Control-Request-Headers": "if-none-match"})
+    r = client.options(
+        "/api/v1/search",
+        headers={
+            "Origin": "https://example.org",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "if-none-match",
+        },
+    )
     assert r.status_code == 204
     assert r["Access-Control-Allow-Origin"] == "*"
     assert r["Access-Control-Allow-Methods"] == "GET, HEAD, OPTIONS"

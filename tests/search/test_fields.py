@@ -25,22 +25,46 @@ FACET_NAMES = [f.name for f in fields.FACETS]
 
 def a_document() -> dict:
     """An index document with every field given a value."""
-    rec = normalize_record({
-        "id": "test/fields", "title": "The Fields", "summary": "A summary", "date": "1968-10-15",
-        "text": "A text.", "languages": ["vie"], "document_types": ["Telegram"], "classification": ["Secret"],
-        "subjects": ["War"], "places": ["Hanoi"], "persons": ["Rusk, Dean"], "collections": ["FRUS"],
-        "repository": "An archive", "funders": ["A funder"],
-        "texts": [{"kind": "translation", "language": "eng", "body": "Text", "translator": "A translator"}],
-    })
+    rec = normalize_record(
+        {
+            "id": "test/fields",
+            "title": "The Fields",
+            "summary": "A summary",
+            "date": "1968-10-15",
+            "text": "A text.",
+            "languages": ["vie"],
+            "document_types": ["Telegram"],
+            "classification": ["Secret"],
+            "subjects": ["War"],
+            "places": ["Hanoi"],
+            "persons": ["Rusk, Dean"],
+            "collections": ["FRUS"],
+            "repository": "An archive",
+            "funders": ["A funder"],
+            "texts": [
+                {"kind": "translation", "language": "eng", "body": "Text", "translator": "A translator"}
+            ],
+        }
+    )
     return index_document(rec)
 
 
 def expected_rows() -> list[str]:
     """docs/search.md's field table, as fields.py says it."""
+
     def cells(f: fields.Field) -> list[str]:
-        return [f"`{f.name}`", f.label, f.kind, f"{f.weight:g}" if f.weight else "", f.mode or "",
-                str(f.size) if f.is_facet else "", " ".join(f"`{n}:`" for n in f.query_names),
-                "yes" if f.stored else "", "yes" if f.sort else ""]
+        return [
+            f"`{f.name}`",
+            f.label,
+            f.kind,
+            f"{f.weight:g}" if f.weight else "",
+            f.mode or "",
+            str(f.size) if f.is_facet else "",
+            " ".join(f"`{n}:`" for n in f.query_names),
+            "yes" if f.stored else "",
+            "yes" if f.sort else "",
+        ]
+
     return ["| " + " | ".join(cells(f)) + " |" for f in fields.FIELDS]
 
 
@@ -53,8 +77,10 @@ def documented_rows() -> list[str]:
 def test_docs_list_every_field():
     documented, expected = documented_rows(), expected_rows()
     assert documented, "docs/search.md has no '## Fields' table"
-    assert documented == expected, ("docs/search.md's field table differs from readingroom/search/fields.py; "
-                                    "its rows should read:\n" + "\n".join(expected))
+    assert documented == expected, (
+        "docs/search.md's field table differs from readingroom/search/fields.py; "
+        "its rows should read:\n" + "\n".join(expected)
+    )
 
 
 def test_index_documents_have_exactly_the_fields():
@@ -73,7 +99,10 @@ def test_tantivy_schema_and_documents_come_from_the_fields(tmp_path):
     schema = json.loads((tmp_path / "meta.json").read_text())["schema"]
     assert {f["name"] for f in schema} == set(doc)
     assert {f["name"] for f in schema if f["options"].get("fast") and f["type"] == "text"} == {
-        "id", *FACET_NAMES, *(f.name for f in fields.FIELDS if f.sort and f.kind == "keyword")}
+        "id",
+        *FACET_NAMES,
+        *(f.name for f in fields.FIELDS if f.sort and f.kind == "keyword"),
+    }
 
 
 def test_typesense_schema_and_documents_come_from_the_fields():
