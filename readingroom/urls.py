@@ -1,11 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from readingroom.api import urls as api_urls
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("search/", include("readingroom.web.searchpage.urls")),
+    path("api/v1/", include(api_urls.v1)),
+    path("srv/", include(api_urls.srv)),
     path("", include("readingroom.web.urls")),
 ]
 
+# Both answer JSON under /api/ and /srv/ (web/errors.py).
 handler404 = "readingroom.web.errors.not_found"
 handler500 = "readingroom.web.errors.server_error"

@@ -17,3 +17,7 @@ class Moved(Exception):
 
 class Conflict(Exception):
     """The change cannot be made in the archive's present state (the message says why and what to do)."""
+
+
+class BadRequest(ValueError):
+    """A request's parameters cannot be used (the message says which, and what to write instead)."""

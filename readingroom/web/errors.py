@@ -1,15 +1,27 @@
-"""One table from domain exceptions to HTTP responses; JSON under /api/, a page elsewhere."""
+"""One table from domain exceptions to HTTP responses; JSON under /api/ and /srv/ (the APIs), a page elsewhere.
+
+Every error has the same shape: {"error": {"status": 404, "title": "Not found", "detail": "..."}} as JSON, or the
+error page with the same three facts.
+"""
 
 from __future__ import annotations
 
 from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
-from readingroom.records.errors import Conflict, Moved, NotFound
+from readingroom.records.errors import BadRequest, Conflict, Moved, NotFound
 from readingroom.records.schema import RecordError
 
-STATUS = {NotFound: (404, "Not found"), Conflict: (409, "Conflict"), RecordError: (400, "Bad request")}
+STATUS = {
+    NotFound: (404, "Not found"),
+    Conflict: (409, "Conflict"),
+    RecordError: (400, "Bad request"),
+    BadRequest: (400, "Bad request"),
+}
+
+API_PREFIXES = ("/api/", "/srv/")
+"""Paths whose errors are JSON: the JSON API and the Digital Archive compatible API."""
 
 
 class ErrorMiddleware:
@@ -21,19 +33,45 @@ class ErrorMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, Moved):
-            return HttpResponsePermanentRedirect(reverse("record", kwargs={"record_id": exception.new_id}))
+            return HttpResponsePermanentRedirect(moved_url(request, exception.new_id))
         for cls, (status, title) in STATUS.items():
             if isinstance(exception, cls):
                 return error_response(request, status, title, str(exception))
         return None
 
 
+def moved_url(request, new_id: str) -> str:
+    """The same resource under the record's new id: the page, the API record, the DA record alike."""
+    match = getattr(request, "resolver_match", None)
+    if match is not None and "record_id" in match.kwargs:
+        try:
+            return reverse(match.view_name, kwargs={**match.kwargs, "record_id": new_id})
+        except NoReverseMatch:
+            pass
+    return reverse("record", kwargs={"record_id": new_id})
+
+
+def is_api(request) -> bool:
+    return request.path.startswith(API_PREFIXES)
+
+
 def error_response(request, status: int, title: str, detail: str):
-    if request.path.startswith("/api/"):
+    if is_api(request):
         return JsonResponse({"error": {"status": status, "title": title, "detail": detail}}, status=status)
     return render(
         request, "readingroom/error.html", {"status": status, "title": title, "detail": detail}, status=status
     )
+
+
+def method_not_allowed(request, allowed: tuple[str, ...]):
+    response = error_response(
+        request,
+        405,
+        "Method not allowed",
+        f"{request.method} is not allowed here: use {' or '.join(allowed)}",
+    )
+    response["Allow"] = ", ".join(allowed)
+    return response
 
 
 def not_found(request, exception=None):
