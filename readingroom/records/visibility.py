@@ -25,6 +25,19 @@ def public_q(prefix: str = "") -> Q:
     )
 
 
+def public_or_withdrawn_q(prefix: str = "") -> Q:
+    """What OAI-PMH shows (readingroom/oai): the public records, and the withdrawn records that were public once,
+    which it announces as deleted (their ids and datestamps, never their content).
+
+    A withdrawn record counts only if it was published before (it has a first_published time) and is outside an
+    embargo: announcing the id of a record that never came out would tell the public of it, and ids often carry
+    the title. Drafts, records in review and embargoed records are left out altogether."""
+    withdrawn = Q(**{f"{prefix}status": "withdrawn", f"{prefix}first_published__isnull": False}) & (
+        Q(**{f"{prefix}embargo_until__isnull": True}) | Q(**{f"{prefix}embargo_until__lte": today()})
+    )
+    return public_q(prefix) | withdrawn
+
+
 class RecordQuerySet(models.QuerySet):
     def public(self) -> RecordQuerySet:
         return self.filter(public_q())
