@@ -37,6 +37,11 @@ SETTINGS = [
     Setting("READINGROOM_BASE_URL", "",
             "The archive's public base URL (https://archive.example.org), used in permalinks, citations, OAI-PMH, "
             "sitemaps and API links. Empty: taken from each request's host and scheme."),
+    Setting("READINGROOM_ADMIN_EMAIL", "",
+            "The e-mail address of the archive's administrator, which OAI-PMH's Identify gives to harvesters. "
+            "Empty: Identify shows set-READINGROOM_ADMIN_EMAIL@example.invalid."),
+    Setting("READINGROOM_OAI_PAGE_SIZE", "100",
+            "Records (or sets) in one OAI-PMH response; a resumption token asks for the next ones."),
 ]
 
 
@@ -64,6 +69,8 @@ class ArchiveSettings:
     facet_cache: int = 512
     site_name: str = "Readingroom"
     base_url: str = ""
+    admin_email: str = ""
+    oai_page_size: int = 100
 
     @classmethod
     def from_environment(cls, **overrides) -> ArchiveSettings:
@@ -76,6 +83,8 @@ class ArchiveSettings:
             facet_cache=int(get("READINGROOM_SEARCH_FACET_CACHE") or 0),
             site_name=get("READINGROOM_SITE_NAME"),
             base_url=get("READINGROOM_BASE_URL"),
+            admin_email=get("READINGROOM_ADMIN_EMAIL"),
+            oai_page_size=int(get("READINGROOM_OAI_PAGE_SIZE") or 100),
         )
         values.update(overrides)
         values["home"] = Path(values["home"]).expanduser().resolve()

@@ -1,9 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from readingroom.web import oai
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("search/", include("readingroom.web.searchpage.urls")),
+    path("oai", oai.endpoint, name="oai"),
     path("", include("readingroom.web.urls")),
 ]
 
