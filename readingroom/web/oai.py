@@ -18,15 +18,18 @@ UNSET_ADMIN_EMAIL = "set-READINGROOM_ADMIN_EMAIL@example.invalid"
 
 class WebLinks:
     """The repository's URLs (web/links.py): its base URL, record URLs (the OAI identifiers) and authority
-    pages."""
+    pages. One per request; a page of records names the same authorities many times, so their URLs are kept."""
 
     def __init__(self, request):
         self.request = request
-        self.endpoint = links.absolute(request, reverse("oai"))
-        self._record_prefix = links.record_url(request, "x")[: -len("x/")]
+        self.base = links.base_url(request)
+        self.endpoint = self.base + reverse("oai")
+        self._record_prefix = self.record("x")[: -len("x/")]
+        self._authorities: dict[tuple[str, str], str] = {}
 
     def record(self, record_id: str) -> str:
-        return links.record_url(self.request, record_id)
+        # links.record_url(request, id), without working out the base URL again for each record of a page
+        return self.base + reverse("record", kwargs={"record_id": record_id})
 
     def record_id(self, identifier: str) -> str | None:
         if not (identifier.startswith(self._record_prefix) and identifier.endswith("/")):
@@ -35,7 +38,10 @@ class WebLinks:
         return record_id if record_id and self.record(record_id) == identifier else None
 
     def authority(self, kind: str, key: str) -> str:
-        return links.absolute(self.request, reverse("authority", kwargs={"kind": kind, "key": key}))
+        url = self._authorities.get((kind, key))
+        if url is None:
+            url = self._authorities[(kind, key)] = self.base + reverse("authority", kwargs={"kind": kind, "key": key})
+        return url
 
 
 def repository(request) -> Repository:
