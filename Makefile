@@ -5,19 +5,25 @@ BIN := $(VENV)/bin
 # Touched after a successful install: pip runs again only when pyproject.toml is newer than this.
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint venv services services-stop clean
+.PHONY: demo test lint shared venv services services-stop clean
 
 demo: $(STAMP)
 	$(BIN)/readingroom demo
 
 # A service that does not start stops CI (CI=true). Elsewhere the run goes on: test.sh fails the PostgreSQL
 # run, and tests needing Typesense or Chromium skip, so a laptop without them still gets its SQLite run.
-test: $(STAMP)
+# `shared` comes first: without the shared corpora, one message before anything is installed or started.
+test: shared $(STAMP)
 	scripts/services.sh up || [ "$$CI" != true ]
 	scripts/test.sh
 
+# ruff check, ruff format --check and mypy (scripts/test.sh runs them too, before the tests).
 lint: $(STAMP)
-	$(BIN)/ruff check .
+	scripts/lint.sh
+
+# The corpora the tests read: ../shared beside the checkout, or READINGROOM_SHARED.
+shared:
+	@scripts/shared.sh >/dev/null
 
 services: $(STAMP)
 	scripts/services.sh up

@@ -53,19 +53,31 @@ def bench_search():
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    mem = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-               if line.startswith("MemTotal"))
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
     import django
     from lxml import etree
 
-    return (f"{cpu}, {os.cpu_count()} cores, {mem / 1024 / 1024:.0f} GiB RAM, {platform.system()} "
-            f"{platform.release()}; Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
-            f"Django {django.__version__}, lxml {etree.__version__}")
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {mem / 1024 / 1024:.0f} GiB RAM, {platform.system()} "
+        f"{platform.release()}; Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
+        f"Django {django.__version__}, lxml {etree.__version__}"
+    )
 
 
 # -- the archive ----------------------------------------------------------------------------------------------
+
 
 def templates(count: int) -> list[dict]:
     """`count` canonical documents (records/schema.py) from bench/search.py's generator, one paragraph of text
@@ -94,19 +106,27 @@ def build(home: Path, n: int) -> None:
     collections: dict[str, int] = {}
     for doc in docs:
         for ref in doc["collections"]:
-            for key, name, parent in ((ref["parent"], ref["parent"], None), (ref["id"], ref["name"], ref["parent"])):
+            for key, name, parent in (
+                (ref["parent"], ref["parent"], None),
+                (ref["id"], ref["name"], ref["parent"]),
+            ):
                 if key and key not in collections:
-                    cursor = db.execute("INSERT INTO records_authority (kind, key, name, parent_id, position, data) "
-                                        "VALUES ('collection', ?, ?, ?, 0, '{}')", (key, name, collections.get(parent)))
+                    cursor = db.execute(
+                        "INSERT INTO records_authority (kind, key, name, parent_id, position, data) "
+                        "VALUES ('collection', ?, ?, ?, 0, '{}')",
+                        (key, name, collections.get(parent)),
+                    )
                     collections[key] = cursor.lastrowid
     from django.db import connection
 
     adapt = connection.ops.adapt_datetimefield_value
     rng = random.Random(1968)
     start = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
-    insert = ("INSERT INTO records_record (id, status, embargo_until, title, summary, date_text, date_edtf, "
-              "date_earliest, date_latest, date_precision, date_certainty, document, content_hash, created, "
-              "updated, first_published) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+    insert = (
+        "INSERT INTO records_record (id, status, embargo_until, title, summary, date_text, date_edtf, "
+        "date_earliest, date_latest, date_precision, date_certainty, document, content_hash, created, "
+        "updated, first_published) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    )
     link = "INSERT INTO records_recordlink (record_id, authority_id, role, position) VALUES (?, ?, 'collection', 0)"
     rows, links = [], []
     t0 = time.perf_counter()
@@ -120,10 +140,26 @@ def build(home: Path, n: int) -> None:
         # One `updated` per batch, to the microsecond, as an import stamps it: cursors cross ties. Written as
         # Django writes it (SQLite compares the text: "...:00" and "...:00.000000" are not equal).
         stamp = adapt(start + dt.timedelta(seconds=i // BATCH, microseconds=(i // BATCH) % 997))
-        rows.append((doc["id"], doc["status"], doc["embargo_until"], doc["title"], doc["summary"] or "",
-                     doc["date_text"] or "", doc["date"] or "", doc["date_earliest"] or "", doc["date_latest"] or "",
-                     doc["date_precision"], doc["date_certainty"], text, content_hash(doc, text), stamp, stamp,
-                     stamp if doc["status"] != "draft" else None))
+        rows.append(
+            (
+                doc["id"],
+                doc["status"],
+                doc["embargo_until"],
+                doc["title"],
+                doc["summary"] or "",
+                doc["date_text"] or "",
+                doc["date"] or "",
+                doc["date_earliest"] or "",
+                doc["date_latest"] or "",
+                doc["date_precision"],
+                doc["date_certainty"],
+                text,
+                content_hash(doc, text),
+                stamp,
+                stamp,
+                stamp if doc["status"] != "draft" else None,
+            )
+        )
         links.append((doc["id"], collections[doc["collections"][0]["id"]]))
         if len(rows) >= 20_000:
             db.executemany(insert, rows)
@@ -138,6 +174,7 @@ def build(home: Path, n: int) -> None:
 
 
 # -- measuring ------------------------------------------------------------------------------------------------
+
 
 def timed(fn, reps: int) -> tuple[float, object]:
     """Median milliseconds of `reps` calls, and the last result."""
@@ -162,9 +199,12 @@ def token_after(position: int, verb: str, prefix: str) -> str:
     from readingroom.oai import tokens
     from readingroom.records import harvest
 
-    last = harvest.page_query()[position - 1:position].get()  # found once, by OFFSET, outside the timing
-    return tokens.encode(tokens.ListToken(verb=verb, metadata_prefix=prefix,
-                                          after=tokens.Position(last.updated, last.id), cursor=position))
+    last = harvest.page_query()[position - 1 : position].get()  # found once, by OFFSET, outside the timing
+    return tokens.encode(
+        tokens.ListToken(
+            verb=verb, metadata_prefix=prefix, after=tokens.Position(last.updated, last.id), cursor=position
+        )
+    )
 
 
 def main() -> int:
@@ -205,10 +245,12 @@ def main() -> int:
         rows.append({"verb": verb, "prefix": prefix, "page 1": first, f"after {deep:,}": later})
         print(f"  {verb} {prefix:7} page 1: {first:7.1f}    after record {deep:,}: {later:7.1f}")
     report["pages"] = rows
-    offset, _ = timed(lambda: list(harvest.page_query()[deep:deep + 100]), 3)
+    offset, _ = timed(lambda: list(harvest.page_query()[deep : deep + 100]), 3)
     count, total = timed(lambda: harvest.candidates().count(), 3)
-    print(f"  for contrast: the same page by OFFSET {deep:,}: {offset:,.1f} ms; counting the list for "
-          f"completeListSize: {count:,.1f} ms ({total:,} records)")
+    print(
+        f"  for contrast: the same page by OFFSET {deep:,}: {offset:,.1f} ms; counting the list for "
+        f"completeListSize: {count:,.1f} ms ({total:,} records)"
+    )
     report.update(offset_ms=offset, count_ms=count, harvestable=total)
 
     print("\nwhole harvest (ListRecords oai_dc, following the tokens) vs export --format jsonl:", flush=True)
@@ -227,17 +269,37 @@ def main() -> int:
             print(f"\r  {harvested:,} records, {rate:,.0f}/s", end="", flush=True)
     seconds = time.perf_counter() - t0
     assert harvested == total, (harvested, total)
-    print(f"\r  OAI-PMH: {harvested:,} records in {pages:,} responses, {seconds:,.0f} s: {harvested / seconds:,.0f} "
-          f"records/s")
+    print(
+        f"\r  OAI-PMH: {harvested:,} records in {pages:,} responses, {seconds:,.0f} s: {harvested / seconds:,.0f} "
+        f"records/s"
+    )
     out = work / "export.jsonl"
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "readingroom.cli", "--home", str(home), "export", "--format", "jsonl",
-                    "--quiet", "-o", str(out)], check=True, cwd=ROOT, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "readingroom.cli",
+            "--home",
+            str(home),
+            "export",
+            "--format",
+            "jsonl",
+            "--quiet",
+            "-o",
+            str(out),
+        ],
+        check=True,
+        cwd=ROOT,
+        stderr=subprocess.DEVNULL,
+    )
     export_seconds = time.perf_counter() - t0
     exported = Record.objects.count()
     out.unlink()
-    print(f"  export --format jsonl: {exported:,} records in {export_seconds:,.0f} s: "
-          f"{exported / export_seconds:,.0f} records/s")
+    print(
+        f"  export --format jsonl: {exported:,} records in {export_seconds:,.0f} s: "
+        f"{exported / export_seconds:,.0f} records/s"
+    )
     report["harvest"] = {"records": harvested, "responses": pages, "seconds": seconds}
     report["export"] = {"records": exported, "seconds": export_seconds}
     (work / "results.json").write_text(json.dumps(report, indent=1))

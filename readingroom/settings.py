@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import secrets
+from importlib.util import find_spec
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from readingroom import config
 
@@ -80,6 +82,14 @@ TEMPLATES = [
 _db_url = config.get("READINGROOM_DATABASE_URL")
 if _db_url:
     DATABASES = {"default": dj_database_url.parse(_db_url, conn_max_age=60)}
+    # The PostgreSQL client is an extra: `pip install readingroom` alone is the SQLite archive.
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not (
+        find_spec("psycopg") or find_spec("psycopg2")
+    ):
+        raise ImproperlyConfigured(
+            "READINGROOM_DATABASE_URL=postgresql://... needs the PostgreSQL client: "
+            "pip install 'readingroom[postgresql]'"
+        )
 else:
     DATABASES = {
         "default": {
@@ -90,7 +100,7 @@ else:
                 # by a new archive only) hold a record of a few KB with fewer overflow pages: inserts cost a third
                 # less than with 4 KiB (measured by bench/ingest.py's store, 10 KB records).
                 "init_command": "PRAGMA page_size=8192; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                                "PRAGMA busy_timeout=10000;",
+                "PRAGMA busy_timeout=10000;",
                 "transaction_mode": "IMMEDIATE",
             },
         }

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# The whole test suite twice: on SQLite, then on PostgreSQL (READINGROOM_TEST_DATABASE_URL, from
-# scripts/services.sh). Fails when either run fails or collects no test; prints both summaries at the end.
-# Extra arguments go to pytest on both runs (scripts/test.sh -x -k seed).
+# The lint checks (scripts/lint.sh, as `make lint`), then the whole test suite twice: on SQLite, then on
+# PostgreSQL (READINGROOM_TEST_DATABASE_URL, from scripts/services.sh). Fails when the lint checks fail or either
+# run fails or collects no test; prints the three summaries at the end. Stops at once, with one message, when the
+# shared corpora are missing (scripts/shared.sh). Extra arguments go to pytest on both runs (scripts/test.sh -x -k seed).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
+scripts/shared.sh >/dev/null || exit 1
 PYTEST=("${READINGROOM_PYTHON:-$ROOT/.venv/bin/python}" -m pytest --durations=10 "$@")
 # Each run gets a hard ceiling so a hung test cannot eat the CI budget (90 minutes for everything).
 RUN_TIMEOUT=${READINGROOM_TEST_RUN_TIMEOUT:-35m}
@@ -15,6 +17,15 @@ eval "$(scripts/services.sh env)"
 
 summaries=()
 status=0
+
+echo "=== lint ==="
+started=$SECONDS
+if scripts/lint.sh; then
+  summaries+=("lint: passed [$((SECONDS - started)) s]")
+else
+  summaries+=("lint: FAILED (scripts/lint.sh says which check) [$((SECONDS - started)) s]")
+  status=1
+fi
 
 # run LABEL [VAR=VALUE...]: one pytest run with those variables set, its output also in .tmp/pytest-LABEL.log.
 run() {

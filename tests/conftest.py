@@ -5,14 +5,25 @@ from __future__ import annotations
 
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+# The project's shared corpora: READINGROOM_SHARED, else the folder shared beside the checkout (as CI lays it).
+SHARED = Path(os.environ.get("READINGROOM_SHARED") or ROOT.parent / "shared").resolve()
 CORPUS = SHARED / "corpus"
 SEED = SHARED / "seeds" / "000_352873f1f0834b10.txt"
+
+
+def missing_shared_message(shared: Path) -> str:
+    """Said once when the corpora are not there; scripts/shared.sh says the same (tests/test_shared.py)."""
+    return (
+        f"the tests need the project's shared corpora (corpus/ and seeds/) in {shared}, and they are not "
+        "there: put the shared folder beside the checkout, or set READINGROOM_SHARED to the folder that "
+        "holds them"
+    )
 
 
 # Settings read the home when Django starts, which pytest-django does right after loading this file:
@@ -73,6 +84,48 @@ def seed_record(import_files):
     return Record.objects.get()
 
 
+# --- The shared corpora's sizes --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CorpusCounts:
+    """How much the shared corpora hold, read from the files themselves (not through the importers), so that a
+    corpus that grows or shrinks changes one place, and an importer that drops or invents entries still fails."""
+
+    frus_documents: int  # <div type="document"> of the FRUS excerpt: one record each
+    frus_persons: int  # persons with an xml:id in the excerpt's persons list: one authority each
+    frus_chapters: int  # <div type="chapter">: one collection each, under the volume's
+    frus_history: int  # frus-history/documents/*.xml: one record each
+    people: int  # lines of hsg/people.jsonl: one person each
+    taxonomy: int  # <category> and <tag> of hsg/taxonomy.xml: one authority each
+    taxonomy_places: int  # those under the top-level "places" category (places; the others are subjects)
+
+
+@pytest.fixture(scope="session")
+def corpus_counts() -> CorpusCounts:
+    from lxml import etree
+
+    tei = {"t": "http://www.tei-c.org/ns/1.0"}
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    frus = etree.parse(str(CORPUS / "frus" / "frus1964-68v07-excerpt.xml"), parser)
+    taxonomy = etree.parse(str(CORPUS / "hsg" / "taxonomy.xml"), parser)
+    with open(CORPUS / "hsg" / "people.jsonl", encoding="utf-8") as f:
+        people = sum(1 for line in f if line.strip())
+    return CorpusCounts(
+        frus_documents=len(frus.xpath("//t:div[@type='document']", namespaces=tei)),
+        frus_persons=len(frus.xpath("//t:div[@xml:id='persons']//t:persName[@xml:id]", namespaces=tei)),
+        frus_chapters=len(frus.xpath("//t:div[@type='chapter']", namespaces=tei)),
+        frus_history=len(list((CORPUS / "frus-history" / "documents").glob("*.xml"))),
+        people=people,
+        taxonomy=len(taxonomy.xpath("//category | //tag")),
+        taxonomy_places=len(
+            taxonomy.xpath(
+                "/taxonomy/category[id='places']/descendant-or-self::*[self::category or self::tag]"
+            )
+        ),
+    )
+
+
 # --- Which database this run uses ------------------------------------------------------------------------
 # `make test` runs the suite twice: SQLite, then PostgreSQL (READINGROOM_DATABASE_URL). Tests that only make
 # sense on one of them carry @pytest.mark.sqlite_only or @pytest.mark.postgresql_only.
@@ -84,7 +137,9 @@ DB_VENDOR = connection.vendor  # "sqlite" or "postgresql"; read from settings, n
 if DB_VENDOR == "postgresql":
     # A test database per process, so two suites on one server (two checkouts, CI and a developer) never
     # drop each other's database halfway through.
-    connection.settings_dict.setdefault("TEST", {})["NAME"] = f"test_{connection.settings_dict['NAME']}_{os.getpid()}"
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = (
+        f"test_{connection.settings_dict['NAME']}_{os.getpid()}"
+    )
 
 
 def in_ci() -> bool:
@@ -103,6 +158,9 @@ def pytest_report_header(config) -> str:
 
 
 def pytest_configure(config) -> None:
+    # Before collection: one message, not an error for each test that reads a corpus.
+    if not (CORPUS.is_dir() and SEED.parent.is_dir()):
+        raise pytest.UsageError(missing_shared_message(SHARED))
     config.addinivalue_line("markers", "sqlite_only: run only when the suite runs on SQLite")
     config.addinivalue_line("markers", "postgresql_only: run only when the suite runs on PostgreSQL")
 
@@ -129,6 +187,7 @@ def pg_url() -> str:
 
 # --- Typesense --------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def typesense_url() -> tuple[str, str]:
     """(url, api_key) of the Typesense server scripts/services.sh started."""
@@ -137,7 +196,9 @@ def typesense_url() -> tuple[str, str]:
     url = os.environ.get("READINGROOM_TEST_TYPESENSE_URL", "").rstrip("/")
     key = os.environ.get("READINGROOM_TEST_TYPESENSE_API_KEY", "")
     if not url or not key:
-        unavailable("no Typesense: READINGROOM_TEST_TYPESENSE_URL and READINGROOM_TEST_TYPESENSE_API_KEY are unset")
+        unavailable(
+            "no Typesense: READINGROOM_TEST_TYPESENSE_URL and READINGROOM_TEST_TYPESENSE_API_KEY are unset"
+        )
     try:
         with urllib.request.urlopen(url + "/health", timeout=5) as response:
             health = response.read().decode()
@@ -151,10 +212,17 @@ def typesense_url() -> tuple[str, str]:
 # --- Browser ----------------------------------------------------------------------------------------------
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 # Containers often give /dev/shm 64 MB, too little for Chromium's shared memory.
-                 "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    # Containers often give /dev/shm 64 MB, too little for Chromium's shared memory.
+    "--disable-dev-shm-usage",
+]
 
 
 @pytest.fixture(scope="session")

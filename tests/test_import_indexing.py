@@ -32,7 +32,9 @@ def found(backend, q: str) -> set[str]:
     return {h.id for h in backend.search(request_from_params({"q": [q]})).hits}
 
 
-def test_records_are_indexed_during_the_import_and_committed_after_it(backend, import_files, monkeypatch):
+def test_records_are_indexed_during_the_import_and_committed_after_it(
+    backend, import_files, monkeypatch, corpus_counts
+):
     seen_during_import = []
     original = indexing.AlongsideImport.apply
 
@@ -42,24 +44,36 @@ def test_records_are_indexed_during_the_import_and_committed_after_it(backend, i
 
     monkeypatch.setattr(indexing.AlongsideImport, "apply", apply)
     report = import_files(VOLUME)
-    assert report.files[0].error is None and report.files[0].created == 5
+    documents = corpus_counts.frus_documents
+    assert report.files[0].error is None and report.files[0].created == documents
     # Indexed batch by batch from the records the parsing process prepared, invisible until the commit.
-    assert sum(n for n, _ in seen_during_import) == 5 and max(n for n, _ in seen_during_import) == 2
+    assert sum(n for n, _ in seen_during_import) == documents and max(n for n, _ in seen_during_import) == 2
     assert {count for _, count in seen_during_import} == {0}
     assert backend.ids() == IDS and not IndexOutbox.objects.exists()
     assert found(backend, '"Embassy in France"') >= {"frus1964-68v07/d74"}
     # The documents built from the prepared records are the ones the store's records give.
     from_store = {d["id"]: d for d in documents_for(Record.objects.all())}
     indexed = {h.id for h in backend.search(request_from_params({"q": ["Rusk"]})).hits}
-    assert indexed == {i for i, d in from_store.items() if "Rusk" in d["text"] or "Rusk" in " ".join(d["person"])}
+    assert indexed == {
+        i for i, d in from_store.items() if "Rusk" in d["text"] or "Rusk" in " ".join(d["person"])
+    }
 
 
 def test_a_failed_file_leaves_nothing_in_the_index(backend, import_files, tmp_path, archive):
     # 300 good records, then a byte that is not UTF-8: the file fails after batches were indexed.
     bad = tmp_path / "bad.jsonl"
-    lines = [json.dumps({"id": f"test/{i}", "title": f"Telegram {i}", "date": "1968-10-15",
-                         "text": "The four-party conference. " * 40}) for i in range(300)]
-    bad.write_bytes("\n".join(lines).encode() + b"\n{\"id\": \"test/x\", \"title\": \"\xff\"}\n")
+    lines = [
+        json.dumps(
+            {
+                "id": f"test/{i}",
+                "title": f"Telegram {i}",
+                "date": "1968-10-15",
+                "text": "The four-party conference. " * 40,
+            }
+        )
+        for i in range(300)
+    ]
+    bad.write_bytes("\n".join(lines).encode() + b'\n{"id": "test/x", "title": "\xff"}\n')
     applied = []
     original = indexing.AlongsideImport.apply
 
@@ -78,15 +92,18 @@ def test_a_failed_file_leaves_nothing_in_the_index(backend, import_files, tmp_pa
     assert backend.count() == 1 and archive.indexer.check_drift() == []
 
 
-def test_a_dry_run_indexes_nothing(backend, import_files):
+def test_a_dry_run_indexes_nothing(backend, import_files, corpus_counts):
     report = import_files(VOLUME, dry_run=True)
-    assert report.files[0].created == 5
+    assert report.files[0].created == corpus_counts.frus_documents
     assert Record.objects.count() == 0 and backend.count() == 0
 
 
-def test_unpublished_records_of_an_import_stay_out_of_the_index(backend, import_files, archive):
+def test_unpublished_records_of_an_import_stay_out_of_the_index(
+    backend, import_files, corpus_counts, archive
+):
     report = import_files(VOLUME, status="draft")
-    assert report.files[0].created == 5 and Record.objects.filter(status="draft").count() == 5
+    documents = corpus_counts.frus_documents
+    assert report.files[0].created == documents and Record.objects.filter(status="draft").count() == documents
     assert backend.count() == 0 and not IndexOutbox.objects.exists()
     assert archive.indexer.check_drift() == []
 
@@ -103,6 +120,9 @@ def test_an_index_of_an_earlier_version_is_rebuilt_by_init(backend, archive, imp
     with pytest.raises(RuntimeError, match="built by another version of Readingroom: run `readingroom init`"):
         engine.TantivyBackend(path)
     archive.init()
-    assert "the search index was built by an earlier version of Readingroom: rebuilding it" in capsys.readouterr().err
+    assert (
+        "the search index was built by an earlier version of Readingroom: rebuilding it"
+        in capsys.readouterr().err
+    )
     assert (path / "readingroom-schema").read_text() == engine.SCHEMA_VERSION
     assert found(archive.search, "Rusk") >= {"frus1964-68v07/d74"} and archive.search.count() == len(IDS)

@@ -27,14 +27,20 @@ from .conftest import CORPUS, ROOT, SEED
 
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
 OAI = "http://www.openarchives.org/OAI/2.0/"
-NS = {"oai": OAI, "oai_dc": "http://www.openarchives.org/OAI/2.0/oai_dc/", "dc": "http://purl.org/dc/elements/1.1/",
-      "mods": "http://www.loc.gov/mods/v3", "xlink": "http://www.w3.org/1999/xlink"}
+NS = {
+    "oai": OAI,
+    "oai_dc": "http://www.openarchives.org/OAI/2.0/oai_dc/",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "mods": "http://www.loc.gov/mods/v3",
+    "xlink": "http://www.w3.org/1999/xlink",
+}
 FRUS = CORPUS / "frus" / "frus1964-68v07-excerpt.xml"
 PAGE_SIZE = 2
 BASE = "http://testserver"
 
 
 # -- schemas --------------------------------------------------------------------------------------------------
+
 
 @functools.cache
 def schema(name: str) -> etree.XMLSchema:
@@ -46,7 +52,9 @@ def assert_valid(name: str, element: etree._Element) -> None:
     tree = etree.ElementTree(etree.fromstring(etree.tostring(element)))  # on its own, with its namespaces
     s = schema(name)
     if not s.validate(tree):
-        pytest.fail(f"not valid against {name}: {s.error_log}\n{etree.tostring(element, pretty_print=True).decode()}")
+        pytest.fail(
+            f"not valid against {name}: {s.error_log}\n{etree.tostring(element, pretty_print=True).decode()}"
+        )
 
 
 def validated(body: bytes) -> etree._Element:
@@ -68,17 +76,21 @@ def test_the_schemas_reject_what_they_should():
     bad = f'<OAI-PMH xmlns="{OAI}"><request>http://x/oai</request><Identify/></OAI-PMH>'
     with pytest.raises(pytest.fail.Exception):
         validated(bad.encode())
-    record = etree.fromstring(f'<oai_dc:dc xmlns:oai_dc="{NS["oai_dc"]}" xmlns:dc="{NS["dc"]}"><dc:author>x'
-                              f'</dc:author></oai_dc:dc>')
+    record = etree.fromstring(
+        f'<oai_dc:dc xmlns:oai_dc="{NS["oai_dc"]}" xmlns:dc="{NS["dc"]}"><dc:author>x</dc:author></oai_dc:dc>'
+    )
     with pytest.raises(pytest.fail.Exception):
         assert_valid("oai_dc.xsd", record)
-    mods = etree.fromstring(f'<mods xmlns="{NS["mods"]}"><titleInfo><title>x</title></titleInfo>'
-                            f'<language><languageTerm type="nonsense">eng</languageTerm></language></mods>')
+    mods = etree.fromstring(
+        f'<mods xmlns="{NS["mods"]}"><titleInfo><title>x</title></titleInfo>'
+        f'<language><languageTerm type="nonsense">eng</languageTerm></language></mods>'
+    )
     with pytest.raises(pytest.fail.Exception):
         assert_valid("mods-3-6.xsd", mods)
 
 
 # -- the archive ----------------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def archive(tmp_path):
@@ -88,8 +100,11 @@ def archive(tmp_path):
     from readingroom.archive import Archive
     from readingroom.config import ArchiveSettings
 
-    own = Archive(ArchiveSettings.from_environment(home=tmp_path / "archive", oai_page_size=PAGE_SIZE,
-                                                   admin_email="archivist@example.org"))
+    own = Archive(
+        ArchiveSettings.from_environment(
+            home=tmp_path / "archive", oai_page_size=PAGE_SIZE, admin_email="archivist@example.org"
+        )
+    )
     web = apps.get_app_config("web")
     previous = web.install(own)
     yield own
@@ -102,21 +117,37 @@ PAST = "2000-01-01"
 T1, T2, T3 = "2001-01-01T00:00:00+00:00", "2001-06-15T10:20:30+00:00", "2002-06-01T12:00:00+00:00"
 
 RICH = {
-    "id": "oai/rich", "title": "Letter from the Embassy in Saigon to Le Duc Tho",
+    "id": "oai/rich",
+    "title": "Letter from the Embassy in Saigon to Le Duc Tho",
     "summary": "A letter\x07 (a bell character the XML cannot carry) about the talks.",
-    "date": "1968-10-15/1968-10-20", "date_text": "15-20 October 1968", "dateline_place": "Saigon",
-    "languages": ["vie", "eng"], "document_types": ["Letter"], "classification": ["Secret"], "number": "42",
+    "date": "1968-10-15/1968-10-20",
+    "date_text": "15-20 October 1968",
+    "dateline_place": "Saigon",
+    "languages": ["vie", "eng"],
+    "document_types": ["Letter"],
+    "classification": ["Secret"],
+    "number": "42",
     "creators": [{"kind": "organization", "name": "Embassy in Saigon"}],
     "recipients": [{"name": "Le Duc Tho"}],
-    "texts": [{"kind": "translation", "language": "eng", "body": "The text.", "translator": "Merle Pribbenow"}],
-    "persons": ["Rusk, Dean"], "places": ["Hà Nội"], "subjects": ["Paris Peace Talks"],
-    "collections": [{"id": "letters", "name": "Letters"},
-                    {"id": "letters/1968:oct~", "name": "October 1968", "parent": "letters"}],
+    "texts": [
+        {"kind": "translation", "language": "eng", "body": "The text.", "translator": "Merle Pribbenow"}
+    ],
+    "persons": ["Rusk, Dean"],
+    "places": ["Hà Nội"],
+    "subjects": ["Paris Peace Talks"],
+    "collections": [
+        {"id": "letters", "name": "Letters"},
+        {"id": "letters/1968:oct~", "name": "October 1968", "parent": "letters"},
+    ],
     "repository": "Archive of the Party Central Committee, Hanoi",
     "archival_reference": {"fond": "Phu Thu Tuong", "file": "12"},
-    "rights": {"statement": "No copyright in the United States",
-               "uri": "http://rightsstatements.org/vocab/NoC-US/1.0/"},
-    "funders": ["Henry Luce Foundation"], "publisher": "Readingroom tests", "updated": T3,
+    "rights": {
+        "statement": "No copyright in the United States",
+        "uri": "http://rightsstatements.org/vocab/NoC-US/1.0/",
+    },
+    "funders": ["Henry Luce Foundation"],
+    "publisher": "Readingroom tests",
+    "updated": T3,
 }
 HIDDEN = {  # never shown: not even as deleted headers
     "oai/draft": {"status": "draft"},
@@ -134,15 +165,34 @@ def corpus(import_files, archive):
     store = archive.store
     store.save({"id": "oai/old-1", "title": "The first record", "updated": T1})
     for rid in ("oai/tie-b", "oai/tie-a"):  # the same datestamp, to the microsecond: the id breaks the tie
-        store.save({"id": rid, "title": f"Same second ({rid})", "updated": T2,
-                    "collections": [{"id": "letters", "name": "Letters"}]})
+        store.save(
+            {
+                "id": rid,
+                "title": f"Same second ({rid})",
+                "updated": T2,
+                "collections": [{"id": "letters", "name": "Letters"}],
+            }
+        )
     store.save(RICH)
     store.save({"id": "oai/embargo-over", "title": "Embargo over", "embargo_until": PAST, "updated": T2})
     for rid, fields in HIDDEN.items():
-        store.save({"id": rid, "title": f"Hidden {rid}", "updated": T2,
-                    "collections": [{"id": "letters", "name": "Letters"}], **fields})
-    store.save({"id": "oai/withdrawn", "title": "Withdrawn after publication", "updated": T1,
-                "collections": [{"id": "letters", "name": "Letters"}]})
+        store.save(
+            {
+                "id": rid,
+                "title": f"Hidden {rid}",
+                "updated": T2,
+                "collections": [{"id": "letters", "name": "Letters"}],
+                **fields,
+            }
+        )
+    store.save(
+        {
+            "id": "oai/withdrawn",
+            "title": "Withdrawn after publication",
+            "updated": T1,
+            "collections": [{"id": "letters", "name": "Letters"}],
+        }
+    )
     store.set_status("oai/withdrawn", "withdrawn")
     store.save({"id": "oai/withdrawn-draft", "title": "Never published", "status": "draft", "updated": T1})
     store.set_status("oai/withdrawn-draft", "withdrawn")
@@ -165,6 +215,7 @@ def ident(record_id: str, base: str = BASE) -> str:
 
 
 # -- requests -------------------------------------------------------------------------------------------------
+
 
 def oai(client, params=None, *, method: str = "get", query: str | None = None) -> etree._Element:
     if query is not None:
@@ -212,10 +263,11 @@ def headers(docs) -> list[etree._Element]:
 def record_id(header: etree._Element, base: str = BASE) -> str:
     identifier = header.findtext("oai:identifier", namespaces=NS)
     assert identifier.startswith(base + "/records/") and identifier.endswith("/")
-    return identifier[len(base + "/records/"):-1]
+    return identifier[len(base + "/records/") : -1]
 
 
 # -- Identify, ListMetadataFormats ------------------------------------------------------------------------------
+
 
 def test_identify(client, corpus):
     doc = oai(client, {"verb": "Identify"})
@@ -248,19 +300,35 @@ def test_identify_without_an_admin_email_names_the_setting(client, db):
 
 def test_list_metadata_formats(client, corpus):
     def prefixes(doc):
-        return [f.findtext("oai:metadataPrefix", namespaces=NS) for f in doc.iterfind(".//oai:metadataFormat", NS)]
+        return [
+            f.findtext("oai:metadataPrefix", namespaces=NS) for f in doc.iterfind(".//oai:metadataFormat", NS)
+        ]
 
     doc = oai(client, {"verb": "ListMetadataFormats"})
     assert prefixes(doc) == ["oai_dc", "mods"]
-    formats = {f.findtext("oai:metadataPrefix", namespaces=NS): (f.findtext("oai:schema", namespaces=NS),
-                                                                 f.findtext("oai:metadataNamespace", namespaces=NS))
-               for f in doc.iterfind(".//oai:metadataFormat", NS)}
-    assert formats["oai_dc"] == ("http://www.openarchives.org/OAI/2.0/oai_dc.xsd",
-                                 "http://www.openarchives.org/OAI/2.0/oai_dc/")
-    assert formats["mods"] == ("http://www.loc.gov/standards/mods/v3/mods-3-6.xsd", "http://www.loc.gov/mods/v3")
-    assert prefixes(oai(client, {"verb": "ListMetadataFormats", "identifier": ident("oai/rich")})) == ["oai_dc", "mods"]
+    formats = {
+        f.findtext("oai:metadataPrefix", namespaces=NS): (
+            f.findtext("oai:schema", namespaces=NS),
+            f.findtext("oai:metadataNamespace", namespaces=NS),
+        )
+        for f in doc.iterfind(".//oai:metadataFormat", NS)
+    }
+    assert formats["oai_dc"] == (
+        "http://www.openarchives.org/OAI/2.0/oai_dc.xsd",
+        "http://www.openarchives.org/OAI/2.0/oai_dc/",
+    )
+    assert formats["mods"] == (
+        "http://www.loc.gov/standards/mods/v3/mods-3-6.xsd",
+        "http://www.loc.gov/mods/v3",
+    )
+    assert prefixes(oai(client, {"verb": "ListMetadataFormats", "identifier": ident("oai/rich")})) == [
+        "oai_dc",
+        "mods",
+    ]
     assert prefixes(oai(client, {"verb": "ListMetadataFormats", "identifier": ident("oai/withdrawn")})) == [
-        "oai_dc", "mods"]
+        "oai_dc",
+        "mods",
+    ]
     for rid in NEVER | {"no/such/record"}:
         doc = oai(client, {"verb": "ListMetadataFormats", "identifier": ident(rid)})
         assert error(doc) == "idDoesNotExist"
@@ -269,12 +337,15 @@ def test_list_metadata_formats(client, corpus):
 
 # -- sets -----------------------------------------------------------------------------------------------------
 
+
 def test_list_sets_pages_through_every_collection(client, corpus):
     from readingroom.records.models import Authority
 
     docs = pages(client, "ListSets")
     assert len(docs) > 1  # PAGE_SIZE is small: the list comes in pages
-    sets = {s.findtext("oai:setSpec", namespaces=NS): s for doc in docs for s in doc.iterfind(".//oai:set", NS)}
+    sets = {
+        s.findtext("oai:setSpec", namespaces=NS): s for doc in docs for s in doc.iterfind(".//oai:set", NS)
+    }
     keys = set(Authority.objects.filter(kind="collection").values_list("key", flat=True))
     assert set(sets) == {setspecs.from_key(k) for k in keys}
     assert "frus1964-68v07~ch1" in sets and "letters~1968!3Aoct!7E" in sets
@@ -285,8 +356,9 @@ def test_list_sets_pages_through_every_collection(client, corpus):
     assert description.findtext("dc:relation", namespaces=NS) == f"{BASE}/collections/letters/"
 
 
-@pytest.mark.parametrize("key", ["frus1964-68v07/ch1", "letters/1968:oct~", "a b", "Ünïcode/x", "!41", "~", "a.b-c_d",
-                                 "x:y:z"])
+@pytest.mark.parametrize(
+    "key", ["frus1964-68v07/ch1", "letters/1968:oct~", "a b", "Ünïcode/x", "!41", "~", "a.b-c_d", "x:y:z"]
+)
 def test_set_specs_are_valid_and_reversible(key):
     from readingroom.oai.arguments import SET_SPEC_PATTERN
 
@@ -297,7 +369,13 @@ def test_set_specs_are_valid_and_reversible(key):
 
 def test_set_specs_that_no_key_makes():
     assert setspecs.from_key("frus1964-68v07/ch1") == "frus1964-68v07~ch1"
-    for spec in ("!41", "a!4", "a!zz", "a:b", "!C3"):  # "A" is spelt "A"; half an escape; a hierarchy; half a letter
+    for spec in (
+        "!41",
+        "a!4",
+        "a!zz",
+        "a:b",
+        "!C3",
+    ):  # "A" is spelt "A"; half an escape; a hierarchy; half a letter
         assert setspecs.to_key(spec) is None
 
 
@@ -305,19 +383,26 @@ def test_a_set_holds_the_records_of_its_collection_and_those_below(client, corpu
     from readingroom.records.models import Record
 
     def ids(**params):
-        return {record_id(h) for h in headers(pages(client, "ListIdentifiers", metadataPrefix="oai_dc", **params))}
+        return {
+            record_id(h) for h in headers(pages(client, "ListIdentifiers", metadataPrefix="oai_dc", **params))
+        }
 
     frus = {r for r in public_ids() if r.startswith("frus1964-68v07/")}
     assert ids(set="frus1964-68v07") == frus  # the volume: records linked to its chapters
-    chapter = set(Record.objects.filter(links__authority__key="frus1964-68v07/ch1").values_list("id", flat=True))
+    chapter = set(
+        Record.objects.filter(links__authority__key="frus1964-68v07/ch1").values_list("id", flat=True)
+    )
     assert ids(set="frus1964-68v07~ch1") == chapter and chapter < frus
     # A hidden record in the set never shows; a withdrawn one shows deleted.
     assert ids(set="letters") == {"oai/tie-a", "oai/tie-b", "oai/rich", "oai/withdrawn"}
     assert ids(set="letters~1968!3Aoct!7E") == {"oai/rich"}
     doc = oai(client, {"verb": "ListIdentifiers", "metadataPrefix": "oai_dc", "set": "no-such-collection"})
     assert error(doc) == "noRecordsMatch"
-    rich = [h for h in headers(pages(client, "ListIdentifiers", metadataPrefix="oai_dc", set="letters"))
-            if record_id(h) == "oai/rich"][0]
+    rich = [
+        h
+        for h in headers(pages(client, "ListIdentifiers", metadataPrefix="oai_dc", set="letters"))
+        if record_id(h) == "oai/rich"
+    ][0]
     assert [s.text for s in rich.iterfind("oai:setSpec", NS)] == ["letters~1968!3Aoct!7E", "letters"]
 
 
@@ -327,11 +412,13 @@ def test_no_collections_no_set_hierarchy(client, archive, db):
     doc = oai(client, {"verb": "ListRecords", "metadataPrefix": "oai_dc", "set": "anything"})
     assert error(doc) == "noSetHierarchy"
     assert echoed(doc) == {"verb": "ListRecords", "metadataPrefix": "oai_dc", "set": "anything"}
-    assert [record_id(h) for h in headers([oai(client, {"verb": "ListIdentifiers", "metadataPrefix": "oai_dc"})])] \
-        == ["lonely"]
+    assert [
+        record_id(h) for h in headers([oai(client, {"verb": "ListIdentifiers", "metadataPrefix": "oai_dc"})])
+    ] == ["lonely"]
 
 
 # -- ListIdentifiers, ListRecords, GetRecord ---------------------------------------------------------------
+
 
 def test_list_identifiers_shows_the_public_records_and_the_withdrawn_ones_as_deleted(client, corpus):
     docs = pages(client, "ListIdentifiers", metadataPrefix="oai_dc")
@@ -382,7 +469,9 @@ def test_oai_dc_mapping(client, corpus):
     assert values("identifier") == [ident("oai/rich")]
     assert values("language") == ["vie", "eng"]
     assert values("coverage") == ["Hà Nội"]
-    assert values("source") == ["Archive of the Party Central Committee, Hanoi. file: 12; fond: Phu Thu Tuong"]
+    assert values("source") == [
+        "Archive of the Party Central Committee, Hanoi. file: 12; fond: Phu Thu Tuong"
+    ]
     assert values("relation") == ["Letters", "October 1968"]
     assert values("rights") == [RICH["rights"]["statement"], RICH["rights"]["uri"]]
     assert values("publisher") == ["Readingroom tests"]
@@ -396,8 +485,14 @@ def test_mods_mapping(client, corpus):
         return [e.text for e in mods.iterfind(path, NS)]
 
     assert texts("mods:titleInfo/mods:title") == [RICH["title"]]
-    names = {n.findtext("mods:namePart", namespaces=NS): (n.get("type"), texts_of(n, "mods:role/mods:roleTerm"),
-                                                           n.get("valueURI")) for n in mods.iterfind("mods:name", NS)}
+    names = {
+        n.findtext("mods:namePart", namespaces=NS): (
+            n.get("type"),
+            texts_of(n, "mods:role/mods:roleTerm"),
+            n.get("valueURI"),
+        )
+        for n in mods.iterfind("mods:name", NS)
+    }
     assert names == {
         "Embassy in Saigon": ("corporate", ["cre", "creator"], f"{BASE}/organizations/embassy-in-saigon/"),
         "Le Duc Tho": ("personal", ["rcp", "recipient"], f"{BASE}/persons/le-duc-tho/"),
@@ -407,8 +502,11 @@ def test_mods_mapping(client, corpus):
     origin = mods.find("mods:originInfo[@eventType='production']", NS)
     assert origin.findtext("mods:place/mods:placeTerm", namespaces=NS) == "Saigon"
     assert [(d.get("encoding"), d.get("point"), d.text) for d in origin.iterfind("mods:dateCreated", NS)] == [
-        (None, None, "15-20 October 1968"), ("edtf", None, "1968-10-15/1968-10-20"),
-        ("iso8601", "start", "1968-10-15"), ("iso8601", "end", "1968-10-20")]
+        (None, None, "15-20 October 1968"),
+        ("edtf", None, "1968-10-15/1968-10-20"),
+        ("iso8601", "start", "1968-10-15"),
+        ("iso8601", "end", "1968-10-20"),
+    ]
     assert origin.find("mods:dateCreated[@encoding='edtf']", NS).get("keyDate") == "yes"
     assert texts("mods:originInfo[@eventType='publication']/mods:publisher") == ["Readingroom tests"]
     assert texts("mods:language/mods:languageTerm[@authority='iso639-2b']") == ["vie", "eng"]
@@ -427,7 +525,9 @@ def test_mods_mapping(client, corpus):
     # The collection hierarchy: the October host inside... the Letters host inside it.
     host = mods.find("mods:relatedItem[@type='host']", NS)
     assert host.findtext("mods:titleInfo/mods:title", namespaces=NS) == "October 1968"
-    assert host.findtext("mods:relatedItem[@type='host']/mods:titleInfo/mods:title", namespaces=NS) == "Letters"
+    assert (
+        host.findtext("mods:relatedItem[@type='host']/mods:titleInfo/mods:title", namespaces=NS) == "Letters"
+    )
     assert len(mods.findall("mods:relatedItem", NS)) == 1
     assert texts("mods:recordInfo/mods:recordIdentifier") == ["oai/rich"]
     assert texts("mods:recordInfo/mods:recordChangeDate") == ["2002-06-01T12:00:00+00:00"]
@@ -438,7 +538,9 @@ def texts_of(el, path):
 
 
 def test_mods_of_a_frus_document_nests_volume_part_and_chapter(client, corpus):
-    doc = oai(client, {"verb": "GetRecord", "metadataPrefix": "mods", "identifier": ident("frus1964-68v07/d1")})
+    doc = oai(
+        client, {"verb": "GetRecord", "metadataPrefix": "mods", "identifier": ident("frus1964-68v07/d1")}
+    )
     mods = doc.find(".//mods:mods", NS)
     chain = []
     host = mods.find("mods:relatedItem[@type='host']", NS)
@@ -446,24 +548,40 @@ def test_mods_of_a_frus_document_nests_volume_part_and_chapter(client, corpus):
         chain.append(host.findtext("mods:identifier[@type='local']", namespaces=NS))
         host = host.find("mods:relatedItem[@type='host']", NS)
     assert chain == ["frus1964-68v07/ch1", "frus1964-68v07/copm1", "frus1964-68v07"]
-    assert [n.findtext("mods:role/mods:roleTerm[@type='code']", namespaces=NS)
-            for n in mods.iterfind("mods:name", NS)] == ["cre", "rcp"]
-    assert mods.findtext("mods:originInfo/mods:dateCreated[@encoding='edtf']", namespaces=NS) == "1968-09-02T10:10:00"
+    assert [
+        n.findtext("mods:role/mods:roleTerm[@type='code']", namespaces=NS)
+        for n in mods.iterfind("mods:name", NS)
+    ] == ["cre", "rcp"]
+    assert (
+        mods.findtext("mods:originInfo/mods:dateCreated[@encoding='edtf']", namespaces=NS)
+        == "1968-09-02T10:10:00"
+    )
     header = doc.find(".//oai:header", NS)
     assert [s.text for s in header.iterfind("oai:setSpec", NS)] == [
-        "frus1964-68v07~ch1", "frus1964-68v07~copm1", "frus1964-68v07"]
+        "frus1964-68v07~ch1",
+        "frus1964-68v07~copm1",
+        "frus1964-68v07",
+    ]
 
 
 def test_get_record(client, corpus):
-    doc = oai(client, {"verb": "GetRecord", "metadataPrefix": "oai_dc", "identifier": ident("oai/embargo-over")})
+    doc = oai(
+        client, {"verb": "GetRecord", "metadataPrefix": "oai_dc", "identifier": ident("oai/embargo-over")}
+    )
     assert error(doc) is None
     assert doc.findtext(".//dc:title", namespaces=NS) == "Embargo over"
-    deleted = oai(client, {"verb": "GetRecord", "metadataPrefix": "mods", "identifier": ident("oai/withdrawn")})
+    deleted = oai(
+        client, {"verb": "GetRecord", "metadataPrefix": "mods", "identifier": ident("oai/withdrawn")}
+    )
     header = deleted.find(".//oai:header", NS)
     assert header.get("status") == "deleted" and deleted.find(".//oai:metadata", NS) is None
     assert [s.text for s in header.iterfind("oai:setSpec", NS)] == ["letters"]
-    for identifier in [ident(r) for r in NEVER] + [ident("oai/rich", "https://elsewhere.example"),
-                                                   "oai/rich", ident("oai/rich") + "x/", "not a uri at all"]:
+    for identifier in [ident(r) for r in NEVER] + [
+        ident("oai/rich", "https://elsewhere.example"),
+        "oai/rich",
+        ident("oai/rich") + "x/",
+        "not a uri at all",
+    ]:
         doc = oai(client, {"verb": "GetRecord", "metadataPrefix": "oai_dc", "identifier": identifier})
         assert error(doc) == "idDoesNotExist", identifier
     doc = oai(client, {"verb": "GetRecord", "metadataPrefix": "marc21", "identifier": ident("oai/rich")})
@@ -477,14 +595,26 @@ def test_from_and_until(client, corpus):
         return [record_id(h) for h in headers(doc_pages)]
 
     assert ids(**{"from": "2001-01-01", "until": "2001-12-31"}) == [
-        "oai/old-1", "oai/embargo-over", "oai/tie-a", "oai/tie-b"]
+        "oai/old-1",
+        "oai/embargo-over",
+        "oai/tie-a",
+        "oai/tie-b",
+    ]
     # Seconds: `until` takes in the whole second it names, `from` starts at it.
     assert ids(**{"from": "2001-06-15T10:20:30Z", "until": "2001-06-15T10:20:30Z"}) == [
-        "oai/embargo-over", "oai/tie-a", "oai/tie-b"]
+        "oai/embargo-over",
+        "oai/tie-a",
+        "oai/tie-b",
+    ]
     assert ids(**{"from": "2001-06-15T10:20:31Z", "until": "2002-06-01T12:00:00Z"}) == ["oai/rich"]
     assert ids(until="2001-01-01T00:00:00Z") == ["oai/old-1"]
     assert set(ids(**{"from": "2002-06-01T12:00:01Z"})) == (public_ids() | {"oai/withdrawn"}) - {
-        "oai/old-1", "oai/embargo-over", "oai/tie-a", "oai/tie-b", "oai/rich"}
+        "oai/old-1",
+        "oai/embargo-over",
+        "oai/tie-a",
+        "oai/tie-b",
+        "oai/rich",
+    }
     doc = oai(client, {"verb": "ListRecords", "metadataPrefix": "oai_dc", "until": "1999-12-31"})
     assert error(doc) == "noRecordsMatch"
     assert echoed(doc) == {"verb": "ListRecords", "metadataPrefix": "oai_dc", "until": "1999-12-31"}
@@ -511,18 +641,33 @@ BAD_REQUESTS = [
     ("badArgument", "verb=Identify&set=x", "Identify takes no argument 'set'"),
     ("badArgument", "verb=ListRecords", "ListRecords needs the argument 'metadataPrefix'"),
     ("badArgument", "verb=GetRecord&metadataPrefix=oai_dc", "GetRecord needs the argument 'identifier'"),
-    ("badArgument", "verb=ListRecords&metadataPrefix=oai_dc&metadataPrefix=mods", "'metadataPrefix' is repeated"),
+    (
+        "badArgument",
+        "verb=ListRecords&metadataPrefix=oai_dc&metadataPrefix=mods",
+        "'metadataPrefix' is repeated",
+    ),
     ("badArgument", "verb=ListRecords&metadataPrefix=oai_dc&from=", "the argument 'from' is empty"),
     ("badArgument", "verb=ListRecords&metadataPrefix=oai_dc&resumptionToken=abc", "exclusive argument"),
     ("badArgument", "verb=ListRecords&metadataPrefix=oai_dc&from=2001-01-01T00:00:00", "is not a datestamp"),
     ("badArgument", "verb=ListRecords&metadataPrefix=oai_dc&from=2001-02-30", "is not a date that exists"),
-    ("badArgument", "verb=ListRecords&metadataPrefix=oai_dc&from=2001-01-01&until=2002-01-01T00:00:00Z",
-     "the same granularity"),
-    ("badArgument", "verb=ListRecords&metadataPrefix=oai_dc&from=2002-01-01&until=2001-01-01", "is later than"),
+    (
+        "badArgument",
+        "verb=ListRecords&metadataPrefix=oai_dc&from=2001-01-01&until=2002-01-01T00:00:00Z",
+        "the same granularity",
+    ),
+    (
+        "badArgument",
+        "verb=ListRecords&metadataPrefix=oai_dc&from=2002-01-01&until=2001-01-01",
+        "is later than",
+    ),
     ("badArgument", "verb=ListRecords&metadataPrefix=oai_dc&set=a%20b", "is not a setSpec"),
     ("badArgument", "verb=ListRecords&metadataPrefix=oai%20dc", "is not a metadata prefix"),
     ("badArgument", "verb=ListSets&resumptionToken=x&set=y", "ListSets takes no argument 'set'"),
-    ("badResumptionToken", "verb=ListRecords&resumptionToken=not-a-token", "not one this repository gave out"),
+    (
+        "badResumptionToken",
+        "verb=ListRecords&resumptionToken=not-a-token",
+        "not one this repository gave out",
+    ),
     ("badResumptionToken", "verb=ListSets&resumptionToken=bm90IGpzb24", "not one this repository gave out"),
     ("cannotDisseminateFormat", "verb=ListIdentifiers&metadataPrefix=marc21", "no metadata format 'marc21'"),
     ("idDoesNotExist", "verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:x:y", "no item 'oai:x:y'"),
@@ -556,7 +701,10 @@ def test_bad_resumption_tokens(client, corpus):
         "another verb's token": ("ListRecords", token),
         "a ListSets token": ("ListIdentifiers", forge({"v": 1, "verb": "ListSets", "after": "a", "n": 2})),
         "another version": ("ListIdentifiers", forge({**body, "v": 99})),
-        "a cursor without a time zone": ("ListIdentifiers", forge({**body, "after": ["2001-01-01T00:00:00", "x"]})),
+        "a cursor without a time zone": (
+            "ListIdentifiers",
+            forge({**body, "after": ["2001-01-01T00:00:00", "x"]}),
+        ),
         "a negative count": ("ListIdentifiers", forge({**body, "n": -1})),
         "a prefix no longer offered": ("ListIdentifiers", forge({**body, "prefix": "marc21"})),
         "a bad date inside": ("ListIdentifiers", forge({**body, "from": "2001-13-01"})),
@@ -587,14 +735,16 @@ class FixedLinks:
 
     def record_id(self, identifier):
         prefix = "http://archive.example.org/records/"
-        return identifier[len(prefix):-1] if identifier.startswith(prefix) else None
+        return identifier[len(prefix) : -1] if identifier.startswith(prefix) else None
 
     def authority(self, kind, key):
         return f"http://archive.example.org/{kind}/{key}/"
 
 
 def respond(provider, registry, **params) -> etree._Element:
-    repo = Repository(provider, registry, FixedLinks(), name="Test", admin_emails=["a@example.org"], page_size=2)
+    repo = Repository(
+        provider, registry, FixedLinks(), name="Test", admin_emails=["a@example.org"], page_size=2
+    )
     return validated(repo.respond((k, [v]) for k, v in params.items()))
 
 
@@ -602,13 +752,24 @@ def test_no_metadata_formats(corpus):
     from readingroom.oai.records_provider import RecordsProvider
 
     registry = FormatRegistry([Declining()])
-    doc = respond(RecordsProvider(), registry, verb="ListMetadataFormats",
-                  identifier="http://archive.example.org/records/oai/rich/")
+    doc = respond(
+        RecordsProvider(),
+        registry,
+        verb="ListMetadataFormats",
+        identifier="http://archive.example.org/records/oai/rich/",
+    )
     assert error(doc) == "noMetadataFormats"
-    assert error(respond(RecordsProvider(), FormatRegistry(), verb="ListMetadataFormats")) == "noMetadataFormats"
+    assert (
+        error(respond(RecordsProvider(), FormatRegistry(), verb="ListMetadataFormats")) == "noMetadataFormats"
+    )
     # A format that declines an item does not disseminate it, and the deleted ones are headers in any format.
-    doc = respond(RecordsProvider(), registry, verb="GetRecord", metadataPrefix="nothing",
-                  identifier="http://archive.example.org/records/oai/rich/")
+    doc = respond(
+        RecordsProvider(),
+        registry,
+        verb="GetRecord",
+        metadataPrefix="nothing",
+        identifier="http://archive.example.org/records/oai/rich/",
+    )
     assert error(doc) == "cannotDisseminateFormat"
     doc = respond(RecordsProvider(), registry, verb="ListIdentifiers", metadataPrefix="nothing")
     assert [h.get("status") for h in headers([doc])] == ["deleted"]
@@ -616,15 +777,28 @@ def test_no_metadata_formats(corpus):
 
 # -- resumption tokens ----------------------------------------------------------------------------------------
 
+
 def test_a_token_is_a_cursor_not_an_offset(client, corpus):
-    doc = oai(client, {"verb": "ListIdentifiers", "metadataPrefix": "oai_dc", "set": "letters",
-                       "from": "2001-01-01T00:00:00Z"})
-    token = tokens.decode(doc.findtext(".//oai:resumptionToken", namespaces=NS), "ListIdentifiers")
+    doc = oai(
+        client,
+        {
+            "verb": "ListIdentifiers",
+            "metadataPrefix": "oai_dc",
+            "set": "letters",
+            "from": "2001-01-01T00:00:00Z",
+        },
+    )
+    token = tokens.decode_list(doc.findtext(".//oai:resumptionToken", namespaces=NS), "ListIdentifiers")
     last = headers([doc])[-1]
     assert token.after.record_id == record_id(last) == "oai/tie-b"
     assert token.after.datestamp == dt.datetime.fromisoformat(T2)  # to the microsecond, not the second shown
     assert (token.metadata_prefix, token.set_spec, token.from_, token.until, token.cursor) == (
-        "oai_dc", "letters", "2001-01-01T00:00:00Z", None, 2)
+        "oai_dc",
+        "letters",
+        "2001-01-01T00:00:00Z",
+        None,
+        2,
+    )
 
 
 def test_a_token_stays_valid_while_records_change(client, corpus):
@@ -655,12 +829,21 @@ def test_sqlite_reads_a_deep_page_from_the_index(corpus):
     from readingroom.records import harvest
 
     cursor_position = (dt.datetime.fromisoformat(T2), "oai/tie-a")
-    for query in (harvest.page_query(after=cursor_position), harvest.page_query(),
-                  harvest.page_query(after=cursor_position, collections=[1, 2], with_documents=True,
-                                     since=dt.datetime(2001, 1, 1, tzinfo=dt.UTC))):
+    for query in (
+        harvest.page_query(after=cursor_position),
+        harvest.page_query(),
+        harvest.page_query(
+            after=cursor_position,
+            collections=[1, 2],
+            with_documents=True,
+            since=dt.datetime(2001, 1, 1, tzinfo=dt.UTC),
+        ),
+    ):
         sql, params = query[:3].query.sql_with_params()
         table = '"records_record"'
-        sql = sql.replace(f"FROM {table} WHERE", f"FROM {table} INDEXED BY {harvest.UPDATED_ID_INDEX} WHERE", 1)
+        sql = sql.replace(
+            f"FROM {table} WHERE", f"FROM {table} INDEXED BY {harvest.UPDATED_ID_INDEX} WHERE", 1
+        )
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
             plan = " | ".join(row[-1] for row in cursor.fetchall())
@@ -691,13 +874,21 @@ def test_postgresql_can_answer_the_page_from_the_index(corpus):
 
 # -- the provider interface and the format registry --------------------------------------------------------------
 
+
 class ListProvider(Provider):
     """Five items in memory: the protocol needs nothing of the records layer."""
 
     def __init__(self):
         start = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
-        self.all = [Item(f"n{i}", start + dt.timedelta(hours=i), deleted=i == 3,
-                         document=None if i == 3 else {"title": f"Item {i}"}) for i in range(5)]
+        self.all = [
+            Item(
+                f"n{i}",
+                start + dt.timedelta(hours=i),
+                deleted=i == 3,
+                document=None if i == 3 else {"title": f"Item {i}"},
+            )
+            for i in range(5)
+        ]
 
     def earliest_datestamp(self):
         return self.all[0].datestamp
@@ -709,9 +900,13 @@ class ListProvider(Provider):
         return [SetInfo(spec="all", name="Everything", key="all")] if after is None else []
 
     def items(self, selection: Selection, after, limit, *, metadata):
-        return [i for i in self.all if (after is None or (i.datestamp, i.record_id) > (after.datestamp, after.record_id))
-                and (selection.since is None or i.datestamp >= selection.since)
-                and (selection.before is None or i.datestamp < selection.before)][:limit]
+        return [
+            i
+            for i in self.all
+            if (after is None or (i.datestamp, i.record_id) > (after.datestamp, after.record_id))
+            and (selection.since is None or i.datestamp >= selection.since)
+            and (selection.before is None or i.datestamp < selection.before)
+        ][:limit]
 
     def item(self, record_id):
         return next((i for i in self.all if i.record_id == record_id), None)
@@ -719,19 +914,31 @@ class ListProvider(Provider):
 
 def test_the_protocol_runs_on_any_provider():
     provider, registry = ListProvider(), FormatRegistry.default()
-    doc = respond(provider, registry, verb="ListRecords", metadataPrefix="oai_dc", until="2020-01-01T02:00:00Z")
-    assert [r.findtext(".//dc:title", namespaces=NS) for r in doc.iterfind(".//oai:record", NS)] == ["Item 0", "Item 1"]
+    doc = respond(
+        provider, registry, verb="ListRecords", metadataPrefix="oai_dc", until="2020-01-01T02:00:00Z"
+    )
+    assert [r.findtext(".//dc:title", namespaces=NS) for r in doc.iterfind(".//oai:record", NS)] == [
+        "Item 0",
+        "Item 1",
+    ]
     token = doc.findtext(".//oai:resumptionToken", namespaces=NS)
     last = respond(provider, registry, verb="ListRecords", resumptionToken=token)
     assert [record_id(h, "http://archive.example.org") for h in headers([last])] == ["n2"]
     assert last.find(".//oai:resumptionToken", NS).get("cursor") == "2"
-    doc = respond(provider, registry, verb="GetRecord", metadataPrefix="mods",
-                  identifier="http://archive.example.org/records/n3/")
+    doc = respond(
+        provider,
+        registry,
+        verb="GetRecord",
+        metadataPrefix="mods",
+        identifier="http://archive.example.org/records/n3/",
+    )
     assert doc.find(".//oai:header", NS).get("status") == "deleted"
 
 
 def test_builtin_formats_are_the_entry_points_pyproject_declares():
-    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"]["readingroom.oai_formats"]
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"][
+        "readingroom.oai_formats"
+    ]
     assert sorted(declared.values()) == sorted(BUILTINS)
     registry = FormatRegistry.default()
     assert [f.prefix for f in registry.formats()][:2] == ["oai_dc", "mods"]
@@ -747,6 +954,7 @@ def test_builtin_formats_are_the_entry_points_pyproject_declares():
 
 
 # -- third-party harvesters over a live server ------------------------------------------------------------------
+
 
 def validating_hook(response, *args, **kwargs):
     """requests' response hook: every response Sickle receives is checked against the schemas."""
@@ -774,8 +982,10 @@ def test_sickle_harvests_the_public_records(live_server_url, corpus, http_method
     assert {i: r.metadata["title"][0] for i, r in by_id.items() if not r.deleted} == titles
     sets = {s.setSpec for s in harvester.ListSets()}
     assert {"letters", "frus1964-68v07", "frus1964-68v07~ch1"} <= sets
-    chapter = [record_id(h.xml, live_server_url) for h in harvester.ListIdentifiers(metadataPrefix="mods",
-                                                                                    set="frus1964-68v07~ch1")]
+    chapter = [
+        record_id(h.xml, live_server_url)
+        for h in harvester.ListIdentifiers(metadataPrefix="mods", set="frus1964-68v07~ch1")
+    ]
     assert chapter and all(i.startswith("frus1964-68v07/") for i in chapter)
     got = harvester.GetRecord(identifier=ident("oai/rich", live_server_url), metadataPrefix="oai_dc")
     assert got.metadata["title"] == [RICH["title"]]
@@ -793,10 +1003,18 @@ def test_scythe_harvests_the_public_records(live_server_url, corpus):
         assert {i for i, deleted in ids.items() if deleted} == {"oai/withdrawn"}
         formats = [f.metadataPrefix for f in scythe.list_metadata_formats()]
         assert formats == ["oai_dc", "mods"]
-        headers_ = list(scythe.list_identifiers(metadata_prefix="oai_dc", from_="2001-01-01", until="2001-12-31"))
+        headers_ = list(
+            scythe.list_identifiers(metadata_prefix="oai_dc", from_="2001-01-01", until="2001-12-31")
+        )
         assert [record_id(h.xml, live_server_url) for h in headers_] == [
-            "oai/old-1", "oai/embargo-over", "oai/tie-a", "oai/tie-b"]
-        record = scythe.get_record(identifier=ident("frus1964-68v07/d1", live_server_url), metadata_prefix="oai_dc")
+            "oai/old-1",
+            "oai/embargo-over",
+            "oai/tie-a",
+            "oai/tie-b",
+        ]
+        record = scythe.get_record(
+            identifier=ident("frus1964-68v07/d1", live_server_url), metadata_prefix="oai_dc"
+        )
         assert record.metadata["identifier"] == [ident("frus1964-68v07/d1", live_server_url)]
 
 
@@ -820,15 +1038,22 @@ def test_a_harvest_during_which_records_are_added_and_withdrawn(live_server_url,
             store.set_status("oai/old-1", "withdrawn")  # seen already
             store.set_status("frus1964-68v07/d75", "withdrawn")  # one of the last: not seen yet
         elif n == 5:
-            store.save({"id": "oai/added-2", "title": "Added later in the harvest",
-                        "collections": [{"id": "letters", "name": "Letters"}]})
+            store.save(
+                {
+                    "id": "oai/added-2",
+                    "title": "Added later in the harvest",
+                    "collections": [{"id": "letters", "name": "Letters"}],
+                }
+            )
             store.save({"id": "oai/draft", "title": "Still a draft, edited", "status": "draft"})
     assert n > 2 * PAGE_SIZE
     assert at_start | {"oai/added-1", "oai/added-2"} <= set(seen)
     assert not NEVER & set(seen)
     assert seen["oai/old-1"] == [False, True] and seen["frus1964-68v07/d75"] == [True]
-    later = {record_id(h.xml, live_server_url): h.deleted
-             for h in harvester.ListIdentifiers(metadataPrefix="oai_dc", ignore_deleted=False, **{"from": started})}
+    later = {
+        record_id(h.xml, live_server_url): h.deleted
+        for h in harvester.ListIdentifiers(metadataPrefix="oai_dc", ignore_deleted=False, **{"from": started})
+    }
     changed = {"oai/added-1": False, "oai/added-2": False, "oai/old-1": True, "frus1964-68v07/d75": True}
     assert {i: later.get(i) for i in changed} == changed
     assert not NEVER & set(later)  # (records imported in the second the harvest started may be there too)

@@ -2,8 +2,8 @@
 
 An importer reads one file and yields `Entry` objects: record documents (see records/schema.py) and authority
 entries. It never writes to the database itself: `ingest.run` does, atomically per file, so every format gets
-the same idempotence, dry-run, progress and error reporting. Register an importer with `ingest.registry.register`
-— the built-in ones are registered the same way.
+the same idempotence, dry-run, progress and error reporting. Register an importer as an entry point of the group
+`readingroom.importers` (or with `ImporterRegistry.register`): the built-in ones are registered the same way.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, ClassVar
+from typing import Any, ClassVar
 
 
 class IngestError(Exception):
@@ -66,14 +66,14 @@ Entry = RecordEntry | AuthorityEntry | Problem  # Notice is a Problem that does 
 class CountingReader(io.RawIOBase):
     """A binary file that counts the bytes read, so progress and ETA can follow any streaming parser."""
 
-    def __init__(self, raw: BinaryIO):
+    def __init__(self, raw: io.BufferedIOBase):
         self._raw = raw
         self.consumed = 0
 
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[override]
+    def readinto(self, buffer) -> int:
         n = self._raw.readinto(buffer)
         self.consumed += n or 0
         return n
@@ -93,7 +93,9 @@ def bounded_lines(f: io.TextIOBase, max_chars: int, hint: str = "") -> Iterator[
             return
         lineno += 1
         if len(line) > max_chars and not line.endswith("\n"):
-            raise IngestError(f"line {lineno} is longer than {max_chars >> 20} MiB{hint or ': check that the file is what it should be'}")
+            raise IngestError(
+                f"line {lineno} is longer than {max_chars >> 20} MiB{hint or ': check that the file is what it should be'}"
+            )
         yield line
 
 
@@ -105,9 +107,9 @@ class Source:
     size: int
     reader: CountingReader | None = None
 
-    def open(self) -> BinaryIO:
+    def open(self) -> io.BufferedReader:
         self.reader = CountingReader(open(self.path, "rb"))
-        return io.BufferedReader(self.reader, buffer_size=1 << 16)  # type: ignore[return-value]
+        return io.BufferedReader(self.reader, buffer_size=1 << 16)
 
     def open_text(self) -> io.TextIOWrapper:
         """UTF-8 text (a BOM is allowed); undecodable bytes raise IngestError naming the offset."""

@@ -23,8 +23,8 @@ from typing import Any
 from readingroom.records.schema import RecordError, slugify
 
 from .base import AuthorityEntry, Entry, Importer, IngestError, Notice, Problem, RecordEntry, Source
-from .jsonlines import json_lines
-from .page import TRANSLATOR
+from .da_page import TRANSLATOR
+from .line_reader import json_lines
 from .people import looks_like_people
 
 DA_BASE = "https://digitalarchive.wilsoncenter.org/"
@@ -34,16 +34,63 @@ MARKERS = ("uri", "doc_date", "frontend_doc_date")
 
 # Document fields of digitalarchive.models.Document (plus names the API has used for the same things).
 MAPPED = {
-    "id", "uri", "title", "description", "doc_date", "frontend_doc_date", "slug", "source_created_at",
-    "source_updated_at", "first_published_at", "source", "type", "rights", "pdf_generated_at", "date_range_start",
-    "date_range_end", "sort_string_by_coverage", "main_src", "model", "donors", "funders", "subjects",
-    "transcripts", "translations", "media_files", "languages", "contributors", "creators", "original_coverages",
-    "coverages", "collections", "attachments", "links", "related", "repositories", "publishers",
-    "classifications", "is_translation",
+    "id",
+    "uri",
+    "title",
+    "description",
+    "doc_date",
+    "frontend_doc_date",
+    "slug",
+    "source_created_at",
+    "source_updated_at",
+    "first_published_at",
+    "source",
+    "type",
+    "rights",
+    "pdf_generated_at",
+    "date_range_start",
+    "date_range_end",
+    "sort_string_by_coverage",
+    "main_src",
+    "model",
+    "donors",
+    "funders",
+    "subjects",
+    "transcripts",
+    "translations",
+    "media_files",
+    "languages",
+    "contributors",
+    "creators",
+    "original_coverages",
+    "coverages",
+    "collections",
+    "attachments",
+    "links",
+    "related",
+    "repositories",
+    "publishers",
+    "classifications",
+    "is_translation",
 }
-KEPT_AS_IS = ("slug", "date_range_start", "date_range_end", "sort_string_by_coverage", "main_src", "model",
-              "is_translation")
-ASSET_KEYS = ("id", "asset_id", "filename", "content_type", "extension", "source_created_at", "source_updated_at")
+KEPT_AS_IS = (
+    "slug",
+    "date_range_start",
+    "date_range_end",
+    "sort_string_by_coverage",
+    "main_src",
+    "model",
+    "is_translation",
+)
+ASSET_KEYS = (
+    "id",
+    "asset_id",
+    "filename",
+    "content_type",
+    "extension",
+    "source_created_at",
+    "source_updated_at",
+)
 
 
 def _absolute(url: str | None) -> str | None:
@@ -116,9 +163,16 @@ class _Record:
     def authority(self, kind: str, key: str, name: str, parent: str | None, data: dict) -> None:
         if (kind, key) not in self.emitted:
             self.emitted.add((kind, key))
-            self.authorities.append(AuthorityEntry(kind=kind, key=key, name=name, parent=parent,
-                                                   data={k: v for k, v in data.items() if v not in (None, "", [])},
-                                                   replace=False))
+            self.authorities.append(
+                AuthorityEntry(
+                    kind=kind,
+                    key=key,
+                    name=name,
+                    parent=parent,
+                    data={k: v for k, v in data.items() if v not in (None, "", [])},
+                    replace=False,
+                )
+            )
 
     def places(self) -> list[dict]:
         out = []
@@ -129,15 +183,30 @@ class _Record:
             if isinstance(parent, dict) and (parent.get("name") or parent.get("value")):
                 p = self.named(parent, f"original_coverages[{i}].parent", 0)
                 ref["parent"] = slugify(p["name"])
-                self.authority("place", ref["parent"], p["name"], None,
-                               {"da_id": str(p.get("id") or ""), "uri": p.get("uri")})
+                self.authority(
+                    "place",
+                    ref["parent"],
+                    p["name"],
+                    None,
+                    {"da_id": str(p.get("id") or ""), "uri": p.get("uri")},
+                )
             key = slugify(item["name"])
-            self.authority("place", key, item["name"], ref.get("parent"),
-                           {"da_id": ref.get("da_id"), "uri": item.get("uri")})
+            self.authority(
+                "place",
+                key,
+                item["name"],
+                ref.get("parent"),
+                {"da_id": ref.get("da_id"), "uri": item.get("uri")},
+            )
             for j, child in enumerate(item.get("children") or []):
                 c = self.named(child, f"original_coverages[{i}].children", j)
-                self.authority("place", slugify(c["name"]), c["name"], key,
-                               {"da_id": str(c.get("id") or ""), "uri": c.get("uri")})
+                self.authority(
+                    "place",
+                    slugify(c["name"]),
+                    c["name"],
+                    key,
+                    {"da_id": str(c.get("id") or ""), "uri": c.get("uri")},
+                )
             out.append(ref)
         return out
 
@@ -152,15 +221,25 @@ class _Record:
                 p = self.named(parent, f"collections[{i}].parent", 0)
                 ref["parent"] = p.get("slug") or slugify(p["name"])
                 self.authority("collection", ref["parent"], p["name"], None, self._collection_data(p))
-            self.authority("collection", ref["id"], item["name"], ref.get("parent"), self._collection_data(item))
+            self.authority(
+                "collection", ref["id"], item["name"], ref.get("parent"), self._collection_data(item)
+            )
             out.append(ref)
         return out
 
     @staticmethod
     def _collection_data(item: dict) -> dict:
         # What describes the collection goes to its authority, not into every record of it.
-        keep = ("description", "short_description", "uri", "main_src", "thumb_src", "source_created_at",
-                "source_updated_at", "first_published_at")
+        keep = (
+            "description",
+            "short_description",
+            "uri",
+            "main_src",
+            "thumb_src",
+            "source_created_at",
+            "source_updated_at",
+            "first_published_at",
+        )
         data = {k: item[k] for k in keep if item.get(k) not in (None, "")}
         if item.get("id") not in (None, ""):
             data["da_id"] = str(item["id"])
@@ -183,8 +262,13 @@ class _Record:
                 if asset.get("html"):
                     texts.append({"kind": kind, "language": language, "html": asset["html"]})
                 elif asset.get("url"):
-                    media.append({"url": _absolute(asset["url"]), "label": asset.get("filename") or kind.title(),
-                                  "mime_type": asset.get("content_type")})
+                    media.append(
+                        {
+                            "url": _absolute(asset["url"]),
+                            "label": asset.get("filename") or kind.title(),
+                            "mime_type": asset.get("content_type"),
+                        }
+                    )
                 else:
                     raise self.fail(f"{field}[{i}]", "has neither 'html' nor 'url'")
         for i, asset in enumerate(self.items("media_files")):
@@ -194,7 +278,13 @@ class _Record:
             if not url:
                 raise self.fail(f"media_files[{i}]", "has no 'path'")
             self._asset("media_files", asset)
-            media.append({"url": _absolute(url), "label": asset.get("filename"), "mime_type": asset.get("content_type")})
+            media.append(
+                {
+                    "url": _absolute(url),
+                    "label": asset.get("filename"),
+                    "mime_type": asset.get("content_type"),
+                }
+            )
         return texts, media
 
     def _asset(self, field: str, asset: dict) -> None:
@@ -208,89 +298,136 @@ class _Record:
                 if isinstance(item, str | int) and not isinstance(item, bool):
                     out.append({"type": rtype, "target": str(item)})
                 elif isinstance(item, dict) and item.get("id") not in (None, ""):
-                    out.append({"type": rtype, "target": str(item["id"]), "label": item.get("title")})
+                    out.append({"type": rtype, "target": str(item["id"]), "label": item.get("title") or ""})
                 else:
                     raise self.fail(f"{field}[{i}]", "must be a record id or an object with an 'id'")
         return out
 
     def build(self) -> tuple[dict, list[Notice]]:
-        obj = self.obj
-        notices: list[Notice] = []
+        # The steps run in this order because the first fault ends the record, and authorities found before it
+        # count as emitted for the rest of the file.
+        languages = self.languages()
+        texts, media = self.texts_and_media(languages)
+        for field in ("type", "classifications"):
+            self._keep_ids(field, self.items(field))
+        doc = self._described(languages, texts, media)
+        self._credit_translator(doc, texts)
+        da = self._repositories_and_publishers(doc)
+        self._rights(doc)
+        self._source(doc)
+        notices = self._da_extra(da)
+        doc["extra"] = {"source_record_id": self.rid, **({"da": da} if da else {})}
+        return doc, notices
+
+    def languages(self) -> list[str]:
         languages = []
         for i, lang in enumerate(self.items("languages")):
             code = lang.get("id") if isinstance(lang, dict) else lang
             if not isinstance(code, str):
                 raise self.fail(f"languages[{i}]", "must be an object with an 'id' (an ISO 639-2/B code)")
             languages.append(code)
-        texts, media = self.texts_and_media(languages)
-        names = lambda field: [self.named(x, field, i)["name"] for i, x in enumerate(self.items(field))]  # noqa: E731
-        for field in ("type", "classifications"):
-            ids = [str(x["id"]) for x in self.items(field) if isinstance(x, dict) and x.get("id") not in (None, "")]
-            if ids:
-                self.ids[field] = ids
-        doc: dict[str, Any] = {
+        return languages
+
+    def _keep_ids(self, field: str, items: list) -> None:
+        """The Digital Archive's ids of controlled values, kept under extra.da.ids."""
+        ids = [str(x["id"]) for x in items if isinstance(x, dict) and x.get("id") not in (None, "")]
+        if ids:
+            self.ids[field] = ids
+
+    def names(self, field: str) -> list[str]:
+        return [self.named(x, field, i)["name"] for i, x in enumerate(self.items(field))]
+
+    def refs(self, field: str, *aliases: str) -> list[dict]:
+        return [self.ref(self.named(x, field, i)) for i, x in enumerate(self.items(field, *aliases))]
+
+    def _described(self, languages: list[str], texts: list[dict], media: list[dict]) -> dict[str, Any]:
+        """The fields the Digital Archive model and the canonical record share."""
+        obj = self.obj
+        return {
             "id": self.rid,
             "title": obj.get("title"),
             "summary": obj.get("description"),
             "date": da_date(obj.get("doc_date")),
             "date_text": obj.get("frontend_doc_date"),
-            "document_types": names("type"),
-            "classification": names("classifications"),
+            "document_types": self.names("type"),
+            "classification": self.names("classifications"),
             "languages": languages,
             "texts": texts,
             "media": media,
-            "creators": [self.ref(self.named(x, "creators", i)) for i, x in enumerate(self.items("creators"))],
-            "contributors": [{**self.ref(self.named(x, "contributors", i)), "role": "contributor"}
-                             for i, x in enumerate(self.items("contributors"))],
-            "subjects": [self.ref(self.named(x, "subjects", i)) for i, x in enumerate(self.items("subjects"))],
+            "creators": self.refs("creators"),
+            "contributors": [{**ref, "role": "contributor"} for ref in self.refs("contributors")],
+            "subjects": self.refs("subjects"),
             "places": self.places(),
             "collections": self.collections(),
-            "funders": [self.ref(self.named(x, "donors", i)) for i, x in enumerate(self.items("donors", "funders"))],
+            "funders": self.refs("donors", "funders"),
             "relations": self.relations(),
             "source_description": obj.get("source"),
         }
-        source_text = obj.get("source")
-        if isinstance(source_text, str):
-            m = TRANSLATOR.search(source_text)
-            if m:
-                translator = {"name": m["name"].strip(), "role": "translator"}
-                if m["for"]:
-                    translator["for"] = m["for"].strip()
-                doc["contributors"].append(translator)
-                translations = [t for t in texts if t["kind"] == "translation"]
-                if len(translations) == 1:  # with several, which one this person made is not said
-                    translations[0]["translator"] = {"name": translator["name"]}
+
+    def _credit_translator(self, doc: dict, texts: list[dict]) -> None:
+        """The translator the source line names ("Translated for CWIHP by ..."): a contributor, and the translator
+        of the translation when there is only one."""
+        source_text = self.obj.get("source")
+        m = TRANSLATOR.search(source_text) if isinstance(source_text, str) else None
+        if not m:
+            return
+        translator = {"name": m["name"].strip(), "role": "translator"}
+        if m["for"]:
+            translator["for"] = m["for"].strip()
+        doc["contributors"].append(translator)
+        translations = [t for t in texts if t["kind"] == "translation"]
+        if len(translations) == 1:  # with several, which one this person made is not said
+            translations[0]["translator"] = {"name": translator["name"]}
+
+    def _repositories_and_publishers(self, doc: dict) -> dict[str, Any]:
+        """The first repository and the publishers into `doc`; extra.da begins with what does not fit there."""
+        da: dict[str, Any] = {}
         repositories = [self.named(x, "repositories", i) for i, x in enumerate(self.items("repositories"))]
         if repositories:
-            doc["repository"] = {**self.ref(repositories[0]),
-                                 **({"uri": repositories[0]["uri"]} if repositories[0].get("uri") else {})}
-        da: dict[str, Any] = {}
+            doc["repository"] = {
+                **self.ref(repositories[0]),
+                **({"uri": repositories[0]["uri"]} if repositories[0].get("uri") else {}),
+            }
         if len(repositories) > 1:
             da["repositories"] = [self.ref(r) for r in repositories]
         publishers = [self.named(x, "publishers", i) for i, x in enumerate(self.items("publishers"))]
         if publishers:
             doc["publisher"] = "; ".join(p["name"] for p in publishers)
             da["publishers"] = [self.ref(p) for p in publishers]
-        rights = obj.get("rights")
-        if rights:
-            rights_list = rights if isinstance(rights, list) else [rights]
-            if not all(isinstance(r, dict) for r in rights_list):
-                raise self.fail("rights", "must be an object with 'name' and 'rights'")
-            doc["rights"] = {
-                "statement": "\n\n".join(r["rights"] for r in rights_list if r.get("rights")) or None,
-                "name": "; ".join(r["name"] for r in rights_list if r.get("name")) or None,
-            }
-            ids = [str(r["id"]) for r in rights_list if r.get("id") not in (None, "")]
-            if ids:
-                self.ids["rights"] = ids
+        return da
+
+    def _rights(self, doc: dict) -> None:
+        rights = self.obj.get("rights")
+        if not rights:
+            return
+        rights_list = rights if isinstance(rights, list) else [rights]
+        if not all(isinstance(r, dict) for r in rights_list):
+            raise self.fail("rights", "must be an object with 'name' and 'rights'")
+        doc["rights"] = {
+            "statement": "\n\n".join(r["rights"] for r in rights_list if r.get("rights")) or None,
+            "name": "; ".join(r["name"] for r in rights_list if r.get("name")) or None,
+        }
+        self._keep_ids("rights", rights_list)
+
+    def _source(self, doc: dict) -> None:
+        """The Digital Archive's own timestamps and address; its creation date is the record's upload date."""
+        obj = self.obj
         created = obj.get("source_created_at")
         if isinstance(created, str) and re.match(r"^\d{4}-\d{2}-\d{2}", created):
             doc["original_uploaded"] = created[:10]
         doc["source"] = {
-            "format": "da-json", "file": self.file_name, "uri": obj.get("uri"),
-            "created_at": created, "updated_at": obj.get("source_updated_at"),
-            "first_published_at": obj.get("first_published_at"), "pdf_generated_at": obj.get("pdf_generated_at"),
+            "format": "da-json",
+            "file": self.file_name,
+            "uri": obj.get("uri"),
+            "created_at": created,
+            "updated_at": obj.get("source_updated_at"),
+            "first_published_at": obj.get("first_published_at"),
+            "pdf_generated_at": obj.get("pdf_generated_at"),
         }
+
+    def _da_extra(self, da: dict[str, Any]) -> list[Notice]:
+        """The rest of the object into extra.da; fields outside the model are kept there and reported."""
+        obj = self.obj
         for key in KEPT_AS_IS:
             if obj.get(key) not in (None, "", [], {}):
                 da[key] = obj[key]
@@ -298,15 +435,18 @@ class _Record:
             da["ids"] = self.ids
         if self.assets:
             da["assets"] = self.assets
-        unknown = sorted(set(obj) - MAPPED)
-        for key in unknown:
+        for key in sorted(set(obj) - MAPPED):
             if obj[key] not in (None, "", [], {}):
                 da.setdefault("unmapped", {})[key] = obj[key]
-        if da.get("unmapped"):
-            notices.append(Notice(f"{self.prefix}fields outside the Digital Archive model were kept under "
-                                  f"extra.da.unmapped: {', '.join(sorted(da['unmapped']))}", self.rid))
-        doc["extra"] = {"source_record_id": self.rid, **({"da": da} if da else {})}
-        return doc, notices
+        if not da.get("unmapped"):
+            return []
+        return [
+            Notice(
+                f"{self.prefix}fields outside the Digital Archive model were kept under "
+                f"extra.da.unmapped: {', '.join(sorted(da['unmapped']))}",
+                self.rid,
+            )
+        ]
 
 
 def record_entries(obj: Any, where: str, file_name: str, emitted: set[tuple[str, str]]) -> Iterator[Entry]:
@@ -318,13 +458,18 @@ def record_entries(obj: Any, where: str, file_name: str, emitted: set[tuple[str,
     rid = obj.get("id")
     model = obj.get("model")
     if isinstance(model, str) and model.lower() not in ("record", "document"):
-        yield Problem(f"{where or 'the object'} is a Digital Archive {model}, not a record; import records only",
-                      str(rid) if rid is not None else None, "model")
+        yield Problem(
+            f"{where or 'the object'} is a Digital Archive {model}, not a record; import records only",
+            str(rid) if rid is not None else None,
+            "model",
+        )
         return
     if not any(k in obj for k in MARKERS):
-        yield Problem(f"{where or 'the object'} is not a Digital Archive record: it has none of the fields "
-                      f"{', '.join(MARKERS)} (keys: {', '.join(sorted(map(str, obj))[:8]) or 'none'})",
-                      str(rid) if rid is not None else None)
+        yield Problem(
+            f"{where or 'the object'} is not a Digital Archive record: it has none of the fields "
+            f"{', '.join(MARKERS)} (keys: {', '.join(sorted(map(str, obj))[:8]) or 'none'})",
+            str(rid) if rid is not None else None,
+        )
         return
     if rid in (None, "") or isinstance(rid, bool) or not isinstance(rid, str | int):
         yield Problem(f"{(where + ': ') if where else ''}a Digital Archive record needs an 'id'", None, "id")
@@ -345,7 +490,9 @@ class DigitalArchiveJsonImporter(Importer):
     priority = 60
     max_bytes = None  # streams: memory stays flat whatever the size
     extensions = (".json",)
-    help = "Wilson Center Digital Archive record JSON (/srv/record/<id>.json): a record, a list, a search page"
+    help = (
+        "Wilson Center Digital Archive record JSON (/srv/record/<id>.json): a record, a list, a search page"
+    )
 
     def detect(self, path: Path, head: bytes) -> bool:
         suffix = path.suffix.lower()
@@ -368,16 +515,20 @@ class DigitalArchiveJsonImporter(Importer):
             yield from self._read_lines(source, emitted)
             return
         if source.size > MAX_JSON:
-            raise IngestError(f"is {source.size / 2**20:,.0f} MiB, too large for one JSON document (limit "
-                              f"{MAX_JSON >> 20} MiB): write one record object per line to a .jsonl file instead")
+            raise IngestError(
+                f"is {source.size / 2**20:,.0f} MiB, too large for one JSON document (limit "
+                f"{MAX_JSON >> 20} MiB): write one record object per line to a .jsonl file instead"
+            )
         with source.open() as f:
             data = f.read()
         try:
             top = json.loads(data.decode("utf-8-sig"))
-        except ValueError as e:
-            if isinstance(e, UnicodeDecodeError):
-                raise
+        except json.JSONDecodeError as e:
             raise IngestError(f"is not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}") from None
+        except UnicodeDecodeError:
+            raise
+        except ValueError as e:  # e.g. an integer of more than 4,300 digits, which json refuses
+            raise IngestError(f"is not valid JSON: {e}") from None
         del data
         if isinstance(top, dict) and isinstance(top.get("list", top.get("results")), list):
             items = top.get("list", top.get("results"))
@@ -386,10 +537,15 @@ class DigitalArchiveJsonImporter(Importer):
         elif isinstance(top, dict) and any(k in top for k in MARKERS):
             items = [top]
         else:
-            shape = type(top).__name__ if not isinstance(top, dict) else \
-                f"an object with keys {', '.join(sorted(top)[:8]) or '(none)'}"
-            raise IngestError(f"is not Digital Archive record JSON: found {shape}; expected a record object "
-                              f"(with {', '.join(MARKERS)}), a list of them, or a page {{\"list\": [...]}}")
+            shape = (
+                type(top).__name__
+                if not isinstance(top, dict)
+                else f"an object with keys {', '.join(sorted(top)[:8]) or '(none)'}"
+            )
+            raise IngestError(
+                f"is not Digital Archive record JSON: found {shape}; expected a record object "
+                f'(with {", ".join(MARKERS)}), a list of them, or a page {{"list": [...]}}'
+            )
         if not items:
             raise IngestError("has no records: the list is empty")
         seen: set[str] = set()

@@ -32,7 +32,7 @@ from typing import Any
 from lxml import etree
 
 from readingroom.records import dates
-from readingroom.records.schema import ID_PATTERN
+from readingroom.records.vocabulary import ID_PATTERN, MARKINGS
 
 from .base import AuthorityEntry, Entry, Importer, IngestError, Notice, Problem, RecordEntry, Source
 from .tei import (
@@ -55,20 +55,11 @@ from .tei import (
 )
 
 HSG = "https://history.state.gov/historicaldocuments"
-DIV, BODY, HEAD, PB, NOTE, ITEM, HEADER = (tei(n) for n in ("div", "body", "head", "pb", "note", "item", "teiHeader"))
+DIV, BODY, HEAD, PB, NOTE, ITEM, HEADER = (
+    tei(n) for n in ("div", "body", "head", "pb", "note", "item", "teiHeader")
+)
 STRUCTURE_TYPES = {"compilation", "chapter", "subchapter", "part", "section"}
 
-# Security classifications, then precedence (how fast a telegram travels), then handling and distribution
-# caveats and FRUS-era channel names. Matching ignores case; the canonical spelling below is kept.
-MARKINGS = (
-    "Top Secret", "Secret", "Confidential", "Restricted", "Limited Official Use", "Official Use Only",
-    "For Official Use Only", "Unclassified",
-    "Flash", "Immediate", "Operational Immediate", "Priority", "Routine", "Niact", "Emergency",
-    "Nodis", "Exdis", "Limdis", "Stadis", "Noforn", "Nocontract", "Orcon", "Specat", "Eyes Only",
-    "Literally Eyes Only", "Exclusively Eyes Only", "Eyes Only for the Secretary", "Personal", "Personal and Confidential",
-    "Sensitive", "Administratively Confidential", "Harvan", "Double Plus", "Plus", "Cherokee", "Via Cherokee Channels",
-    "Roger Channel", "Codeword", "Umbra", "No Distribution", "Exclusive Distribution", "Limited Distribution",
-)
 _MARKING = {m.lower(): m for m in MARKINGS}
 
 
@@ -89,6 +80,7 @@ def classification_markings(source_note: str) -> list[str]:
 
 
 # -- the first pass: what the whole volume knows ----------------------------------------------------------------
+
 
 @dataclass
 class Person:
@@ -116,7 +108,7 @@ def _entry_text(item: etree._Element, name_el: etree._Element) -> tuple[str, str
     name = plain_text(name_el)
     text = plain_text(item)
     at = text.find(name)
-    rest = (text[:at] + text[at + len(name):]) if at >= 0 else text
+    rest = (text[:at] + text[at + len(name) :]) if at >= 0 else text
     return name, rest.strip(" ,;:—–-") or None
 
 
@@ -130,6 +122,7 @@ def _conventional_owner(ident: str) -> str | None:
 
 
 def scan_volume(source: Source) -> VolumeIndex:
+    """The first pass: the header, the lists of persons and terms, and where each document and id is."""
     index = VolumeIndex()
     current_doc: str | None = None
     keep = 0  # inside an item or the teiHeader: kept whole until its end, then read
@@ -142,18 +135,10 @@ def scan_volume(source: Source) -> VolumeIndex:
                 root_seen = True
                 index.id = el.get(XML_ID) or ""
             # A repeated xml:id is refused by libxml2 itself (tei.iterparse words the message): no set of every
-            # id here, which for a volume of 100,000 documents held half a million of them.
+            # id here, which would grow with the volume.
             ident = el.get(XML_ID)
             if tag == DIV and el.get("type") == "document":
-                doc_id = ident or (f"d{el.get('n')}" if (el.get("n") or "").isdigit() else None)
-                if not doc_id:
-                    raise IngestError(f"the document division on line {el.sourceline} has neither an xml:id nor a "
-                                      "number (@n): give it xml:id=\"d…\"")
-                if doc_id in index.documents:
-                    raise IngestError(f"two documents are both {doc_id!r} (lines {index.documents[doc_id]} and "
-                                      f"{el.sourceline}): number them uniquely")
-                index.documents[doc_id] = el.sourceline or 0
-                current_doc = doc_id
+                current_doc = _index_document(index, el, ident)
             elif ident and current_doc and _conventional_owner(ident) != current_doc:
                 index.owner[ident] = current_doc  # a footnote "d74fn1" is found by its name, not kept here
             if tag in (ITEM, HEADER):
@@ -170,15 +155,40 @@ def scan_volume(source: Source) -> VolumeIndex:
                 _read_list_item(el, index)
         if keep == 0:
             release(el)
-    if not index.id:
-        raise IngestError("cannot tell the volume's id: give the root element an xml:id such as "
-                          "xml:id=\"frus1964-68v07\" (or an <idno type=\"frus\"> in the publicationStmt)")
-    if not ID_PATTERN.match(index.id) or "/" in index.id:
-        raise IngestError(f"the volume id {index.id!r} cannot be used in record ids: use letters, digits, '.', "
-                          "'_', ':' and '-'")
+    _check_volume_id(index.id)
     if not index.title:
         index.title = index.id
     return index
+
+
+def _check_volume_id(volume: str) -> None:
+    if not volume:
+        raise IngestError(
+            "cannot tell the volume's id: give the root element an xml:id such as "
+            'xml:id="frus1964-68v07" (or an <idno type="frus"> in the publicationStmt)'
+        )
+    if not ID_PATTERN.match(volume) or "/" in volume:
+        raise IngestError(
+            f"the volume id {volume!r} cannot be used in record ids: use letters, digits, '.', "
+            "'_', ':' and '-'"
+        )
+
+
+def _index_document(index: VolumeIndex, div: etree._Element, ident: str | None) -> str:
+    """Note a document division's id, which links to it resolve to; refuse one without an id or a repeated one."""
+    doc_id = ident or (f"d{div.get('n')}" if (div.get("n") or "").isdigit() else None)
+    if not doc_id:
+        raise IngestError(
+            f"the document division on line {div.sourceline} has neither an xml:id nor a "
+            'number (@n): give it xml:id="d…"'
+        )
+    if doc_id in index.documents:
+        raise IngestError(
+            f"two documents are both {doc_id!r} (lines {index.documents[doc_id]} and "
+            f"{div.sourceline}): number them uniquely"
+        )
+    index.documents[doc_id] = div.sourceline or 0
+    return doc_id
 
 
 def _read_header(header: etree._Element, index: VolumeIndex) -> None:
@@ -211,6 +221,7 @@ def _read_list_item(item: etree._Element, index: VolumeIndex) -> None:
 
 # -- linking FRUS persons to the person authority file ---------------------------------------------------------
 
+
 def person_source_url(volume: str, person_id: str) -> str:
     return f"{HSG}/{volume}/persons#{person_id}"
 
@@ -228,11 +239,13 @@ def hsg_person_links(volume: str, persons: dict[str, Person]) -> dict[str, str]:
     for key, data in rows.values_list("key", "data"):
         for url in (data or {}).get("sources") or []:
             if isinstance(url, str) and url.startswith(prefix):
-                links.setdefault(url[len(prefix):], key)
+                links.setdefault(url[len(prefix) :], key)
     missing = {pid: p.name for pid, p in persons.items() if pid not in links}
     if missing:
         by_name: dict[str, list[str]] = defaultdict(list)
-        named = Authority.objects.filter(kind="person", name__in=set(missing.values()), data__has_key="sources")
+        named = Authority.objects.filter(
+            kind="person", name__in=set(missing.values()), data__has_key="sources"
+        )
         for name, key in named.values_list("name", "key"):
             by_name[name].append(key)
         for pid, name in missing.items():
@@ -252,17 +265,18 @@ def link_persons_to_authorities(store) -> int:
     by_url: dict[str, int] = {}
     keys: dict[int, str] = {}
     for pk, key, data in Authority.objects.filter(kind="person", data__has_key="sources").values_list(
-            "pk", "key", "data"):
+        "pk", "key", "data"
+    ):
         keys[pk] = key
         for url in (data or {}).get("sources") or []:
             if isinstance(url, str):
                 by_url.setdefault(url, pk)
     parents: dict[int, tuple[int, dict]] = {}
     for person in Authority.objects.filter(kind="person", data__has_key="frus_id", parent__isnull=True):
-        pk = by_url.get(person.data.get("source"))
-        if pk is None or pk == person.pk:
+        parent = by_url.get(person.data.get("source"))
+        if parent is None or parent == person.pk:
             continue
-        parents[person.pk] = (pk, {**person.data, "hsg_id": keys[pk]})
+        parents[person.pk] = (parent, {**person.data, "hsg_id": keys[parent]})
     return store.set_authority_parents(parents) if parents else 0
 
 
@@ -302,41 +316,16 @@ class DocumentDate:
 
 
 def document_date(div: etree._Element) -> DocumentDate:
+    """The dateline's place, its date as written and as EDTF; the division's frus:doc-dateTime bounds when the
+    dateline has no machine-readable date."""
     out = DocumentDate()
-    dateline = div.find(tei("dateline"))
-    if dateline is None:
-        dateline = next((d for d in div.iterdescendants(tei("dateline"))
-                         if not any(local(a.tag) in ("note", "attachment") for a in d.iterancestors())), None)
+    dateline = _dateline(div)
     if dateline is not None:
-        place_el = next(dateline.iter(tei("placeName")), None)
-        place = plain_text(place_el) if place_el is not None else None
-        full = plain_text(dateline)
-        if place and place.lower().rstrip(".") in dates.MONTHS:
-            place = None  # a month marked as a place (FRUS 1964-68 v07 d1): it is part of the date
-        rest = full
-        if place and full.startswith(place):
-            rest = full[len(place):]
-        rest = rest.strip(" ,;:")
-        stamps = [e for e in dateline.iter(tei("date"), tei("time"))]
-        if stamps:
-            tail = (stamps[-1].tail or "").strip()
-            if tail and rest.endswith(tail):
-                rest = rest[: -len(tail)].rstrip(" ,;:")
-        elif rest.endswith(".") and not re.search(r"\b[ap]\.m\.$", rest):
-            rest = rest[:-1]
-        out.place, out.text = place, rest or None
+        out.place, out.text = _place_and_date_text(dateline)
         date_el = next(dateline.iter(tei("date")), None)
         if date_el is not None:
-            out.edtf = date_from_attributes(date_el)
+            out.edtf = _dateline_edtf(dateline, date_el)
             out.where = f"the dateline's date on line {date_el.sourceline}"
-            time_el = next(dateline.iter(tei("time")), None)
-            if out.edtf and len(out.edtf) == 10 and time_el is not None:
-                start = time_el.get("from") or time_el.get("when")
-                end = time_el.get("to")
-                if start and end:
-                    out.edtf = f"{out.edtf}T{start}/{out.edtf}T{end}"
-                elif start:
-                    out.edtf = f"{out.edtf}T{start}"
     if not out.edtf:
         low, high = div.get(f"{{{FRUS_NS}}}doc-dateTime-min"), div.get(f"{{{FRUS_NS}}}doc-dateTime-max")
         if low or high:
@@ -348,7 +337,59 @@ def document_date(div: etree._Element) -> DocumentDate:
     return out
 
 
+def _dateline(div: etree._Element) -> etree._Element | None:
+    """The document's own dateline: a child of the division, else the first one outside notes and attachments."""
+    dateline = div.find(tei("dateline"))
+    if dateline is None:
+        dateline = next(
+            (
+                d
+                for d in div.iterdescendants(tei("dateline"))
+                if not any(local(a.tag) in ("note", "attachment") for a in d.iterancestors())
+            ),
+            None,
+        )
+    return dateline
+
+
+def _place_and_date_text(dateline: etree._Element) -> tuple[str | None, str | None]:
+    """The dateline's place, and its date as written without the place: "Washington, October 15, 1968." gives
+    "Washington" and "October 15, 1968"."""
+    place_el = next(dateline.iter(tei("placeName")), None)
+    place = plain_text(place_el) if place_el is not None else None
+    full = plain_text(dateline)
+    if place and place.lower().rstrip(".") in dates.MONTHS:
+        place = None  # a month marked as a place (FRUS 1964-68 v07 d1): it is part of the date
+    rest = full
+    if place and full.startswith(place):
+        rest = full[len(place) :]
+    rest = rest.strip(" ,;:")
+    stamps = [e for e in dateline.iter(tei("date"), tei("time"))]
+    if stamps:
+        tail = (stamps[-1].tail or "").strip()
+        if tail and rest.endswith(tail):
+            rest = rest[: -len(tail)].rstrip(" ,;:")
+    elif rest.endswith(".") and not re.search(r"\b[ap]\.m\.$", rest):
+        rest = rest[:-1]
+    return place, rest or None
+
+
+def _dateline_edtf(dateline: etree._Element, date_el: etree._Element) -> str | None:
+    """EDTF of the dateline's date, refined to the time of day when a time element gives one for a whole day."""
+    edtf = date_from_attributes(date_el)
+    time_el = next(dateline.iter(tei("time")), None)
+    if edtf and len(edtf) == 10 and time_el is not None:
+        start = time_el.get("from") or time_el.get("when")
+        end = time_el.get("to")
+        if start and end:
+            return f"{edtf}T{start}/{edtf}T{end}"
+        if start:
+            return f"{edtf}T{start}"
+    return edtf
+
+
 # -- the importer ------------------------------------------------------------------------------------------------
+
 
 @dataclass
 class _Structure:
@@ -370,8 +411,10 @@ class FrusVolumeImporter(Importer):
     priority = 70
     max_bytes = None  # streams: memory stays flat whatever the size
     extensions = (".xml",)
-    help = ("a Foreign Relations of the United States volume (TEI P5, HistoryAtState/frus): one record per "
-            "document, the volume and its chapters as collections, its persons as authorities")
+    help = (
+        "a Foreign Relations of the United States volume (TEI P5, HistoryAtState/frus): one record per "
+        "document, the volume and its chapters as collections, its persons as authorities"
+    )
 
     def detect(self, path: Path, head: bytes) -> bool:
         return looks_like_tei(path, head) and looks_like_frus_volume(head)
@@ -396,16 +439,32 @@ class _VolumeReader:
         self.unknown_lines: dict = {}
         self.reported: set[str] = set()
         self.in_archive: dict[str, bool] = {}
-        self.pending: list[Entry] = []  # authorities wait for the first good record: a failed file leaves nothing
+        self.pending: list[
+            Entry
+        ] = []  # authorities wait for the first good record: a failed file leaves nothing
         self.started = False
         self._late: list[Entry] = []  # notices found while resolving, yielded after the record they concern
 
     # Authorities -----------------------------------------------------------------------------------------------
     def _authorities(self) -> list[Entry]:
         vol, index = self.vol, self.index
-        entries: list[Entry] = [AuthorityEntry("collection", vol, index.title, data={
-            k: v for k, v in {"source": f"{HSG}/{vol}", "publisher": index.publisher, "published": index.published,
-                              "editors": index.editors}.items() if v})]
+        entries: list[Entry] = [
+            AuthorityEntry(
+                "collection",
+                vol,
+                index.title,
+                data={
+                    k: v
+                    for k, v in {
+                        "source": f"{HSG}/{vol}",
+                        "publisher": index.publisher,
+                        "published": index.published,
+                        "editors": index.editors,
+                    }.items()
+                    if v
+                },
+            )
+        ]
         for pid, person in index.persons.items():
             data = {"frus_id": pid, "source": person_source_url(vol, pid), "volume": vol}
             if person.description:
@@ -434,16 +493,24 @@ class _VolumeReader:
             person = self.index.persons.get(pid)
             if person is not None:
                 return {"kind": "person", "id": f"{self.vol}/{pid}", "name": person.name}
-        self._late.extend(self._notice_once(
-            f"p:{corresp}", f"persName corresp {corresp!r} is not in the volume's list of persons; kept as text"))
+        self._late.extend(
+            self._notice_once(
+                f"p:{corresp}",
+                f"persName corresp {corresp!r} is not in the volume's list of persons; kept as text",
+            )
+        )
         return None
 
     def term(self, target: str) -> tuple[str, str] | None:
         found = self.index.terms.get(target.split()[0].lstrip("#")) if target.split() else None
         if found is None:
-            self._late.extend(self._notice_once(
-                f"t:{target}", f"gloss target {target!r} is not in the volume's list of abbreviations and terms; "
-                "kept as text"))
+            self._late.extend(
+                self._notice_once(
+                    f"t:{target}",
+                    f"gloss target {target!r} is not in the volume's list of abbreviations and terms; "
+                    "kept as text",
+                )
+            )
         return found
 
     def archive_has(self, record_id: str) -> bool:
@@ -458,7 +525,9 @@ class _VolumeReader:
             return Link(target)
         m = re.match(r"^(?P<vol>frus[\w.-]*?)?(?:#(?P<frag>[\w.:-]+))?$", target)
         if not m or not m["frag"]:
-            return Link(None, problem=f"link target {target!r} is not a document of this archive; kept as text")
+            return Link(
+                None, problem=f"link target {target!r} is not a document of this archive; kept as text"
+            )
         vol, frag = m["vol"] or self.vol, m["frag"]
         doc = None
         if vol == self.vol:
@@ -473,8 +542,12 @@ class _VolumeReader:
         href = f"/records/{rid}/" + (f"#{frag}" if frag != doc else "")
         if (vol == self.vol and doc in self.index.documents) or self.archive_has(rid):
             return Link(href, rid)
-        return Link(None, rid, problem=f"link target {target!r} ({rid}) is neither in this file nor in the archive: "
-                                       "kept as text; import that document, then this file again, to link it")
+        return Link(
+            None,
+            rid,
+            problem=f"link target {target!r} ({rid}) is neither in this file nor in the archive: "
+            "kept as text; import that document, then this file again, to link it",
+        )
 
     # The two passes' second half -------------------------------------------------------------------------------
     def entries(self) -> Iterator[Entry]:
@@ -497,11 +570,7 @@ class _VolumeReader:
                             yield from self._structure_entry(s)
                         el.set("_first_page", page or "")
                     elif in_body and kind in STRUCTURE_TYPES:
-                        parent = stack[-1].key if stack else self.vol
-                        positions[parent] += 1
-                        ident = el.get(XML_ID)
-                        key = f"{self.vol}/{ident}" if ident else f"{parent}/{kind}{positions[parent]}"
-                        stack.append(_Structure(key, parent, positions[parent], kind, el))
+                        stack.append(self._structure(el, kind, stack, positions))
                 elif depth_doc and tag == DIV:
                     depth_doc += 1
                 continue
@@ -525,119 +594,202 @@ class _VolumeReader:
         yield from self._late
         yield from unknown_notices(self.unknown, self.unknown_lines)
 
+    def _structure(
+        self, el: etree._Element, kind: str, stack: list[_Structure], positions: Counter
+    ) -> _Structure:
+        """A compilation or chapter, keyed by its xml:id, else by its place among its parent's divisions."""
+        parent = stack[-1].key if stack else self.vol
+        positions[parent] += 1
+        ident = el.get(XML_ID)
+        key = f"{self.vol}/{ident}" if ident else f"{parent}/{kind}{positions[parent]}"
+        return _Structure(key, parent, positions[parent], kind, el)
+
     def _structure_entry(self, s: _Structure) -> Iterator[Entry]:
         if s.emitted:
             return
         s.emitted = True
-        yield from self._emit(AuthorityEntry("collection", s.key, s.display_name, parent=s.parent, position=s.position,
-                                             data={"type": s.kind}))
+        yield from self._emit(
+            AuthorityEntry(
+                "collection",
+                s.key,
+                s.display_name,
+                parent=s.parent,
+                position=s.position,
+                data={"type": s.kind},
+            )
+        )
 
-    def _document(self, div: etree._Element, first_page: str | None, last_page: str | None,
-                  stack: list[_Structure]) -> Iterator[Entry]:
-        vol = self.vol
+    def _document(
+        self, div: etree._Element, first_page: str | None, last_page: str | None, stack: list[_Structure]
+    ) -> Iterator[Entry]:
+        """One document division: its record and what was found on the way, or the Problem that keeps it out."""
         n = (div.get("n") or "").strip() or None
         local_id = div.get(XML_ID) or f"d{n}"
-        rid = f"{vol}/{local_id}"
-        renderer = Renderer(rid, note_prefix=local_id, resolve_person=self.person_ref, resolve_term=self.term,
-                            resolve_ref=lambda target, label: self.link(target, label, rid),
-                            unknown=self.unknown, unknown_lines=self.unknown_lines)
+        rid = f"{self.vol}/{local_id}"
+        renderer = Renderer(
+            rid,
+            note_prefix=local_id,
+            resolve_person=self.person_ref,
+            resolve_term=self.term,
+            resolve_ref=lambda target, label: self.link(target, label, rid),
+            unknown=self.unknown,
+            unknown_lines=self.unknown_lines,
+        )
         head = div.find(HEAD)
-        title = plain_text(head) if head is not None else ""
-        if n and title.startswith(n + "."):  # "74. Telegram From..." (no pattern per number: compiling costs)
-            title = title[len(n) + 1:].lstrip()
-        if not title:
-            yield Problem(f"the document on line {div.sourceline} has no head: it needs a title", rid, "title")
+        title = _document_title(head, n)
+        if head is None or not title:
+            yield Problem(
+                f"the document on line {div.sourceline} has no head: it needs a title", rid, "title"
+            )
             return
-        creators, recipients = [], []
-        archival: dict[str, str] = {}
-        markings: list[str] = []
-        if head is not None:
-            renderer.inner(head)  # gathers the head's notes (the source note first), persons and terms
-            for el in head.iter(tei("gloss"), tei("persName")):
-                role = el.get("type")
-                if role not in ("from", "to"):
-                    continue
-                ref = self.person_ref(el.get("corresp", "")) if el.get("corresp") else None
-                if ref is None:
-                    ref = {"kind": "organization" if local(el.tag) == "gloss" else "person", "name": plain_text(el)}
-                if not ref.get("name"):
-                    continue
-                if role == "from":
-                    creators.append({**ref, "role": "sender"})
-                else:
-                    recipients.append({**ref, "role": "recipient"})
-            for note in head.iter(tei("note")):
-                if note.get("type") == "source":
-                    text = re.sub(r"^Source:\s*", "", plain_text(note, skip=()))
-                    archival.setdefault("text", text)
-                    markings = markings or classification_markings(text)
-        when: DocumentDate | None = None
-        try:
-            when = document_date(div)
-            if when.edtf:
-                info = dates.from_edtf(when.edtf, when.text)
-            elif when.text:
-                info = dates.from_text(when.text)
-            else:
-                info = dates.UNDATED
-        except dates.DateError as e:
-            if when is None or when.edtf:
-                where = when.where if when else f"frus:doc-dateTime-min/max on line {div.sourceline}"
-                yield Problem(f"{e} (in {where}); the document was not imported", rid, "date")
-                return
-            info = dates.UNDATED
-            yield Notice(f"the dateline's date {when.text!r} could not be read ({e}); the record is undated",
-                         rid, "date")
+        heading = self._heading(head, renderer)
+        dating = _dating(div, rid)
+        if isinstance(dating, Problem):
+            yield dating
+            return
+        info, when, notice = dating
+        if notice is not None:
+            yield notice
         html = renderer.document_body(div)
-        signatures = []
-        for signed in div.iter(tei("signed")):
-            if not any(local(a.tag) == "note" for a in signed.iterancestors()):
-                text = plain_text(signed)
-                if text and text not in signatures:
-                    signatures.append(text)
-        subtype = div.get("subtype")
-        kind = "Editorial Note" if subtype == "editorial-note" else document_type(title)
-        extra: dict[str, Any] = {}
-        if renderer.terms:
-            extra["terms"] = dict(sorted(renderer.terms.items()))
-        if first_page:
-            extra["pages"] = first_page if first_page == last_page or not last_page else f"{first_page}–{last_page}"
-        if renderer.unresolved:
-            extra["unresolved_links"] = renderer.unresolved
-        collections: list[dict] = [{"kind": "collection", "id": vol, "name": self.index.title}]
-        for s in stack:
-            collections.append({"kind": "collection", "id": s.key, "name": s.display_name, "parent": s.parent})
-        place = [{"kind": "place", "name": when.place}] if when.place else []
         record = {
             "id": rid,
             "title": title,
             "number": n,
-            "document_types": [kind] if kind else [],
-            "classification": markings,
+            "document_types": _document_kind(div, title),
+            "classification": heading.markings,
             "date": info.date,
             "date_text": info.date_text,
             "dateline_place": when.place,
             "languages": ["eng"],
             "texts": [{"kind": "original", "language": "eng", "html": html}],
             "notes": renderer.notes,
-            "signature": "; ".join(signatures) or None,
-            "creators": creators,
-            "recipients": recipients,
+            "signature": "; ".join(_signatures(div)) or None,
+            "creators": heading.creators,
+            "recipients": heading.recipients,
             "persons": list(renderer.persons.values()),
-            "places": place,
-            "collections": collections,
-            "archival_reference": archival,
+            "places": [{"kind": "place", "name": when.place}] if when.place else [],
+            "collections": self._collections(stack),
+            "archival_reference": heading.archival,
             "publisher": HSG_PUBLISHER,
             "relations": renderer.relations,
             "rights": {"statement": "Public domain (a work of the U.S. Government)"},
-            "source": {"format": "frus-tei", "url": f"{HSG}/{vol}/{local_id}"},
-            "extra": extra,
+            "source": {"format": "frus-tei", "url": f"{HSG}/{self.vol}/{local_id}"},
+            "extra": _extra(renderer, first_page, last_page),
         }
-        if not self.started:
-            self.started = True
-            yield from self.pending
-            self.pending = []
+        yield from self._start()
         yield RecordEntry(record)
         yield from renderer.notices
         yield from self._late
         self._late = []
+
+    def _start(self) -> Iterator[Entry]:
+        """The volume's authorities, held back until its first good record: a file that fails leaves nothing."""
+        if not self.started:
+            self.started = True
+            yield from self.pending
+            self.pending = []
+
+    def _heading(self, head: etree._Element, renderer: Renderer) -> _Heading:
+        heading = _Heading()
+        renderer.inner(head)  # gathers the head's notes (the source note first), persons and terms
+        for el in head.iter(tei("gloss"), tei("persName")):
+            role = el.get("type")
+            if role in ("from", "to"):
+                ref = self._correspondent(el)
+                if ref is not None and role == "from":
+                    heading.creators.append({**ref, "role": "sender"})
+                elif ref is not None:
+                    heading.recipients.append({**ref, "role": "recipient"})
+        for note in head.iter(tei("note")):
+            if note.get("type") == "source":
+                text = re.sub(r"^Source:\s*", "", plain_text(note, skip=()))
+                heading.archival.setdefault("text", text)
+                heading.markings = heading.markings or classification_markings(text)
+        return heading
+
+    def _correspondent(self, el: etree._Element) -> dict | None:
+        """A sender or recipient the head names: a person of the volume's list, else a name as written."""
+        ref = self.person_ref(el.get("corresp", "")) if el.get("corresp") else None
+        if ref is None:
+            ref = {"kind": "organization" if local(el.tag) == "gloss" else "person", "name": plain_text(el)}
+        return ref if ref.get("name") else None
+
+    def _collections(self, stack: list[_Structure]) -> list[dict]:
+        """The volume, then the compilations and chapters the document sits in, outermost first."""
+        collections: list[dict] = [{"kind": "collection", "id": self.vol, "name": self.index.title}]
+        for s in stack:
+            collections.append(
+                {"kind": "collection", "id": s.key, "name": s.display_name, "parent": s.parent}
+            )
+        return collections
+
+
+@dataclass
+class _Heading:
+    """What a document's head says besides its title: who wrote to whom, and its source note."""
+
+    creators: list[dict] = field(default_factory=list)
+    recipients: list[dict] = field(default_factory=list)
+    archival: dict[str, str] = field(default_factory=dict)
+    markings: list[str] = field(default_factory=list)
+
+
+def _document_title(head: etree._Element | None, n: str | None) -> str:
+    """The head without its notes and without the number FRUS prints before it ("74. Telegram From...")."""
+    title = plain_text(head) if head is not None else ""
+    if n and title.startswith(n + "."):  # no pattern per number: compiling one per document costs
+        title = title[len(n) + 1 :].lstrip()
+    return title
+
+
+def _dating(div: etree._Element, rid: str) -> tuple[dates.DateInfo, DocumentDate, Notice | None] | Problem:
+    """The document's date; a Problem when the markup's date is wrong (the document is left out), a Notice when
+    only the dateline's words cannot be read (the record is undated)."""
+    when: DocumentDate | None = None
+    try:
+        when = document_date(div)
+        if when.edtf:
+            return dates.from_edtf(when.edtf, when.text), when, None
+        return (dates.from_text(when.text) if when.text else dates.UNDATED), when, None
+    except dates.DateError as e:
+        if when is None or when.edtf:
+            where = when.where if when else f"frus:doc-dateTime-min/max on line {div.sourceline}"
+            return Problem(f"{e} (in {where}); the document was not imported", rid, "date")
+        return (
+            dates.UNDATED,
+            when,
+            Notice(
+                f"the dateline's date {when.text!r} could not be read ({e}); the record is undated",
+                rid,
+                "date",
+            ),
+        )
+
+
+def _signatures(div: etree._Element) -> list[str]:
+    """The signatures of the document itself, not of the documents its notes quote."""
+    signatures: list[str] = []
+    for signed in div.iter(tei("signed")):
+        if not any(local(a.tag) == "note" for a in signed.iterancestors()):
+            text = plain_text(signed)
+            if text and text not in signatures:
+                signatures.append(text)
+    return signatures
+
+
+def _document_kind(div: etree._Element, title: str) -> list[str]:
+    kind = "Editorial Note" if div.get("subtype") == "editorial-note" else document_type(title)
+    return [kind] if kind else []
+
+
+def _extra(renderer: Renderer, first_page: str | None, last_page: str | None) -> dict[str, Any]:
+    extra: dict[str, Any] = {}
+    if renderer.terms:
+        extra["terms"] = dict(sorted(renderer.terms.items()))
+    if first_page:
+        extra["pages"] = (
+            first_page if first_page == last_page or not last_page else f"{first_page}–{last_page}"
+        )
+    if renderer.unresolved:
+        extra["unresolved_links"] = renderer.unresolved
+    return extra

@@ -29,9 +29,9 @@ BUILTINS = (
     "readingroom.ingest.da_json:DigitalArchiveJsonImporter",
     "readingroom.ingest.people:PeopleImporter",
     "readingroom.ingest.taxonomy:TaxonomyImporter",
-    "readingroom.ingest.jsonl:JsonLinesImporter",
+    "readingroom.ingest.record_lines:JsonLinesImporter",
     "readingroom.ingest.csv_records:CsvRecordsImporter",
-    "readingroom.ingest.page:RecordPageImporter",
+    "readingroom.ingest.da_page:RecordPageImporter",
 )
 
 

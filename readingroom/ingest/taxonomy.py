@@ -15,8 +15,8 @@ resource is relevant to their service as President or Secretary"), not identitie
 authority file, keyed by history.state.gov person ids, so keeping these as subjects avoids a second, competing
 person authority for the same man.
 
-XML is parsed without DTDs, entities or network: a DOCTYPE (and so any entity declaration, billion laughs or
-external entity) is refused with a clear message, never expanded.
+XML is parsed through safe_xml.py, without DTDs, entities or network: a DOCTYPE (and so any entity declaration,
+billion laughs or external entity) is refused with a clear message, never expanded.
 """
 
 from __future__ import annotations
@@ -29,28 +29,23 @@ from typing import Any
 
 from lxml import etree
 
+from readingroom.records.vocabulary import KEY_PATTERN as KEY
+
+from . import safe_xml
 from .base import AuthorityEntry, Entry, Importer, IngestError, Notice, Problem, Source
 
 ITEMS = ("category", "tag")
 FIELDS = ("id", "label", "definition", "usage-hint")
 PLACES_ROOT = "places"
 ROOT_TAG = re.compile(rb"<taxonomy[\s>/]")
-KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]*$")
 
 
-def refuse_doctype(head: bytes) -> None:
-    """A DOCTYPE can only sit in the prolog, before the root element: refuse it before the parser sees it."""
-    root_at = re.search(rb"<[A-Za-z_]", head)
-    prolog = head[: root_at.start()] if root_at else head
-    if re.search(rb"<!DOCTYPE|<!ENTITY", prolog, re.I):
-        raise IngestError("has a DOCTYPE (entity declarations are how 'billion laughs' and external-entity attacks "
-                          "work): Readingroom does not read DTDs; remove the DOCTYPE and any entities, and import again")
-
-
-def safe_iterparse(stream: Any, events: tuple[str, ...]) -> etree.iterparse:
-    """An XML event stream that never loads a DTD, never expands an entity and never touches the network."""
-    return etree.iterparse(stream, events=events, resolve_entities=False, no_network=True, load_dtd=False,
-                           dtd_validation=False, huge_tree=False, remove_comments=True, remove_pis=True)
+# The wording docs/record-schema.md documents for this format, whichever of safe_xml's layers found the DOCTYPE.
+DOCTYPE_IN_PROLOG = (
+    "has a DOCTYPE (entity declarations are how 'billion laughs' and external-entity attacks work): "
+    "Readingroom does not read DTDs; remove the DOCTYPE and any entities, and import again"
+)
+DOCTYPE_IN_TREE = "has a DOCTYPE: Readingroom does not read DTDs; remove it and import again"
 
 
 def _text(el: etree._Element) -> tuple[str, list[str], list[str]]:
@@ -100,24 +95,28 @@ class TaxonomyImporter(Importer):
     help = "a subject/place vocabulary: <taxonomy> of nested <category>/<tag> with id, label, definition"
 
     def detect(self, path: Path, head: bytes) -> bool:
-        return path.suffix.lower() in self.extensions and ROOT_TAG.search(head) is not None \
+        return (
+            path.suffix.lower() in self.extensions
+            and ROOT_TAG.search(head) is not None
             and b"http://www.tei-c.org/ns/1.0" not in head
+        )
 
     def read(self, source: Source) -> Iterator[Entry]:
         with source.open() as f:
-            refuse_doctype(f.peek(1 << 16)[: 1 << 16])
-            etree.clear_error_log()  # the log is per thread: keep only this file's errors
-            events = safe_iterparse(f, ("start", "end"))
             try:
-                yield from self._walk(events)
+                safe_xml.refuse_doctype(f.peek(1 << 16)[: 1 << 16])
+                yield from self._walk(safe_xml.iterparse(f, events=("start", "end")))
+            except safe_xml.XmlRefused as e:
+                raise IngestError(DOCTYPE_IN_PROLOG if e.in_prolog else DOCTYPE_IN_TREE) from None
             except etree.XMLSyntaxError as e:
                 # With entities left unresolved lxml's own message can be vague; its error log names the fault.
                 first = next(iter(e.error_log.filter_from_fatals()), None) or e.error_log.last_error
                 msg, line = (first.message, first.line) if first is not None else (e.msg, e.lineno)
-                raise IngestError(f"is not well-formed XML: {msg} (line {line}); fix the file and import again") \
-                    from None
+                raise IngestError(
+                    f"is not well-formed XML: {msg} (line {line}); fix the file and import again"
+                ) from None
 
-    def _walk(self, events: etree.iterparse) -> Iterator[Entry]:
+    def _walk(self, events: Iterator[tuple[str, Any]]) -> Iterator[Entry]:
         stack: list[_Item] = []
         seen: dict[str, int] = {}
         top_positions = 0
@@ -125,14 +124,13 @@ class TaxonomyImporter(Importer):
         for event, el in events:
             if not root_seen:
                 root_seen = True
-                doctype = el.getroottree().docinfo.doctype
-                if doctype:
-                    raise IngestError("has a DOCTYPE: Readingroom does not read DTDs; remove it and import again")
                 if el.tag != "taxonomy":
                     local = etree.QName(el).localname if isinstance(el.tag, str) else el.tag
                     if local == "taxonomy":
-                        raise IngestError(f"the <taxonomy> root is in the namespace {etree.QName(el).namespace!r}: "
-                                          "a taxonomy file has no namespace; remove the xmlns attribute")
+                        raise IngestError(
+                            f"the <taxonomy> root is in the namespace {etree.QName(el).namespace!r}: "
+                            "a taxonomy file has no namespace; remove the xmlns attribute"
+                        )
                     raise IngestError(f"not a taxonomy: the root element is <{el.tag}>, expected <taxonomy>")
                 continue
             if event == "start":
@@ -161,17 +159,29 @@ class TaxonomyImporter(Importer):
                 if item.emitted and el.tag in ("definition", "usage-hint"):
                     item.emitted = False  # written after the children: store the item again, now complete
                 if el.tag in item.values:
-                    yield Notice(f"line {el.sourceline}: a second <{el.tag}> in one {item.kind_tag}; the first "
-                                 "was kept", item.values.get("id"), el.tag)
+                    yield Notice(
+                        f"line {el.sourceline}: a second <{el.tag}> in one {item.kind_tag}; the first "
+                        "was kept",
+                        item.values.get("id"),
+                        el.tag,
+                    )
                 else:
                     item.values[el.tag] = text
                     item.refs += refs
                     item.links += links
-            elif stack and el.tag not in ("ptr", "a", "p", "title", "description") and isinstance(el.tag, str) \
-                    and el.getparent() is not None and el.getparent().tag in ITEMS:
-                yield Notice(f"line {el.sourceline}: unknown element <{el.tag}> in a {stack[-1].kind_tag} was "
-                             "ignored (known: id, label, definition, usage-hint, category, tag)",
-                             stack[-1].values.get("id"), el.tag)
+            elif (
+                stack
+                and el.tag not in ("ptr", "a", "p", "title", "description")
+                and isinstance(el.tag, str)
+                and el.getparent() is not None
+                and el.getparent().tag in ITEMS
+            ):
+                yield Notice(
+                    f"line {el.sourceline}: unknown element <{el.tag}> in a {stack[-1].kind_tag} was "
+                    "ignored (known: id, label, definition, usage-hint, category, tag)",
+                    stack[-1].values.get("id"),
+                    el.tag,
+                )
         if not root_seen:
             raise IngestError("not a taxonomy: the file has no XML element")
 
@@ -182,20 +192,31 @@ class TaxonomyImporter(Importer):
         key = item.values.get("id", "")
         label = item.values.get("label", "")
         if not key:
-            yield Problem(f"line {item.line}: a {item.kind_tag} has no <id>; it was skipped (its children go "
-                          "under the nearest category above)", label or None, "id")
+            yield Problem(
+                f"line {item.line}: a {item.kind_tag} has no <id>; it was skipped (its children go "
+                "under the nearest category above)",
+                label or None,
+                "id",
+            )
             return
         if not KEY.match(key) or len(key) > 250:
-            yield Problem(f"line {item.line}: {key!r} is not a valid id: use letters, digits, '.', '_', ':' and '-'",
-                          key, "id")
+            yield Problem(
+                f"line {item.line}: {key!r} is not a valid id: use letters, digits, '.', '_', ':' and '-'",
+                key,
+                "id",
+            )
             return
         if not label:
-            yield Problem(f"line {item.line}: the {item.kind_tag} {key!r} has no <label>; it was skipped", key,
-                          "label")
+            yield Problem(
+                f"line {item.line}: the {item.kind_tag} {key!r} has no <label>; it was skipped", key, "label"
+            )
             return
         if item.key is None and key in seen:
-            yield Problem(f"line {item.line}: duplicate id {key!r} (first at line {seen[key]}); the first was kept",
-                          key, "id")
+            yield Problem(
+                f"line {item.line}: duplicate id {key!r} (first at line {seen[key]}); the first was kept",
+                key,
+                "id",
+            )
             return
         seen.setdefault(key, item.line)
         root = item
@@ -214,5 +235,6 @@ class TaxonomyImporter(Importer):
             data["links"] = list(dict.fromkeys(item.links))
         for attr, value in sorted(item.attrs.items()):
             data[attr.replace("-", "_")] = value
-        yield AuthorityEntry(kind=item.kind, key=key, name=label, parent=item.nearest_key(), position=item.position,
-                             data=data)
+        yield AuthorityEntry(
+            kind=item.kind, key=key, name=label, parent=item.nearest_key(), position=item.position, data=data
+        )

@@ -34,7 +34,9 @@ class VerbSchema:
         return {*self.required, *self.optional, *([self.exclusive] if self.exclusive else [])}
 
 
-LIST_SCHEMA = VerbSchema(required=("metadataPrefix",), optional=("from", "until", "set"), exclusive="resumptionToken")
+LIST_SCHEMA = VerbSchema(
+    required=("metadataPrefix",), optional=("from", "until", "set"), exclusive="resumptionToken"
+)
 SCHEMAS: dict[str, VerbSchema] = {
     "Identify": VerbSchema(),
     "ListMetadataFormats": VerbSchema(optional=("identifier",)),
@@ -66,8 +68,12 @@ class Arguments:
     set_spec: str | None = None
     resumption_token: str | None = None
 
-    def get(self, name: str) -> str | None:
-        return dict(self.given).get(name)
+    def required(self, name: str) -> str:
+        """An argument the verb's schema requires (parse() has made sure it is there)."""
+        value = dict(self.given).get(name)
+        if value is None:
+            raise BadArgument(f"{self.verb} needs the argument {name!r}")
+        return value
 
 
 def parse(pairs: Iterable[tuple[str, list[str]]]) -> Arguments:
@@ -108,8 +114,15 @@ def parse(pairs: Iterable[tuple[str, list[str]]]) -> Arguments:
         from_, until = bounds(given.get("from"), given.get("until"))
     except ValueError as e:
         raise BadArgument(str(e)) from None
-    return Arguments(verb, tuple(given.items()), identifier=identifier, metadata_prefix=prefix, from_=from_,
-                     until=until, set_spec=set_spec)
+    return Arguments(
+        verb,
+        tuple(given.items()),
+        identifier=identifier,
+        metadata_prefix=prefix,
+        from_=from_,
+        until=until,
+        set_spec=set_spec,
+    )
 
 
 def _takes(schema: VerbSchema) -> str:
@@ -125,7 +138,9 @@ def metadata_prefix(value: str) -> str:
 
 def set_spec_value(value: str) -> str:
     if not SET_SPEC_PATTERN.fullmatch(value):
-        raise ValueError(f"{value!r} is not a setSpec (letters, digits and -_.!~*'(), parts separated by ':')")
+        raise ValueError(
+            f"{value!r} is not a setSpec (letters, digits and -_.!~*'(), parts separated by ':')"
+        )
     return value
 
 
@@ -151,8 +166,10 @@ def bounds(from_text: str | None, until_text: str | None) -> tuple[Bound | None,
     until = bound(until_text, "until") if until_text is not None else None
     if from_ and until:
         if from_.day != until.day:
-            raise ValueError("from and until must have the same granularity (both YYYY-MM-DD, or both "
-                             "YYYY-MM-DDThh:mm:ssZ)")
+            raise ValueError(
+                "from and until must have the same granularity (both YYYY-MM-DD, or both "
+                "YYYY-MM-DDThh:mm:ssZ)"
+            )
         if from_.value > until.value:
             raise ValueError(f"from={from_.text} is later than until={until.text}")
     return from_, until

@@ -22,8 +22,10 @@ class DublinCore(MetadataFormat):
 
     def write(self, item: Item, context: Context) -> etree._Element:
         doc = item.document or {}
-        root = etree.Element(f"{{{OAI_DC}}}dc", nsmap={"oai_dc": OAI_DC, "dc": DC,
-                                                       "xsi": "http://www.w3.org/2001/XMLSchema-instance"})
+        root = etree.Element(
+            f"{{{OAI_DC}}}dc",
+            nsmap={"oai_dc": OAI_DC, "dc": DC, "xsi": "http://www.w3.org/2001/XMLSchema-instance"},
+        )
         schema_location(root, OAI_DC, self.schema)
 
         def dc(name: str, values) -> None:

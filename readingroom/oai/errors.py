@@ -51,5 +51,13 @@ class NoSetHierarchy(OAIError):
     code = "noSetHierarchy"
 
 
-ERRORS = (BadVerb, BadArgument, BadResumptionToken, CannotDisseminateFormat, IdDoesNotExist, NoRecordsMatch,
-          NoMetadataFormats, NoSetHierarchy)
+ERRORS = (
+    BadVerb,
+    BadArgument,
+    BadResumptionToken,
+    CannotDisseminateFormat,
+    IdDoesNotExist,
+    NoRecordsMatch,
+    NoMetadataFormats,
+    NoSetHierarchy,
+)

@@ -79,7 +79,9 @@ class FormatRegistry:
     def register(self, fmt: MetadataFormat) -> MetadataFormat:
         for attribute in ("prefix", "schema", "namespace"):
             if not getattr(fmt, attribute):
-                raise ValueError(f"{type(fmt).__name__} has no {attribute}: set the class attribute `{attribute}`")
+                raise ValueError(
+                    f"{type(fmt).__name__} has no {attribute}: set the class attribute `{attribute}`"
+                )
         if fmt.prefix in self._formats:
             raise ValueError(f"a metadata format with the prefix {fmt.prefix!r} is already registered")
         self._formats[fmt.prefix] = fmt

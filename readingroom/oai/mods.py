@@ -20,9 +20,23 @@ XLINK = "http://www.w3.org/1999/xlink"
 M = f"{{{MODS}}}"
 
 # MARC relator codes (id.loc.gov/vocabulary/relators) for the record's roles.
-RELATORS = {"creator": "cre", "author": "aut", "recipient": "rcp", "addressee": "rcp", "translator": "trl",
-            "editor": "edt", "contributor": "ctb", "funder": "fnd", "sender": "cre"}
-NAME_TYPES = {"person": "personal", "organization": "corporate", "funder": "corporate", "repository": "corporate"}
+RELATORS = {
+    "creator": "cre",
+    "author": "aut",
+    "recipient": "rcp",
+    "addressee": "rcp",
+    "translator": "trl",
+    "editor": "edt",
+    "contributor": "ctb",
+    "funder": "fnd",
+    "sender": "cre",
+}
+NAME_TYPES = {
+    "person": "personal",
+    "organization": "corporate",
+    "funder": "corporate",
+    "repository": "corporate",
+}
 QUALIFIERS = {"approximate": "approximate", "inferred": "inferred"}
 
 
@@ -34,15 +48,22 @@ class Mods(MetadataFormat):
     def write(self, item: Item, context: Context) -> etree._Element:
         doc = item.document or {}
         links = context.links
-        root = etree.Element(f"{M}mods", {"version": "3.6"}, nsmap={
-            "mods": MODS, "xlink": XLINK, "xsi": "http://www.w3.org/2001/XMLSchema-instance"})
+        root = etree.Element(
+            f"{M}mods",
+            {"version": "3.6"},
+            nsmap={"mods": MODS, "xlink": XLINK, "xsi": "http://www.w3.org/2001/XMLSchema-instance"},
+        )
         schema_location(root, MODS, self.schema)
 
         title_info = sub(root, f"{M}titleInfo")
         sub(title_info, f"{M}title", doc.get("title"))
         for ref, code, role in names(doc):
-            name = sub(root, f"{M}name", type=NAME_TYPES.get(ref.get("kind"), "personal"),
-                       valueURI=links.authority(ref["kind"], ref["id"]) if ref.get("id") else None)
+            name = sub(
+                root,
+                f"{M}name",
+                type=NAME_TYPES.get(ref.get("kind") or "person", "personal"),
+                valueURI=links.authority(ref["kind"], ref["id"]) if ref.get("id") else None,
+            )
             sub(name, f"{M}namePart", ref["name"])
             role_el = sub(name, f"{M}role")
             sub(role_el, f"{M}roleTerm", code, type="code", authority="marcrelator")
@@ -57,8 +78,11 @@ class Mods(MetadataFormat):
             sub(root, f"{M}abstract", doc["summary"])
         for marking in doc.get("classification", []):
             sub(root, f"{M}note", marking, type="classification")
-        for kind, value in (("source", doc.get("source_description")), ("funding", doc.get("funder_credit")),
-                            ("signature", doc.get("signature"))):
+        for kind, value in (
+            ("source", doc.get("source_description")),
+            ("funding", doc.get("funder_credit")),
+            ("signature", doc.get("signature")),
+        ):
             if value:
                 sub(root, f"{M}note", value, type=kind)
         for field, tag in (("subjects", "topic"), ("places", "geographic")):
@@ -66,8 +90,12 @@ class Mods(MetadataFormat):
                 subject = sub(root, f"{M}subject")
                 sub(subject, f"{M}{tag}", ref["name"], valueURI=links.authority(ref["kind"], ref["id"]))
         for ref in doc.get("persons", []):
-            name = sub(sub(root, f"{M}subject"), f"{M}name", type="personal",
-                       valueURI=links.authority(ref["kind"], ref["id"]))
+            name = sub(
+                sub(root, f"{M}subject"),
+                f"{M}name",
+                type="personal",
+                valueURI=links.authority(ref["kind"], ref["id"]),
+            )
             sub(name, f"{M}namePart", ref["name"])
         for chain in item.collections:
             self._host(root, chain, links)
@@ -76,8 +104,12 @@ class Mods(MetadataFormat):
         self._location(root, doc, links, item)
         rights = doc.get("rights") or {}
         if rights.get("statement") or rights.get("uri"):
-            access = sub(root, f"{M}accessCondition", rights.get("statement") or rights.get("uri"),
-                         type="use and reproduction")
+            access = sub(
+                root,
+                f"{M}accessCondition",
+                rights.get("statement") or rights.get("uri"),
+                type="use and reproduction",
+            )
             if rights.get("uri"):
                 access.set(f"{{{XLINK}}}href", rights["uri"])
         if doc.get("number"):
@@ -108,7 +140,14 @@ class Mods(MetadataFormat):
             earliest, latest = doc.get("date_earliest"), doc.get("date_latest")
             if earliest and latest and earliest != latest:
                 qualifier = QUALIFIERS.get(doc.get("date_certainty") or "")
-                sub(origin, f"{M}dateCreated", earliest, encoding="iso8601", point="start", qualifier=qualifier)
+                sub(
+                    origin,
+                    f"{M}dateCreated",
+                    earliest,
+                    encoding="iso8601",
+                    point="start",
+                    qualifier=qualifier,
+                )
                 sub(origin, f"{M}dateCreated", latest, encoding="iso8601", point="end", qualifier=qualifier)
         if doc.get("publisher"):
             sub(sub(root, f"{M}originInfo", eventType="publication"), f"{M}publisher", doc["publisher"])
@@ -132,12 +171,21 @@ class Mods(MetadataFormat):
         if repository or mark:
             location = sub(root, f"{M}location")
             if repository:
-                sub(location, f"{M}physicalLocation", repository["name"],
-                    valueURI=links.authority("repository", repository["id"]))
+                sub(
+                    location,
+                    f"{M}physicalLocation",
+                    repository["name"],
+                    valueURI=links.authority("repository", repository["id"]),
+                )
             if mark:
                 sub(location, f"{M}shelfLocator", mark)
-        sub(sub(root, f"{M}location"), f"{M}url", links.record(item.record_id), usage="primary display",
-            access="object in context")
+        sub(
+            sub(root, f"{M}location"),
+            f"{M}url",
+            links.record(item.record_id),
+            usage="primary display",
+            access="object in context",
+        )
 
 
 def names(doc: dict) -> list[tuple[dict, str, str]]:

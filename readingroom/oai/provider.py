@@ -74,7 +74,9 @@ class Provider(ABC):
         """Sets in a stable order, after the one whose `key` is `after`."""
 
     @abstractmethod
-    def items(self, selection: Selection, after: Position | None, limit: int, *, metadata: bool) -> list[Item]:
+    def items(
+        self, selection: Selection, after: Position | None, limit: int, *, metadata: bool
+    ) -> list[Item]:
         """Up to `limit` items of the selection after `after`, in (datestamp, record id) order; with their
         documents when `metadata` (deleted items never have one). An unknown set selects nothing."""
 

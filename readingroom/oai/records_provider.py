@@ -10,6 +10,7 @@ import datetime as dt
 
 from readingroom.records import harvest
 from readingroom.records.store import format_ts
+from readingroom.records.vocabulary import WITHDRAWN
 
 from . import setspecs
 from .provider import CollectionRef, Item, Provider, Selection, SetInfo
@@ -33,10 +34,17 @@ class RecordsProvider(Provider):
         for row in rows:
             parent = tree.get(row.parent_id) if row.parent_id else None
             description = row.data.get("description") if isinstance(row.data, dict) else None
-            out.append(SetInfo(spec=setspecs.from_key(row.key), name=row.name, key=row.key,
-                               description=description if isinstance(description, str) else None,
-                               parent=CollectionRef(parent[0], parent[1], setspecs.from_key(parent[0]))
-                               if parent else None))
+            out.append(
+                SetInfo(
+                    spec=setspecs.from_key(row.key),
+                    name=row.name,
+                    key=row.key,
+                    description=description if isinstance(description, str) else None,
+                    parent=CollectionRef(parent[0], parent[1], setspecs.from_key(parent[0]))
+                    if parent
+                    else None,
+                )
+            )
         return out
 
     def tree(self) -> dict[int, tuple[str, str, int | None]]:
@@ -53,15 +61,22 @@ class RecordsProvider(Provider):
     def earliest_datestamp(self) -> dt.datetime | None:
         return harvest.earliest_updated()
 
-    def items(self, selection: Selection, after: Position | None, limit: int, *, metadata: bool) -> list[Item]:
+    def items(
+        self, selection: Selection, after: Position | None, limit: int, *, metadata: bool
+    ) -> list[Item]:
         collections = None
         if selection.set_spec is not None:
             collections = self._set_pks(selection.set_spec)
             if collections is None:
                 return []
-        records = harvest.page(limit, after=(after.datestamp, after.record_id) if after else None,
-                               since=selection.since, before=selection.before, collections=collections,
-                               with_documents=metadata)
+        records = harvest.page(
+            limit,
+            after=(after.datestamp, after.record_id) if after else None,
+            since=selection.since,
+            before=selection.before,
+            collections=collections,
+            with_documents=metadata,
+        )
         return self._items(records, metadata=metadata)
 
     def item(self, record_id: str) -> Item | None:
@@ -73,13 +88,16 @@ class RecordsProvider(Provider):
         tree = self.tree() if links else {}
         items = []
         for record in records:
-            deleted = record.status == "withdrawn"
+            deleted = record.status == WITHDRAWN
             chains = self._chains(links.get(record.id, []), tree)
             specs = tuple(dict.fromkeys(ref.spec for chain in chains for ref in chain))
             document = None
             if metadata and not deleted:
-                document = {**record.document, "created": format_ts(record.created),
-                            "updated": format_ts(record.updated)}
+                document = {
+                    **record.document,
+                    "created": format_ts(record.created),
+                    "updated": format_ts(record.updated),
+                }
             items.append(Item(record.id, record.updated, deleted, specs, document, chains))
         return items
 
@@ -95,5 +113,8 @@ class RecordsProvider(Provider):
 
         paths = [ancestors(pk) for pk in pks if pk in tree]
         above = {pk for path in paths for pk in path[1:]}
-        return tuple(tuple(CollectionRef(tree[pk][0], tree[pk][1], setspecs.from_key(tree[pk][0])) for pk in path)
-                     for path in paths if path[0] not in above)
+        return tuple(
+            tuple(CollectionRef(tree[pk][0], tree[pk][1], setspecs.from_key(tree[pk][0])) for pk in path)
+            for path in paths
+            if path[0] not in above
+        )

@@ -29,13 +29,23 @@ DEFAULT_PAGE_SIZE = 100
 class Repository:
     deleted_record = "persistent"  # withdrawn records are kept as deleted headers for good
 
-    def __init__(self, provider: Provider, formats: FormatRegistry, links: Links, *, name: str,
-                 admin_emails: Sequence[str], page_size: int = DEFAULT_PAGE_SIZE):
+    def __init__(
+        self,
+        provider: Provider,
+        formats: FormatRegistry,
+        links: Links,
+        *,
+        name: str,
+        admin_emails: Sequence[str],
+        page_size: int = DEFAULT_PAGE_SIZE,
+    ):
         if page_size < 1:
             raise ValueError(f"page_size must be 1 or more, not {page_size}")
         if not admin_emails:
-            raise ValueError("an OAI-PMH repository needs an administrator's e-mail address (Identify shows it): "
-                             "set READINGROOM_ADMIN_EMAIL")
+            raise ValueError(
+                "an OAI-PMH repository needs an administrator's e-mail address (Identify shows it): "
+                "set READINGROOM_ADMIN_EMAIL"
+            )
         self.provider, self.formats, self.links = provider, formats, links
         self.name, self.admin_emails, self.page_size = name, list(admin_emails), page_size
         self.context = Context(links=links, repository_name=name)
@@ -44,7 +54,9 @@ class Repository:
     def respond(self, pairs: Iterable[tuple[str, list[str]]]) -> bytes:
         """The response to one request, given its arguments as (name, [values]) pairs."""
         self.now_stamp = arguments.datestamp(dt.datetime.now(dt.UTC))
-        root = etree.Element(f"{{{OAI}}}OAI-PMH", nsmap={None: OAI, "xsi": "http://www.w3.org/2001/XMLSchema-instance"})
+        root = etree.Element(
+            f"{{{OAI}}}OAI-PMH", nsmap={None: OAI, "xsi": "http://www.w3.org/2001/XMLSchema-instance"}
+        )
         schema_location(root, OAI, SCHEMA)
         sub(root, f"{{{OAI}}}responseDate", self.now_stamp)
         request = sub(root, f"{{{OAI}}}request", self.links.endpoint)

@@ -65,34 +65,43 @@ def list_metadata_formats(repo: Repository, args: Arguments) -> etree._Element:
 def list_sets(repo: Repository, args: Arguments) -> etree._Element:
     if not repo.provider.has_sets():
         raise NoSetHierarchy("this repository has no collections, so no sets")
-    token = tokens.decode(args.resumption_token, "ListSets") if args.resumption_token else None
+    token = tokens.decode_sets(args.resumption_token) if args.resumption_token else None
     cursor = token.cursor if token else 0
     found = repo.provider.sets(token.after if token else None, repo.page_size + 1)
     if not found:
-        raise BadResumptionToken("no sets follow this token's position: the collections have changed; list them "
-                                 "again without a token")
+        raise BadResumptionToken(
+            "no sets follow this token's position: the collections have changed; list them "
+            "again without a token"
+        )
     el = etree.Element(f"{P}ListSets")
     page = found[: repo.page_size]
     for info in page:
         entry = sub(el, f"{P}set")
         sub(entry, f"{P}setSpec", info.spec)
         sub(entry, f"{P}setName", info.name)
-        description = etree.SubElement(sub(entry, f"{P}setDescription"), f"{{{OAI_DC}}}dc",
-                                       nsmap={"oai_dc": OAI_DC, "dc": DC})
+        description = etree.SubElement(
+            sub(entry, f"{P}setDescription"), f"{{{OAI_DC}}}dc", nsmap={"oai_dc": OAI_DC, "dc": DC}
+        )
         if info.description:
             sub(description, f"{{{DC}}}description", info.description)
         sub(description, f"{{{DC}}}identifier", repo.links.authority("collection", info.key))
         if info.parent:
             sub(description, f"{{{DC}}}relation", repo.links.authority("collection", info.parent.key))
     more = len(found) > repo.page_size
-    _token(el, repo, more, token is not None, cursor,
-           lambda: tokens.SetsToken(after=page[-1].key, cursor=cursor + len(page)))
+    _token(
+        el,
+        repo,
+        more,
+        token is not None,
+        cursor,
+        lambda: tokens.SetsToken(after=page[-1].key, cursor=cursor + len(page)),
+    )
     return el
 
 
 def get_record(repo: Repository, args: Arguments) -> etree._Element:
-    item = _item(repo, args.identifier)
-    fmt = _format(repo, args.metadata_prefix)
+    item = _item(repo, args.required("identifier"))
+    fmt = _format(repo, args.required("metadataPrefix"))
     if not item.deleted and not fmt.can_disseminate(item):
         raise CannotDisseminateFormat(f"{fmt.prefix} cannot describe {args.identifier}")
     el = etree.Element(f"{P}GetRecord")
@@ -120,6 +129,7 @@ BUILDERS = {
 
 # -- parts ----------------------------------------------------------------------------------------------------
 
+
 def _item(repo: Repository, identifier: str) -> Item:
     record_id = repo.links.record_id(identifier)
     item = repo.provider.item(record_id) if record_id is not None else None
@@ -139,25 +149,29 @@ def _format(repo: Repository, prefix: str) -> MetadataFormat:
 def _list(repo: Repository, args: Arguments, verb: str, *, metadata: bool) -> etree._Element:
     """ListIdentifiers and ListRecords: a page of items after the token's position, and the token for the next."""
     if args.resumption_token:
-        token = tokens.decode(args.resumption_token, verb)
+        token = tokens.decode_list(args.resumption_token, verb)
         prefix, set_spec, after, cursor = token.metadata_prefix, token.set_spec, token.after, token.cursor
         from_, until = arguments.bounds(token.from_, token.until)
         fmt = repo.formats.get(prefix)
         if fmt is None:
             raise BadResumptionToken(f"the resumption token asks for {prefix!r}, which is no longer offered")
     else:
-        prefix, set_spec, after, cursor = args.metadata_prefix, args.set_spec, None, 0
+        prefix, set_spec, after, cursor = args.required("metadataPrefix"), args.set_spec, None, 0
         from_, until = args.from_, args.until
         fmt = _format(repo, prefix)
     if set_spec is not None and not repo.provider.has_sets():
         raise NoSetHierarchy("this repository has no collections, so no sets")
-    selection = Selection(since=from_.value if from_ else None, before=until.end if until else None,
-                          set_spec=set_spec)
+    selection = Selection(
+        since=from_.value if from_ else None, before=until.end if until else None, set_spec=set_spec
+    )
     items = _page(repo, selection, after, fmt, metadata=metadata)
     if not items:
-        raise NoRecordsMatch("no records match these arguments" if after is None else
-                             "no records are left after this token's position (they were withdrawn from the "
-                             "list since the last page)")
+        raise NoRecordsMatch(
+            "no records match these arguments"
+            if after is None
+            else "no records are left after this token's position (they were withdrawn from the "
+            "list since the last page)"
+        )
     more = len(items) > repo.page_size
     items = items[: repo.page_size]
     el = etree.Element(f"{P}{verb}")
@@ -166,13 +180,28 @@ def _list(repo: Repository, args: Arguments, verb: str, *, metadata: bool) -> et
             _record(el, repo, item, fmt)
         else:
             _header(el, repo, item)
-    _token(el, repo, more, after is not None, cursor, lambda: tokens.ListToken(
-        verb=verb, metadata_prefix=prefix, after=items[-1].position, cursor=cursor + len(items), set_spec=set_spec,
-        from_=from_.text if from_ else None, until=until.text if until else None))
+    _token(
+        el,
+        repo,
+        more,
+        after is not None,
+        cursor,
+        lambda: tokens.ListToken(
+            verb=verb,
+            metadata_prefix=prefix,
+            after=items[-1].position,
+            cursor=cursor + len(items),
+            set_spec=set_spec,
+            from_=from_.text if from_ else None,
+            until=until.text if until else None,
+        ),
+    )
     return el
 
 
-def _page(repo: Repository, selection: Selection, after, fmt: MetadataFormat, *, metadata: bool) -> list[Item]:
+def _page(
+    repo: Repository, selection: Selection, after, fmt: MetadataFormat, *, metadata: bool
+) -> list[Item]:
     """Up to page_size + 1 items the format can describe (the one more says whether the list goes on). Deleted
     items are headers only, in every format."""
     items: list[Item] = []

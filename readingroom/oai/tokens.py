@@ -58,9 +58,13 @@ def encode(token: ListToken | SetsToken) -> str:
     if isinstance(token, SetsToken):
         body: dict = {"v": VERSION, "verb": "ListSets", "after": token.after, "n": token.cursor}
     else:
-        body = {"v": VERSION, "verb": token.verb, "prefix": token.metadata_prefix,
-                "after": [token.after.datestamp.astimezone(dt.UTC).isoformat(), token.after.record_id],
-                "n": token.cursor}
+        body = {
+            "v": VERSION,
+            "verb": token.verb,
+            "prefix": token.metadata_prefix,
+            "after": [token.after.datestamp.astimezone(dt.UTC).isoformat(), token.after.record_id],
+            "n": token.cursor,
+        }
         for key, value in (("set", token.set_spec), ("from", token.from_), ("until", token.until)):
             if value is not None:
                 body[key] = value
@@ -68,8 +72,8 @@ def encode(token: ListToken | SetsToken) -> str:
     return base64.urlsafe_b64encode(text).decode().rstrip("=")
 
 
-def decode(text: str, verb: str) -> ListToken | SetsToken:
-    """The token a response gave out, for a request with `verb`; badResumptionToken if it is not one."""
+def _body(text: str, verb: str) -> dict:
+    """The JSON object inside a token this repository gave out for `verb`."""
     try:
         body = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
     except (ValueError, binascii.Error, UnicodeDecodeError):
@@ -77,16 +81,29 @@ def decode(text: str, verb: str) -> ListToken | SetsToken:
     if not isinstance(body, dict) or body.get("v") != VERSION:
         raise BadResumptionToken("the resumption token is not one this repository gave out")
     if body.get("verb") != verb:
-        raise BadResumptionToken(f"the resumption token continues a {body.get('verb')} list, not {verb}: "
-                                 f"send it with verb={body.get('verb')}")
+        raise BadResumptionToken(
+            f"the resumption token continues a {body.get('verb')} list, not {verb}: "
+            f"send it with verb={body.get('verb')}"
+        )
+    cursor = body.get("n")
+    if not isinstance(cursor, int) or cursor < 0:
+        raise BadResumptionToken("the resumption token is damaged (its count)")
+    return body
+
+
+def decode_sets(text: str) -> SetsToken:
+    """A ListSets token; badResumptionToken if it is not one."""
+    body = _body(text, "ListSets")
+    if not isinstance(body.get("after"), str):
+        raise BadResumptionToken("the resumption token is damaged (its position)")
+    return SetsToken(after=body["after"], cursor=body["n"])
+
+
+def decode_list(text: str, verb: str) -> ListToken:
+    """A ListIdentifiers or ListRecords token, for a request with `verb`; badResumptionToken if it is not one.
+    Its arguments are checked as a request's are."""
+    body = _body(text, verb)
     try:
-        cursor = body["n"]
-        if not isinstance(cursor, int) or cursor < 0:
-            raise ValueError("bad cursor")
-        if verb == "ListSets":
-            if not isinstance(body["after"], str):
-                raise ValueError("bad position")
-            return SetsToken(after=body["after"], cursor=cursor)
         stamp, record_id = body["after"]
         after = Position(dt.datetime.fromisoformat(stamp), str(record_id))
         if after.datestamp.tzinfo is None:
@@ -96,7 +113,14 @@ def decode(text: str, verb: str) -> ListToken | SetsToken:
         if set_spec is not None:
             arguments.set_spec_value(set_spec)
         arguments.bounds(body.get("from"), body.get("until"))
-        return ListToken(verb=verb, metadata_prefix=prefix, after=after, cursor=cursor, set_spec=set_spec,
-                         from_=body.get("from"), until=body.get("until"))
+        return ListToken(
+            verb=verb,
+            metadata_prefix=prefix,
+            after=after,
+            cursor=body["n"],
+            set_spec=set_spec,
+            from_=body.get("from"),
+            until=body.get("until"),
+        )
     except (KeyError, TypeError, ValueError) as e:
         raise BadResumptionToken(f"the resumption token is damaged ({e})") from None

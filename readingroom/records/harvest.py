@@ -38,14 +38,17 @@ class After(Expression):
 
     def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False):
         resolved = self.copy()
-        resolved.columns = [F(name).resolve_expression(query, allow_joins, reuse, summarize)
-                            for name in ("updated", "id")]
+        resolved.columns = [
+            F(name).resolve_expression(query, allow_joins, reuse, summarize) for name in ("updated", "id")
+        ]
         return resolved
 
     def as_sql(self, compiler, connection):
         updated, id_ = (compiler.compile(column)[0] for column in self.columns)
-        return (f"({updated}, {id_}) > (%s, %s)",
-                [connection.ops.adapt_datetimefield_value(self.updated), self.record_id])
+        return (
+            f"({updated}, {id_}) > (%s, %s)",
+            [connection.ops.adapt_datetimefield_value(self.updated), self.record_id],
+        )
 
 
 def candidates() -> QuerySet:
@@ -53,9 +56,14 @@ def candidates() -> QuerySet:
     return Record.objects.filter(public_or_withdrawn_q())
 
 
-def page_query(*, after: tuple[dt.datetime, str] | None = None, since: dt.datetime | None = None,
-               before: dt.datetime | None = None, collections: list[int] | None = None,
-               with_documents: bool = False) -> QuerySet:
+def page_query(
+    *,
+    after: tuple[dt.datetime, str] | None = None,
+    since: dt.datetime | None = None,
+    before: dt.datetime | None = None,
+    collections: list[int] | None = None,
+    with_documents: bool = False,
+) -> QuerySet:
     """The harvestable records after the cursor `after` (updated, id), in (updated, id) order: updated at or
     after `since`, before `before` (exclusive), linked to one of the `collections` (authority pks) when given.
     Slice it for a page."""
@@ -67,8 +75,13 @@ def page_query(*, after: tuple[dt.datetime, str] | None = None, since: dt.dateti
     if collections is not None:
         # EXISTS, probed for each record the index scan reaches: `pk IN (subquery)` would gather every record
         # of the set for each page.
-        qs = qs.filter(Exists(RecordLink.objects.filter(record_id=OuterRef("pk"), role=COLLECTION_ROLE,
-                                                        authority_id__in=collections)))
+        qs = qs.filter(
+            Exists(
+                RecordLink.objects.filter(
+                    record_id=OuterRef("pk"), role=COLLECTION_ROLE, authority_id__in=collections
+                )
+            )
+        )
     if after is not None:
         qs = qs.filter(After(*after))
     fields = HEADER_FIELDS + (("document", "created") if with_documents else ())
@@ -91,8 +104,9 @@ def run(qs: QuerySet) -> list[Record]:
     head = f"FROM {table} WHERE "
     if head not in sql:  # not a query of this module's shape: run it as Django writes it
         return list(qs)
-    return list(Record.objects.raw(sql.replace(head, f"FROM {table} INDEXED BY {UPDATED_ID_INDEX} WHERE ", 1),
-                                   params))
+    return list(
+        Record.objects.raw(sql.replace(head, f"FROM {table} INDEXED BY {UPDATED_ID_INDEX} WHERE ", 1), params)
+    )
 
 
 def record(record_id: str) -> Record | None:
@@ -109,13 +123,18 @@ def earliest_updated() -> dt.datetime | None:
 
 # -- collections ----------------------------------------------------------------------------------------------
 
+
 def collections_exist() -> bool:
     return Authority.objects.filter(kind="collection").exists()
 
 
 def collections(*, after_key: str | None = None, limit: int | None = None) -> list[Authority]:
     """Collections in key order, after `after_key`."""
-    qs = Authority.objects.filter(kind="collection").order_by("key").only("pk", "key", "name", "parent_id", "data")
+    qs = (
+        Authority.objects.filter(kind="collection")
+        .order_by("key")
+        .only("pk", "key", "name", "parent_id", "data")
+    )
     if after_key is not None:
         qs = qs.filter(key__gt=after_key)
     return list(qs[:limit] if limit is not None else qs)
@@ -127,8 +146,12 @@ def collection(key: str) -> Authority | None:
 
 def collection_tree() -> dict[int, tuple[str, str, int | None]]:
     """Every collection: pk -> (key, name, parent pk)."""
-    return {pk: (key, name, parent) for pk, key, name, parent in
-            Authority.objects.filter(kind="collection").values_list("pk", "key", "name", "parent_id")}
+    return {
+        pk: (key, name, parent)
+        for pk, key, name, parent in Authority.objects.filter(kind="collection").values_list(
+            "pk", "key", "name", "parent_id"
+        )
+    }
 
 
 def collection_and_below(pk: int) -> list[int]:
@@ -139,7 +162,10 @@ def collection_and_below(pk: int) -> list[int]:
 def collection_links(record_ids: Iterable[str]) -> dict[str, list[int]]:
     """record id -> pks of the collections it is linked to, in document order."""
     links: dict[str, list[int]] = {}
-    for record_id, authority_id in (RecordLink.objects.filter(record_id__in=list(record_ids), role=COLLECTION_ROLE)
-                                    .order_by("record_id", "position").values_list("record_id", "authority_id")):
+    for record_id, authority_id in (
+        RecordLink.objects.filter(record_id__in=list(record_ids), role=COLLECTION_ROLE)
+        .order_by("record_id", "position")
+        .values_list("record_id", "authority_id")
+    ):
         links.setdefault(record_id, []).append(authority_id)
     return links

@@ -10,17 +10,20 @@ from django.db import models
 from django.urls import reverse
 
 from .visibility import RecordQuerySet
+from .vocabulary import AUTHORITY_KINDS, ID_MAX_LENGTH
 
 
 class Authority(models.Model):
     """A person, organization, place, subject, collection, repository or funder. Hierarchical via `parent`."""
 
-    KINDS = [(k, k) for k in ("person", "organization", "place", "subject", "collection", "repository", "funder")]
+    KINDS = [(k, k) for k in AUTHORITY_KINDS]
 
     kind = models.CharField(max_length=20, choices=KINDS)
     key = models.CharField(max_length=250)
     name = models.CharField(max_length=1000)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
     position = models.IntegerField(default=0)
     data = models.JSONField(default=dict, blank=True)
 
@@ -37,7 +40,7 @@ class Authority(models.Model):
 
 
 class Record(models.Model):
-    id = models.CharField(primary_key=True, max_length=250)
+    id = models.CharField(primary_key=True, max_length=ID_MAX_LENGTH)
     status = models.CharField(max_length=20, db_index=True)
     embargo_until = models.DateField(null=True, blank=True, db_index=True)
     title = models.TextField()
@@ -87,7 +90,7 @@ class RecordRelation(models.Model):
     """A typed link from one record to another; the target may not be in the archive (yet)."""
 
     source = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="relations")
-    target_id = models.CharField(max_length=250, db_index=True)
+    target_id = models.CharField(max_length=ID_MAX_LENGTH, db_index=True)
     type = models.CharField(max_length=30)
     label = models.CharField(max_length=500, blank=True, default="")
     position = models.IntegerField(default=0)
@@ -110,8 +113,8 @@ class MediaFile(models.Model):
 class Redirect(models.Model):
     """An old record id that now lives elsewhere (a merged record). Its URL redirects permanently."""
 
-    old_id = models.CharField(primary_key=True, max_length=250)
-    new_id = models.CharField(max_length=250)
+    old_id = models.CharField(primary_key=True, max_length=ID_MAX_LENGTH)
+    new_id = models.CharField(max_length=ID_MAX_LENGTH)
 
 
 class IndexOutbox(models.Model):
@@ -122,5 +125,5 @@ class IndexOutbox(models.Model):
     """
 
     id = models.BigAutoField(primary_key=True)
-    record_id = models.CharField(max_length=250)
+    record_id = models.CharField(max_length=ID_MAX_LENGTH)
     created = models.DateTimeField(auto_now_add=True)

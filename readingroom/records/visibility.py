@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from .vocabulary import PUBLISHED, WITHDRAWN
+
 
 def today() -> dt.date:
     return timezone.now().date()
@@ -20,7 +22,7 @@ def today() -> dt.date:
 
 def public_q(prefix: str = "") -> Q:
     """The public condition as a Q object, for querysets over related models (e.g. prefix='record__')."""
-    return Q(**{f"{prefix}status": "published"}) & (
+    return Q(**{f"{prefix}status": PUBLISHED}) & (
         Q(**{f"{prefix}embargo_until__isnull": True}) | Q(**{f"{prefix}embargo_until__lte": today()})
     )
 
@@ -32,7 +34,7 @@ def public_or_withdrawn_q(prefix: str = "") -> Q:
     A withdrawn record counts only if it was published before (it has a first_published time) and is outside an
     embargo: announcing the id of a record that never came out would tell the public of it, and ids often carry
     the title. Drafts, records in review and embargoed records are left out altogether."""
-    withdrawn = Q(**{f"{prefix}status": "withdrawn", f"{prefix}first_published__isnull": False}) & (
+    withdrawn = Q(**{f"{prefix}status": WITHDRAWN, f"{prefix}first_published__isnull": False}) & (
         Q(**{f"{prefix}embargo_until__isnull": True}) | Q(**{f"{prefix}embargo_until__lte": today()})
     )
     return public_q(prefix) | withdrawn
@@ -45,7 +47,7 @@ class RecordQuerySet(models.QuerySet):
 
 def _public(status: str | None, embargo_until: dt.date | None) -> bool:
     """The rule public_q() states for the database, for one record's values."""
-    return status == "published" and (embargo_until is None or embargo_until <= today())
+    return status == PUBLISHED and (embargo_until is None or embargo_until <= today())
 
 
 def is_public(record) -> bool:

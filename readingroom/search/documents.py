@@ -1,7 +1,8 @@
 """The index document: what the search engines know about a record.
 
 `index_document(doc, authorities)` is a pure function of the canonical record document (records/schema.py) and
-of the authority names the store knows, so the benchmark can build the same documents without a database.
+of the authority names the store knows, so the benchmark can build the same documents without a database. Its
+keys are the fields of search/fields.py.
 `documents_for(records)` does the store lookups for a batch of Record rows. Only public records are ever turned
 into index documents: the indexer decides that through records.visibility before calling here.
 """
@@ -16,10 +17,6 @@ from typing import Any
 from readingroom.records.texts import html_to_plain
 
 from . import analysis
-
-# Facet fields of the index document, each a list of display values.
-FACET_FIELDS = ("subject", "place", "person", "collection", "type", "lang", "repository", "funder", "translator",
-                "classification", "decade", "year", "certainty")
 
 # (kind, key) -> (display name, parent key or None). The store's authority names win over the names a record
 # happened to spell, so one person is one facet value.
@@ -51,7 +48,7 @@ def sort_key(iso: str | None, latest: bool, record_id: str) -> int:
     engine (tantivy sorts on one field only). Day precision sorts at the start (or end) of the day."""
     tie = zlib.crc32(record_id.encode()) % 1000
     day = date_int(iso)
-    if day is None:
+    if iso is None or day is None:
         return (UNDATED_LAST_KEY if latest else UNDATED_FIRST_KEY) + tie
     minutes = 2359 if latest else 0
     if len(iso) >= 16 and iso[10] == "T":
@@ -95,13 +92,19 @@ def _collections_with_ancestors(refs: list[dict], lookup: AuthorityLookup | None
     return out
 
 
-def index_document(doc: dict, lookup: AuthorityLookup | None = None, text: str | None = None) -> dict[str, Any]:
+def index_document(
+    doc: dict, lookup: AuthorityLookup | None = None, text: str | None = None
+) -> dict[str, Any]:
     """The backend-neutral index document for one canonical record document. `text`: plain_text(doc), when
     it was already computed (an import computes it in its parsing process)."""
     earliest, latest = date_int(doc.get("date_earliest")), date_int(doc.get("date_latest"))
     year = earliest // 10000 if earliest else None
-    persons = [r for key in ("creators", "recipients", "contributors", "persons") for r in doc.get(key) or []
-               if r.get("kind") == "person"]
+    persons = [
+        r
+        for key in ("creators", "recipients", "contributors", "persons")
+        for r in doc.get(key) or []
+        if r.get("kind") == "person"
+    ]
     translators = [t["translator"] for t in doc.get("texts") or [] if t.get("translator")]
     collections = _collections_with_ancestors(doc.get("collections") or [], lookup)
     types = list(doc.get("document_types") or [])
@@ -128,8 +131,8 @@ def index_document(doc: dict, lookup: AuthorityLookup | None = None, text: str |
         "date_text": doc.get("date_text") or doc.get("date") or "",
         "undated": earliest is None,
         "title_sort": title_sort_key(doc["title"], doc["id"]),
-        "sort_earliest": sort_key(doc.get("date_earliest"), False, doc["id"]),
-        "sort_latest": sort_key(doc.get("date_latest") or doc.get("date_earliest"), True, doc["id"]),
+        "date_asc": sort_key(doc.get("date_earliest"), False, doc["id"]),
+        "date_desc": sort_key(doc.get("date_latest") or doc.get("date_earliest"), True, doc["id"]),
         # What a result line shows: the first type and the most specific collection.
         "type_label": types[0] if types else "",
         "collection_label": (doc.get("collections") or [{}])[0].get("name", ""),
@@ -148,12 +151,22 @@ def index_documents(docs: list[dict], texts: dict[str, str] | None = None) -> li
 
     wanted: set[tuple[str, str]] = set()
     for doc in docs:
-        for key in ("creators", "recipients", "contributors", "persons", "places", "subjects", "collections",
-                    "funders"):
+        for key in (
+            "creators",
+            "recipients",
+            "contributors",
+            "persons",
+            "places",
+            "subjects",
+            "collections",
+            "funders",
+        ):
             wanted.update((r["kind"], r["id"]) for r in doc.get(key) or [])
         if doc.get("repository"):
             wanted.add(("repository", doc["repository"]["id"]))
-        wanted.update(("person", t["translator"]["id"]) for t in doc.get("texts") or [] if t.get("translator"))
+        wanted.update(
+            ("person", t["translator"]["id"]) for t in doc.get("texts") or [] if t.get("translator")
+        )
     table: dict[tuple[str, str], tuple[str, str | None]] = {}
     by_kind: dict[str, set[str]] = {}
     for kind, key in wanted:
@@ -163,7 +176,9 @@ def index_documents(docs: list[dict], texts: dict[str, str] | None = None) -> li
         while keys_left:  # collections: walk up the tree, one query per level
             batch = list(keys_left)[:900]
             keys_left -= set(batch)
-            rows = Authority.objects.filter(kind=kind, key__in=batch).values_list("key", "name", "parent__key")
+            rows = Authority.objects.filter(kind=kind, key__in=batch).values_list(
+                "key", "name", "parent__key"
+            )
             for key, name, parent in rows:
                 table[(kind, key)] = (name, parent)
                 if kind == "collection" and parent and (kind, parent) not in table:

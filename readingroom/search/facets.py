@@ -1,40 +1,19 @@
-"""The facets a search counts, declared once: the page, both backends and the URL parameters read this table.
+"""The facets a search counts: the fields marked as facets in fields.py, in the order the page shows them. The
+page, both backends and the URL parameters read them from here.
 
-`mode` says how several selected values of one facet combine: "and" narrows (a document about Vietnam AND
-about the Soviet Union, as the Wilson Center Digital Archive does for subjects), "or" widens (letters OR
-telegrams). Counts of an "or" facet with a selection are taken without that facet's own filter, so the other
-values stay selectable with honest numbers.
+A facet's `mode` says how several selected values of it combine: "and" narrows, "or" widens. Counts of an "or"
+facet with a selection are taken without that facet's own filter, so the other values stay selectable with
+honest numbers.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from . import fields
 
-
-@dataclass(frozen=True)
-class Facet:
-    name: str  # URL parameter and index field
-    label: str
-    mode: str = "and"
-    size: int = 10  # values shown
-
-
-FACETS: tuple[Facet, ...] = (
-    Facet("subject", "Subject"),
-    Facet("place", "Place"),
-    Facet("person", "Person"),
-    Facet("collection", "Collection"),
-    Facet("type", "Document type", "or"),
-    Facet("lang", "Language", "or"),
-    Facet("repository", "Source archive", "or"),
-    Facet("funder", "Funder"),
-    Facet("translator", "Translator"),
-    Facet("classification", "Classification", "or"),
-    Facet("decade", "Decade", "or", size=30),
-    Facet("year", "Year", "or", size=12),
-    Facet("certainty", "Date certainty", "or", size=3),
-)
+Facet = fields.Field
+FACETS: tuple[Facet, ...] = fields.FACETS
 BY_NAME = {f.name: f for f in FACETS}
+
 
 def value_label(facet: str, value: str) -> str:
     if facet == "lang":
@@ -57,8 +36,9 @@ def ranked(counts: dict[str, int]) -> list[str]:
     return [v for v, _n in top(list(counts.items()), len(counts))]
 
 
-def subtract(base: dict[str, int], order: list[str], rest: dict[str, int], candidates: int,
-             size: int) -> list[tuple[str, int]] | None:
+def subtract(
+    base: dict[str, int], order: list[str], rest: dict[str, int], candidates: int, size: int
+) -> list[tuple[str, int]] | None:
     """The values shown for a search, from exact counts over a set that holds all its matches (`base`, its values
     in `ranked` order) minus exact counts over the part of that set the search does not match (`rest`, known for
     the first `candidates` values of `order`).

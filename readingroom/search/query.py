@@ -4,9 +4,10 @@ Grammar (forgiving: nothing here raises, whatever the input):
     query   := clause*                      clauses are ANDed
     clause  := operand ("OR" operand)*      OR binds tighter than the implicit AND
     operand := ["NOT" | "-"] [field ":"] (word | word* | "a phrase")
-Fields: title text person place subject collection type lang id. A word that the analyzer splits into several
-tokens ("four-party", "U.S.") is a phrase. Words are folded here (lowercase, no accents) with the same analyzer
-the index uses; stemming is left to the backends, which match a word by its stem and rank exact forms first.
+Fields: the ones search/fields.py lets a query name (title:, person:, lang:...). A word that the analyzer splits
+into several tokens ("four-party", "U.S.") is a phrase. Words are folded here (lowercase, no accents) with the
+same analyzer the index uses; stemming is left to the backends, which match a word by its stem and rank exact
+forms first.
 """
 
 from __future__ import annotations
@@ -14,14 +15,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from . import analysis
+from . import analysis, fields
 
 MAX_QUERY_CHARS = 1000
 MAX_CLAUSES = 32
 MIN_PREFIX_CHARS = 2
-FIELDS = ("title", "text", "person", "place", "subject", "collection", "type", "lang", "id")
-FIELD_ALIASES = {"language": "lang", "persons": "person", "places": "place", "subjects": "subject",
-                 "collections": "collection", "doctype": "type"}
 
 
 @dataclass(frozen=True)
@@ -83,6 +81,7 @@ class ParsedQuery:
 
 # -- lexing ------------------------------------------------------------------------------------------------------
 
+
 @dataclass
 class _Token:
     kind: str  # "op" or "operand"
@@ -108,24 +107,23 @@ def _lex(text: str, notes: list[str]) -> list[_Token]:
             negated, i = True, i + 1
         field_name = None
         m = _FIELD.match(text, i)
-        if m and (m.group(1).lower() in FIELDS or m.group(1).lower() in FIELD_ALIASES):
-            name = m.group(1).lower()
-            field_name = FIELD_ALIASES.get(name, name)
+        if m and m.group(1).lower() in fields.QUERY_NAMES:
+            field_name = fields.QUERY_NAMES[m.group(1).lower()]
             i = m.end()
             if i >= n or text[i] in _SEPARATORS:
                 notes.append(f"the empty field “{m.group(0)}” was ignored")
                 continue
-        if i < n and text[i] in "\"“”":
+        if i < n and text[i] in '"“”':
             end = i + 1
-            while end < n and text[end] not in "\"“”":
+            while end < n and text[end] not in '"“”':
                 end += 1
             if end >= n:
                 notes.append("an unclosed quote was closed at the end of the query")
-            tokens.append(_Token("operand", text[i + 1:end], field_name, negated, quoted=True))
+            tokens.append(_Token("operand", text[i + 1 : end], field_name, negated, quoted=True))
             i = end + 1
             continue
         end = i
-        while end < n and text[end] not in _SEPARATORS and text[end] not in "\"“”":
+        while end < n and text[end] not in _SEPARATORS and text[end] not in '"“”':
             end += 1
         word = text[i:end]
         i = end

@@ -34,20 +34,28 @@ class WebLinks:
     def record_id(self, identifier: str) -> str | None:
         if not (identifier.startswith(self._record_prefix) and identifier.endswith("/")):
             return None
-        record_id = identifier[len(self._record_prefix):-1]
+        record_id = identifier[len(self._record_prefix) : -1]
         return record_id if record_id and self.record(record_id) == identifier else None
 
     def authority(self, kind: str, key: str) -> str:
         url = self._authorities.get((kind, key))
         if url is None:
-            url = self._authorities[(kind, key)] = self.base + reverse("authority", kwargs={"kind": kind, "key": key})
+            url = self._authorities[(kind, key)] = self.base + reverse(
+                "authority", kwargs={"kind": kind, "key": key}
+            )
         return url
 
 
 def repository(request) -> Repository:
     settings = request.archive.settings
-    return Repository(RecordsProvider(), FormatRegistry.default(), WebLinks(request), name=settings.site_name,
-                      admin_emails=[settings.admin_email or UNSET_ADMIN_EMAIL], page_size=settings.oai_page_size)
+    return Repository(
+        RecordsProvider(),
+        FormatRegistry.default(),
+        WebLinks(request),
+        name=settings.site_name,
+        admin_emails=[settings.admin_email or UNSET_ADMIN_EMAIL],
+        page_size=settings.oai_page_size,
+    )
 
 
 @csrf_exempt  # harvesters POST without a session; nothing here changes state

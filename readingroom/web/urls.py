@@ -1,18 +1,20 @@
 from django.urls import path, register_converter
 
+from readingroom.records.vocabulary import AUTHORITY_KIND, KIND_BY_PLURAL
+
 from . import views
 
 
 class KindConverter:
     """URL segment naming an authority kind in the plural (/persons/, /places/...)."""
 
-    regex = "persons|organizations|places|subjects|collections|repositories|funders"
+    regex = "|".join(k.plural for k in AUTHORITY_KIND.values())
 
     def to_python(self, value: str) -> str:
-        return views.KIND_BY_PLURAL[value]
+        return KIND_BY_PLURAL[value]
 
     def to_url(self, value: str) -> str:
-        return views.PLURALS[value]
+        return AUTHORITY_KIND[value].plural
 
 
 register_converter(KindConverter, "kind")

@@ -10,18 +10,16 @@ from readingroom.records import services
 from readingroom.records.models import Record
 from readingroom.web import contexts
 
-PLURALS = {"person": "persons", "organization": "organizations", "place": "places", "subject": "subjects",
-           "collection": "collections", "repository": "repositories", "funder": "funders"}
-KIND_BY_PLURAL = {v: k for k, v in PLURALS.items()}
-
 
 def home(request):
     return render(request, "readingroom/home.html", contexts.home_context())
 
 
 def record_list(request):
-    page = Paginator(Record.objects.public().order_by("date_earliest", "id").only(
-        "id", "title", "date_text", "date_edtf"), 50).get_page(request.GET.get("page"))
+    page = Paginator(
+        Record.objects.public().order_by("date_earliest", "id").only("id", "title", "date_text", "date_edtf"),
+        50,
+    ).get_page(request.GET.get("page"))
     return render(request, "readingroom/record_list.html", {"page": page})
 
 
@@ -39,7 +37,6 @@ def authority(request, kind: str, key: str):
     return render(request, "readingroom/authority.html", ctx)
 
 
-
 def years(request):
     return render(request, "readingroom/years.html", contexts.years_context())
 
@@ -49,7 +46,9 @@ def year(request, year: int):
 
 
 def on_this_day(request):
-    return render(request, "readingroom/on_this_day.html", contexts.on_this_day_context(request.GET.get("date")))
+    return render(
+        request, "readingroom/on_this_day.html", contexts.on_this_day_context(request.GET.get("date"))
+    )
 
 
 def media(request, path: str):

@@ -4,14 +4,13 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('records', '0005_link_indexes'),
+        ("records", "0005_link_indexes"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='record',
-            index=models.Index(fields=['updated', 'id'], name='record_updated_id'),
+            model_name="record",
+            index=models.Index(fields=["updated", "id"], name="record_updated_id"),
         ),
     ]

@@ -32,17 +32,19 @@ import tantivy
 from readingroom.config import ArchiveSettings
 from readingroom.locks import HeldFileLock
 
-from .. import analysis, facets, snippets
+from .. import analysis, facets, fields, snippets
 from ..params import SearchRequest
 from ..query import Match, Not, Or, ParsedQuery
 from .base import Hit, SearchBackend, SearchResult
 
 Occur = tantivy.Occur
-TEXT_FIELDS = (("title", 3.0), ("summary", 2.0), ("text", 1.0))
+TEXT_FIELDS = tuple((f.name, f.weight) for f in fields.TEXT_FIELDS)
 EXACT_BONUS = 1.5  # an unstemmed match adds this much of its field's weight again
-EXACT_FIELDS = ("title", "summary")  # the fields with a folded unstemmed twin (see the module's note)
-NAME_FIELDS = ("person", "place", "subject", "collection", "type", "lang")
-SCHEMA_VERSION = "3"
+EXACT_FIELDS = tuple(
+    f.name for f in fields.TEXT_FIELDS if f.exact
+)  # with a folded unstemmed twin (module note)
+NAME_FIELDS = tuple(f.name for f in fields.WORD_FIELDS)
+SCHEMA_VERSION = "4"  # 4: the fields of search/fields.py, in its order
 WRITER_HEAP = 64_000_000  # bytes, for the writer's threads: an import of 100,000 records holds about 210 MB
 # Two indexing threads. One costs less CPU (its segments are twice as large: less to flush and merge) and
 # imported 100,000 records of 10 KB at 2,473/s against 2,123/s, but it falls behind on long records: tantivy's
@@ -71,49 +73,52 @@ WORD_BASELINES = 32  # words whose counts a process keeps
 
 
 def build_schema() -> tantivy.Schema:
+    """The fields of search/fields.py as tantivy fields: a "text" field is stemmed (`title_s`), with a folded
+    twin under its own name when exact forms rank first; a facet a query names has a folded twin (`person_t`)."""
     sb = tantivy.SchemaBuilder()
-    sb.add_text_field("id", stored=True, tokenizer_name="raw", fast=True)
-    for name in EXACT_FIELDS:
-        sb.add_text_field(name, stored=True, tokenizer_name=analysis.FOLDED)
-    for name, _w in TEXT_FIELDS:
-        sb.add_text_field(name + "_s", stored=name not in EXACT_FIELDS, tokenizer_name=analysis.STEMMED)
-    for name in NAME_FIELDS:
-        sb.add_text_field(name + "_t", tokenizer_name=analysis.FOLDED)
-    for f in facets.FACETS:
-        sb.add_text_field(f.name, tokenizer_name="raw", fast=True, index_option="basic")
-    for name in ("date_text", "type_label", "collection_label"):
-        sb.add_text_field(name, stored=True, tokenizer_name="raw", index_option="basic")
-    sb.add_integer_field("date_earliest", indexed=True, fast=True)
-    sb.add_integer_field("date_latest", indexed=True, fast=True)
-    sb.add_integer_field("date_asc", fast=True)
-    sb.add_integer_field("date_desc", fast=True)
-    sb.add_integer_field("undated", indexed=True, fast=True)
-    sb.add_text_field("title_sort", tokenizer_name="raw", fast=True, index_option="basic")
+    for f in fields.FIELDS:
+        if f.kind == "id":
+            sb.add_text_field(f.name, stored=True, tokenizer_name="raw", fast=True)
+        elif f.kind == "text":
+            if f.exact:
+                sb.add_text_field(f.name, stored=f.stored, tokenizer_name=analysis.FOLDED)
+            sb.add_text_field(f.name + "_s", stored=f.stored and not f.exact, tokenizer_name=analysis.STEMMED)
+        elif f.kind == "keyword":
+            sb.add_text_field(
+                f.name, stored=f.stored, tokenizer_name="raw", fast=f.is_facet or f.sort, index_option="basic"
+            )
+            if f.name in NAME_FIELDS:
+                sb.add_text_field(f.name + "_t", tokenizer_name=analysis.FOLDED)
+        else:  # date, number, flag; sort keys need no index, only their fast values
+            sb.add_integer_field(f.name, indexed=not f.sort, fast=True)
     return sb.build()
+
+
+# What to_tantivy does with each field, worked out once: (name, kind, has an exact twin, is a facet, has a twin
+# a query searches).
+_PLAN = tuple((f.name, f.kind, f.exact, f.is_facet, f.name in NAME_FIELDS) for f in fields.FIELDS)
 
 
 def to_tantivy(doc: dict[str, Any]) -> dict[str, Any]:
     """The neutral index document (documents.py) as tantivy field values."""
-    out: dict[str, Any] = {
-        "id": doc["id"], "title": doc["title"], "title_s": doc["title"], "summary": doc["summary"],
-        "summary_s": doc["summary"], "text_s": doc["text"], "date_text": doc["date_text"],
-        "type_label": doc["type_label"], "collection_label": doc["collection_label"],
-        "title_sort": doc["title_sort"], "undated": 1 if doc["undated"] else 0,
-        "date_asc": doc["sort_earliest"],
-        "date_desc": doc["sort_latest"],
-    }
-    if doc["date_earliest"] is not None:
-        out["date_earliest"] = doc["date_earliest"]
-        out["date_latest"] = doc["date_latest"]
-    for f in facets.FACETS:
-        if doc[f.name]:
-            out[f.name] = list(doc[f.name])
-    for name in NAME_FIELDS:
-        values = doc[name]
-        if name == "lang":
-            values = [f"{v} {facets.value_label('lang', v)}" for v in values]
-        if values:
-            out[name + "_t"] = list(values)
+    out: dict[str, Any] = {}
+    for name, kind, exact, facet, words in _PLAN:
+        value = doc[name]
+        if kind == "text":
+            out[name + "_s"] = value
+            if exact:
+                out[name] = value
+        elif kind == "flag":
+            out[name] = 1 if value else 0
+        elif facet:
+            if value:
+                out[name] = list(value)
+                if words:
+                    if name == "lang":  # a language is found by its code and by its name
+                        value = [f"{v} {facets.value_label(name, v)}" for v in value]
+                    out[name + "_t"] = list(value)
+        elif value is not None:
+            out[name] = value
     return out
 
 
@@ -121,6 +126,7 @@ def to_tantivy(doc: dict[str, Any]) -> dict[str, Any]:
 class Baseline:
     """The facet counts over the whole index (or over the documents holding one word) at one index generation,
     exact for every value."""
+
     generation: tuple[int, int] | None
     total: int
     counts: dict[str, dict[str, int]]  # facet -> value -> documents; facets too large to hold are left out
@@ -150,8 +156,10 @@ class TantivyBackend(SearchBackend):
         self.schema = build_schema()
         stamp = self.path / "readingroom-schema"
         if outdated(self.path):
-            raise RuntimeError(f"the search index in {self.path} was built by another version of Readingroom: "
-                               f"run `readingroom init` or `readingroom reindex` to rebuild it")
+            raise RuntimeError(
+                f"the search index in {self.path} was built by another version of Readingroom: "
+                f"run `readingroom init` or `readingroom reindex` to rebuild it"
+            )
         self.index_ = tantivy.Index(self.schema, str(self.path), reuse=True)
         stamp.write_text(SCHEMA_VERSION)
         for name, analyzer in analysis.analyzers().items():
@@ -163,7 +171,7 @@ class TantivyBackend(SearchBackend):
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
         self._facet_cache: OrderedDict[tuple, dict] = OrderedDict()
-        self._baseline_cache: OrderedDict[tuple, tuple] = OrderedDict()
+        self._baseline_cache: OrderedDict[tuple, dict] = OrderedDict()
         self.facet_cache_size = facet_cache_size
         self._baseline: Baseline | None = None
         self._baseline_pending: object = False  # the generation being counted in the background
@@ -191,8 +199,9 @@ class TantivyBackend(SearchBackend):
         """Threads for facet aggregations, made by the first search that needs them, ended by close()."""
         with self._pool_lock:
             if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=FACET_THREADS,
-                                                thread_name_prefix="readingroom-facets")
+                self._pool = ThreadPoolExecutor(
+                    max_workers=FACET_THREADS, thread_name_prefix="readingroom-facets"
+                )
             return self._pool
 
     # -- writing -----------------------------------------------------------------------------------------------
@@ -206,9 +215,11 @@ class TantivyBackend(SearchBackend):
     def _w(self) -> tantivy.IndexWriter:
         if self._writer is None:
             if not self.acquire():
-                raise TimeoutError(f"another process has held the search index writer lock in {self.path} for "
-                                   f"two minutes; if no import or indexer is running, delete "
-                                   f"{self.path / 'readingroom-writer.lock'}")
+                raise TimeoutError(
+                    f"another process has held the search index writer lock in {self.path} for "
+                    f"two minutes; if no import or indexer is running, delete "
+                    f"{self.path / 'readingroom-writer.lock'}"
+                )
             self._writer = self.index_.writer(WRITER_HEAP, WRITER_THREADS)
         return self._writer
 
@@ -289,7 +300,7 @@ class TantivyBackend(SearchBackend):
         s = self._searcher()
         found: set[str] = set()
         for i in range(0, len(ids), 1000):
-            chunk = ids[i:i + 1000]
+            chunk = ids[i : i + 1000]
             q = tantivy.Query.term_set_query(self.schema, "id", chunk)
             res = s.search(q, limit=len(chunk), count=False)
             found.update(s.doc(addr)["id"][0] for _score, addr in res.hits)
@@ -310,13 +321,16 @@ class TantivyBackend(SearchBackend):
 
     def _field_query(self, field: str, m: Match) -> tantivy.Query:
         stemmed = field.endswith("_s")
-        words = [analysis.stem(w) or w for w in m.words] if stemmed else list(m.words)
+        # tantivy's phrase queries take words, or (position, word) pairs.
+        words: list[str | tuple[int, str]] = (
+            [analysis.stem(w) or w for w in m.words] if stemmed else list(m.words)
+        )
         if m.prefix:
             # A prefix matches the beginning of a word or of a stem ("harri*": Harriman, and Harry by its
             # stem "harri"), as the Typesense backend, which only holds stems, does.
             words[-1] = m.words[-1]
             if len(words) == 1:
-                return tantivy.Query.regex_query(self.schema, field, re.escape(words[0]) + ".*")
+                return tantivy.Query.regex_query(self.schema, field, re.escape(m.words[-1]) + ".*")
             return tantivy.Query.phrase_prefix_query(self.schema, field, words)
         if len(words) == 1:
             return tantivy.Query.term_query(self.schema, field, words[0], index_option="freq")
@@ -338,8 +352,14 @@ class TantivyBackend(SearchBackend):
             if isinstance(clause, Match):
                 parts.append((Occur.Must, self.match_query(clause)))
             elif isinstance(clause, Or):
-                parts.append((Occur.Must, tantivy.Query.boolean_query(
-                    [(Occur.Should, self.match_query(m)) for m in clause.children])))
+                parts.append(
+                    (
+                        Occur.Must,
+                        tantivy.Query.boolean_query(
+                            [(Occur.Should, self.match_query(m)) for m in clause.children]
+                        ),
+                    )
+                )
             elif isinstance(clause, Not):
                 parts.append((Occur.MustNot, self.match_query(clause.child)))
         if all(occ == Occur.MustNot for occ, _ in parts):
@@ -409,14 +429,20 @@ class TantivyBackend(SearchBackend):
         return [h for h in halves if h]
 
     @staticmethod
-    def _agg(searcher: tantivy.Searcher, query: tantivy.Query, group: list) -> dict[str, list[tuple[str, int]]]:
+    def _agg(
+        searcher: tantivy.Searcher, query: tantivy.Query, group: list
+    ) -> dict[str, list[tuple[str, int]]]:
         # Each segment reports its top values (tantivy's segment_size, 1.5 x size + 10): with FETCH_EXTRA values
         # asked beyond those shown, the shown counts are exact unless a value is rare in one segment and
         # among the top ones overall, as in Elasticsearch.
         spec = {f.name: {"terms": {"field": f.name, "size": f.size + facets.FETCH_EXTRA}} for f in group}
         res = searcher.aggregate(query, spec)
-        return {f.name: facets.top([(b["key"], b["doc_count"]) for b in res.get(f.name, {}).get("buckets", [])],
-                                   f.size) for f in group}
+        return {
+            f.name: facets.top(
+                [(b["key"], b["doc_count"]) for b in res.get(f.name, {}).get("buckets", [])], f.size
+            )
+            for f in group
+        }
 
     # -- facets by subtraction ---------------------------------------------------------------------------------
     def warm(self) -> Baseline:
@@ -425,11 +451,15 @@ class TantivyBackend(SearchBackend):
         searcher = self._searcher()
         return self._count_baseline(searcher, self._seen_meta)
 
-    def _count_baseline(self, searcher: tantivy.Searcher, generation: tuple[int, int] | None,
-                        within: tantivy.Query | None = None) -> Baseline:
+    def _count_baseline(
+        self,
+        searcher: tantivy.Searcher,
+        generation: tuple[int, int] | None,
+        within: tantivy.Query | None = None,
+    ) -> Baseline:
         spec = {f.name: {"terms": {"field": f.name, "size": BASELINE_VALUES}} for f in facets.FACETS}
         if within is not None:
-            total = searcher.search(within, limit=1, count=True).count or 0
+            total = searcher.search(within, limit=1, count=True).count or 0  # type: ignore[attr-defined]  # count: not in tantivy.pyi
             res = searcher.aggregate(within, spec) if total else {}
         else:
             total = searcher.num_docs
@@ -444,13 +474,18 @@ class TantivyBackend(SearchBackend):
             self._baseline = base
         return base
 
-    def _common_word(self, searcher: tantivy.Searcher, q: ParsedQuery, total: int
-                     ) -> tuple[tuple, tantivy.Query] | None:
+    def _common_word(
+        self, searcher: tantivy.Searcher, q: ParsedQuery, total: int
+    ) -> tuple[tuple, tantivy.Query] | None:
         """A word every match of the query holds, found in at least `word_share` of the index, as a cache key
         and the query for its documents: the rarest such word of the query's required text matches."""
         best: tuple[int, tuple[str, ...], str] | None = None
         for clause in q.clauses:
-            if not isinstance(clause, Match) or clause.prefix or clause.field not in (None, *dict(TEXT_FIELDS)):
+            if (
+                not isinstance(clause, Match)
+                or clause.prefix
+                or clause.field not in (None, *dict(TEXT_FIELDS))
+            ):
                 continue
             # The stemmed fields hold every match: a folded word's stem is in the same field's stemmed twin.
             fields = tuple(f for f, _w in self._fields_for(clause) if f.endswith("_s"))
@@ -463,11 +498,17 @@ class TantivyBackend(SearchBackend):
             return None
         _df, fields, stem = best
         within = tantivy.Query.boolean_query(
-            [(Occur.Should, tantivy.Query.term_query(self.schema, f, stem)) for f in fields])
+            [(Occur.Should, tantivy.Query.term_query(self.schema, f, stem)) for f in fields]
+        )
         return (fields, stem), within
 
-    def _word_baseline(self, searcher: tantivy.Searcher, generation: tuple[int, int] | None, key: tuple,
-                       within: tantivy.Query) -> Baseline | None:
+    def _word_baseline(
+        self,
+        searcher: tantivy.Searcher,
+        generation: tuple[int, int] | None,
+        key: tuple,
+        within: tantivy.Query,
+    ) -> Baseline | None:
         """The facet counts of one word's documents at this generation: kept, or started in the background (None
         until then), or counted at once when `word_baselines_in_background` is off."""
         key = (generation, *key)
@@ -491,7 +532,9 @@ class TantivyBackend(SearchBackend):
             self.pool.submit(count)
         return None
 
-    def _current_baseline(self, searcher: tantivy.Searcher, generation: tuple[int, int] | None) -> Baseline | None:
+    def _current_baseline(
+        self, searcher: tantivy.Searcher, generation: tuple[int, int] | None
+    ) -> Baseline | None:
         base = self._baseline
         if base is not None and base.generation == generation:
             return base
@@ -504,14 +547,23 @@ class TantivyBackend(SearchBackend):
     def _estimated_hits(self, searcher: tantivy.Searcher, q: ParsedQuery) -> int:
         """About how many documents a query matches, from its words' document frequencies (read from the term
         dictionary, free). It only chooses how facets are counted, never what they count."""
+
         def match(m: Match) -> int:
             if m.field == "id":
                 return 1
             if m.prefix:
                 return 0
             fields = [f for f, _w in self._fields_for(m) if f.endswith(("_s", "_t"))]
-            return min((max(searcher.doc_freq(f, (analysis.stem(w) or w) if f.endswith("_s") else w)
-                            for f in fields) for w in m.words), default=0)
+            return min(
+                (
+                    max(
+                        searcher.doc_freq(f, (analysis.stem(w) or w) if f.endswith("_s") else w)
+                        for f in fields
+                    )
+                    for w in m.words
+                ),
+                default=0,
+            )
 
         positive, negative = [], 0
         for clause in q.clauses:
@@ -530,32 +582,49 @@ class TantivyBackend(SearchBackend):
         if len(order) <= self.all_values_up_to:
             # Every value: each segment then reports all of its values, so every count is exact.
             return {"terms": {"field": f.name, "size": max(len(order), 1)}}, len(order)
-        leading = order[:f.size + facets.FETCH_EXTRA]
+        leading = order[: f.size + facets.FETCH_EXTRA]
         return {"terms": {"field": f.name, "size": len(leading), "include": leading}}, len(leading)
 
-    def _count_facets(self, searcher: tantivy.Searcher, generation: tuple[int, int] | None, req: SearchRequest,
-                      query: tantivy.Query) -> Callable[[], dict]:
+    def _count_facets(
+        self,
+        searcher: tantivy.Searcher,
+        generation: tuple[int, int] | None,
+        req: SearchRequest,
+        query: tantivy.Query,
+    ) -> Callable[[], dict]:
         """Start counting a search's facets on the pool (the caller meanwhile finds the hits); returns the
         function that waits for the counts."""
         base = self._current_baseline(searcher, generation)
         if base is not None and base.total and not self.filter_queries(req):
-            if req.query.is_empty or self._estimated_hits(searcher, req.query) >= self.complement_share * base.total:
+            if (
+                req.query.is_empty
+                or self._estimated_hits(searcher, req.query) >= self.complement_share * base.total
+            ):
                 return self._count_by_subtraction(searcher, req, query, base)
             common = self._common_word(searcher, req.query, base.total)
             word_base = self._word_baseline(searcher, generation, *common) if common else None
             if common and word_base is not None and word_base.total:
                 return self._count_by_subtraction(searcher, req, query, word_base, within=common[1])
-        futures = [self.pool.submit(self._agg, searcher, q, group) for q, group in self._facet_jobs(req, query)]
+        futures = [
+            self.pool.submit(self._agg, searcher, q, group) for q, group in self._facet_jobs(req, query)
+        ]
 
         def counted() -> dict:
             out: dict = {}
             for fut in futures:
                 out.update(fut.result())
             return {n: out.get(n, []) for n in req.facets}
+
         return counted
 
-    def _count_by_subtraction(self, searcher: tantivy.Searcher, req: SearchRequest, query: tantivy.Query,
-                              base: Baseline, within: tantivy.Query | None = None) -> Callable[[], dict]:
+    def _count_by_subtraction(
+        self,
+        searcher: tantivy.Searcher,
+        req: SearchRequest,
+        query: tantivy.Query,
+        base: Baseline,
+        within: tantivy.Query | None = None,
+    ) -> Callable[[], dict]:
         """Facets as `base` (the counts over the whole index, or over `within`, a set holding every match) minus
         the counts over the documents of that set the search does not match."""
         wanted = [facets.BY_NAME[n] for n in req.facets]
@@ -563,13 +632,17 @@ class TantivyBackend(SearchBackend):
         specs = {f.name: self._rest_spec(f, base) for f in held}
         futures = []
         if not req.query.is_empty:
-            rest_q = tantivy.Query.boolean_query([(Occur.Must, within or tantivy.Query.all_query()),
-                                                  (Occur.MustNot, query)])
+            rest_q = tantivy.Query.boolean_query(
+                [(Occur.Must, within or tantivy.Query.all_query()), (Occur.MustNot, query)]
+            )
             # Over the whole index the rest is large: counted in two halves in parallel. Within a word's documents
             # it is small, and each half would evaluate the search again: one aggregation.
             groups = self._halves(held) if within is None else [held]
-            futures = [self.pool.submit(searcher.aggregate, rest_q, {f.name: specs[f.name][0] for f in group})
-                       for group in groups if group]
+            futures = [
+                self.pool.submit(searcher.aggregate, rest_q, {f.name: specs[f.name][0] for f in group})
+                for group in groups
+                if group
+            ]
 
         def counted() -> dict:
             rest: dict = {}
@@ -578,7 +651,9 @@ class TantivyBackend(SearchBackend):
             out, direct = {}, [f for f in wanted if f.name not in base.counts]
             for f in held:
                 got = {b["key"]: b["doc_count"] for b in rest.get(f.name, {}).get("buckets", [])}
-                shown = facets.subtract(base.counts[f.name], base.order[f.name], got, specs[f.name][1], f.size)
+                shown = facets.subtract(
+                    base.counts[f.name], base.order[f.name], got, specs[f.name][1], f.size
+                )
                 if shown is None:
                     direct.append(f)  # a value beyond the leading ones might belong on top: count it directly
                 else:
@@ -586,6 +661,7 @@ class TantivyBackend(SearchBackend):
             if direct:
                 out.update(self._agg(searcher, query, direct))
             return {n: out.get(n, []) for n in req.facets}
+
         return counted
 
     def _cached_facets(self, req: SearchRequest) -> dict | None:
@@ -599,8 +675,11 @@ class TantivyBackend(SearchBackend):
 
     def _keep_facets(self, req: SearchRequest, counts: dict) -> None:
         key = (self._seen_meta, req.cache_key())
-        cache, size = ((self._baseline_cache, BASELINE_CACHE_SIZE) if req.query.is_empty
-                       else (self._facet_cache, self.facet_cache_size))
+        cache, size = (
+            (self._baseline_cache, BASELINE_CACHE_SIZE)
+            if req.query.is_empty
+            else (self._facet_cache, self.facet_cache_size)
+        )
         if size > 0:
             cache[key] = counts
             if len(cache) > size:
@@ -631,14 +710,24 @@ class TantivyBackend(SearchBackend):
             d = searcher.doc(addr)
             text = d.get_first("text_s") or ""
             summary = d.get_first("summary") or ""
-            hits.append(Hit(
-                id=d.get_first("id"), title=d.get_first("title") or "", date_text=d.get_first("date_text") or "",
-                type=d.get_first("type_label") or "", collection=d.get_first("collection_label") or "",
-                snippet_html=snippets.snippet_html(text, positive, fallback=summary),
-            ))
+            hits.append(
+                Hit(
+                    id=d.get_first("id") or "",
+                    title=d.get_first("title") or "",
+                    date_text=d.get_first("date_text") or "",
+                    type=d.get_first("type_label") or "",
+                    collection=d.get_first("collection_label") or "",
+                    snippet_html=snippets.snippet_html(text, positive, fallback=summary),
+                )
+            )
         if counted is not None:
             facet_counts = counted()
             self._keep_facets(req, facet_counts)
-        return SearchResult(total=res.count or 0, hits=hits, facets=facet_counts,
-                            understood=req.query.understood, notes=req.query.notes + req.notes,
-                            engine_ms=(time.perf_counter() - t0) * 1000)
+        return SearchResult(
+            total=res.count or 0,  # type: ignore[attr-defined]  # count: not in tantivy.pyi
+            hits=hits,
+            facets=facet_counts or {},
+            understood=req.query.understood,
+            notes=req.query.notes + req.notes,
+            engine_ms=(time.perf_counter() - t0) * 1000,
+        )

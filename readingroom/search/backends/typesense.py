@@ -20,62 +20,72 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-import typesense
-from typesense import exceptions as ts_errors
+try:
+    import typesense
+    from typesense import exceptions as ts_errors
+except ImportError as e:  # an extra: `pip install readingroom` alone is the embedded archive
+    raise ImportError(
+        "READINGROOM_SEARCH_BACKEND=typesense needs the Typesense client: "
+        "pip install 'readingroom[typesense]'",
+        name=e.name,
+    ) from e
 
 from readingroom.config import ArchiveSettings
 
-from .. import analysis, facets, snippets
+from .. import analysis, facets, fields, snippets
 from ..params import SearchRequest
 from ..query import Match, Not, Or
 from .base import Hit, SearchBackend, SearchResult
 
-TEXT_FIELDS = (("title", 3), ("summary", 2), ("text", 1))
-NAME_FIELDS = ("person", "place", "subject", "collection", "type", "lang")
+TEXT_FIELDS = tuple((f.name, int(f.weight)) for f in fields.TEXT_FIELDS)  # Typesense weighs by integers
+NAME_FIELDS = tuple(f.name for f in fields.WORD_FIELDS)
+STORED_FIELDS = tuple(f.name for f in fields.STORED_FIELDS if f.kind != "id")  # the id is always given back
 BATCH = 2000
 
 
 def schema(name: str) -> dict:
-    fields: list[dict[str, Any]] = []
-    for f, _w in TEXT_FIELDS:
-        fields.append({"name": f + "_s", "type": "string"})
-    for f in NAME_FIELDS:
-        fields.append({"name": f + "_t", "type": "string[]", "optional": True})
-    for f in facets.FACETS:
-        fields.append({"name": f.name, "type": "string[]", "facet": True, "optional": True})
-    fields += [
-        {"name": "date_earliest", "type": "int32", "optional": True},
-        {"name": "date_latest", "type": "int32", "optional": True},
-        {"name": "date_asc", "type": "int64"},
-        {"name": "date_desc", "type": "int64"},
-        {"name": "undated", "type": "bool"},
-        {"name": "title_sort", "type": "string", "sort": True},
-    ]
+    """The collection of the fields of search/fields.py. Text is searched in its stemmed twin (`title_s`) and
+    shown from the original spelling; a facet a query names has a folded twin (`person_t`)."""
+    out: list[dict[str, Any]] = []
+    for f in fields.FIELDS:
+        if f.kind == "text":
+            out.append({"name": f.name + "_s", "type": "string"})
+        elif f.is_facet:
+            out.append({"name": f.name, "type": "string[]", "facet": True, "optional": True})
+            if f.name in NAME_FIELDS:
+                out.append({"name": f.name + "_t", "type": "string[]", "optional": True})
+        elif f.kind == "date":
+            out.append({"name": f.name, "type": "int32", "optional": True})
+        elif f.kind == "number":
+            out.append({"name": f.name, "type": "int64"})
+        elif f.kind == "flag":
+            out.append({"name": f.name, "type": "bool"})
+        elif f.sort:
+            out.append({"name": f.name, "type": "string", "sort": True})
     # Shown, not searched: the original spelling for result lines and snippets.
-    for f in ("title", "summary", "text", "date_text", "type_label", "collection_label"):
-        fields.append({"name": f, "type": "string", "index": False, "optional": True})
-    return {"name": name, "fields": fields, "default_sorting_field": "date_asc", "token_separators": []}
+    for stored in STORED_FIELDS:
+        out.append({"name": stored, "type": "string", "index": False, "optional": True})
+    return {"name": name, "fields": out, "default_sorting_field": "date_asc", "token_separators": []}
 
 
 def to_typesense(doc: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": doc["id"]}
-    for f, _w in TEXT_FIELDS:
-        out[f + "_s"] = " ".join(analysis.stemmed(doc[f]))
-    for f in NAME_FIELDS:
-        values = doc[f]
-        if f == "lang":
-            values = [f"{v} {facets.value_label('lang', v)}" for v in values]
-        out[f + "_t"] = [" ".join(analysis.folded(v)) for v in values]
-    for f in facets.FACETS:
-        out[f.name] = list(doc[f.name])
-    if doc["date_earliest"] is not None:
-        out["date_earliest"], out["date_latest"] = doc["date_earliest"], doc["date_latest"]
-    out["date_asc"] = doc["sort_earliest"]
-    out["date_desc"] = doc["sort_latest"]
-    out["undated"] = bool(doc["undated"])
-    out["title_sort"] = doc["title_sort"]
-    for f in ("title", "summary", "text", "date_text", "type_label", "collection_label"):
-        out[f] = doc[f] or ""
+    out: dict[str, Any] = {}
+    for f in fields.FIELDS:
+        value = doc[f.name]
+        if f.kind == "text":
+            out[f.name + "_s"] = " ".join(analysis.stemmed(value))
+        elif f.is_facet:
+            out[f.name] = list(value)
+            if f.name in NAME_FIELDS:
+                if f.name == "lang":  # a language is found by its code and by its name
+                    value = [f"{v} {facets.value_label('lang', v)}" for v in value]
+                out[f.name + "_t"] = [" ".join(analysis.folded(v)) for v in value]
+        elif f.kind == "flag":
+            out[f.name] = bool(value)
+        elif value is not None:
+            out[f.name] = value
+    for name in STORED_FIELDS:
+        out[name] = doc[name] or ""
     return out
 
 
@@ -92,11 +102,20 @@ class TypesenseBackend(SearchBackend):
 
         u = urlparse(url)
         self.collection = collection
-        self.client = typesense.Client({
-            "nodes": [{"host": u.hostname, "port": str(u.port or (443 if u.scheme == "https" else 8108)),
-                       "protocol": u.scheme or "http"}],
-            "api_key": api_key, "connection_timeout_seconds": 30, "num_retries": 2,
-        })
+        # Any: requests are built from the field table at run time, which the client's TypedDicts cannot follow.
+        node: Any = {
+            "host": u.hostname or "127.0.0.1",
+            "port": str(u.port or (443 if u.scheme == "https" else 8108)),
+            "protocol": u.scheme or "http",
+        }
+        self.client: Any = typesense.Client(
+            {
+                "nodes": [node],
+                "api_key": api_key,
+                "connection_timeout_seconds": 30,
+                "num_retries": 2,
+            }
+        )
         self._ready = False
 
     @classmethod
@@ -136,13 +155,15 @@ class TypesenseBackend(SearchBackend):
         results = coll.documents.import_(batch, {"action": "upsert"})
         failed = [r for r in results if not r.get("success")]
         if failed:
-            raise RuntimeError(f"Typesense refused {len(failed)} of {len(batch)} documents: {failed[0].get('error')}")
+            raise RuntimeError(
+                f"Typesense refused {len(failed)} of {len(batch)} documents: {failed[0].get('error')}"
+            )
         return len(batch)
 
     def delete(self, ids: Iterable[str]) -> None:
         coll, ids = self._coll(), list(ids)
         for i in range(0, len(ids), 200):
-            chunk = ids[i:i + 200]
+            chunk = ids[i : i + 200]
             coll.documents.delete({"filter_by": "id: [" + ", ".join(_quote(x) for x in chunk) + "]"})
 
     def commit(self) -> None:
@@ -161,12 +182,18 @@ class TypesenseBackend(SearchBackend):
         return {json.loads(line)["id"] for line in data.splitlines() if line.strip()}
 
     def contains(self, ids: Iterable[str]) -> set[str]:
-        coll, ids, found = self._coll(), list(ids), set()
+        coll, ids, found = self._coll(), list(ids), set[str]()
         for i in range(0, len(ids), 200):
-            chunk = ids[i:i + 200]
-            res = coll.documents.search({"q": "*", "query_by": "title_s", "per_page": 250,
-                                         "include_fields": "id",
-                                         "filter_by": "id: [" + ", ".join(_quote(x) for x in chunk) + "]"})
+            chunk = ids[i : i + 200]
+            res = coll.documents.search(
+                {
+                    "q": "*",
+                    "query_by": "title_s",
+                    "per_page": 250,
+                    "include_fields": "id",
+                    "filter_by": "id: [" + ", ".join(_quote(x) for x in chunk) + "]",
+                }
+            )
             found.update(h["document"]["id"] for h in res["hits"])
         return found
 
@@ -203,8 +230,10 @@ class TypesenseBackend(SearchBackend):
                     prefix_term = self._q_term(clause)
                 elif clause.field is None:
                     if clause.prefix:
-                        notes.append("this search engine takes only one word* per query; the others were "
-                                     "searched as whole words")
+                        notes.append(
+                            "this search engine takes only one word* per query; the others were "
+                            "searched as whole words"
+                        )
                     q_terms.append(self._q_term(Match(clause.words, None, False)))
                 else:
                     filters.append(self._token_filter(clause))
@@ -214,8 +243,10 @@ class TypesenseBackend(SearchBackend):
                 if clause.child.field is None:
                     q_terms.append("-" + self._q_term(Match(clause.child.words, None, False)))
                 else:
-                    notes.append(f"NOT {clause.child.describe()} is not supported by this search engine and "
-                                 f"was ignored")
+                    notes.append(
+                        f"NOT {clause.child.describe()} is not supported by this search engine and "
+                        f"was ignored"
+                    )
         if prefix_term:
             q_terms.append(prefix_term)
         positive = [t for t in q_terms if not t.startswith("-")]
@@ -247,32 +278,55 @@ class TypesenseBackend(SearchBackend):
         t0 = time.perf_counter()
         q, text_filters, prefix, notes = self._split(req)
         sort = req.sort if not (req.sort == "relevance" and q.startswith("*")) else "date"
-        sort_by = {"relevance": "_text_match:desc,date_asc:asc", "date": "date_asc:asc,title_sort:asc",
-                   "-date": "date_desc:desc,title_sort:asc", "title": "title_sort:asc,date_asc:asc"}[sort]
+        sort_by = {
+            "relevance": "_text_match:desc,date_asc:asc",
+            "date": "date_asc:asc,title_sort:asc",
+            "-date": "date_desc:desc,title_sort:asc",
+            "title": "title_sort:asc,date_asc:asc",
+        }[sort]
         wanted = [facets.BY_NAME[n] for n in req.facets]
         own = [f for f in wanted if f.mode == "or" and req.selected(f.name)]
         base = {
-            "q": q, "query_by": ",".join(f + "_s" for f, _w in TEXT_FIELDS),
+            "q": q,
+            "query_by": ",".join(f + "_s" for f, _w in TEXT_FIELDS),
             "query_by_weights": ",".join(str(w) for _f, w in TEXT_FIELDS),
-            "prefix": "true" if prefix else "false", "num_typos": 0, "typo_tokens_threshold": 0,
+            "prefix": "true" if prefix else "false",
+            "num_typos": 0,
+            "typo_tokens_threshold": 0,
             "drop_tokens_threshold": 0,
         }
-        main = {**base, "filter_by": self._filters(req, text_filters), "sort_by": sort_by,
-                "per_page": req.page_size, "page": req.page,
-                "include_fields": "id,title,summary,text,date_text,type_label,collection_label",
-                "highlight_fields": "none", "highlight_full_fields": "none"}
+        main = {
+            **base,
+            "filter_by": self._filters(req, text_filters),
+            "sort_by": sort_by,
+            "per_page": req.page_size,
+            "page": req.page,
+            "include_fields": ",".join(("id", *STORED_FIELDS)),
+            "highlight_fields": "none",
+            "highlight_full_fields": "none",
+        }
         rest = [f.name for f in wanted if f not in own]
         if rest:
-            main.update(facet_by=",".join(rest), max_facet_values=max(f.size for f in wanted) + facets.FETCH_EXTRA)
+            main.update(
+                facet_by=",".join(rest), max_facet_values=max(f.size for f in wanted) + facets.FETCH_EXTRA
+            )
         searches = [main]
         for f in own:
-            searches.append({**base, "filter_by": self._filters(req, text_filters, skip=f.name), "per_page": 0,
-                             "facet_by": f.name, "max_facet_values": f.size + facets.FETCH_EXTRA})
+            searches.append(
+                {
+                    **base,
+                    "filter_by": self._filters(req, text_filters, skip=f.name),
+                    "per_page": 0,
+                    "facet_by": f.name,
+                    "max_facet_values": f.size + facets.FETCH_EXTRA,
+                }
+            )
         for s in searches:
             if not s["filter_by"]:
                 del s["filter_by"]
-        responses = self.client.multi_search.perform({"searches": searches},
-                                                     {"collection": self.collection})["results"]
+        responses = self.client.multi_search.perform({"searches": searches}, {"collection": self.collection})[
+            "results"
+        ]
         for r in responses:
             if "error" in r:
                 raise RuntimeError(f"Typesense: {r['error']}")
@@ -286,11 +340,23 @@ class TypesenseBackend(SearchBackend):
         hits = []
         for h in res.get("hits", []):
             d = h["document"]
-            hits.append(Hit(id=d["id"], title=d.get("title", ""), date_text=d.get("date_text", ""),
-                            type=d.get("type_label", ""), collection=d.get("collection_label", ""),
-                            snippet_html=snippets.snippet_html(d.get("text", ""), positive,
-                                                               fallback=d.get("summary", ""))))
-        return SearchResult(total=res.get("found", 0), hits=hits, facets={f.name: counts.get(f.name, [])
-                                                                            for f in wanted},
-                            understood=req.query.understood, notes=req.query.notes + req.notes + tuple(notes),
-                            engine_ms=(time.perf_counter() - t0) * 1000)
+            hits.append(
+                Hit(
+                    id=d["id"],
+                    title=d.get("title", ""),
+                    date_text=d.get("date_text", ""),
+                    type=d.get("type_label", ""),
+                    collection=d.get("collection_label", ""),
+                    snippet_html=snippets.snippet_html(
+                        d.get("text", ""), positive, fallback=d.get("summary", "")
+                    ),
+                )
+            )
+        return SearchResult(
+            total=res.get("found", 0),
+            hits=hits,
+            facets={f.name: counts.get(f.name, []) for f in wanted},
+            understood=req.query.understood,
+            notes=req.query.notes + req.notes + tuple(notes),
+            engine_ms=(time.perf_counter() - t0) * 1000,
+        )

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .base import Entry, Importer, Problem, RecordEntry, Source
-from .jsonlines import json_lines
+from .line_reader import json_lines
 
 
 class JsonLinesImporter(Importer):
