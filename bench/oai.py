@@ -3,6 +3,7 @@
     python bench/oai.py                       # 1,000,000 records
     python bench/oai.py --records 100000      # smaller
     python bench/oai.py --reuse               # keep the archive built in bench/out/oai-N/
+    python bench/oai.py --reuse --pages-only  # single pages only
 
 Builds an archive of N records by a bulk insert into its SQLite store (as bench/search.py's build_store does):
 documents made from the same real material as bench/search.py (seed page, FRUS, frus-history, State of the
@@ -212,6 +213,9 @@ def main() -> int:
     ap.add_argument("--records", type=int, default=1_000_000)
     ap.add_argument("--reps", type=int, default=7, help="timed repetitions of each single page")
     ap.add_argument("--reuse", action="store_true", help="keep the archive built in bench/out/oai-N/")
+    ap.add_argument(
+        "--pages-only", action="store_true", help="time single pages; no whole harvest, no export"
+    )
     args = ap.parse_args()
     work = OUT / f"oai-{args.records}"
     home = work / "home"
@@ -253,6 +257,8 @@ def main() -> int:
     )
     report.update(offset_ms=offset, count_ms=count, harvestable=total)
 
+    if args.pages_only:
+        return 0
     print("\nwhole harvest (ListRecords oai_dc, following the tokens) vs export --format jsonl:", flush=True)
     t0, harvested, pages = time.perf_counter(), 0, 0
     params: dict = {"verb": "ListRecords", "metadataPrefix": "oai_dc"}

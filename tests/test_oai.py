@@ -688,6 +688,48 @@ def test_each_error_code_with_its_message(client, corpus, code, query, message):
         assert echoed(doc)["verb"]
 
 
+@pytest.mark.parametrize(
+    "query,expected",
+    [
+        ("from=2001-02-03", ("2001-02-03T00:00:00+00:00", "2001-02-04T00:00:00+00:00", True)),
+        ("until=2001-02-03T04:05:06Z", ("2001-02-03T04:05:06+00:00", "2001-02-03T04:05:07+00:00", False)),
+        ("until=9999-12-31", ("9999-12-31T00:00:00+00:00", "9999-12-31T23:59:59.999999+00:00", True)),
+        (
+            "from=2001-02-03&until=2001-02-03",
+            ("2001-02-03T00:00:00+00:00", "2001-02-04T00:00:00+00:00", True),
+        ),
+    ],
+)
+def test_datestamp_arguments(query, expected):
+    from urllib.parse import parse_qs
+
+    from readingroom.oai import arguments
+
+    args = arguments.parse(parse_qs(f"verb=ListIdentifiers&metadataPrefix=oai_dc&{query}").items())
+    bound = args.until or args.from_
+    assert (bound.value.isoformat(), bound.end.isoformat(), bound.day) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "0000-01-01",
+        "2001-1-01",
+        "2001-01-01T00:00Z",
+        "2001-01-01T00:00:00+01:00",
+        "2001-01-01T00:00:00.5Z",
+        "2001-01-01T24:00:00Z",
+        "yesterday",
+    ],
+)
+def test_datestamps_refused(value):
+    from readingroom.oai import arguments
+    from readingroom.oai.errors import BadArgument
+
+    with pytest.raises(BadArgument, match="from="):
+        arguments.parse([("verb", ["ListRecords"]), ("metadataPrefix", ["oai_dc"]), ("from", [value])])
+
+
 def forge(body: dict) -> str:
     return base64.urlsafe_b64encode(json.dumps(body).encode()).decode().rstrip("=")
 

@@ -146,19 +146,21 @@ def set_spec_value(value: str) -> str:
 
 def bound(text: str, name: str) -> Bound:
     """A datestamp argument: YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ (UTC)."""
+    if DAY.fullmatch(text):
+        pattern, step, day = "%Y-%m-%d", dt.timedelta(days=1), True
+    elif SECOND.fullmatch(text):
+        pattern, step, day = "%Y-%m-%dT%H:%M:%SZ", dt.timedelta(seconds=1), False
+    else:
+        raise ValueError(f"{name}={text!r} is not a datestamp: use YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ (UTC)")
     try:
-        if DAY.fullmatch(text):
-            value = dt.datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=dt.UTC)
-            return Bound(text, value, value + dt.timedelta(days=1), day=True)
-        if SECOND.fullmatch(text):
-            value = dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
-            return Bound(text, value, value + dt.timedelta(seconds=1), day=False)
+        value = dt.datetime.strptime(text, pattern).replace(tzinfo=dt.UTC)
     except ValueError:
         raise ValueError(f"{name}={text!r} is not a date that exists") from None
-    except OverflowError:  # 9999-12-31T23:59:59Z and one more second
-        value = dt.datetime.max.replace(tzinfo=dt.UTC)
-        return Bound(text, value, value, day=False)
-    raise ValueError(f"{name}={text!r} is not a datestamp: use YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ (UTC)")
+    try:
+        end = value + step
+    except OverflowError:  # the last day (or second) of 9999
+        end = dt.datetime.max.replace(tzinfo=dt.UTC)
+    return Bound(text, value, end, day=day)
 
 
 def bounds(from_text: str | None, until_text: str | None) -> tuple[Bound | None, Bound | None]:
