@@ -1036,7 +1036,12 @@ def test_sickle_harvests_the_public_records(live_server_url, corpus, http_method
 def test_scythe_harvests_the_public_records(live_server_url, corpus):
     from oaipmh_scythe import Scythe
 
+    def validating(response):  # httpx's response hook: every response scythe receives is checked too
+        response.read()
+        validated(response.content)
+
     with Scythe(live_server_url + "/oai") as scythe:
+        scythe.client.event_hooks["response"].append(validating)
         assert scythe.identify().baseURL == live_server_url + "/oai"
         records = list(scythe.list_records(metadata_prefix="mods"))
         ids = {record_id(r.header.xml, live_server_url): r.deleted for r in records}
