@@ -69,6 +69,17 @@ SETTINGS = [
         "The project's shared corpora (corpus/, seeds/), read by the tests, the benchmarks and `readingroom "
         "demo`. Empty: the folder shared beside the checkout.",
     ),
+    Setting(
+        "READINGROOM_ADMIN_EMAIL",
+        "",
+        "The e-mail address of the archive's administrator, which OAI-PMH's Identify gives to harvesters. "
+        "Empty: Identify shows set-READINGROOM_ADMIN_EMAIL@example.invalid.",
+    ),
+    Setting(
+        "READINGROOM_OAI_PAGE_SIZE",
+        "100",
+        "Records (or sets) in one OAI-PMH response; a resumption token asks for the next ones.",
+    ),
 ]
 
 
@@ -96,6 +107,8 @@ class ArchiveSettings:
     facet_cache: int = 512
     site_name: str = "Readingroom"
     base_url: str = ""
+    admin_email: str = ""
+    oai_page_size: int = 100
 
     @classmethod
     def from_environment(cls, **overrides) -> ArchiveSettings:
@@ -108,6 +121,8 @@ class ArchiveSettings:
             facet_cache=int(get("READINGROOM_SEARCH_FACET_CACHE") or 0),
             site_name=get("READINGROOM_SITE_NAME"),
             base_url=get("READINGROOM_BASE_URL"),
+            admin_email=get("READINGROOM_ADMIN_EMAIL"),
+            oai_page_size=int(get("READINGROOM_OAI_PAGE_SIZE") or 100),
         )
         values.update(overrides)
         values["home"] = Path(values["home"]).expanduser().resolve()

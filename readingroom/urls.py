@@ -2,12 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 
 from readingroom.api import urls as api_urls
+from readingroom.web import oai
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("search/", include("readingroom.web.searchpage.urls")),
     path("api/v1/", include(api_urls.v1)),
     path("srv/", include(api_urls.srv)),
+    path("oai", oai.endpoint, name="oai"),
     path("", include("readingroom.web.urls")),
 ]
 

@@ -32,6 +32,7 @@ from readingroom.records.languages import language_name
 from readingroom.records.models import Authority, Record, RecordLink
 from readingroom.records.schema import slugify
 from readingroom.records.store import format_ts
+from readingroom.records.vocabulary import AGENT_KINDS
 from readingroom.search.params import MAX_RESULTS, SearchRequest, request_from_params
 
 
@@ -51,7 +52,7 @@ MODELS = {
         DaModel("subject", ("subject",), "subject"),
         DaModel("coverage", ("place",), "place"),
         DaModel("collection", ("collection",), "collection"),
-        DaModel("contributor", ("person", "organization"), "person"),
+        DaModel("contributor", AGENT_KINDS, "person"),
         DaModel("donor", ("funder",), "funder"),
         DaModel("repository", ("repository",), "repository", multiple=False),
     )

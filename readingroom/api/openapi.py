@@ -6,7 +6,7 @@ every route of api/urls.py is here, and runs schemathesis against the document o
 
 from __future__ import annotations
 
-from readingroom.records.vocabulary import AUTHORITY_KIND, ID_MAX_LENGTH
+from readingroom.records.vocabulary import AUTHORITY_KIND, ID_MAX_LENGTH, TEXT_KINDS
 from readingroom.search import facets as facet_defs
 from readingroom.search.params import MAX_RESULTS, MAX_VALUES_PER_FACET, PAGE_SIZE, SORTS
 from readingroom.web.links import base_url
@@ -71,7 +71,7 @@ RECORD_LINE = obj(
     {"id": STRING, "title": STRING, "date": OPT_STRING, "date_text": OPT_STRING, "url": URL, "html_url": URL}
 )
 TEXT = obj(
-    {"kind": {"enum": ["original", "transcription", "translation"]}, "html": STRING},
+    {"kind": {"enum": list(TEXT_KINDS)}, "html": STRING},
     {
         "language": OPT_STRING,
         "label": OPT_STRING,

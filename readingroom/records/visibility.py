@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from .vocabulary import PUBLISHED
+from .vocabulary import PUBLISHED, WITHDRAWN
 
 
 def today() -> dt.date:
@@ -25,6 +25,19 @@ def public_q(prefix: str = "") -> Q:
     return Q(**{f"{prefix}status": PUBLISHED}) & (
         Q(**{f"{prefix}embargo_until__isnull": True}) | Q(**{f"{prefix}embargo_until__lte": today()})
     )
+
+
+def public_or_withdrawn_q(prefix: str = "") -> Q:
+    """What OAI-PMH shows (readingroom/oai): the public records, and the withdrawn records that were public once,
+    which it announces as deleted (their ids and datestamps, never their content).
+
+    A withdrawn record counts only if it was published before (it has a first_published time) and is outside an
+    embargo: announcing the id of a record that never came out would tell the public of it, and ids often carry
+    the title. Drafts, records in review and embargoed records are left out altogether."""
+    withdrawn = Q(**{f"{prefix}status": WITHDRAWN, f"{prefix}first_published__isnull": False}) & (
+        Q(**{f"{prefix}embargo_until__isnull": True}) | Q(**{f"{prefix}embargo_until__lte": today()})
+    )
+    return public_q(prefix) | withdrawn
 
 
 class RecordQuerySet(models.QuerySet):

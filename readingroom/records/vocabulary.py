@@ -19,6 +19,9 @@ STATUSES = ("draft", "in-review", "published", "withdrawn")
 PUBLISHED = "published"
 """The status the public may see (and then only out of embargo: records/visibility.py)."""
 
+WITHDRAWN = "withdrawn"
+"""The status of a record taken back after publication: kept, with a tombstone (OAI-PMH shows it as deleted)."""
+
 DEFAULT_STATUS = PUBLISHED
 """The status of a record that gives none."""
 
