@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 
 from readingroom.records import browse, services
 from readingroom.records.models import Record
+from readingroom.web import citations
 from readingroom.web.links import record_url
 
 HIERARCHICAL = ("collection", "subject", "place")
@@ -49,6 +50,7 @@ def record_context(request, record: Record) -> dict:
         "permalink": record_url(request, record.pk),
         "similar": related_documents(request.archive.search, record),
         "source_record_id": (doc.get("extra") or {}).get("source_record_id"),
+        **citations.page_context(request, record),
     }
 
 

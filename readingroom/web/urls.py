@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import views
+from . import citations, sitemaps, views
 
 
 class KindConverter:
@@ -19,7 +19,13 @@ register_converter(KindConverter, "kind")
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("robots.txt", sitemaps.robots_txt, name="robots"),
+    path("sitemap.xml", sitemaps.index, {"sitemap": sitemaps.SITEMAP}, name="sitemap"),
+    path("sitemap-<slug:section>-<int:chunk>.xml", sitemaps.chunk, {"sitemap": sitemaps.SITEMAP},
+         name="sitemap-chunk"),
     path("records/", views.record_list, name="records"),
+    # A record's sub-resources come first, so that "@..." never reaches the record view.
+    path("records/<path:record_id>/@<str:name>", citations.download, name="record-subresource"),
     path("records/<path:record_id>/", views.record, name="record"),
     path("media/<path:path>", views.media, name="media"),
     path("years/", views.years, name="years"),
