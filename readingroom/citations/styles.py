@@ -14,6 +14,8 @@ they are made good here, each in one step:
   `_style_source` moves the root's `initialize-with` onto the names that want initials.
 - Variables used in place of a missing author (`<substitute>`) are not suppressed in the rest of the entry, so
   an unsigned document's title came twice: `_Substitute` hides them, through `_Reference`.
+- Its HTML formatter escapes the terms of the style but not the item's own text: `_shield` stands private-use
+  characters in for "<", ">" and "&" while citeproc-py works, and `_unshield` writes them out as entities.
 - The en-US locale's `punctuation-in-quote` is ignored: `_punctuation_in_quote` moves a comma or period that
   follows a closing quotation mark inside it, as American styles print it.
 """
@@ -71,11 +73,26 @@ def render(item: dict, styles: tuple[Style, ...] = STYLES) -> list[Rendered]:
     return out
 
 
+# Private-use characters stand in for the item's own "<", ">" and "&" while citeproc-py renders.
+_SHIELD = str.maketrans({"<": "\ue000", ">": "\ue001", "&": "\ue002"})
+_UNSHIELD = str.maketrans({"\ue000": "&lt;", "\ue001": "&gt;", "\ue002": "&amp;"})
+
+
+def _shield(value):
+    if isinstance(value, str):
+        return value.translate(_SHIELD)
+    if isinstance(value, list):
+        return [_shield(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _shield(v) for k, v in value.items()}
+    return value
+
+
 def _render(item: dict, csl: str, part: str) -> str:
     style = _load(csl)
-    source = _Source([item])
+    source = _Source([_shield(item)])
     bibliography = CitationStylesBibliography(style, source, formatter.html)
-    citation = Citation([CitationItem(str(item["id"]))])
+    citation = Citation([CitationItem(str(item["id"]).translate(_SHIELD))])
     bibliography.register(citation)
     if part == "note":
         text = str(bibliography.cite(citation, lambda missing: None))
@@ -83,7 +100,7 @@ def _render(item: dict, csl: str, part: str) -> str:
         # Rendered directly, not through bibliography(): its sorting renders the author macro first, which would
         # use up the substitution for the entry itself.
         text = str(style.render_bibliography(bibliography.items)[0])
-    return _punctuation_in_quote(text)
+    return _punctuation_in_quote(text).translate(_UNSHIELD)
 
 
 def _plain(html: str) -> str:
