@@ -107,6 +107,15 @@ def test_issued_from_the_normalized_date_and_the_date_as_written_when_uncertain(
     assert item.get("issued") == issued
 
 
+def test_archival_reference_cited_without_its_closing_full_stop(archive):
+    archive.store.save({"id": "x/box", "title": "Boxed", "date": "1957", "repository": "National Archives",
+                        "archival_reference": {"text": "RG 59, Lot 96 D 292, Box 1."}})
+    item = item_of(Record.objects.get(pk="x/box"))
+    assert (item["archive"], item["archive_location"]) == ("National Archives", "RG 59, Lot 96 D 292, Box 1")
+    for key, text in rendered(item).items():
+        assert "Box 1" in text and "Box 1.," not in text and "Box 1.)" not in text, key
+
+
 def test_names_written_family_comma_given_are_split_others_kept_whole():
     assert csl.names([{"kind": "person", "name": "Rusk, Dean"}, {"kind": "person", "name": "Ho Chi Minh"},
                       {"kind": "organization", "name": "Politburo, Central Committee"}]) == [

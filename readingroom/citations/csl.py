@@ -115,7 +115,9 @@ def archival_reference(ref: dict) -> str | None:
     if not ref:
         return None
     if "text" in ref:
-        return str(ref["text"])
+        # Its closing full stop would meet the style's punctuation ("Box 1., https://...").
+        text = str(ref["text"]).strip()
+        return text[:-1] if text.endswith(".") and not text.endswith("..") else text
     return "; ".join(f"{k.replace('_', ' ').capitalize()}: {v}" for k, v in ref.items())
 
 

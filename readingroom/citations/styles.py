@@ -3,8 +3,8 @@
 STYLES is the one table of what a record page offers: each entry names a CSL style and whether its note (a
 full first note) or its bibliography entry is shown. `render(item)` returns the citations of one CSL-JSON item.
 
-citeproc-py leaves out three things the CSL specification asks of a processor, and the styles rely on them;
-they are made good here, each in one step:
+citeproc-py leaves out some of what the CSL specification asks of a processor, and the styles rely on it; each
+is made good here in one step:
 
 - A short `<names variable="translator"/>` inside a `<substitute>` inherits the `<name>`, `<et-al>` and `<label>`
   of the `<names>` around it only when it is the substitute's direct child; Chicago's are inside `<choose>`, so a
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import html
 import io
 import re
 from collections.abc import Iterator
@@ -68,8 +69,8 @@ def render(item: dict, styles: tuple[Style, ...] = STYLES) -> list[Rendered]:
     """Each style's citation of one CSL-JSON item (csl.csl_item), in the order of `styles`."""
     out = []
     for style in styles:
-        html = _render(item, style.csl, style.part)
-        out.append(Rendered(style, html, _plain(html)))
+        markup = _render(item, style.csl, style.part)
+        out.append(Rendered(style, markup, _plain(markup)))
     return out
 
 
@@ -103,10 +104,8 @@ def _render(item: dict, csl: str, part: str) -> str:
     return _punctuation_in_quote(text).translate(_UNSHIELD)
 
 
-def _plain(html: str) -> str:
-    import html as html_module
-
-    return html_module.unescape(re.sub(r"<[^>]+>", "", html))
+def _plain(markup: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", markup))
 
 
 def _punctuation_in_quote(text: str) -> str:
