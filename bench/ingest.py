@@ -49,9 +49,11 @@ def machine() -> str:
 
     from readingroom import __version__
 
-    return (f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB RAM; {platform.system()} {platform.release()}; "
-            f"Python {platform.python_version()}, Django {django.__version__}, SQLite "
-            f"{__import__('sqlite3').sqlite_version}, readingroom {__version__}")
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB RAM; {platform.system()} {platform.release()}; "
+        f"Python {platform.python_version()}, Django {django.__version__}, SQLite "
+        f"{__import__('sqlite3').sqlite_version}, readingroom {__version__}"
+    )
 
 
 MEASURED_IMPORT = """
@@ -127,7 +129,9 @@ def run_import(label: str, paths: list[Path], records: int, backend: str = "tant
     shutil.rmtree(home, ignore_errors=True)
     env = {**os.environ, "READINGROOM_HOME": str(home), "READINGROOM_SEARCH_BACKEND": backend}
     env.pop("READINGROOM_DATABASE_URL", None)
-    subprocess.run([sys.executable, "-m", "readingroom.cli", "init"], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "readingroom.cli", "init"], env=env, check=True, capture_output=True
+    )
     os.sync()  # the previous run's (or the input's) dirty pages are written now, not during this run
     start = time.perf_counter()
     out, err = OUT / f"{slug}.stdout", OUT / f"{slug}.stderr"
@@ -147,9 +151,16 @@ def run_import(label: str, paths: list[Path], records: int, backend: str = "tant
     if records and imported != records:
         print(f"warning: {label}: expected {records} records, imported {imported}", file=sys.stderr)
     cpu = {part: float(seconds) for seconds, part in re.findall(r"CPU_SECONDS (\S+) (.+)", proc.stderr)}
-    return {"label": label, "records": imported, "seconds": elapsed, "rate": imported / elapsed,
-            "peak_mib": peak_kib / 1024, "anon_mib": anon_kib / 1024, "cpu": cpu,
-            "bytes": sum(p.stat().st_size for p in paths if p.is_file())}
+    return {
+        "label": label,
+        "records": imported,
+        "seconds": elapsed,
+        "rate": imported / elapsed,
+        "peak_mib": peak_kib / 1024,
+        "anon_mib": anon_kib / 1024,
+        "cpu": cpu,
+        "bytes": sum(p.stat().st_size for p in paths if p.is_file()),
+    }
 
 
 def real_documents(with_speeches: bool) -> list[dict]:
@@ -159,15 +170,41 @@ def real_documents(with_speeches: bool) -> list[dict]:
     shutil.rmtree(home, ignore_errors=True)
     env = {**os.environ, "READINGROOM_HOME": str(home)}
     env.pop("READINGROOM_DATABASE_URL", None)
-    sources = [str(p) for p in (SHARED / "seeds", SHARED / "corpus" / "frus", SHARED / "corpus" / "frus-history" / "documents") if p.exists()]
+    sources = [
+        str(p)
+        for p in (
+            SHARED / "seeds",
+            SHARED / "corpus" / "frus",
+            SHARED / "corpus" / "frus-history" / "documents",
+        )
+        if p.exists()
+    ]
     first = "demo.demo_paths()[:1]" if with_speeches else "[]"
-    code = ("import sys; from readingroom import demo; from readingroom.archive import Archive; "
-            f"Archive.from_environment().import_paths([*{first}, *sys.argv[1:]], show_progress=False)")
-    subprocess.run([sys.executable, "-m", "readingroom.cli", "init"], env=env, check=True, capture_output=True)
-    subprocess.run([sys.executable, "-c", "import os, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE',"
-                    "'readingroom.settings'); django.setup(); " + code, *sources], env=env, check=True)
-    dump = subprocess.run([sys.executable, "-m", "readingroom.cli", "export"], env=env, check=True,
-                          capture_output=True, text=True).stdout
+    code = (
+        "import sys; from readingroom import demo; from readingroom.archive import Archive; "
+        f"Archive.from_environment().import_paths([*{first}, *sys.argv[1:]], show_progress=False)"
+    )
+    subprocess.run(
+        [sys.executable, "-m", "readingroom.cli", "init"], env=env, check=True, capture_output=True
+    )
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import os, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE',"
+            "'readingroom.settings'); django.setup(); " + code,
+            *sources,
+        ],
+        env=env,
+        check=True,
+    )
+    dump = subprocess.run(
+        [sys.executable, "-m", "readingroom.cli", "export"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return [json.loads(line) for line in dump.splitlines()]
 
 
@@ -206,7 +243,7 @@ def write_tei(n: int) -> Path | None:
             if value is None:
                 continue
             if value == old_id or value.startswith(old_id + "fn"):
-                el.set(xml_id, new_id + value[len(old_id):])
+                el.set(xml_id, new_id + value[len(old_id) :])
             else:
                 el.set(xml_id, f"{value}_r{i}")  # page breaks and anchors stay unique in the file
         copy.set("n", str(100000 + i))
@@ -217,12 +254,17 @@ def write_tei(n: int) -> Path | None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--only", choices=["demo", "jsonl", "jsonl-short", "tei"], action="append")
     parser.add_argument("--backend", default="tantivy")
-    parser.add_argument("--with-speeches", action="store_true",
-                        help="replicate the demo corpus's long speeches too, not only the archive documents")
+    parser.add_argument(
+        "--with-speeches",
+        action="store_true",
+        help="replicate the demo corpus's long speeches too, not only the archive documents",
+    )
     args = parser.parse_args()
     only = set(args.only or ["demo", "jsonl", "jsonl-short", "tei"])
     OUT.mkdir(parents=True, exist_ok=True)
@@ -236,20 +278,29 @@ def main() -> None:
     if only & {"jsonl", "jsonl-short", "tei"}:
         docs = real_documents(args.with_speeches)
         label = "with-speeches" if args.with_speeches else "documents"
-        print(f"replicating {len(docs)} real records ({label}), mean "
-              f"{sum(len(json.dumps(d)) for d in docs) / len(docs) / 1000:,.1f} KB each")
+        print(
+            f"replicating {len(docs)} real records ({label}), mean "
+            f"{sum(len(json.dumps(d)) for d in docs) / len(docs) / 1000:,.1f} KB each"
+        )
         if "jsonl" in only:
             for n in sorted({max(args.records // 10, 1), args.records}):
-                results.append(run_import(f"jsonl {label} {n:,}", [write_jsonl(docs, n, label)], n, args.backend))
+                results.append(
+                    run_import(f"jsonl {label} {n:,}", [write_jsonl(docs, n, label)], n, args.backend)
+                )
         if "jsonl-short" in only:
             # Record-sized documents, as most of an archive's records are (the seed page is 6 KB as JSON):
             # the real ones of at most SHORT bytes.
             short = [d for d in docs if len(json.dumps(d)) <= SHORT]
-            print(f"short records: {len(short)} of them, mean "
-                  f"{sum(len(json.dumps(d)) for d in short) / len(short) / 1000:,.1f} KB each")
+            print(
+                f"short records: {len(short)} of them, mean "
+                f"{sum(len(json.dumps(d)) for d in short) / len(short) / 1000:,.1f} KB each"
+            )
             for n in sorted({max(args.records // 10, 1), args.records}):
-                results.append(run_import(f"jsonl short records {n:,}", [write_jsonl(short, n, "short")], n,
-                                          args.backend))
+                results.append(
+                    run_import(
+                        f"jsonl short records {n:,}", [write_jsonl(short, n, "short")], n, args.backend
+                    )
+                )
         if "tei" in only:
             for n in sorted({max(args.records // 10, 1), args.records}):
                 path = write_tei(n)
@@ -258,15 +309,24 @@ def main() -> None:
                     break
                 results.append(run_import(f"tei {n:,}", [path], n, args.backend))
     print()
-    print("| input | records | input MB | seconds | records/s | MB/s | peak RSS MiB | peak anonymous MiB (with the reading process) |")
+    print(
+        "| input | records | input MB | seconds | records/s | MB/s | peak RSS MiB | peak anonymous MiB (with the reading process) |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
-        print(f"| {r['label']} | {r['records']:,} | {r['bytes'] / 1e6:,.1f} | {r['seconds']:,.1f} | "
-              f"{r['rate']:,.0f} | {r['bytes'] / 1e6 / r['seconds']:,.1f} | {r['peak_mib']:,.0f} | "
-              f"{r['anon_mib']:,.0f} |")
+        print(
+            f"| {r['label']} | {r['records']:,} | {r['bytes'] / 1e6:,.1f} | {r['seconds']:,.1f} | "
+            f"{r['rate']:,.0f} | {r['bytes'] / 1e6 / r['seconds']:,.1f} | {r['peak_mib']:,.0f} | "
+            f"{r['anon_mib']:,.0f} |"
+        )
     # Where the CPU goes: on two cores, the rate is at most 2 / (CPU seconds per record).
-    parts = ["reading process", "importing process (Python)", "tantivy indexing", "tantivy merging, storing",
-             "other threads (this measuring one)"]
+    parts = [
+        "reading process",
+        "importing process (Python)",
+        "tantivy indexing",
+        "tantivy merging, storing",
+        "other threads (this measuring one)",
+    ]
     print()
     print("CPU µs per record (the import's threads, start-up included):")
     print()
@@ -277,8 +337,10 @@ def main() -> None:
             continue
         per = [r["cpu"].get(p, 0.0) / r["records"] * 1e6 for p in parts]
         total = sum(r["cpu"].values()) / r["records"] * 1e6
-        print(f"| {r['label']} | {' | '.join(f'{v:,.0f}' for v in per)} | {total:,.0f} | "
-              f"{(os.cpu_count() or 1) / total * 1e6:,.0f}/s |")
+        print(
+            f"| {r['label']} | {' | '.join(f'{v:,.0f}' for v in per)} | {total:,.0f} | "
+            f"{(os.cpu_count() or 1) / total * 1e6:,.0f}/s |"
+        )
 
 
 if __name__ == "__main__":

@@ -61,8 +61,14 @@ def main() -> None:
 
         archive.init()
         corpus = SHARED / "corpus"
-        import_paths([str(SHARED / "seeds" / "000_352873f1f0834b10.txt"), str(corpus / "frus"),
-                      str(corpus / "frus-history" / "documents")], show_progress=False)
+        import_paths(
+            [
+                str(SHARED / "seeds" / "000_352873f1f0834b10.txt"),
+                str(corpus / "frus"),
+                str(corpus / "frus-history" / "documents"),
+            ],
+            show_progress=False,
+        )
 
         def markup(record) -> list[str]:
             doc = record.document
@@ -75,8 +81,11 @@ def main() -> None:
         frus = [r for r in records if r.pk.startswith("frus1964-68v07/")]
         history = [r for r in records if r.pk.startswith("frus-history/")]
         seed = next(r for r in records if r not in frus and r not in history)
-        pages = [("seed", seed), ("FRUS document (longest)", max(frus, key=lambda r: size[r.pk])),
-                 ("frus-history document (longest)", max(history, key=lambda r: size[r.pk]))]
+        pages = [
+            ("seed", seed),
+            ("FRUS document (longest)", max(frus, key=lambda r: size[r.pk])),
+            ("frus-history document (longest)", max(history, key=lambda r: size[r.pk])),
+        ]
 
         from readingroom.web import contexts
 
@@ -91,18 +100,26 @@ def main() -> None:
             finally:
                 contexts.related_documents = related_documents
 
-        print(f"{len(records)} records; stored texts and notes the sanitizer would change: {changed} of {total}")
-        print(f"{'page':32} {'HTML chars':>10} {'sanitize µs':>12} {'hash µs':>8} {'page µs':>9} {'share':>6} "
-              f"{'page µs without related':>24} {'share':>6}")
+        print(
+            f"{len(records)} records; stored texts and notes the sanitizer would change: {changed} of {total}"
+        )
+        print(
+            f"{'page':32} {'HTML chars':>10} {'sanitize µs':>12} {'hash µs':>8} {'page µs':>9} {'share':>6} "
+            f"{'page µs without related':>24} {'share':>6}"
+        )
         for label, record in pages:
             parts = markup(record)
             cost = median_us(lambda parts=parts: [sanitize(m) for m in parts], args.reps)
-            digest = median_us(lambda parts=parts: [hashlib.blake2b(m.encode(), digest_size=16).digest()
-                                                    for m in parts], args.reps)
+            digest = median_us(
+                lambda parts=parts: [hashlib.blake2b(m.encode(), digest_size=16).digest() for m in parts],
+                args.reps,
+            )
             url = record.get_absolute_url()
             full, bare = page_us(url, related=True), page_us(url, related=False)
-            print(f"{label:32} {size[record.pk]:>10,} {cost:>12,.0f} {digest:>8,.0f} {full:>9,.0f} {cost / full:>6.1%} "
-                  f"{bare:>24,.0f} {cost / bare:>6.1%}")
+            print(
+                f"{label:32} {size[record.pk]:>10,} {cost:>12,.0f} {digest:>8,.0f} {full:>9,.0f} {cost / full:>6.1%} "
+                f"{bare:>24,.0f} {cost / bare:>6.1%}"
+            )
     finally:
         shutil.rmtree(home, ignore_errors=True)
 

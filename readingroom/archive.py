@@ -32,8 +32,13 @@ from readingroom.search.indexing import Indexer
 
 
 class Archive:
-    def __init__(self, settings: ArchiveSettings | None = None, *, search: SearchBackend | None = None,
-                 importers: ImporterRegistry | None = None):
+    def __init__(
+        self,
+        settings: ArchiveSettings | None = None,
+        *,
+        search: SearchBackend | None = None,
+        importers: ImporterRegistry | None = None,
+    ):
         self.settings = settings or ArchiveSettings.from_environment()
         self.importers = importers if importers is not None else ImporterRegistry.default()
         self._search = search
@@ -99,13 +104,19 @@ class Archive:
             self.close()  # this process's open index, if any, is of the old schema
             engine.discard(self.settings)
         if progress:
-            print("the search index was built by an earlier version of Readingroom: rebuilding it", file=sys.stderr)
+            print(
+                "the search index was built by an earlier version of Readingroom: rebuilding it",
+                file=sys.stderr,
+            )
         return self.indexer.reindex(progress=progress)
 
     def not_ready_reason(self) -> str | None:
         default_file = self.home / "readingroom.sqlite3"
-        if connection.vendor == "sqlite" and str(connection.settings_dict["NAME"]) == str(default_file) \
-                and not default_file.exists():
+        if (
+            connection.vendor == "sqlite"
+            and str(connection.settings_dict["NAME"]) == str(default_file)
+            and not default_file.exists()
+        ):
             # Checked before connecting: connecting would create an empty database file.
             return f"no archive in {self.home}: run `readingroom init` (or pass --home DIR)"
         if "records_record" not in connection.introspection.table_names():
@@ -144,7 +155,9 @@ def check(archive: Archive) -> CheckReport:
     total = Record.objects.count()
     public = Record.objects.public().count()
     by_status = {s: Record.objects.filter(status=s).count() for s in STATUSES}
-    report.lines.append(f"records: {total} ({public} public; " + ", ".join(f"{k} {v}" for k, v in by_status.items()) + ")")
+    report.lines.append(
+        f"records: {total} ({public} public; " + ", ".join(f"{k} {v}" for k, v in by_status.items()) + ")"
+    )
     kinds = {k: Authority.objects.filter(kind=k).count() for k in AUTHORITY_KINDS}
     report.lines.append("authorities: " + ", ".join(f"{k} {v}" for k, v in kinds.items()))
     report.lines.append(f"links: {RecordLink.objects.count()}, relations: {RecordRelation.objects.count()}")
@@ -156,8 +169,13 @@ def check(archive: Archive) -> CheckReport:
     for rec in Record.objects.only(*fields).iterator(chunk_size=2000):
         doc = rec.document
         embargo = rec.embargo_until.isoformat() if rec.embargo_until else None
-        if content_hash(doc) != rec.content_hash or doc.get("id") != rec.id or doc.get("title") != rec.title \
-                or doc.get("status") != rec.status or doc.get("embargo_until") != embargo:
+        if (
+            content_hash(doc) != rec.content_hash
+            or doc.get("id") != rec.id
+            or doc.get("title") != rec.title
+            or doc.get("status") != rec.status
+            or doc.get("embargo_until") != embargo
+        ):
             bad += 1
             if bad <= 10:
                 report.problems.append(f"record {rec.id!r}: stored document and columns disagree")

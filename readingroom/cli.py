@@ -64,28 +64,42 @@ def cmd_import(archive: Archive, args: argparse.Namespace) -> int:
         for p in report.problems:
             print(f"{report.path}: problem: {p}", file=sys.stderr)
         if report.problem_count > len(report.problems):
-            print(f"{report.path}: ... and {report.problem_count - len(report.problems):,} more problems, not shown",
-                  file=sys.stderr)
+            print(
+                f"{report.path}: ... and {report.problem_count - len(report.problems):,} more problems, not shown",
+                file=sys.stderr,
+            )
         for n in report.notices:
             print(f"{report.path}: note: {n}", file=sys.stderr)
         if report.notice_count > len(report.notices):
-            print(f"{report.path}: ... and {report.notice_count - len(report.notices):,} more notes, not shown",
-                  file=sys.stderr)
+            print(
+                f"{report.path}: ... and {report.notice_count - len(report.notices):,} more notes, not shown",
+                file=sys.stderr,
+            )
         if report.error:
             print(f"{report.path}: error: {report.error}", file=sys.stderr)
             return
         verb = "would import" if args.dry_run else "imported"
-        print(f"{report.path}: {verb} {report.records} records ({report.created} new, {report.updated} updated, "
-              f"{report.unchanged} unchanged), {report.authorities} authorities [{report.importer}]")
+        print(
+            f"{report.path}: {verb} {report.records} records ({report.created} new, {report.updated} updated, "
+            f"{report.unchanged} unchanged), {report.authorities} authorities [{report.importer}]"
+        )
 
-    result = archive.import_paths(args.files, status=args.status, dry_run=args.dry_run, importer_name=args.format,
-                          show_progress=not args.quiet, on_file=show)
+    result = archive.import_paths(
+        args.files,
+        status=args.status,
+        dry_run=args.dry_run,
+        importer_name=args.format,
+        show_progress=not args.quiet,
+        on_file=show,
+    )
     failed = [f for f in result.files if f.error]
-    print(f"{'dry run: ' if args.dry_run else ''}{len(result.files) - len(failed)} of {len(result.files)} files "
-          f"imported, {result.total('created')} new, {result.total('updated')} updated, "
-          f"{result.total('unchanged')} unchanged records; {len(failed)} files failed, "
-          f"{sum(f.problem_count for f in result.files)} record problems",
-          file=sys.stderr)
+    print(
+        f"{'dry run: ' if args.dry_run else ''}{len(result.files) - len(failed)} of {len(result.files)} files "
+        f"imported, {result.total('created')} new, {result.total('updated')} updated, "
+        f"{result.total('unchanged')} unchanged records; {len(failed)} files failed, "
+        f"{sum(f.problem_count for f in result.files)} record problems",
+        file=sys.stderr,
+    )
     return 0 if result.ok else 1
 
 
@@ -99,8 +113,11 @@ def cmd_export(archive: Archive, args: argparse.Namespace) -> int:
     else:
         lines, what = jsonl.lines(Record.objects.public() if args.public else Record.objects.all()), "records"
     n = 0
-    total = (Authority.objects.count() if args.authorities else
-             (Record.objects.public() if args.public else Record.objects.all()).count())
+    total = (
+        Authority.objects.count()
+        if args.authorities
+        else (Record.objects.public() if args.public else Record.objects.all()).count()
+    )
     start = last = time.monotonic()
 
     def write(out) -> None:
@@ -112,8 +129,10 @@ def cmd_export(archive: Archive, args: argparse.Namespace) -> int:
             if not args.quiet and now - last >= 2.0:
                 last = now
                 rate = n / (now - start)
-                print(f"exported {n:,} of {total:,} {what}, {rate:,.0f}/s, ETA {(total - n) / rate:,.0f}s",
-                      file=sys.stderr)
+                print(
+                    f"exported {n:,} of {total:,} {what}, {rate:,.0f}/s, ETA {(total - n) / rate:,.0f}s",
+                    file=sys.stderr,
+                )
 
     if args.output:
         tmp = Path(args.output + ".part")
@@ -180,7 +199,9 @@ def cmd_reindex(archive: Archive, args: argparse.Namespace) -> int:
         from dataclasses import replace
 
         archive = Archive(replace(archive.settings, search_backend=args.backend), importers=archive.importers)
-    archive.upgrade_index(progress=False)  # an index of an earlier schema cannot even be opened: discarded here
+    archive.upgrade_index(
+        progress=False
+    )  # an index of an earlier schema cannot even be opened: discarded here
     n = archive.indexer.reindex(progress=not args.quiet)
     problems = archive.indexer.check_drift()
     for p in problems:
@@ -195,21 +216,35 @@ def build_parser(importers: ImporterRegistry | None = None) -> argparse.Argument
     from readingroom.search.backends import BACKENDS
 
     importers = importers or ImporterRegistry.default()
-    parser = argparse.ArgumentParser(prog="readingroom", description="A digital archive for historical primary sources.")
-    parser.add_argument("--home", metavar="DIR",
-                        help="the archive's data folder (default: $READINGROOM_HOME, else ./archive)")
+    parser = argparse.ArgumentParser(
+        prog="readingroom", description="A digital archive for historical primary sources."
+    )
+    parser.add_argument(
+        "--home", metavar="DIR", help="the archive's data folder (default: $READINGROOM_HOME, else ./archive)"
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("init", help="create the archive folder and database (safe to run again)")
     p.set_defaults(func=cmd_init)
 
-    p = sub.add_parser("import", help="import files or folders of documents",
-                       epilog=IMPORT_EPILOG.replace("{formats}", importers.describe()), formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser(
+        "import",
+        help="import files or folders of documents",
+        epilog=IMPORT_EPILOG.replace("{formats}", importers.describe()),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("files", nargs="+", metavar="FILE", help="files or folders to import")
-    p.add_argument("--status", choices=["draft", "in-review", "published"],
-                   help="publication status for the imported records (default: the record's own, else published)")
-    p.add_argument("--format", choices=[i.name for i in importers.importers()], metavar="NAME",
-                   help="read every file with this importer instead of detecting it (`readingroom formats`)")
+    p.add_argument(
+        "--status",
+        choices=["draft", "in-review", "published"],
+        help="publication status for the imported records (default: the record's own, else published)",
+    )
+    p.add_argument(
+        "--format",
+        choices=[i.name for i in importers.importers()],
+        metavar="NAME",
+        help="read every file with this importer instead of detecting it (`readingroom formats`)",
+    )
     p.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
     p.add_argument("--quiet", action="store_true", help="no progress line")
     p.set_defaults(func=cmd_import)
@@ -219,15 +254,20 @@ def build_parser(importers: ImporterRegistry | None = None) -> argparse.Argument
     p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
     p.add_argument("--public", action="store_true", help="only records the public may see")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
-    p.add_argument("--authorities", action="store_true",
-                   help="write the authorities (persons, places, subjects...) instead of the records")
+    p.add_argument(
+        "--authorities",
+        action="store_true",
+        help="write the authorities (persons, places, subjects...) instead of the records",
+    )
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("check", help="check the archive's integrity and print counts")
     p.set_defaults(func=cmd_check)
 
-    for name, helptext, func in (("serve", "serve the archive over HTTP (gunicorn)", cmd_serve),
-                                 ("demo", "import the demo corpus and serve it", cmd_demo)):
+    for name, helptext, func in (
+        ("serve", "serve the archive over HTTP (gunicorn)", cmd_serve),
+        ("demo", "import the demo corpus and serve it", cmd_demo),
+    ):
         p = sub.add_parser(name, help=helptext)
         p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
         p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
@@ -245,7 +285,9 @@ def build_parser(importers: ImporterRegistry | None = None) -> argparse.Argument
     p.set_defaults(func=cmd_formats)
 
     p = sub.add_parser("reindex", help="rebuild the search index from the store, with progress")
-    p.add_argument("--backend", choices=BACKENDS, help="the engine to rebuild (default: READINGROOM_SEARCH_BACKEND)")
+    p.add_argument(
+        "--backend", choices=BACKENDS, help="the engine to rebuild (default: READINGROOM_SEARCH_BACKEND)"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress line")
     p.set_defaults(func=cmd_reindex)
     return parser

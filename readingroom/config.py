@@ -19,24 +19,49 @@ class Setting:
 
 
 SETTINGS = [
-    Setting("READINGROOM_HOME", "./archive", "The data folder: SQLite database, search index and media files."),
-    Setting("READINGROOM_DATABASE_URL", "",
-            "A database URL (postgresql://user:pass@host/db). Empty: SQLite in READINGROOM_HOME/readingroom.sqlite3."),
-    Setting("READINGROOM_SEARCH_BACKEND", "tantivy",
-            "Search engine: 'tantivy' (embedded index in READINGROOM_HOME/index) or 'typesense'."),
-    Setting("READINGROOM_TYPESENSE_URL", "http://127.0.0.1:8108", "Typesense server URL, for the typesense backend."),
+    Setting(
+        "READINGROOM_HOME", "./archive", "The data folder: SQLite database, search index and media files."
+    ),
+    Setting(
+        "READINGROOM_DATABASE_URL",
+        "",
+        "A database URL (postgresql://user:pass@host/db). Empty: SQLite in READINGROOM_HOME/readingroom.sqlite3.",
+    ),
+    Setting(
+        "READINGROOM_SEARCH_BACKEND",
+        "tantivy",
+        "Search engine: 'tantivy' (embedded index in READINGROOM_HOME/index) or 'typesense'.",
+    ),
+    Setting(
+        "READINGROOM_TYPESENSE_URL",
+        "http://127.0.0.1:8108",
+        "Typesense server URL, for the typesense backend.",
+    ),
     Setting("READINGROOM_TYPESENSE_API_KEY", "readingroom", "Typesense API key."),
-    Setting("READINGROOM_TYPESENSE_COLLECTION", "records", "Name of the Typesense collection holding the records."),
-    Setting("READINGROOM_SEARCH_FACET_CACHE", "512",
-            "Facet counts kept per tantivy reader for repeated searches (paging, sorting); 0 turns the cache off."),
-    Setting("READINGROOM_SECRET_KEY", "",
-            "Django secret key. Empty: one is generated once and kept in READINGROOM_HOME/secret_key."),
+    Setting(
+        "READINGROOM_TYPESENSE_COLLECTION", "records", "Name of the Typesense collection holding the records."
+    ),
+    Setting(
+        "READINGROOM_SEARCH_FACET_CACHE",
+        "512",
+        "Facet counts kept per tantivy reader for repeated searches (paging, sorting); 0 turns the cache off.",
+    ),
+    Setting(
+        "READINGROOM_SECRET_KEY",
+        "",
+        "Django secret key. Empty: one is generated once and kept in READINGROOM_HOME/secret_key.",
+    ),
     Setting("READINGROOM_DEBUG", "0", "1 shows Django debug pages. Never in production."),
-    Setting("READINGROOM_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver", "Comma-separated host names served."),
+    Setting(
+        "READINGROOM_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver", "Comma-separated host names served."
+    ),
     Setting("READINGROOM_SITE_NAME", "Readingroom", "The archive's name, shown in page headers and exports."),
-    Setting("READINGROOM_BASE_URL", "",
-            "The archive's public base URL (https://archive.example.org), used in permalinks, citations, OAI-PMH, "
-            "sitemaps and API links. Empty: taken from each request's host and scheme."),
+    Setting(
+        "READINGROOM_BASE_URL",
+        "",
+        "The archive's public base URL (https://archive.example.org), used in permalinks, citations, OAI-PMH, "
+        "sitemaps and API links. Empty: taken from each request's host and scheme.",
+    ),
 ]
 
 

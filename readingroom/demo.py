@@ -26,6 +26,9 @@ def load(archive, verbose: bool = False) -> int:
         if f.error and verbose:
             print(f"demo: {f.path}: {f.error}", file=sys.stderr)
     if verbose:
-        print(f"demo corpus: {report.total('created')} new, {report.total('updated')} updated, "
-              f"{report.total('unchanged')} unchanged records", file=sys.stderr)
+        print(
+            f"demo corpus: {report.total('created')} new, {report.total('updated')} updated, "
+            f"{report.total('unchanged')} unchanged records",
+            file=sys.stderr,
+        )
     return report.total("created") + report.total("updated") + report.total("unchanged")

@@ -22,5 +22,6 @@ class _Server(BaseApplication):
 
 def serve(host: str, port: int, workers: int = 2) -> None:
     print(f"serving the archive at http://{host}:{port}/ (Ctrl-C stops)", flush=True)
-    _Server({"bind": f"{host}:{port}", "workers": workers, "accesslog": "-", "timeout": 60,
-             "preload_app": False}).run()
+    _Server(
+        {"bind": f"{host}:{port}", "workers": workers, "accesslog": "-", "timeout": 60, "preload_app": False}
+    ).run()

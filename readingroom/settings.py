@@ -90,7 +90,7 @@ else:
                 # by a new archive only) hold a record of a few KB with fewer overflow pages: inserts cost a third
                 # less than with 4 KiB (measured by bench/ingest.py's store, 10 KB records).
                 "init_command": "PRAGMA page_size=8192; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                                "PRAGMA busy_timeout=10000;",
+                "PRAGMA busy_timeout=10000;",
                 "transaction_mode": "IMMEDIATE",
             },
         }

@@ -84,7 +84,9 @@ DB_VENDOR = connection.vendor  # "sqlite" or "postgresql"; read from settings, n
 if DB_VENDOR == "postgresql":
     # A test database per process, so two suites on one server (two checkouts, CI and a developer) never
     # drop each other's database halfway through.
-    connection.settings_dict.setdefault("TEST", {})["NAME"] = f"test_{connection.settings_dict['NAME']}_{os.getpid()}"
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = (
+        f"test_{connection.settings_dict['NAME']}_{os.getpid()}"
+    )
 
 
 def in_ci() -> bool:
@@ -129,6 +131,7 @@ def pg_url() -> str:
 
 # --- Typesense --------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def typesense_url() -> tuple[str, str]:
     """(url, api_key) of the Typesense server scripts/services.sh started."""
@@ -137,7 +140,9 @@ def typesense_url() -> tuple[str, str]:
     url = os.environ.get("READINGROOM_TEST_TYPESENSE_URL", "").rstrip("/")
     key = os.environ.get("READINGROOM_TEST_TYPESENSE_API_KEY", "")
     if not url or not key:
-        unavailable("no Typesense: READINGROOM_TEST_TYPESENSE_URL and READINGROOM_TEST_TYPESENSE_API_KEY are unset")
+        unavailable(
+            "no Typesense: READINGROOM_TEST_TYPESENSE_URL and READINGROOM_TEST_TYPESENSE_API_KEY are unset"
+        )
     try:
         with urllib.request.urlopen(url + "/health", timeout=5) as response:
             health = response.read().decode()
@@ -151,10 +156,17 @@ def typesense_url() -> tuple[str, str]:
 # --- Browser ----------------------------------------------------------------------------------------------
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 # Containers often give /dev/shm 64 MB, too little for Chromium's shared memory.
-                 "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    # Containers often give /dev/shm 64 MB, too little for Chromium's shared memory.
+    "--disable-dev-shm-usage",
+]
 
 
 @pytest.fixture(scope="session")

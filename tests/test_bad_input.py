@@ -56,20 +56,27 @@ def test_binary_file(capsys, tmp_path):
 
 def test_undecodable_text(capsys, tmp_path):
     latin1 = tmp_path / "latin1.txt"
-    latin1.write_bytes(SEED.read_text().replace("Tran Buu", "Trần Bửu").encode("cp1258", errors="replace")
-                       .replace(b"Tr", b"Tr\xe9", 1))
+    latin1.write_bytes(
+        SEED.read_text()
+        .replace("Tran Buu", "Trần Bửu")
+        .encode("cp1258", errors="replace")
+        .replace(b"Tr", b"Tr\xe9", 1)
+    )
     status, err = run_import(capsys, latin1)
     assert status == 1
     assert f"{latin1}: error: is not UTF-8 text" in err and "save it as UTF-8" in err
     assert_nothing_written()
 
 
-@pytest.mark.parametrize("content,fragment", [
-    ("Just some notes\nabout nothing in particular\n", "no date found near the top"),
-    ("October 15, 1968\n", "no title after the date"),
-    ("October 15, 1968\nA title\nAssociated Places\nHanoi\n", "no document text"),
-    ("February 30, 1968\nA title\nSome text.\n", "February 1968 has 29 days"),
-])
+@pytest.mark.parametrize(
+    "content,fragment",
+    [
+        ("Just some notes\nabout nothing in particular\n", "no date found near the top"),
+        ("October 15, 1968\n", "no title after the date"),
+        ("October 15, 1968\nA title\nAssociated Places\nHanoi\n", "no document text"),
+        ("February 30, 1968\nA title\nSome text.\n", "February 1968 has 29 days"),
+    ],
+)
 def test_page_that_is_not_a_record(capsys, tmp_path, content, fragment):
     page = tmp_path / "page.txt"
     page.write_text(content)
@@ -100,7 +107,9 @@ def test_failed_file_leaves_nothing_behind(tmp_path, archive):
 
         def read(self, source):
             yield AuthorityEntry("subject", "cold-war", "Cold War")
-            yield RecordEntry({"id": "b/1", "title": "Kept only if the file succeeds", "subjects": ["Cold War"]})
+            yield RecordEntry(
+                {"id": "b/1", "title": "Kept only if the file succeeds", "subjects": ["Cold War"]}
+            )
             raise IngestError("the file ends in the middle of a record")
 
     path = tmp_path / "broken.dat"
@@ -113,8 +122,10 @@ def test_failed_file_leaves_nothing_behind(tmp_path, archive):
 
 def test_bad_record_is_reported_and_others_kept(capsys, tmp_path):
     bad = tmp_path / "records.jsonl"
-    bad.write_text('{"id": "a/1", "title": "First", "subjects": ["Cold War"]}\n'
-                   '{"id": "a/2", "title": "Second", "date": "1968-02-30"}\n')
+    bad.write_text(
+        '{"id": "a/1", "title": "First", "subjects": ["Cold War"]}\n'
+        '{"id": "a/2", "title": "Second", "date": "1968-02-30"}\n'
+    )
     status, err = run_import(capsys, bad)
     assert status == 1
     assert "record 'a/2', field 'date': impossible date '1968-02-30'" in err

@@ -18,12 +18,22 @@ def archive():
     w.authority("subject", "vietnam-war", "Vietnam War", parent_key="war", position=0)
     w.authority("subject", "empty", "Empty Topic", parent_key="topics", position=2)
     docs = [
-        {"id": "b/1", "title": "Cable One", "date": "1968-10-15", "subjects": [{"id": "vietnam-war", "name": "Vietnam War"}]},
+        {
+            "id": "b/1",
+            "title": "Cable One",
+            "date": "1968-10-15",
+            "subjects": [{"id": "vietnam-war", "name": "Vietnam War"}],
+        },
         {"id": "b/2", "title": "Cable Two", "date": "1968", "subjects": [{"id": "war", "name": "War"}]},
         {"id": "b/3", "title": "Letter Three", "date": "1970-10-15"},
         {"id": "b/4", "title": "Undated Note"},
-        {"id": "b/5", "title": "Hidden Draft", "status": "draft", "date": "1969-10-15",
-         "subjects": [{"id": "empty", "name": "Empty Topic"}]},
+        {
+            "id": "b/5",
+            "title": "Hidden Draft",
+            "status": "draft",
+            "date": "1969-10-15",
+            "subjects": [{"id": "empty", "name": "Empty Topic"}],
+        },
         {"id": "b/6", "title": "Range Memo", "date": "1967-12-20/1968-01-05"},
     ]
     for d in docs:
@@ -71,12 +81,33 @@ def test_pages(client, archive):
 
 def test_related_by_shared_authorities(client, db):
     w = RecordWriter()
-    w.save({"id": "r/a", "title": "Alpha", "subjects": ["Bombing halt", "Paris talks"], "persons": ["Rusk, Dean"]})
-    w.save({"id": "r/b", "title": "Beta shares three", "subjects": ["Bombing halt", "Paris talks"], "persons": ["Rusk, Dean"]})
+    w.save(
+        {
+            "id": "r/a",
+            "title": "Alpha",
+            "subjects": ["Bombing halt", "Paris talks"],
+            "persons": ["Rusk, Dean"],
+        }
+    )
+    w.save(
+        {
+            "id": "r/b",
+            "title": "Beta shares three",
+            "subjects": ["Bombing halt", "Paris talks"],
+            "persons": ["Rusk, Dean"],
+        }
+    )
     w.save({"id": "r/c", "title": "Gamma shares one", "subjects": ["Paris talks"]})
     w.save({"id": "r/d", "title": "Delta shares none", "subjects": ["Something else"]})
-    w.save({"id": "r/e", "title": "Epsilon draft shares all", "status": "draft",
-            "subjects": ["Bombing halt", "Paris talks"], "persons": ["Rusk, Dean"]})
+    w.save(
+        {
+            "id": "r/e",
+            "title": "Epsilon draft shares all",
+            "status": "draft",
+            "subjects": ["Bombing halt", "Paris talks"],
+            "persons": ["Rusk, Dean"],
+        }
+    )
     from readingroom.records.models import Record
 
     assert [r.id for r in browse.related_by_authorities(Record.objects.get(pk="r/a"))] == ["r/b", "r/c"]

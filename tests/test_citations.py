@@ -34,7 +34,12 @@ HIDDEN = [
     {"id": "hidden/draft", "title": "Draft Telegram Quokka", "status": "draft"},
     {"id": "hidden/review", "title": "In Review Telegram Quokka", "status": "in-review"},
     {"id": "hidden/withdrawn", "title": "Withdrawn Telegram Quokka", "status": "withdrawn"},
-    {"id": "hidden/embargoed", "title": "Embargoed Telegram Quokka", "status": "published", "embargo_until": FUTURE},
+    {
+        "id": "hidden/embargoed",
+        "title": "Embargoed Telegram Quokka",
+        "status": "published",
+        "embargo_until": FUTURE,
+    },
 ]
 SUBRESOURCES = ("@cite.bib", "@cite.ris", "@cite.json")
 
@@ -54,8 +59,12 @@ def hidden(archive):
 
 
 def item_of(record: Record) -> dict:
-    return csl.csl_item(record, url=f"https://archive.example.org/records/{record.pk}/",
-                        accessed=dt.date(2026, 1, 2), site_name="Readingroom")
+    return csl.csl_item(
+        record,
+        url=f"https://archive.example.org/records/{record.pk}/",
+        accessed=dt.date(2026, 1, 2),
+        site_name="Readingroom",
+    )
 
 
 def rendered(item: dict) -> dict[str, str]:
@@ -63,6 +72,7 @@ def rendered(item: dict) -> dict[str, str]:
 
 
 # -- the CSL-JSON mapping --------------------------------------------------------------------------------------
+
 
 def test_frus_document_maps_to_csl_as_frus_cites_it(frus):
     item = item_of(frus)
@@ -93,14 +103,22 @@ def test_archive_document_maps_repository_translator_and_date(seed_record):
     assert item["abstract"].startswith("The Vietnamese Politburo informs COSVN")
 
 
-@pytest.mark.parametrize(("fields", "issued"), [
-    ({"date": "1968-10"}, {"date-parts": [[1968, 10]]}),
-    ({"date": "1968-10-01/1968-11-15"}, {"date-parts": [[1968, 10, 1], [1968, 11, 15]]}),
-    ({"date": "1968~", "date_text": "ca. 1968"}, {"date-parts": [[1968]], "literal": "ca. 1968", "circa": True}),
-    ({"date": "1968-10-15?", "date_text": "[October 15, 1968?]"},
-     {"date-parts": [[1968, 10, 15]], "literal": "[October 15, 1968?]"}),
-    ({}, None),
-])
+@pytest.mark.parametrize(
+    ("fields", "issued"),
+    [
+        ({"date": "1968-10"}, {"date-parts": [[1968, 10]]}),
+        ({"date": "1968-10-01/1968-11-15"}, {"date-parts": [[1968, 10, 1], [1968, 11, 15]]}),
+        (
+            {"date": "1968~", "date_text": "ca. 1968"},
+            {"date-parts": [[1968]], "literal": "ca. 1968", "circa": True},
+        ),
+        (
+            {"date": "1968-10-15?", "date_text": "[October 15, 1968?]"},
+            {"date-parts": [[1968, 10, 15]], "literal": "[October 15, 1968?]"},
+        ),
+        ({}, None),
+    ],
+)
 def test_issued_from_the_normalized_date_and_the_date_as_written_when_uncertain(archive, fields, issued):
     archive.store.save({"id": "d/1", "title": "Dated", **fields})
     item = item_of(Record.objects.get(pk="d/1"))
@@ -108,8 +126,15 @@ def test_issued_from_the_normalized_date_and_the_date_as_written_when_uncertain(
 
 
 def test_archival_reference_cited_without_its_closing_full_stop(archive):
-    archive.store.save({"id": "x/box", "title": "Boxed", "date": "1957", "repository": "National Archives",
-                        "archival_reference": {"text": "RG 59, Lot 96 D 292, Box 1."}})
+    archive.store.save(
+        {
+            "id": "x/box",
+            "title": "Boxed",
+            "date": "1957",
+            "repository": "National Archives",
+            "archival_reference": {"text": "RG 59, Lot 96 D 292, Box 1."},
+        }
+    )
     item = item_of(Record.objects.get(pk="x/box"))
     assert (item["archive"], item["archive_location"]) == ("National Archives", "RG 59, Lot 96 D 292, Box 1")
     for key, text in rendered(item).items():
@@ -117,20 +142,31 @@ def test_archival_reference_cited_without_its_closing_full_stop(archive):
 
 
 def test_names_written_family_comma_given_are_split_others_kept_whole():
-    assert csl.names([{"kind": "person", "name": "Rusk, Dean"}, {"kind": "person", "name": "Ho Chi Minh"},
-                      {"kind": "organization", "name": "Politburo, Central Committee"}]) == [
-        {"family": "Rusk", "given": "Dean"}, {"literal": "Ho Chi Minh"}, {"literal": "Politburo, Central Committee"}]
+    assert csl.names(
+        [
+            {"kind": "person", "name": "Rusk, Dean"},
+            {"kind": "person", "name": "Ho Chi Minh"},
+            {"kind": "organization", "name": "Politburo, Central Committee"},
+        ]
+    ) == [
+        {"family": "Rusk", "given": "Dean"},
+        {"literal": "Ho Chi Minh"},
+        {"literal": "Politburo, Central Committee"},
+    ]
 
 
 # -- the styles --------------------------------------------------------------------------------------------------
+
 
 def test_frus_citations_name_the_volume_its_editors_and_the_document_number(frus):
     cites = rendered(item_of(frus))
     assert set(cites) == {"chicago-note", "chicago-bibliography", "mla", "apa"}
     for key, text in cites.items():
         assert VOLUME in text and "Document 74" in text, key
-    assert ("Department of State, “Telegram From the Department of State to the Embassy in France,” in "
-            f"{VOLUME}, Document 74, ed. Kent Sieg and Edward C. Keefer,") in cites["chicago-note"]
+    assert (
+        "Department of State, “Telegram From the Department of State to the Embassy in France,” in "
+        f"{VOLUME}, Document 74, ed. Kent Sieg and Edward C. Keefer,"
+    ) in cites["chicago-note"]
     assert "edited by Kent Sieg and Edward C. Keefer" in cites["chicago-bibliography"]
     assert cites["apa"].startswith("Department of State. (1968, October 15).")
     assert "15 Oct. 1968" in cites["mla"]
@@ -141,8 +177,11 @@ def test_unsigned_translated_document_cites_without_repeating_itself(seed_record
     url = f"https://archive.example.org/records/{seed_record.pk}/"
     assert cites["chicago-note"] == (
         f"Merle Pribbenow, trans., “{SEED_TITLE},” Readingroom, October 15, 1968, "
-        f"Archive of the Party Central Committee, Hanoi, {url}.")
-    assert cites["apa"].startswith(f"{SEED_TITLE} (Merle Pribbenow, trans.). (1968, October 15). Readingroom.")
+        f"Archive of the Party Central Committee, Hanoi, {url}."
+    )
+    assert cites["apa"].startswith(
+        f"{SEED_TITLE} (Merle Pribbenow, trans.). (1968, October 15). Readingroom."
+    )
     for key, text in cites.items():
         # citeproc-py alone repeats what stands in for the missing author, and leaves full names as initials.
         assert text.count(SEED_TITLE) == 1 and text.count("Pribbenow") == 1, (key, text)
@@ -157,6 +196,7 @@ def test_citations_are_escaped_html(archive):
 
 
 # -- downloads ----------------------------------------------------------------------------------------------------
+
 
 def download(client, record_id: str, name: str):
     response = client.get(f"/records/{record_id}/@{name}")
@@ -192,8 +232,10 @@ def test_bibtex_downloads(client, seed_record, frus):
 def test_bibtex_escapes_what_tex_would_read(archive, client):
     archive.store.save({"id": "x/tex", "title": "50% of {all} cables_sent & #1 $ ~ ^ \\end"})
     (entry,) = bibtexparser.parse_string(download(client, "x/tex", "cite.bib")).entries
-    assert entry.fields_dict["title"].value == (r"50\% of \{all\} cables\_sent \& \#1 \$ \textasciitilde{} "
-                                                r"\textasciicircum{} \textbackslash{}end")
+    assert entry.fields_dict["title"].value == (
+        r"50\% of \{all\} cables\_sent \& \#1 \$ \textasciitilde{} "
+        r"\textasciicircum{} \textbackslash{}end"
+    )
 
 
 def test_ris_downloads(client, seed_record, frus):
@@ -216,8 +258,12 @@ def test_ris_downloads(client, seed_record, frus):
 def test_csl_json_download_is_the_mapping(client, seed_record, frus):
     for record in (frus, seed_record):
         (item,) = json.loads(download(client, record.pk, "cite.json"))
-        expected = csl.csl_item(record, url=f"http://testserver/records/{record.pk}/", accessed=dt.date.today(),
-                                site_name="Readingroom")
+        expected = csl.csl_item(
+            record,
+            url=f"http://testserver/records/{record.pk}/",
+            accessed=dt.date.today(),
+            site_name="Readingroom",
+        )
         assert item == expected
 
 
@@ -239,9 +285,11 @@ def test_unknown_subresource_and_merged_records(client, archive, frus):
 
 # -- the record page's head, and its Link header -----------------------------------------------------------------
 
+
 def page_metadata(content: str, url: str) -> dict:
-    return extruct.extract(content, base_url=url, syntaxes=["json-ld", "dublincore", "opengraph", "microdata"],
-                           uniform=False)
+    return extruct.extract(
+        content, base_url=url, syntaxes=["json-ld", "dublincore", "opengraph", "microdata"], uniform=False
+    )
 
 
 def meta(content: str) -> dict[str, list[str]]:
@@ -274,17 +322,27 @@ def test_record_page_embeds_highwire_dublin_core_and_json_ld(client, frus):
     assert ld["author"] == [{"@type": "Organization", "name": "Department of State"}]
     (dc,) = data["dublincore"]
     elements = {(e["name"], e["content"]) for e in dc["elements"]}
-    assert {("DC.title", "Telegram From the Department of State to the Embassy in France"), ("DC.date", "1968-10-15"),
-            ("DC.identifier", url), ("DC.language", "en"), ("DC.source", VOLUME)} <= elements
+    assert {
+        ("DC.title", "Telegram From the Department of State to the Embassy in France"),
+        ("DC.date", "1968-10-15"),
+        ("DC.identifier", url),
+        ("DC.language", "en"),
+        ("DC.source", VOLUME),
+    } <= elements
     assert dc["namespaces"] == {"DC": "http://purl.org/dc/elements/1.1/"}
 
 
 def test_signposting_link_header(client, frus):
     response = client.get(f"/records/{D74}/")
-    links = {(m["url"], m["params"]) for m in re.finditer(r'<(?P<url>[^>]+)>(?P<params>[^,]*)', response["Link"])}
+    links = {
+        (m["url"], m["params"]) for m in re.finditer(r"<(?P<url>[^>]+)>(?P<params>[^,]*)", response["Link"])
+    }
     base = f"http://testserver/records/{D74}/"
     assert (base, '; rel="cite-as"') in links
-    assert (base + "@cite.json", '; rel="describedby"; type="application/vnd.citationstyles.csl+json"') in links
+    assert (
+        base + "@cite.json",
+        '; rel="describedby"; type="application/vnd.citationstyles.csl+json"',
+    ) in links
     assert (base + "@cite.bib", '; rel="describedby"; type="application/x-bibtex"') in links
     assert ("https://schema.org/ArchiveComponent", '; rel="type"') in links
     assert not any('rel="item"' in p for _, p in links)  # no files
@@ -294,26 +352,40 @@ def test_files_are_items_and_pdfs_citation_pdf_urls(archive, client, settings, t
     settings.MEDIA_ROOT = str(tmp_path)
     (tmp_path / "x").mkdir()
     (tmp_path / "x" / "scan.pdf").write_bytes(b"%PDF-1.4\n")
-    archive.store.save({"id": "x/filed", "title": "With a scan", "media": [
-        {"path": "x/scan.pdf", "mime_type": "application/pdf"}, {"url": "https://example.org/a.jpg",
-                                                                   "mime_type": "image/jpeg"}]})
+    archive.store.save(
+        {
+            "id": "x/filed",
+            "title": "With a scan",
+            "media": [
+                {"path": "x/scan.pdf", "mime_type": "application/pdf"},
+                {"url": "https://example.org/a.jpg", "mime_type": "image/jpeg"},
+            ],
+        }
+    )
     response = client.get("/records/x/filed/")
     assert '<http://testserver/media/x/scan.pdf>; rel="item"; type="application/pdf"' in response["Link"]
     assert '<https://example.org/a.jpg>; rel="item"; type="image/jpeg"' in response["Link"]
     assert meta(response.content.decode())["citation_pdf_url"] == ["http://testserver/media/x/scan.pdf"]
     (ld,) = page_metadata(response.content.decode(), "http://testserver/records/x/filed/")["json-ld"]
-    assert ld["associatedMedia"][0] == {"@type": "MediaObject", "contentUrl": "http://testserver/media/x/scan.pdf",
-                                        "encodingFormat": "application/pdf"}
+    assert ld["associatedMedia"][0] == {
+        "@type": "MediaObject",
+        "contentUrl": "http://testserver/media/x/scan.pdf",
+        "encodingFormat": "application/pdf",
+    }
 
 
 def test_json_ld_cannot_be_broken_out_of(archive, client):
     title = 'Cable </script><script>alert("x")</script><!-- & more'
-    archive.store.save({"id": "x/hostile", "title": title, "summary": "</SCRIPT ><img src=x onerror=alert(1)>"})
+    archive.store.save(
+        {"id": "x/hostile", "title": title, "summary": "</SCRIPT ><img src=x onerror=alert(1)>"}
+    )
     content = client.get("/records/x/hostile/").content.decode()
     tree = html.fromstring(content)
     scripts = tree.xpath("//script")
-    assert [s.get("type") or s.get("src") for s in scripts] == ["application/ld+json",
-                                                                "/static/readingroom/citations.js"]
+    assert [s.get("type") or s.get("src") for s in scripts] == [
+        "application/ld+json",
+        "/static/readingroom/citations.js",
+    ]
     data = json.loads(scripts[0].text)
     assert data["name"] == title and data["description"].startswith("</SCRIPT >")
     assert not tree.xpath("//img[@onerror]")
@@ -336,6 +408,7 @@ def test_citation_box_offers_each_style_as_selectable_text(client, frus):
 
 # -- hidden records ------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("doc", HIDDEN, ids=lambda d: d["id"])
 def test_hidden_records_answer_404_on_every_new_url(client, hidden, doc):
     for name in SUBRESOURCES:
@@ -353,6 +426,7 @@ def test_embargo_over_is_public_again(archive, client):
 
 
 # -- sitemaps and robots.txt ---------------------------------------------------------------------------------------
+
 
 def sitemap_locs(client, url: str) -> tuple[list[str], etree._Element]:
     response = client.get(url)
@@ -378,7 +452,8 @@ def test_sitemap_lists_exactly_the_public_records_and_the_browse_pages(client, s
     urls = all_record_urls(client)
     public = sorted(Record.objects.public().values_list("id", flat=True))
     assert [u for u in urls if "/records/" in u and u != "http://testserver/records/"] == [
-        f"http://testserver/records/{rid}/" for rid in public]
+        f"http://testserver/records/{rid}/" for rid in public
+    ]
     for doc in hidden:
         assert not any(doc["id"] in u for u in urls)
     for page in ("/", "/records/", "/search/", "/persons/", "/collections/", "/years/"):
@@ -414,7 +489,9 @@ def test_sitemap_chunks_at_its_chunk_size(rf, archive, seed_record, hidden, frus
     seen = []
     for n in (1, 2, 3):
         response = sitemaps.chunk(request, sitemap=sitemap, section="records", chunk=n)
-        locs = etree.fromstring(b"".join(response.streaming_content)).xpath("//s:loc/text()", namespaces=SITEMAP_NS)
+        locs = etree.fromstring(b"".join(response.streaming_content)).xpath(
+            "//s:loc/text()", namespaces=SITEMAP_NS
+        )
         assert len(locs) == 2
         seen += locs
     assert seen == [f"http://testserver/records/{rid}/" for rid in public]
@@ -439,11 +516,13 @@ def test_sitemap_of_an_empty_archive(client, archive):
 def test_robots_txt(client, archive):
     response = client.get("/robots.txt")
     assert response["Content-Type"] == "text/plain; charset=utf-8"
-    assert response.content.decode() == ("User-agent: *\nDisallow: /admin/\n\n"
-                                         "Sitemap: http://testserver/sitemap.xml\n")
+    assert response.content.decode() == (
+        "User-agent: *\nDisallow: /admin/\n\nSitemap: http://testserver/sitemap.xml\n"
+    )
 
 
 # -- in a browser ----------------------------------------------------------------------------------------------------
+
 
 def test_copy_buttons_copy_the_citation_text(live_server_url, import_files, page, browser):
     from .conftest import SEED

@@ -43,8 +43,13 @@ def test_separate_home_end_to_end(tmp_path):
     env["READINGROOM_HOME"] = str(tmp_path / "unused")
 
     def rr(*args):
-        return subprocess.run([sys.executable, "-m", "readingroom.cli", "--home", str(home), *args],
-                              capture_output=True, text=True, env=env, timeout=300)
+        return subprocess.run(
+            [sys.executable, "-m", "readingroom.cli", "--home", str(home), *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+        )
 
     assert rr("init").returncode == 0
     assert (home / "readingroom.sqlite3").exists()
@@ -61,15 +66,28 @@ def test_separate_home_end_to_end(tmp_path):
     assert check.returncode == 0, check.stdout
     assert "records: 1 (0 public; draft 1" in check.stdout
     assert not (tmp_path / "unused").exists()
-    wal = subprocess.run([sys.executable, "-c", "import sqlite3,sys; print(sqlite3.connect(sys.argv[1])"
-                          ".execute('pragma journal_mode').fetchone()[0])", str(home / "readingroom.sqlite3")],
-                         capture_output=True, text=True)
+    wal = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sqlite3,sys; print(sqlite3.connect(sys.argv[1])"
+            ".execute('pragma journal_mode').fetchone()[0])",
+            str(home / "readingroom.sqlite3"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert wal.stdout.strip() == "wal"
 
 
 def test_export_without_archive_says_how_to_fix(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "READINGROOM_DATABASE_URL"}
-    result = subprocess.run([sys.executable, "-m", "readingroom.cli", "--home", str(tmp_path / "none"), "export"],
-                            capture_output=True, text=True, timeout=120, env=env)
+    result = subprocess.run(
+        [sys.executable, "-m", "readingroom.cli", "--home", str(tmp_path / "none"), "export"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert result.returncode != 0
     assert "run `readingroom init`" in result.stderr

@@ -23,8 +23,11 @@ def test_the_collector_is_restored_even_after_an_error():
 def test_an_import_runs_within_it(archive):
     before = gc.get_threshold()
     seen = []
-    report = archive.import_paths([CORPUS / "frus" / "frus1964-68v07-excerpt.xml"], show_progress=False,
-                          on_file=lambda _report: seen.append(gc.get_threshold()[0]))
+    report = archive.import_paths(
+        [CORPUS / "frus" / "frus1964-68v07-excerpt.xml"],
+        show_progress=False,
+        on_file=lambda _report: seen.append(gc.get_threshold()[0]),
+    )
     assert report.ok
     assert seen == [BULK_GC_THRESHOLD]
     assert gc.get_threshold() == before

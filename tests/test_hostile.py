@@ -30,7 +30,9 @@ def table() -> list[tuple[str, str, int]]:
         if not line.strip() or line.startswith("#"):
             continue
         parts = line.split("\t")
-        assert len(parts) in (2, 3) and parts[1], f"expected.tsv line {n}: want filename<TAB>fragment[<TAB>kept]"
+        assert len(parts) in (2, 3) and parts[1], (
+            f"expected.tsv line {n}: want filename<TAB>fragment[<TAB>kept]"
+        )
         rows.append((parts[0], parts[1], int(parts[2]) if len(parts) == 3 else 0))
     return rows
 
@@ -116,6 +118,15 @@ def test_hostile_folder_at_once(capsys):
     assert status == 1
     rows = table()
     for name, _fragment, _kept in rows:
-        if Path(name).suffix.lower() in (".jsonl", ".csv", ".json", ".xml", ".txt", ".html", ".htm", ".ndjson"):
+        if Path(name).suffix.lower() in (
+            ".jsonl",
+            ".csv",
+            ".json",
+            ".xml",
+            ".txt",
+            ".html",
+            ".htm",
+            ".ndjson",
+        ):
             assert f"{HOSTILE / name}: " in out, name
     assert Record.objects.count() == sum(kept for *_x, kept in rows)

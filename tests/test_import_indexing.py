@@ -51,15 +51,26 @@ def test_records_are_indexed_during_the_import_and_committed_after_it(backend, i
     # The documents built from the prepared records are the ones the store's records give.
     from_store = {d["id"]: d for d in documents_for(Record.objects.all())}
     indexed = {h.id for h in backend.search(request_from_params({"q": ["Rusk"]})).hits}
-    assert indexed == {i for i, d in from_store.items() if "Rusk" in d["text"] or "Rusk" in " ".join(d["person"])}
+    assert indexed == {
+        i for i, d in from_store.items() if "Rusk" in d["text"] or "Rusk" in " ".join(d["person"])
+    }
 
 
 def test_a_failed_file_leaves_nothing_in_the_index(backend, import_files, tmp_path, archive):
     # 300 good records, then a byte that is not UTF-8: the file fails after batches were indexed.
     bad = tmp_path / "bad.jsonl"
-    lines = [json.dumps({"id": f"test/{i}", "title": f"Telegram {i}", "date": "1968-10-15",
-                         "text": "The four-party conference. " * 40}) for i in range(300)]
-    bad.write_bytes("\n".join(lines).encode() + b"\n{\"id\": \"test/x\", \"title\": \"\xff\"}\n")
+    lines = [
+        json.dumps(
+            {
+                "id": f"test/{i}",
+                "title": f"Telegram {i}",
+                "date": "1968-10-15",
+                "text": "The four-party conference. " * 40,
+            }
+        )
+        for i in range(300)
+    ]
+    bad.write_bytes("\n".join(lines).encode() + b'\n{"id": "test/x", "title": "\xff"}\n')
     applied = []
     original = indexing.AlongsideImport.apply
 
@@ -103,6 +114,9 @@ def test_an_index_of_an_earlier_version_is_rebuilt_by_init(backend, archive, imp
     with pytest.raises(RuntimeError, match="built by another version of Readingroom: run `readingroom init`"):
         engine.TantivyBackend(path)
     archive.init()
-    assert "the search index was built by an earlier version of Readingroom: rebuilding it" in capsys.readouterr().err
+    assert (
+        "the search index was built by an earlier version of Readingroom: rebuilding it"
+        in capsys.readouterr().err
+    )
     assert (path / "readingroom-schema").read_text() == engine.SCHEMA_VERSION
     assert found(archive.search, "Rusk") >= {"frus1964-68v07/d74"} and archive.search.count() == len(IDS)

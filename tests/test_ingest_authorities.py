@@ -38,6 +38,7 @@ def first_lines(n: int) -> str:
 
 # -- people ---------------------------------------------------------------------------------------------------------
 
+
 def test_people_detected_by_content(tmp_path):
     assert ImporterRegistry.default().detect(PEOPLE, head(PEOPLE)).name == "people"
     renamed = tmp_path / "persons.json"
@@ -58,7 +59,10 @@ def test_people_whole_file(import_files, client):
     assert rusk.name == "Rusk, David Dean"
     assert (rusk.data["birth_year"], rusk.data["death_year"], rusk.data["viaf"]) == ("1909", "1994", None)
     assert "Secretary of State from January 21, 1961" in rusk.data["remarks"]
-    assert any(s.startswith("https://history.state.gov/historicaldocuments/frus1964-68v") for s in rusk.data["sources"])
+    assert any(
+        s.startswith("https://history.state.gov/historicaldocuments/frus1964-68v")
+        for s in rusk.data["sources"]
+    )
     # The file has no "Rusk, Dean": the Secretary is under his full name, and no one is invented.
     assert not Authority.objects.filter(kind="person", name="Rusk, Dean").exists()
 
@@ -69,7 +73,9 @@ def test_people_whole_file(import_files, client):
     aaron = Authority.objects.get(kind="person", key="100001")
     assert aaron.name == "Aaron, David Laurence"
     assert (aaron.data["birth_year"], aaron.data["death_year"]) == ("1938", None)
-    assert aaron.data["sources"][0] == "https://history.state.gov/departmenthistory/people/aaron-david-laurence"
+    assert (
+        aaron.data["sources"][0] == "https://history.state.gov/departmenthistory/people/aaron-david-laurence"
+    )
 
     page = client.get("/persons/102556/").content.decode()
     assert "<h1>Chung Il-kwon</h1>" in page and "Also: Chong Il-kwon" in page
@@ -90,13 +96,19 @@ def test_people_reimport_changes_nothing(import_files, tmp_path):
 def test_people_bad_lines_reported_good_ones_kept(import_files, tmp_path):
     part = tmp_path / "people.jsonl"
     good = first_lines(2).splitlines()
-    part.write_text("\n".join([
-        good[0],
-        '{"id": "x1", "name": "Nobody", "alternates": [], "death_year": "1950", "birth_year": "1990"}',
-        '{"id": "x2", "name": "Bad VIAF", "alternates": [], "viaf": "viaf.org/123"}',
-        good[0],
-        good[1],
-    ]) + "\n", encoding="utf-8")
+    part.write_text(
+        "\n".join(
+            [
+                good[0],
+                '{"id": "x1", "name": "Nobody", "alternates": [], "death_year": "1950", "birth_year": "1990"}',
+                '{"id": "x2", "name": "Bad VIAF", "alternates": [], "viaf": "viaf.org/123"}',
+                good[0],
+                good[1],
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     report = import_files(part)
     f = report.files[0]
     assert f.authorities == 2
@@ -110,6 +122,7 @@ def test_people_bad_lines_reported_good_ones_kept(import_files, tmp_path):
 
 # -- taxonomy -------------------------------------------------------------------------------------------------------
 
+
 def test_taxonomy_hierarchy(import_files, client):
     report = import_files(TAXONOMY)
     f = report.files[0]
@@ -118,12 +131,27 @@ def test_taxonomy_hierarchy(import_files, client):
     assert Authority.objects.filter(kind="subject").count() == 236
 
     # Top level, in the file's order; Places is a place vocabulary, People and Topics are subjects.
-    roots = list(Authority.objects.filter(parent=None).order_by("position").values_list("kind", "key", "name"))
-    assert roots == [("subject", "people", "People"), ("place", "places", "Places"), ("subject", "topics", "Topics")]
+    roots = list(
+        Authority.objects.filter(parent=None).order_by("position").values_list("kind", "key", "name")
+    )
+    assert roots == [
+        ("subject", "people", "People"),
+        ("place", "places", "Places"),
+        ("subject", "topics", "Topics"),
+    ]
 
-    assert chain("place", "vietnam") == ["vietnam", "east-asia-and-pacific", "sovereign-territories", "places"]
-    assert chain("subject", "civil-rights-domestic") == ["civil-rights-domestic", "civil-rights", "human-rights",
-                                                         "topics"]
+    assert chain("place", "vietnam") == [
+        "vietnam",
+        "east-asia-and-pacific",
+        "sovereign-territories",
+        "places",
+    ]
+    assert chain("subject", "civil-rights-domestic") == [
+        "civil-rights-domestic",
+        "civil-rights",
+        "human-rights",
+        "topics",
+    ]
     assert chain("subject", "rusk-david-dean") == ["rusk-david-dean", "secretaries-of-state", "people"]
 
     washington = Authority.objects.get(kind="subject", key="washington-george")
@@ -132,8 +160,10 @@ def test_taxonomy_hierarchy(import_files, client):
 
     civil = Authority.objects.get(kind="subject", key="civil-rights-domestic")
     assert civil.name == "Civil Rights: Domestic"
-    assert civil.data["definition"].startswith("Documents that chronicle the civil rights movement against racial "
-                                               "segregation and discrimination in the United States")
+    assert civil.data["definition"].startswith(
+        "Documents that chronicle the civil rights movement against racial "
+        "segregation and discrimination in the United States"
+    )
     assert civil.data["usage_hint"].endswith("should be entered under the broader term human-rights.")
     assert civil.data["references"] == ["human-rights"]
     assert (civil.data["created_by"], civil.data["created_date"]) == ("kinniburghva", "2023-03-20")
@@ -141,8 +171,11 @@ def test_taxonomy_hierarchy(import_files, client):
     places = Authority.objects.get(kind="place", key="places")
     assert "Independent States and Dependencies, accessed on January 3, 2013" in places.data["definition"]
     assert places.data["links"] == ["http://www.state.gov/s/inr/states/index.htm"]
-    assert Authority.objects.get(kind="subject", key="people").data["usage_hint"].startswith(
-        "For people named in resources, only use a person tag")
+    assert (
+        Authority.objects.get(kind="subject", key="people")
+        .data["usage_hint"]
+        .startswith("For people named in resources, only use a person tag")
+    )
 
     page = client.get("/subjects/civil-rights-domestic/").content.decode()
     assert "<h1>Civil Rights: Domestic</h1>" in page
@@ -152,22 +185,32 @@ def test_taxonomy_hierarchy(import_files, client):
 
 def test_taxonomy_reimport_changes_nothing(import_files):
     import_files(TAXONOMY)
-    before = list(Authority.objects.order_by("pk").values_list("pk", "kind", "key", "name", "parent", "position",
-                                                                  "data"))
+    before = list(
+        Authority.objects.order_by("pk").values_list(
+            "pk", "kind", "key", "name", "parent", "position", "data"
+        )
+    )
     import_files(TAXONOMY)
-    after = list(Authority.objects.order_by("pk").values_list("pk", "kind", "key", "name", "parent", "position",
-                                                                 "data"))
+    after = list(
+        Authority.objects.order_by("pk").values_list(
+            "pk", "kind", "key", "name", "parent", "position", "data"
+        )
+    )
     assert after == before
 
 
 def test_doctype_after_a_long_prolog_is_still_refused(import_files, tmp_path):
     """The prolog scan reads 64 KiB; a DOCTYPE hidden behind a longer comment is caught by the parser's own record."""
     sneaky = tmp_path / "taxonomy.xml"
-    sneaky.write_text('<?xml version="1.0"?>\n<!--' + "x" * 70000 + '-->\n'
-                      '<!DOCTYPE taxonomy [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
-                      "<taxonomy><category><id>topics</id><label>&xxe;</label></category></taxonomy>\n")
+    sneaky.write_text(
+        '<?xml version="1.0"?>\n<!--' + "x" * 70000 + "-->\n"
+        '<!DOCTYPE taxonomy [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
+        "<taxonomy><category><id>topics</id><label>&xxe;</label></category></taxonomy>\n"
+    )
     report = import_files(sneaky, importer_name="taxonomy")
-    assert report.files[0].error == "has a DOCTYPE: Readingroom does not read DTDs; remove it and import again"
+    assert (
+        report.files[0].error == "has a DOCTYPE: Readingroom does not read DTDs; remove it and import again"
+    )
     assert Authority.objects.count() == 0
 
 
@@ -181,6 +224,10 @@ def test_da_broader_place_does_not_overwrite_the_vocabulary(import_files):
     vietnam.refresh_from_db()
     name, parent_id, data = before
     assert (vietnam.name, vietnam.parent_id) == (name, parent_id)
-    assert vietnam.data == {**data, "da_id": "401", "uri": "/srv/coverage/401.json"}  # what the DA adds, merged
+    assert vietnam.data == {
+        **data,
+        "da_id": "401",
+        "uri": "/srv/coverage/401.json",
+    }  # what the DA adds, merged
     dr = Authority.objects.get(kind="place", key="vietnam-democratic-republic")
     assert dr.parent_id == vietnam.pk and dr.data["da_id"] == "402"

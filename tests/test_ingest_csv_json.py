@@ -31,7 +31,9 @@ def export_text() -> str:
 def assert_round_trip(import_files, tmp_path, *paths) -> str:
     """Import, export, import the export into an empty archive, export again: the same bytes."""
     report = import_files(*paths)
-    assert all(f.error is None and not f.problems for f in report.files), [(f.error, f.problems) for f in report.files]
+    assert all(f.error is None and not f.problems for f in report.files), [
+        (f.error, f.problems) for f in report.files
+    ]
     first = export_text()
     dump = tmp_path / "export.jsonl"
     dump.write_text(first, encoding="utf-8")
@@ -45,6 +47,7 @@ def assert_round_trip(import_files, tmp_path, *paths) -> str:
 
 
 # -- Digital Archive JSON -------------------------------------------------------------------------------------------
+
 
 def test_fixtures_follow_the_digitalarchive_models():
     models = pytest.importorskip("digitalarchive.models")
@@ -75,7 +78,9 @@ def test_da_record_fields(import_files):
     assert (f.error, f.problems, f.importer, f.created) == (None, [], "da_json", 1)
     doc = Record.objects.get(pk="114010").document
     assert doc["title"] == "Secret North Vietnam Politburo Cable No. 323"
-    assert doc["summary"].startswith("The Vietnamese Politburo informs COSVN (the communist command in South Vietnam)")
+    assert doc["summary"].startswith(
+        "The Vietnamese Politburo informs COSVN (the communist command in South Vietnam)"
+    )
     assert (doc["date"], doc["date_text"], doc["date_precision"]) == ("1968-10-15", "October 15, 1968", "day")
     assert doc["document_types"] == ["Cable"] and doc["classification"] == ["Secret"]
     assert doc["languages"] == ["vie"]
@@ -84,25 +89,48 @@ def test_da_record_fields(import_files):
     assert text["translator"] == {"kind": "person", "id": "merle-pribbenow", "name": "Merle Pribbenow"}
     assert text["html"].startswith("<p>I. In Paris, in parallel with the public struggle")
     assert text["html"].count("<p>") == 10  # nine paragraphs and the signature line
-    assert doc["media"] == [{"url": "https://digitalarchive.wilsoncenter.org/document/114010/download", "path": None,
-                             "label": "114010.pdf", "mime_type": "application/pdf", "sha256": None, "size": None}]
+    assert doc["media"] == [
+        {
+            "url": "https://digitalarchive.wilsoncenter.org/document/114010/download",
+            "path": None,
+            "label": "114010.pdf",
+            "mime_type": "application/pdf",
+            "sha256": None,
+            "size": None,
+        }
+    ]
     assert [(c["name"], c["role"]) for c in doc["contributors"]] == [
-        ("Communist Party of Vietnam. Politburo", "contributor"), ("Merle Pribbenow", "translator")]
+        ("Communist Party of Vietnam. Politburo", "contributor"),
+        ("Merle Pribbenow", "translator"),
+    ]
     assert doc["contributors"][1]["for"] == "CWIHP"
     assert [c["name"] for c in doc["creators"]] == ["Communist Party of Vietnam. Politburo"]
-    assert doc["places"][0] == {"kind": "place", "id": "vietnam-democratic-republic",
-                                "name": "Vietnam (Democratic Republic)", "parent": "vietnam", "da_id": "402"}
+    assert doc["places"][0] == {
+        "kind": "place",
+        "id": "vietnam-democratic-republic",
+        "name": "Vietnam (Democratic Republic)",
+        "parent": "vietnam",
+        "da_id": "402",
+    }
     assert [s["name"] for s in doc["subjects"]] == ["Vietnam War, 1961-1975", "Paris Peace Talks (1968-1973)"]
-    assert doc["collections"] == [{"kind": "collection", "id": "vietnam-war", "name": "Vietnam War", "da_id": "87"}]
+    assert doc["collections"] == [
+        {"kind": "collection", "id": "vietnam-war", "name": "Vietnam War", "da_id": "87"}
+    ]
     assert doc["repository"]["name"] == "Archive of the Party Central Committee, Hanoi"
-    assert doc["source_description"] == ("Archive of the Party Central Committee, Hanoi. Translated for CWIHP by "
-                                         "Merle Pribbenow.")
+    assert doc["source_description"] == (
+        "Archive of the Party Central Committee, Hanoi. Translated for CWIHP by Merle Pribbenow."
+    )
     assert [(x["name"], x["da_id"]) for x in doc["funders"]] == [("Henry Luce Foundation", "36")]
     assert doc["publisher"] == "History and Public Policy Program, Wilson Center"
     assert doc["rights"]["name"] == "History and Public Policy Program"
     assert doc["rights"]["statement"].startswith("The History and Public Policy Program welcomes reuse")
-    assert doc["relations"] == [{"type": "related", "target": "999001", "label":
-                                 "Telegram from the Soviet Embassy in Havana to the USSR Ministry of Foreign Affairs"}]
+    assert doc["relations"] == [
+        {
+            "type": "related",
+            "target": "999001",
+            "label": "Telegram from the Soviet Embassy in Havana to the USSR Ministry of Foreign Affairs",
+        }
+    ]
     assert doc["original_uploaded"] == "2014-01-07"
     assert doc["source"]["uri"] == "/srv/record/114010.json"
     assert doc["source"]["updated_at"] == "2019-05-14T10:02:11-04:00"
@@ -116,8 +144,16 @@ def test_da_record_fields(import_files):
     assert coll.data["description"].startswith("Documents on the Vietnam War.") and coll.data["da_id"] == "87"
     assert Authority.objects.get(kind="place", key="vietnam").name == "Vietnam"
     roles = set(RecordLink.objects.filter(record_id="114010").values_list("role", flat=True))
-    assert roles == {"creator", "contributor", "translator", "place", "subject", "collection", "funder",
-                     "repository"}
+    assert roles == {
+        "creator",
+        "contributor",
+        "translator",
+        "place",
+        "subject",
+        "collection",
+        "funder",
+        "repository",
+    }
 
 
 def test_da_record_page(import_files, client):
@@ -142,21 +178,35 @@ def test_da_search_page_with_two_texts_and_hierarchies(import_files):
     report = import_files(DA_PAGE)
     f = report.files[0]
     assert f.error is None and not f.problems and f.created == 1
-    assert [str(n) for n in f.notices] == ["record '999001': fields outside the Digital Archive model were kept under "
-                                           "extra.da.unmapped: legacy_node_id"]
+    assert [str(n) for n in f.notices] == [
+        "record '999001': fields outside the Digital Archive model were kept under "
+        "extra.da.unmapped: legacy_node_id"
+    ]
     doc = Record.objects.get(pk="999001").document
     assert (doc["date"], doc["date_precision"], doc["date_earliest"], doc["date_latest"]) == (
-        "1962-10", "month", "1962-10-01", "1962-10-31")
-    assert [(t["kind"], t["language"]) for t in doc["texts"]] == [("translation", "eng"), ("transcription", "rus")]
+        "1962-10",
+        "month",
+        "1962-10-01",
+        "1962-10-31",
+    )
+    assert [(t["kind"], t["language"]) for t in doc["texts"]] == [
+        ("translation", "eng"),
+        ("transcription", "rus"),
+    ]
     assert doc["texts"][1]["html"].startswith("<p>Делегация Министерства культуры")
     assert doc["texts"][0]["translator"]["name"] == "Svetlana Savranskaya"
     assert [m["url"] for m in doc["media"]] == [
         "https://digitalarchive.wilsoncenter.org/document/999001/translation-es.pdf",
-        "https://digitalarchive.wilsoncenter.org/download/999001_original.pdf"]
+        "https://digitalarchive.wilsoncenter.org/download/999001_original.pdf",
+    ]
     assert doc["classification"] == ["Secret", "Urgent"] and doc["document_types"] == ["Cable", "Report"]
-    assert doc["relations"] == [{"type": "attachment", "target": "999002", "label": "Program of the Delegation's Visit"}]
+    assert doc["relations"] == [
+        {"type": "attachment", "target": "999002", "label": "Program of the Delegation's Visit"}
+    ]
     assert doc["repository"]["name"] == "Archive of Foreign Policy of the Russian Federation (AVP RF)"
-    assert [r["name"] for r in doc["extra"]["da"]["repositories"]][1] == "Russian State Archive of Contemporary History (RGANI)"
+    assert [r["name"] for r in doc["extra"]["da"]["repositories"]][
+        1
+    ] == "Russian State Archive of Contemporary History (RGANI)"
     assert doc["extra"]["da"]["unmapped"] == {"legacy_node_id": "88123"}
     cuba = Authority.objects.get(kind="place", key="cuba")
     assert cuba.parent.key == "caribbean" and cuba.parent.name == "Caribbean"
@@ -167,8 +217,10 @@ def test_da_search_page_with_two_texts_and_hierarchies(import_files):
 
 @pytest.mark.parametrize("shape", ["list", "results", "jsonl"])
 def test_da_file_shapes(import_files, tmp_path, shape):
-    records = [json.loads(DA_RECORD.read_text(encoding="utf-8")),
-               json.loads(DA_PAGE.read_text(encoding="utf-8"))["list"][0]]
+    records = [
+        json.loads(DA_RECORD.read_text(encoding="utf-8")),
+        json.loads(DA_PAGE.read_text(encoding="utf-8"))["list"][0],
+    ]
     if shape == "jsonl":
         path = tmp_path / "da.jsonl"
         path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
@@ -210,6 +262,7 @@ def test_da_reimport_is_unchanged(import_files):
 
 # -- CSV ------------------------------------------------------------------------------------------------------------
 
+
 def test_unescape_cell():
     assert unescape_cell("'=literal", "title") == "=literal"
     assert unescape_cell("'-1 is a minus sign", "title") == "-1 is a minus sign"
@@ -227,7 +280,10 @@ def test_csv_records(import_files):
     assert (f.importer, f.error, f.problems, f.created) == ("csv_records", None, [], 3)
     d74 = Record.objects.get(pk="csv/frus1964-68v07-d74").document
     assert (d74["date"], d74["date_precision"], d74["date_text"]) == (
-        "1968-10-15T10:59:00Z", "minute", "October 15, 1968, 1059Z")
+        "1968-10-15T10:59:00Z",
+        "minute",
+        "October 15, 1968, 1059Z",
+    )
     assert d74["date_earliest"] == "1968-10-15T10:59:00Z"
     assert d74["classification"] == ["Secret", "Immediate", "Nodis"]
     assert [p["name"] for p in d74["places"]] == ["Washington", "Paris"]
@@ -236,15 +292,24 @@ def test_csv_records(import_files):
     assert d74["recipients"][0]["name"] == "Embassy in France"
     assert d74["collections"][0]["name"] == "Foreign Relations, 1964–1968, Volume VII"
     assert d74["archival_reference"] == {"text": "RG 59, Central Files 1967–69, POL 27–14 VIET"}
-    assert d74["rights"] == {"statement": "Public domain", "uri": "http://rightsstatements.org/vocab/NoC-US/1.0/"}
+    assert d74["rights"] == {
+        "statement": "Public domain",
+        "uri": "http://rightsstatements.org/vocab/NoC-US/1.0/",
+    }
     assert d74["extra"] == {"drafted_by": "Read, Benjamin H."}
     [text] = d74["texts"]
     assert (text["kind"], text["language"], text["translator"]) == ("transcription", "eng", None)
-    assert text["html"] == ('<p>1. For Vance from the Secretary.</p>\n<p>2. We have studied the '
-                            '<span class="editorial">[North Vietnamese]</span> position carefully.</p>')
+    assert text["html"] == (
+        "<p>1. For Vance from the Secretary.</p>\n<p>2. We have studied the "
+        '<span class="editorial">[North Vietnamese]</span> position carefully.</p>'
+    )
 
     cable = Record.objects.get(pk="csv/politburo-323").document
-    assert (cable["date"], cable["date_text"], cable["status"]) == ("1968-10-15", "October 15, 1968", "published")
+    assert (cable["date"], cable["date_text"], cable["status"]) == (
+        "1968-10-15",
+        "October 15, 1968",
+        "published",
+    )
     assert cable["summary"] == "-- a summary that begins with a dash, escaped with an apostrophe"
     assert [s["name"] for s in cable["subjects"]] == ["@Politburo (a tag that begins with @)"]
     assert (cable["texts"][0]["kind"], cable["texts"][0]["language"]) == ("translation", "vie")
@@ -253,7 +318,10 @@ def test_csv_records(import_files):
     assert cable["repository"]["name"] == "Archive of the Party Central Committee, Hanoi"
 
     draft = Record.objects.get(pk="csv/draft-1")
-    assert draft.status == "draft" and draft.document["title"] == "'Tis a draft: “quotes”, commas, and ; in a title"
+    assert (
+        draft.status == "draft"
+        and draft.document["title"] == "'Tis a draft: “quotes”, commas, and ; in a title"
+    )
     assert (draft.date_edtf, draft.date_precision) == ("1984-07", "month")
 
 
@@ -276,11 +344,14 @@ def test_csv_long_cell_and_bom(import_files, tmp_path):
 
 def test_csv_row_problems_name_line_and_field(import_files, tmp_path):
     path = tmp_path / "mixed.csv"
-    path.write_text('id,title,date,languages\n'
-                    'ok/1,Fine,1968,eng\n'
-                    'bad/1,"Multi\nline title",1968-13-01,eng\n'
-                    'bad/2,Language,1968,English\n'
-                    'bad/3,Too,many,cells,here\n', encoding="utf-8")
+    path.write_text(
+        "id,title,date,languages\n"
+        "ok/1,Fine,1968,eng\n"
+        'bad/1,"Multi\nline title",1968-13-01,eng\n'
+        "bad/2,Language,1968,English\n"
+        "bad/3,Too,many,cells,here\n",
+        encoding="utf-8",
+    )
     f = import_files(path).files[0]
     assert f.created == 1
     assert [str(p) for p in f.problems] == [
@@ -293,8 +364,11 @@ def test_csv_row_problems_name_line_and_field(import_files, tmp_path):
 def test_jsonl_contributor_without_role_round_trips(import_files, tmp_path):
     """The default role is placed like a given one, so canonical key order survives export -> import."""
     path = tmp_path / "r.jsonl"
-    path.write_text(json.dumps({"id": "c/1", "title": "Contributors", "contributors": [{"name": "X", "da_id": "7"}]})
-                    + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps({"id": "c/1", "title": "Contributors", "contributors": [{"name": "X", "da_id": "7"}]})
+        + "\n",
+        encoding="utf-8",
+    )
     out = assert_round_trip(import_files, tmp_path, path)
     assert '"contributors":[{"kind":"person","id":"x","name":"X","role":"contributor","da_id":"7"}]' in out
 

@@ -55,6 +55,7 @@ def volume(import_files):
 
 # -- FRUS: the documents the issue names ------------------------------------------------------------------------
 
+
 def test_d74_telegram(volume):
     d = doc(f"{V}/d74")
     assert d["title"] == "Telegram From the Department of State to the Embassy in France"
@@ -65,15 +66,19 @@ def test_d74_telegram(volume):
     assert d["date_text"] == "October 15, 1968, 1059Z"
     assert d["dateline_place"] == "Washington"
     assert d["places"] == [{"kind": "place", "id": "washington", "name": "Washington"}]
-    assert d["creators"] == [{"kind": "organization", "id": "department-of-state", "name": "Department of State",
-                              "role": "sender"}]
-    assert d["recipients"] == [{"kind": "organization", "id": "embassy-in-france", "name": "Embassy in France",
-                                "role": "recipient"}]
+    assert d["creators"] == [
+        {"kind": "organization", "id": "department-of-state", "name": "Department of State", "role": "sender"}
+    ]
+    assert d["recipients"] == [
+        {"kind": "organization", "id": "embassy-in-france", "name": "Embassy in France", "role": "recipient"}
+    ]
     persons = {p["id"]: p["name"] for p in d["persons"]}
     assert persons[f"{V}/p_RD1"] == "Rusk, Dean"
     assert persons[f"{V}/p_RBH1"] == "Read, Benjamin H."
     assert d["classification"] == ["Secret", "Immediate", "Nodis", "Harvan", "Double Plus"]
-    assert d["archival_reference"]["text"].startswith("National Archives and Records Administration, RG 59, A/IM")
+    assert d["archival_reference"]["text"].startswith(
+        "National Archives and Records Administration, RG 59, A/IM"
+    )
     assert d["signature"] == "Rusk"
     assert d["extra"]["terms"]["RG"] == "Record Group"
     assert d["extra"]["pages"] == "209"
@@ -85,7 +90,10 @@ def test_d74_telegram(volume):
 def test_d74_footnotes_kept_and_linked(volume):
     d = doc(f"{V}/d74")
     assert [(n["id"], n["n"], n["type"]) for n in d["notes"]] == [
-        ("d74fn1", "1", "source"), ("d74fn2", "2", None), ("d74fn3", "3", None)]
+        ("d74fn1", "1", "source"),
+        ("d74fn2", "2", None),
+        ("d74fn3", "3", None),
+    ]
     assert d["notes"][0]["html"].startswith("Source: National Archives")
     text = html(f"{V}/d74")
     for n in (2, 3):
@@ -100,23 +108,37 @@ def test_d74_link_to_a_document_not_in_the_archive(volume):
     assert d["relations"] == [{"type": "cites", "target": f"{V}/d65", "label": "Document 65 and footnote 4"}]
     assert d["extra"]["unresolved_links"] == ["#d65fn4"]
     messages = [str(n) for n in volume.notices if n.record == f"{V}/d74"]
-    assert messages == [f"record '{V}/d74', field 'texts': link target '#d65fn4' ({V}/d65) is neither in this "
-                        "file nor in the archive: kept as text; import that document, then this file again, to "
-                        "link it"]
+    assert messages == [
+        f"record '{V}/d74', field 'texts': link target '#d65fn4' ({V}/d65) is neither in this "
+        "file nor in the archive: kept as text; import that document, then this file again, to "
+        "link it"
+    ]
     assert RecordRelation.objects.filter(source_id=f"{V}/d74", target_id=f"{V}/d65", type="cites").exists()
 
 
 def test_links_resolve_to_documents_already_in_the_archive(import_files, tmp_path):
     earlier = tmp_path / "earlier.jsonl"
-    earlier.write_text("\n".join(json.dumps({"id": rid, "title": title}) for rid, title in (
-        (f"{V}/d65", "Telegram 65"), ("frus1964-68v14/d293", "Memorandum of Conversation"))) + "\n")
+    earlier.write_text(
+        "\n".join(
+            json.dumps({"id": rid, "title": title})
+            for rid, title in (
+                (f"{V}/d65", "Telegram 65"),
+                ("frus1964-68v14/d293", "Memorandum of Conversation"),
+            )
+        )
+        + "\n"
+    )
     assert import_files(earlier).ok
     report = import_files(VOLUME)
     assert doc(f"{V}/d74")["notes"][1]["html"] == (
-        f'See <a href="/records/{V}/d65/#d65fn4">Document 65 and footnote 4</a> thereto.')
+        f'See <a href="/records/{V}/d65/#d65fn4">Document 65 and footnote 4</a> thereto.'
+    )
     assert '<a href="/records/frus1964-68v14/d293/">' in doc(f"{V}/d1")["notes"][4]["html"]
-    assert {"type": "cites", "target": "frus1964-68v14/d293", "label": "Foreign Relations, 1964-1968, vol. XIV, "
-            "Document 293"} in doc(f"{V}/d1")["relations"]
+    assert {
+        "type": "cites",
+        "target": "frus1964-68v14/d293",
+        "label": "Foreign Relations, 1964-1968, vol. XIV, Document 293",
+    } in doc(f"{V}/d1")["relations"]
     unresolved = [n.message for n in report.files[0].notices if "link target" in n.message]
     assert not any("d65" in m or "d293" in m for m in unresolved), unresolved
 
@@ -134,8 +156,11 @@ def test_d1_telephone_conversation_without_place(volume):
     assert d["classification"] == []  # "No classification marking."
     assert d["extra"]["pages"] == "1–6"
     assert [n["id"] for n in d["notes"]] == ["d1fn1", "d1fn2", "d1fn3", "d1fn4", "d1fn5"]
-    assert {"type": "cites", "target": "frus1964-68v14/d293",
-            "label": "Foreign Relations, 1964-1968, vol. XIV, Document 293"} in d["relations"]
+    assert {
+        "type": "cites",
+        "target": "frus1964-68v14/d293",
+        "label": "Foreign Relations, 1964-1968, vol. XIV, Document 293",
+    } in d["relations"]
 
 
 def test_d3_meeting_with_a_time_range(volume):
@@ -149,33 +174,50 @@ def test_d3_meeting_with_a_time_range(volume):
 
 def test_page_breaks_keep_words_and_paragraphs(volume):
     text = html(f"{V}/d75")
-    assert ('the need to <span class="pb" data-page="211">[Page 211]</span> refrain from sending messages. '
-            "My main concern") in text
+    assert (
+        'the need to <span class="pb" data-page="211">[Page 211]</span> refrain from sending messages. '
+        "My main concern"
+    ) in text
     plain = html_to_plain(text)
     assert "impress on them the need to [Page 211] refrain from sending messages." in plain
     assert doc(f"{V}/d75")["extra"]["pages"] == "210–211"
     # A break inside a word ("reconnais|sance") moves to the word's end rather than split it.
-    p = etree.fromstring('<p xmlns="http://www.tei-c.org/ns/1.0">on reconnais<pb n="12"/>sance you should</p>')
-    assert Renderer("x/1").render(p) == '<p>on reconnaissance <span class="pb" data-page="12">[Page 12]</span> ' \
-                                        "you should</p>"
+    p = etree.fromstring(
+        '<p xmlns="http://www.tei-c.org/ns/1.0">on reconnais<pb n="12"/>sance you should</p>'
+    )
+    assert (
+        Renderer("x/1").render(p) == '<p>on reconnaissance <span class="pb" data-page="12">[Page 12]</span> '
+        "you should</p>"
+    )
 
 
 def test_volume_collections_ordered(volume):
     vol = Authority.objects.get(kind="collection", key=V)
-    assert vol.name == ("Foreign Relations of the United States, 1964–1968, Volume VII, Vietnam, "
-                        "September 1968–January 1969")
+    assert vol.name == (
+        "Foreign Relations of the United States, 1964–1968, Volume VII, Vietnam, September 1968–January 1969"
+    )
     assert vol.data["source"] == "https://history.state.gov/historicaldocuments/frus1964-68v07"
     [compilation] = vol.children.all()
     assert (compilation.key, compilation.name, compilation.position) == (
-        f"{V}/copm1", "Vietnam, September 1968-January 1969", 1)
+        f"{V}/copm1",
+        "Vietnam, September 1968-January 1969",
+        1,
+    )
     chapters = list(compilation.children.order_by("position").values_list("key", "position", "name"))
     assert chapters == [
-        (f"{V}/ch1", 1, "September 1-October 1, 1968: Efforts To Move the Peace Talks Forward; the Ohio Exercise"),
+        (
+            f"{V}/ch1",
+            1,
+            "September 1-October 1, 1968: Efforts To Move the Peace Talks Forward; the Ohio Exercise",
+        ),
         (f"{V}/ch2", 2, "October 2-15, 1968: The Breakthrough in Paris"),
         (f"{V}/ch3", 3, "October 16-25, 1968: Negotiating the Understanding"),
     ]
     assert set(Record.objects.filter(links__authority__key=f"{V}/ch1").values_list("pk", flat=True)) == {
-        f"{V}/d1", f"{V}/d2", f"{V}/d3"}
+        f"{V}/d1",
+        f"{V}/d2",
+        f"{V}/d3",
+    }
 
 
 def test_volume_persons_are_authorities(volume):
@@ -183,18 +225,29 @@ def test_volume_persons_are_authorities(volume):
     assert persons.count() == 165
     rusk = persons.get(key=f"{V}/p_RD1")
     assert rusk.name == "Rusk, Dean"
-    assert rusk.data == {"description": "Secretary of State", "frus_id": "p_RD1", "volume": V,
-                         "source": "https://history.state.gov/historicaldocuments/frus1964-68v07/persons#p_RD1"}
+    assert rusk.data == {
+        "description": "Secretary of State",
+        "frus_id": "p_RD1",
+        "volume": V,
+        "source": "https://history.state.gov/historicaldocuments/frus1964-68v07/persons#p_RD1",
+    }
     assert persons.get(key=f"{V}/p_RB1").data["description"] == "friend and adviser of Richard Nixon"
     # Rusk is named in d1, d3, d74 and a footnote of d75; d2 does not name him.
     assert set(Record.objects.filter(links__authority=rusk).values_list("pk", flat=True)) == {
-        f"{V}/d1", f"{V}/d3", f"{V}/d74", f"{V}/d75"}
+        f"{V}/d1",
+        f"{V}/d3",
+        f"{V}/d74",
+        f"{V}/d75",
+    }
 
 
 def test_persons_link_to_the_person_authority_file(import_files, tmp_path, archive):
     """Matched by the source URL people.jsonl lists: in either order of import."""
-    lines = [line for line in PEOPLE.read_text(encoding="utf-8").splitlines()
-             if '"id": "111738"' in line or '"id": "111216"' in line]
+    lines = [
+        line
+        for line in PEOPLE.read_text(encoding="utf-8").splitlines()
+        if '"id": "111738"' in line or '"id": "111216"' in line
+    ]
     assert len(lines) == 2
     people = tmp_path / "people.jsonl"
     people.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -202,7 +255,11 @@ def test_persons_link_to_the_person_authority_file(import_files, tmp_path, archi
     assert import_files(VOLUME).ok
     assert import_files(people).ok
     rusk = Authority.objects.get(kind="person", key=f"{V}/p_RD1")
-    assert (rusk.parent.key, rusk.parent.name, rusk.data["hsg_id"]) == ("111738", "Rusk, David Dean", "111738")
+    assert (rusk.parent.key, rusk.parent.name, rusk.data["hsg_id"]) == (
+        "111738",
+        "Rusk, David Dean",
+        "111738",
+    )
     assert link_persons_to_authorities(archive.store) == 0
     # Re-imported with the person file present, the volume links them itself, and keeps its own names.
     report = import_files(VOLUME)
@@ -265,8 +322,9 @@ def test_newer_frus_markup(import_files, tmp_path):
     assert report.error is None and report.created == 4
     d1, d2 = doc("frus1969-76test/d1"), doc("frus1969-76test/d2")
     assert (d1["date"], d1["date_precision"]) == ("1970-03-02T10:59:00-05:00", "minute")
-    assert d1["creators"] == [{"kind": "person", "id": "henry-a-kissinger", "name": "Henry A. Kissinger",
-                               "role": "sender"}]
+    assert d1["creators"] == [
+        {"kind": "person", "id": "henry-a-kissinger", "name": "Henry A. Kissinger", "role": "sender"}
+    ]
     assert d1["document_types"] == ["Memorandum"]
     assert '<a href="/records/frus1969-76test/d2/">Document 2</a>' in html("frus1969-76test/d1")
     assert '<a href="/records/frus1969-76test/d2/#d2fn1">its note</a>' in html("frus1969-76test/d1")
@@ -274,8 +332,15 @@ def test_newer_frus_markup(import_files, tmp_path):
     assert (d2["date"], d2["date_precision"], d2["document_types"]) == (None, "undated", ["Editorial Note"])
     assert [n["id"] for n in d2["notes"]] == ["d2fn1", "d2fn1-2"]  # unique per record whatever the source did
     d3 = doc("frus1969-76test/d3")
-    assert (d3["date"], d3["date_precision"], d3["date_text"]) == ("1970-03-01/1970-03-31", "range", "March 1970")
-    assert (doc("frus1969-76test/d4")["date"], doc("frus1969-76test/d4")["date_precision"]) == ("1970-04", "month")
+    assert (d3["date"], d3["date_precision"], d3["date_text"]) == (
+        "1970-03-01/1970-03-31",
+        "range",
+        "March 1970",
+    )
+    assert (doc("frus1969-76test/d4")["date"], doc("frus1969-76test/d4")["date_precision"]) == (
+        "1970-04",
+        "month",
+    )
     unknown = sorted(n.message for n in report.notices if "unknown TEI element" in n.message)
     assert unknown == [
         "unknown TEI element <unknownThing> (2 times, first on line 11): its text was kept, its markup dropped",
@@ -286,23 +351,30 @@ def test_newer_frus_markup(import_files, tmp_path):
 
 def test_a_bad_date_skips_one_document_only(import_files, tmp_path):
     path = tmp_path / "frus1969-76test.xml"
-    path.write_text(SYNTHETIC.replace("1970-03-02T10:59:00-05:00", "1970-02-30T10:59:00-05:00"), encoding="utf-8")
+    path.write_text(
+        SYNTHETIC.replace("1970-03-02T10:59:00-05:00", "1970-02-30T10:59:00-05:00"), encoding="utf-8"
+    )
     report = import_files(path).files[0]
     assert report.error is None and report.created == 3
     [problem] = report.problems
-    assert str(problem) == ("record 'frus1969-76test/d1', field 'date': impossible date '1970-02-30T10:59:00-05:00': "
-                            "February 1970 has 28 days (in frus:doc-dateTime-min/max on line 9); the document was "
-                            "not imported")
+    assert str(problem) == (
+        "record 'frus1969-76test/d1', field 'date': impossible date '1970-02-30T10:59:00-05:00': "
+        "February 1970 has 28 days (in frus:doc-dateTime-min/max on line 9); the document was "
+        "not imported"
+    )
 
 
 def test_volume_streams_in_flat_memory(tmp_path):
     """The reader holds one document at a time: the tree it keeps does not grow with the volume."""
     text = VOLUME.read_text(encoding="utf-8")
-    start, end = text.index('<div type="document" xml:id="d74"'), text.index("</div>", text.index("Bunker</persName>\n"))
-    chunk = text[start:end + 6]
+    start, end = (
+        text.index('<div type="document" xml:id="d74"'),
+        text.index("</div>", text.index("Bunker</persName>\n")),
+    )
+    chunk = text[start : end + 6]
     copies = "\n".join(re.sub(r'xml:id="', f'xml:id="x{i}', chunk) for i in range(300))
     big = tmp_path / "big.xml"
-    big.write_text(text[:start] + copies + text[end + 6:], encoding="utf-8")
+    big.write_text(text[:start] + copies + text[end + 6 :], encoding="utf-8")
     sizes = []
     source = Source(big, big.stat().st_size)
     reader = FrusVolumeImporter()
@@ -323,6 +395,7 @@ def _rss() -> int:
 
 
 # -- standalone TEI documents (frus-history) ------------------------------------------------------------------------
+
 
 def test_frus_history_documents(import_files):
     report = import_files(DOCUMENTS)
@@ -346,28 +419,43 @@ def test_frus_history_documents(import_files):
 def test_frus_history_month_precision(import_files):
     assert import_files(DOCUMENTS / "1981-06-kogan-fgi-study-rp1261.xml").ok
     d = doc("frus-history/1981-06-kogan-fgi-study-rp1261")
-    assert d["title"] == ("Office of the Historian Research Project on Department of State Publication of Foreign "
-                          "Government Documents, June 1981")
+    assert d["title"] == (
+        "Office of the Historian Research Project on Department of State Publication of Foreign "
+        "Government Documents, June 1981"
+    )
     assert (d["date"], d["date_text"], d["date_precision"]) == ("1981-06", "June 1981", "month")
     assert (d["date_earliest"], d["date_latest"]) == ("1981-06-01", "1981-06-30")
-    assert d["media"] == [{
-        "url": "https://static.history.state.gov/frus-history/documents/1981-06-kogan-fgi-study-rp1261.pdf",
-        "path": None, "label": "Scan of the original (PDF, 3.34 MB, 25pp.)", "mime_type": "application/pdf",
-        "sha256": None, "size": None}]
-    assert d["source_description"] == ("A scan of the original document is available for download (PDF, 3.34 MB, "
-                                       "25pp.)")
-    assert d["archival_reference"]["text"].startswith("Department of State, Bureau of Public Affairs, Office of the "
-                                                      "Historian, Research Projects File, 1955-2011 (Lot File 13 D 289)")
+    assert d["media"] == [
+        {
+            "url": "https://static.history.state.gov/frus-history/documents/1981-06-kogan-fgi-study-rp1261.pdf",
+            "path": None,
+            "label": "Scan of the original (PDF, 3.34 MB, 25pp.)",
+            "mime_type": "application/pdf",
+            "sha256": None,
+            "size": None,
+        }
+    ]
+    assert d["source_description"] == (
+        "A scan of the original document is available for download (PDF, 3.34 MB, 25pp.)"
+    )
+    assert d["archival_reference"]["text"].startswith(
+        "Department of State, Bureau of Public Affairs, Office of the "
+        "Historian, Research Projects File, 1955-2011 (Lot File 13 D 289)"
+    )
     assert d["original_uploaded"] == "2014-01-27"
     assert d["collections"][0]["id"] == "frus-history"
     # The "Cited in" paragraph is the publisher's apparatus: an editorial note, its links made absolute.
     assert d["notes"][0]["type"] == "editorial"
-    assert ('<a href="https://history.state.gov/historicaldocuments/frus-history/chapter-6#fn22">Footnote 22</a>'
-            in d["notes"][0]["html"])
+    assert (
+        '<a href="https://history.state.gov/historicaldocuments/frus-history/chapter-6#fn22">Footnote 22</a>'
+        in d["notes"][0]["html"]
+    )
     assert [n["id"] for n in d["notes"][1:4]] == ["fn1", "fn2", "fn3"]
     text = d["texts"][0]["html"]
-    assert text.startswith('<h3 class="section-head">Office of the Historian Research Project on Department of State '
-                           'Publication of Foreign Government Documents</h3>\n<p class="dateline">June 1981</p>')
+    assert text.startswith(
+        '<h3 class="section-head">Office of the Historian Research Project on Department of State '
+        'Publication of Foreign Government Documents</h3>\n<p class="dateline">June 1981</p>'
+    )
     assert '<a class="note-ref" href="#fn36">36</a>' in text
 
 
@@ -377,8 +465,11 @@ def test_frus_history_several_documents_become_sections(import_files):
     assert d["title"] == "Correspondence Between Richard Leopold and George Kennan, February-March 1957"
     assert (d["date"], d["date_precision"]) == ("1957-03-21", "day")
     text = d["texts"][0]["html"]
-    sections = re.findall(r'<section class="section" id="([^"]+)">\n<h3 class="section-head">([^<]+)</h3>\n'
-                          r'<p class="dateline">([^<]+)</p>', text)
+    sections = re.findall(
+        r'<section class="section" id="([^"]+)">\n<h3 class="section-head">([^<]+)</h3>\n'
+        r'<p class="dateline">([^<]+)</p>',
+        text,
+    )
     assert sections == [
         ("leopold-to-kennan", "Richard W. Leopold to George F. Kennan", "3 February 1957"),
         ("woodward-to-kennan", "L.E. Woodward to George F. Kennan", "8 March 1957"),
@@ -389,6 +480,7 @@ def test_frus_history_several_documents_become_sections(import_files):
 
 
 # -- export -> import -> export -------------------------------------------------------------------------------------
+
 
 def test_export_import_export_identical(import_files, tmp_path):
     report = import_files(VOLUME, DOCUMENTS)
@@ -409,41 +501,63 @@ def test_export_import_export_identical(import_files, tmp_path):
 
 # -- pieces ------------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("note,markings", [
-    ("Source: National Archives, RG 59. Secret; Immediate; Nodis/Harvan/Double Plus. Drafted by Read.",
-     ["Secret", "Immediate", "Nodis", "Harvan", "Double Plus"]),
-    ("Source: Johnson Library. Secret; Immediate; Nodis; HARVAN/Double Plus. Received at 4:57 a.m.",
-     ["Secret", "Immediate", "Nodis", "Harvan", "Double Plus"]),
-    ("Source: Johnson Library, Meeting Notes File. Top Secret. Drafted by Christian.", ["Top Secret"]),
-    ("Source: Johnson Library. No classification marking. This transcript was prepared ...", []),
-    ("Source: Nixon Library. Top Secret; Sensitive; Eyes Only. Sent for action.", ["Top Secret", "Sensitive", "Eyes Only"]),
-    ("Source: Department of State. Confidential; Priority; Limdis; repeated to Saigon.",
-     ["Confidential", "Priority", "Limdis"]),
-    ("Source: Ibid. The Secret Service reported it.", []),
-])
+
+@pytest.mark.parametrize(
+    "note,markings",
+    [
+        (
+            "Source: National Archives, RG 59. Secret; Immediate; Nodis/Harvan/Double Plus. Drafted by Read.",
+            ["Secret", "Immediate", "Nodis", "Harvan", "Double Plus"],
+        ),
+        (
+            "Source: Johnson Library. Secret; Immediate; Nodis; HARVAN/Double Plus. Received at 4:57 a.m.",
+            ["Secret", "Immediate", "Nodis", "Harvan", "Double Plus"],
+        ),
+        ("Source: Johnson Library, Meeting Notes File. Top Secret. Drafted by Christian.", ["Top Secret"]),
+        ("Source: Johnson Library. No classification marking. This transcript was prepared ...", []),
+        (
+            "Source: Nixon Library. Top Secret; Sensitive; Eyes Only. Sent for action.",
+            ["Top Secret", "Sensitive", "Eyes Only"],
+        ),
+        (
+            "Source: Department of State. Confidential; Priority; Limdis; repeated to Saigon.",
+            ["Confidential", "Priority", "Limdis"],
+        ),
+        ("Source: Ibid. The Secret Service reported it.", []),
+    ],
+)
 def test_classification_markings(note, markings):
     assert classification_markings(note) == markings
 
 
-@pytest.mark.parametrize("low,high,edtf", [
-    ("1968-10-15T10:59:00Z", "1968-10-15T10:59:59Z", "1968-10-15T10:59:00Z"),
-    ("1968-10-15T00:00:00-04:00", "1968-10-15T23:59:59-04:00", "1968-10-15"),
-    ("1968-02-01T00:00:00Z", "1968-02-29T23:59:59Z", "1968-02"),
-    ("1968-01-01T00:00:00Z", "1968-12-31T23:59:59Z", "1968"),
-    ("1968-10-15T00:00:00Z", "1968-10-20T23:59:59Z", "1968-10-15T00:00:00Z/1968-10-20T23:59:59Z"),
-])
+@pytest.mark.parametrize(
+    "low,high,edtf",
+    [
+        ("1968-10-15T10:59:00Z", "1968-10-15T10:59:59Z", "1968-10-15T10:59:00Z"),
+        ("1968-10-15T00:00:00-04:00", "1968-10-15T23:59:59-04:00", "1968-10-15"),
+        ("1968-02-01T00:00:00Z", "1968-02-29T23:59:59Z", "1968-02"),
+        ("1968-01-01T00:00:00Z", "1968-12-31T23:59:59Z", "1968"),
+        ("1968-10-15T00:00:00Z", "1968-10-20T23:59:59Z", "1968-10-15T00:00:00Z/1968-10-20T23:59:59Z"),
+    ],
+)
 def test_edtf_from_frus_bounds(low, high, edtf):
     assert edtf_from_bounds(low, high) == edtf
 
 
-@pytest.mark.parametrize("title,kind", [
-    ("Telegram From the Department of State to the Embassy in France", "Telegram"),
-    ("Telephone Conversation Between President Johnson and Secretary of Defense Clifford", "Telephone Conversation"),
-    ("Notes of Meeting", "Notes of Meeting"),
-    ("Memorandum of Conversation Among HO and CIA Officials", "Memorandum of Conversation"),
-    ("Transcript of 1959 Meeting of the Advisory Committee", "Transcript of Meeting"),
-    ("Richard W. Leopold to George F. Kennan", None),
-])
+@pytest.mark.parametrize(
+    "title,kind",
+    [
+        ("Telegram From the Department of State to the Embassy in France", "Telegram"),
+        (
+            "Telephone Conversation Between President Johnson and Secretary of Defense Clifford",
+            "Telephone Conversation",
+        ),
+        ("Notes of Meeting", "Notes of Meeting"),
+        ("Memorandum of Conversation Among HO and CIA Officials", "Memorandum of Conversation"),
+        ("Transcript of 1959 Meeting of the Advisory Committee", "Transcript of Meeting"),
+        ("Richard W. Leopold to George F. Kennan", None),
+    ],
+)
 def test_document_types(title, kind):
     assert document_type(title) == kind
 
@@ -455,8 +569,11 @@ def test_notices_are_notices(volume):
 
 def test_hostile_files_are_listed():
     table = (Path(__file__).parent / "hostile" / "expected.tsv").read_text(encoding="utf-8")
-    ours = sorted(p.name for p in (Path(__file__).parent / "hostile").glob("*.xml")
-                  if p.name.startswith(("tei-", "frus-")))
+    ours = sorted(
+        p.name
+        for p in (Path(__file__).parent / "hostile").glob("*.xml")
+        if p.name.startswith(("tei-", "frus-"))
+    )
     assert len(ours) == 23
     for name in ours:
         assert f"\n{name}\t" in "\n" + table, name
@@ -488,27 +605,39 @@ def test_repeated_xml_id_names_both_lines(import_files, tmp_path):
 
     volume = (Path(__file__).parent / "hostile" / "frus-duplicate-ids.xml").read_text(encoding="utf-8")
     volume = volume.replace('xml:id="d74" n="75"', 'xml:id="d75" n="75"')
-    volume = volume.replace("<p>Text of document 74.</p>", '<p>Text <pb n="1" xml:id="pg_1"/>of document 74.</p>')
-    volume = volume.replace("<p>Text of document 75.</p>", '<p>Text <pb n="2" xml:id="pg_1"/>of document 75.</p>')
+    volume = volume.replace(
+        "<p>Text of document 74.</p>", '<p>Text <pb n="1" xml:id="pg_1"/>of document 74.</p>'
+    )
+    volume = volume.replace(
+        "<p>Text of document 75.</p>", '<p>Text <pb n="2" xml:id="pg_1"/>of document 75.</p>'
+    )
     lines = volume.splitlines()
     first, second = (next(i for i, line in enumerate(lines, 1) if f"document {n}." in line) for n in (74, 75))
     path = tmp_path / "volume.xml"
     path.write_text(volume, encoding="utf-8")
     report = import_files(path)
-    assert report.files[0].error == (f"duplicate xml:id 'pg_1' (lines {first} and {second}): every xml:id must be "
-                                     "unique in a file; rename the second one")
+    assert report.files[0].error == (
+        f"duplicate xml:id 'pg_1' (lines {first} and {second}): every xml:id must be "
+        "unique in a file; rename the second one"
+    )
     assert Record.objects.count() == 0
 
 
-@pytest.mark.parametrize("markup, expected", [
-    ("September  2,   1968", "September 2, 1968"),  # text nodes met with their spaces
-    ("a\t \tb", "a b"),
-    ("<p> Secret; Immediate </p>", "<p>Secret; Immediate</p>"),
-    ('<p class="signature"> Rusk</p>', '<p class="signature">Rusk</p>'),
-    ("<li> </li>", "<li></li>"),
-    ("<td>  x  </td><th> y</th>", "<td>x</td><th>y</th>"),
-    ("<span> kept </span> <pre> kept </pre>", "<span> kept </span> <pre> kept </pre>"),  # inline: as written
-    ("  <h3> Head </h3>  ", "<h3>Head</h3>"),
-])
+@pytest.mark.parametrize(
+    "markup, expected",
+    [
+        ("September  2,   1968", "September 2, 1968"),  # text nodes met with their spaces
+        ("a\t \tb", "a b"),
+        ("<p> Secret; Immediate </p>", "<p>Secret; Immediate</p>"),
+        ('<p class="signature"> Rusk</p>', '<p class="signature">Rusk</p>'),
+        ("<li> </li>", "<li></li>"),
+        ("<td>  x  </td><th> y</th>", "<td>x</td><th>y</th>"),
+        (
+            "<span> kept </span> <pre> kept </pre>",
+            "<span> kept </span> <pre> kept </pre>",
+        ),  # inline: as written
+        ("  <h3> Head </h3>  ", "<h3>Head</h3>"),
+    ],
+)
 def test_tidy_collapses_spaces_and_trims_blocks(markup, expected):
     assert tidy(markup) == expected

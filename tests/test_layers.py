@@ -32,7 +32,9 @@ def project_imports(path: Path) -> list[tuple[int, str]]:
     tree = ast.parse(path.read_text(), str(path))
     package = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
     if path.name == "__init__.py":
-        package = package.rsplit(".", 1)[0] + "." + path.parent.name if False else package[: -len(".__init__")]
+        package = (
+            package.rsplit(".", 1)[0] + "." + path.parent.name if False else package[: -len(".__init__")]
+        )
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -86,8 +88,15 @@ def test_no_backend_private_methods_or_engine_names_outside_the_backends():
         if "backends" in path.parts or path.name == "config.py":
             continue
         text = path.read_text()
-        for needle in ('.name == "tantivy"', '.name != "tantivy"', '.name == "typesense"', '.name != "typesense"',
-                       "backend._", "search._w(", "._w()"):
+        for needle in (
+            '.name == "tantivy"',
+            '.name != "tantivy"',
+            '.name == "typesense"',
+            '.name != "typesense"',
+            "backend._",
+            "search._w(",
+            "._w()",
+        ):
             if needle in text:
                 wrong.append(f"{path.relative_to(PACKAGE.parent)}: {needle}")
     assert not wrong, "\n".join(wrong)

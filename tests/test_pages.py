@@ -11,16 +11,40 @@ pytestmark = pytest.mark.django_db
 
 HIDDEN = [
     {"id": "v/draft", "title": "Draft Telegram Zebra", "status": "draft", "subjects": ["Zebra Subject"]},
-    {"id": "v/review", "title": "In Review Telegram Zebra", "status": "in-review", "subjects": ["Zebra Subject"]},
-    {"id": "v/withdrawn", "title": "Withdrawn Telegram Zebra", "status": "withdrawn", "subjects": ["Zebra Subject"]},
-    {"id": "v/embargoed", "title": "Embargoed Telegram Zebra", "status": "published",
-     "embargo_until": (dt.date.today() + dt.timedelta(days=30)).isoformat(), "subjects": ["Zebra Subject"]},
+    {
+        "id": "v/review",
+        "title": "In Review Telegram Zebra",
+        "status": "in-review",
+        "subjects": ["Zebra Subject"],
+    },
+    {
+        "id": "v/withdrawn",
+        "title": "Withdrawn Telegram Zebra",
+        "status": "withdrawn",
+        "subjects": ["Zebra Subject"],
+    },
+    {
+        "id": "v/embargoed",
+        "title": "Embargoed Telegram Zebra",
+        "status": "published",
+        "embargo_until": (dt.date.today() + dt.timedelta(days=30)).isoformat(),
+        "subjects": ["Zebra Subject"],
+    },
 ]
 VISIBLE = [
-    {"id": "v/public", "title": "Public Telegram Zebra", "subjects": ["Zebra Subject"], "date": "1968-10-15",
-     "persons": ["Rusk, Dean"]},
-    {"id": "v/embargo-over", "title": "Formerly Embargoed Telegram", "subjects": ["Zebra Subject"],
-     "embargo_until": (dt.date.today() - dt.timedelta(days=1)).isoformat()},
+    {
+        "id": "v/public",
+        "title": "Public Telegram Zebra",
+        "subjects": ["Zebra Subject"],
+        "date": "1968-10-15",
+        "persons": ["Rusk, Dean"],
+    },
+    {
+        "id": "v/embargo-over",
+        "title": "Formerly Embargoed Telegram",
+        "subjects": ["Zebra Subject"],
+        "embargo_until": (dt.date.today() - dt.timedelta(days=1)).isoformat(),
+    },
 ]
 
 
@@ -40,8 +64,11 @@ def test_document_rule_agrees_with_the_queryset(mixed):
     from readingroom.records.visibility import document_is_public, is_public
 
     for record in Record.objects.all():
-        assert document_is_public(record.document) == is_public(record) == (
-            record.id in {"v/public", "v/embargo-over"}), record.id
+        assert (
+            document_is_public(record.document)
+            == is_public(record)
+            == (record.id in {"v/public", "v/embargo-over"})
+        ), record.id
     today = {"id": "v/today", "title": "Embargo ends today", "embargo_until": dt.date.today().isoformat()}
     RecordWriter().save(today)
     assert document_is_public(Record.objects.get(pk="v/today").document)
@@ -75,10 +102,14 @@ def test_ids_with_slashes_and_authority_pages(client, mixed):
 
 
 def test_every_authority_kind_has_a_page(client, seed_record):
-    for url, name in (("/funders/henry-luce-foundation/", "Henry Luce Foundation"),
-                      ("/repositories/archive-of-the-party-central-committee-hanoi/",
-                       "Archive of the Party Central Committee, Hanoi"),
-                      ("/persons/merle-pribbenow/", "Merle Pribbenow")):
+    for url, name in (
+        ("/funders/henry-luce-foundation/", "Henry Luce Foundation"),
+        (
+            "/repositories/archive-of-the-party-central-committee-hanoi/",
+            "Archive of the Party Central Committee, Hanoi",
+        ),
+        ("/persons/merle-pribbenow/", "Merle Pribbenow"),
+    ):
         page = client.get(url).content.decode()
         assert name in page and "Secret North Vietnam Politburo Cable No. 323" in page, url
 
@@ -145,7 +176,9 @@ def test_merge_records_redirects_old_id(client, mixed):
     from readingroom.records.models import Redirect
 
     RecordWriter().save({"id": "v/dup", "title": "Duplicate", "relations": [{"target": "v/dup"}]})
-    RecordWriter().save({"id": "v/cites-dup", "title": "Cites", "relations": [{"type": "cites", "target": "v/dup"}]})
+    RecordWriter().save(
+        {"id": "v/cites-dup", "title": "Cites", "relations": [{"type": "cites", "target": "v/dup"}]}
+    )
     assert main(["merge", "v/dup", "v/public"]) == 0
     response = client.get("/records/v/dup/")
     assert response.status_code == 301 and response["Location"] == "/records/v/public/"

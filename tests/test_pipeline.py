@@ -39,10 +39,14 @@ def test_parallel_read_gives_the_same_archive(import_files, monkeypatch):
     parallel = import_files(VOLUME)
     assert calls == [VOLUME]
     assert parallel.files[0].created == sequential.files[0].created == 5
-    strip = [{k: v for k, v in json.loads(line).items() if k not in ("created", "updated", "first_published")}
-             for line in export_text().splitlines()]
-    assert strip == [{k: v for k, v in json.loads(line).items() if k not in ("created", "updated", "first_published")}
-                     for line in first.splitlines()]
+    strip = [
+        {k: v for k, v in json.loads(line).items() if k not in ("created", "updated", "first_published")}
+        for line in export_text().splitlines()
+    ]
+    assert strip == [
+        {k: v for k, v in json.loads(line).items() if k not in ("created", "updated", "first_published")}
+        for line in first.splitlines()
+    ]
 
 
 def test_error_in_the_reader_rolls_back_the_file(import_files, monkeypatch, tmp_path):
@@ -57,6 +61,7 @@ def test_error_in_the_reader_rolls_back_the_file(import_files, monkeypatch, tmp_
 
 # --- JSON Lines, in chunks of 3 entries ----------------------------------------------------------------------
 
+
 def _records_file(path, n, *, duplicate_of=None, bad_line_at=None, pad=0):
     lines = []
     for i in range(n):
@@ -64,8 +69,16 @@ def _records_file(path, n, *, duplicate_of=None, bad_line_at=None, pad=0):
             lines.append('{"id": "broken", ')
             continue
         rid = f"test/{duplicate_of if i == n - 1 and duplicate_of is not None else i}"
-        lines.append(json.dumps({"id": rid, "title": f"Telegram {i}", "date": f"1968-10-{1 + i % 28:02d}",
-                                 "text": f"Paragraph {i} of the four-party conference." + " More." * pad}))
+        lines.append(
+            json.dumps(
+                {
+                    "id": rid,
+                    "title": f"Telegram {i}",
+                    "date": f"1968-10-{1 + i % 28:02d}",
+                    "text": f"Paragraph {i} of the four-party conference." + " More." * pad,
+                }
+            )
+        )
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
@@ -83,21 +96,30 @@ def test_records_arrive_in_file_order(small_chunks, import_files, tmp_path):
     from readingroom.ingest.jsonl import JsonLinesImporter
 
     path = _records_file(tmp_path / "many.jsonl", 20, duplicate_of=4, bad_line_at=7)
-    entries = list(pipeline.ParallelRead(JsonLinesImporter(), Source(path, path.stat().st_size),
-                                         prepare=lambda raw: ("prepared", raw["id"])))
+    entries = list(
+        pipeline.ParallelRead(
+            JsonLinesImporter(),
+            Source(path, path.stat().st_size),
+            prepare=lambda raw: ("prepared", raw["id"]),
+        )
+    )
     # 19 records and one bad line, in file order; the duplicate on the last line is caught although the
     # first one was sent chunks earlier.
     assert [getattr(e, "prepared", None) or e.message for e in entries] == [
-        *[("prepared", f"test/{i}") for i in range(7)], "line 8 is not valid JSON: Expecting property name "
-        "enclosed in double quotes at column 18", *[("prepared", f"test/{i}") for i in range(8, 19)],
-        "line 20: duplicate id in this file; the first one was kept"]
+        *[("prepared", f"test/{i}") for i in range(7)],
+        "line 8 is not valid JSON: Expecting property name enclosed in double quotes at column 18",
+        *[("prepared", f"test/{i}") for i in range(8, 19)],
+        "line 20: duplicate id in this file; the first one was kept",
+    ]
     report = import_files(path)
     assert report.files[0].created == 18 and len(report.files[0].problems) == 2
     assert Record.objects.get(pk="test/4").title == "Telegram 4"
 
 
 @pytest.mark.parametrize("behind", [0, 10**6])
-def test_records_validated_by_either_side_are_the_same(small_chunks, import_files, tmp_path, monkeypatch, behind):
+def test_records_validated_by_either_side_are_the_same(
+    small_chunks, import_files, tmp_path, monkeypatch, behind
+):
     # behind=0: the child validates every record; 10**6: it never does, the writer validates them all.
     monkeypatch.setattr(pipeline, "BEHIND", behind)
     path = _records_file(tmp_path / "many.jsonl", 20, duplicate_of=4, bad_line_at=7)
@@ -152,8 +174,10 @@ def test_records_sent_by_the_child_update_whole(small_chunks, import_files, tmp_
     f = import_files(second).files[0]
     assert (f.created, f.updated, f.unchanged, f.problems) == (0, 6, 6, [])
     assert Record.objects.get(pk="test/0").document["texts"][0]["html"] == (
-        '<p>Revised paragraph 0 <span class="editorial">[of the cable]</span>.</p>')
+        '<p>Revised paragraph 0 <span class="editorial">[of the cable]</span>.</p>'
+    )
     assert Record.objects.get(pk="test/1").document["texts"][0]["html"] == (
-        "<p>Paragraph 1 of the four-party conference.</p>")
+        "<p>Paragraph 1 of the four-party conference.</p>"
+    )
     assert all(Record.objects.get(pk=f"test/{i}").updated == before[f"test/{i}"] for i in range(1, 12, 2))
     assert all(Record.objects.get(pk=f"test/{i}").updated > before[f"test/{i}"] for i in range(0, 12, 2))

@@ -15,7 +15,11 @@ def test_seed_record_fields(seed_record):
     doc = seed_record.document
     assert doc["title"] == "Secret North Vietnam Politburo Cable No. 323"
     assert doc["date_text"] == "October 15, 1968"
-    assert (doc["date"], doc["date_earliest"], doc["date_latest"]) == ("1968-10-15", "1968-10-15", "1968-10-15")
+    assert (doc["date"], doc["date_earliest"], doc["date_latest"]) == (
+        "1968-10-15",
+        "1968-10-15",
+        "1968-10-15",
+    )
     assert doc["date_precision"] == "day" and doc["date_certainty"] == "stated"
     assert doc["classification"] == ["Secret"]
     assert doc["funder_credit"] == "This document was made possible with support from Henry Luce Foundation"
@@ -30,9 +34,19 @@ def test_seed_record_fields(seed_record):
     assert doc["summary"].startswith("The Vietnamese Politburo informs COSVN")
     assert doc["summary"].endswith("should not be involved in the talks.")
     assert doc["repository"]["name"] == "Archive of the Party Central Committee, Hanoi"
-    assert doc["source_description"] == "Archive of the Party Central Committee, Hanoi. Translated for CWIHP by Merle Pribbenow."
-    assert doc["contributors"] == [{"kind": "person", "id": "merle-pribbenow", "name": "Merle Pribbenow",
-                                    "role": "translator", "for": "CWIHP"}]
+    assert (
+        doc["source_description"]
+        == "Archive of the Party Central Committee, Hanoi. Translated for CWIHP by Merle Pribbenow."
+    )
+    assert doc["contributors"] == [
+        {
+            "kind": "person",
+            "id": "merle-pribbenow",
+            "name": "Merle Pribbenow",
+            "role": "translator",
+            "for": "CWIHP",
+        }
+    ]
     assert doc["texts"][0]["kind"] == "translation"
     assert doc["texts"][0]["translator"]["name"] == "Merle Pribbenow"
     assert doc["rights"]["statement"].startswith("The History and Public Policy Program welcomes reuse")
@@ -79,7 +93,7 @@ def test_seed_page_shows_every_value_in_order(client, seed_record):
         "welcomes reuse of Digital Archive materials",
         "Permalink",
     ]
-    body = page[page.index("<main"):]  # the head repeats some values as metadata (citation_*, DC.*, JSON-LD)
+    body = page[page.index("<main") :]  # the head repeats some values as metadata (citation_*, DC.*, JSON-LD)
     positions = [body.find(s) for s in order]
     assert all(p >= 0 for p in positions), [s for s, p in zip(order, positions, strict=True) if p < 0]
     assert positions == sorted(positions)
@@ -97,13 +111,24 @@ def test_html_capture_imports_the_same(import_files, tmp_path):
     lines = [line.strip() for line in SEED.read_text().splitlines() if line.strip()]
     from html import escape
 
-    body = "".join(f"<h2>{escape(line)}</h2>" if line in ("Associated Places", "Subjects Discussed",
-                                                            "Document Information", "Original Uploaded Date",
-                                                            "Record ID") else f"<p>{escape(line)}</p>"
-                   for line in lines)
+    body = "".join(
+        f"<h2>{escape(line)}</h2>"
+        if line
+        in (
+            "Associated Places",
+            "Subjects Discussed",
+            "Document Information",
+            "Original Uploaded Date",
+            "Record ID",
+        )
+        else f"<p>{escape(line)}</p>"
+        for line in lines
+    )
     page = tmp_path / "record.html"
-    page.write_text(f"<!doctype html><html><head><title>x</title><script>alert(1)</script></head>"
-                    f"<body><nav><a>Menu</a></nav>{body}</body></html>")
+    page.write_text(
+        f"<!doctype html><html><head><title>x</title><script>alert(1)</script></head>"
+        f"<body><nav><a>Menu</a></nav>{body}</body></html>"
+    )
     report = import_files(page)
     assert report.files[0].error is None
     rec = Record.objects.get()
@@ -118,7 +143,12 @@ def test_reimport_unchanged_changes_nothing(import_files, seed_record):
     report = import_files(SEED)
     assert report.files[0].unchanged == 1 and report.files[0].created == 0
     seed_record.refresh_from_db()
-    assert (seed_record.created, seed_record.updated, seed_record.first_published, seed_record.content_hash) == before
+    assert (
+        seed_record.created,
+        seed_record.updated,
+        seed_record.first_published,
+        seed_record.content_hash,
+    ) == before
 
 
 def test_reimport_changed_updates_same_record(import_files, seed_record, tmp_path):

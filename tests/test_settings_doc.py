@@ -35,9 +35,11 @@ def test_setting_is_documented(setting):
     section = sections[setting.name]
     default = f"Default: `{setting.default}`" if setting.default else "Default: empty"
     assert re.search(rf"^{re.escape(default)}$", section, flags=re.M), (
-        f"docs/settings.md: {setting.name} should say '{default}'")
+        f"docs/settings.md: {setting.name} should say '{default}'"
+    )
     assert squash(setting.help) in squash(section), (
-        f"docs/settings.md: {setting.name} should include its help text: {setting.help!r}")
+        f"docs/settings.md: {setting.name} should include its help text: {setting.help!r}"
+    )
 
 
 def test_no_stale_settings_documented():

@@ -19,31 +19,58 @@ TAMPERED_TEXT = (
     "<script>window.__xss = 1; document.title = 'pwned'; alert('script')</script>"
     "<p><img src=x onerror=\"window.__xss = 2; alert('img')\"></p>"
     "<p><a id=jslink href=\"javascript:window.__xss = 3; alert('link')\">A link that would run script</a></p>"
-    "<p><a id=jslink2 href=\"  JaVa&#x09;ScRiPt:window.__xss = 3\">Another</a></p>"
-    "<iframe src=\"javascript:parent.__xss = 4\" srcdoc=\"<script>parent.__xss = 4</script>\"></iframe>"
+    '<p><a id=jslink2 href="  JaVa&#x09;ScRiPt:window.__xss = 3">Another</a></p>'
+    '<iframe src="javascript:parent.__xss = 4" srcdoc="<script>parent.__xss = 4</script>"></iframe>'
     "<svg onload=\"window.__xss = 5; alert('svg')\"><circle r=1 /></svg>"
-    "<p onclick=\"window.__xss = 6\" style=\"background:url(javascript:alert(1))\">A second paragraph, kept.</p>"
-    "<noscript><p title=\"</noscript><img src=x onerror=window.__xss=7>\"></p></noscript>"
-    "<object data=\"javascript:window.__xss = 8\"></object><embed src=\"javascript:window.__xss = 8\">"
+    '<p onclick="window.__xss = 6" style="background:url(javascript:alert(1))">A second paragraph, kept.</p>'
+    '<noscript><p title="</noscript><img src=x onerror=window.__xss=7>"></p></noscript>'
+    '<object data="javascript:window.__xss = 8"></object><embed src="javascript:window.__xss = 8">'
     "<math><mtext><table><mglyph><style><img src=x onerror=window.__xss=9></style></mglyph></table></mtext></math>"
-    "<p><a href=\"https://history.state.gov/\">A real link, kept</a></p>"
+    '<p><a href="https://history.state.gov/">A real link, kept</a></p>'
 )
-TAMPERED_NOTE = "<strong>A note, kept.</strong><script>window.__xss = 10</script><img src=x onerror=window.__xss=11>"
-GONE = ("<script", "onerror", "javascript:", "<iframe", "srcdoc", "<svg", "onload", "onclick", "<object", "<embed",
-        "<math", "<style", "style=", "__xss", "pwned", "<img")
+TAMPERED_NOTE = (
+    "<strong>A note, kept.</strong><script>window.__xss = 10</script><img src=x onerror=window.__xss=11>"
+)
+GONE = (
+    "<script",
+    "onerror",
+    "javascript:",
+    "<iframe",
+    "srcdoc",
+    "<svg",
+    "onload",
+    "onclick",
+    "<object",
+    "<embed",
+    "<math",
+    "<style",
+    "style=",
+    "__xss",
+    "pwned",
+    "<img",
+)
 # The page's own script elements: its JSON-LD, data in which "<" cannot occur (escaped), and citations.js.
 # tests/test_citations.py tests both.
-OWN_SCRIPTS = re.compile(r'<script type="application/ld\+json">[^<]*</script>'
-                         r'|<script src="/static/readingroom/citations\.js" defer></script>')
-KEPT = ("A legitimate paragraph, kept.", "A second paragraph, kept.", "A note, kept.",
-        '<a href="https://history.state.gov/">A real link, kept</a>')
+OWN_SCRIPTS = re.compile(
+    r'<script type="application/ld\+json">[^<]*</script>'
+    r'|<script src="/static/readingroom/citations\.js" defer></script>'
+)
+KEPT = (
+    "A legitimate paragraph, kept.",
+    "A second paragraph, kept.",
+    "A note, kept.",
+    '<a href="https://history.state.gov/">A real link, kept</a>',
+)
 
 
 def tamper(record: Record) -> dict:
     """Write the payload straight into the row, past the importer and RecordWriter."""
     doc = copy.deepcopy(record.document)
     doc["texts"][0]["html"] += TAMPERED_TEXT
-    doc["notes"] = [*(doc.get("notes") or []), {"id": "n-tampered", "n": "99", "type": None, "html": TAMPERED_NOTE}]
+    doc["notes"] = [
+        *(doc.get("notes") or []),
+        {"id": "n-tampered", "n": "99", "type": None, "html": TAMPERED_NOTE},
+    ]
     assert Record.objects.filter(pk=record.pk).update(document=doc) == 1
     return doc
 
@@ -91,7 +118,9 @@ def test_tampered_row_runs_no_script_in_chromium(live_server_url, import_files, 
     assert page.locator("#jslink2").get_attribute("href") is None
     page.locator("#jslink").click()
     page.locator("#jslink2").click()
-    assert page.locator("a", has_text="A real link, kept").get_attribute("href") == "https://history.state.gov/"
+    assert (
+        page.locator("a", has_text="A real link, kept").get_attribute("href") == "https://history.state.gov/"
+    )
     assert page.locator("main script, main iframe, main svg, main img, main object, main embed").count() == 0
     assert page.evaluate("window.__xss") is None
     assert page.title() == f"{record.title} — Readingroom"
@@ -102,15 +131,34 @@ def test_stored_urls_that_would_run_script_are_not_links(client, writer):
     """Media and rights URLs are attributes, not text the cleaner sees: they pass its URL rule before they link."""
     from readingroom.web.templatetags.readingroom import link_url
 
-    bad = ["javascript:alert(1)", " JaVaScRiPt:alert(1)", "java\tscript:alert(1)", "data:text/html,<script>x</script>",
-           "vbscript:msgbox(1)"]
-    good = ["https://history.state.gov/a?b=1&c=2", "http://x.org/", "mailto:a@b.org", "/media/scan.pdf", "scan.pdf"]
+    bad = [
+        "javascript:alert(1)",
+        " JaVaScRiPt:alert(1)",
+        "java\tscript:alert(1)",
+        "data:text/html,<script>x</script>",
+        "vbscript:msgbox(1)",
+    ]
+    good = [
+        "https://history.state.gov/a?b=1&c=2",
+        "http://x.org/",
+        "mailto:a@b.org",
+        "/media/scan.pdf",
+        "scan.pdf",
+    ]
     assert [u for u in bad if link_url(u)] == []
     assert [link_url(u) for u in good] == good
-    writer.save({"id": "t/urls", "title": "URLs", "media": [{"url": "javascript:alert(1)", "label": "scan"},
-                                                             {"url": "https://example.org/scan.pdf"}],
-                 "rights": {"statement": "Reuse welcome.", "uri": "javascript:alert(2)"}})
+    writer.save(
+        {
+            "id": "t/urls",
+            "title": "URLs",
+            "media": [
+                {"url": "javascript:alert(1)", "label": "scan"},
+                {"url": "https://example.org/scan.pdf"},
+            ],
+            "rights": {"statement": "Reuse welcome.", "uri": "javascript:alert(2)"},
+        }
+    )
     page = client.get("/records/t/urls/").content.decode()
-    assert "href=\"javascript" not in page.lower()
+    assert 'href="javascript' not in page.lower()
     assert "<li>scan</li>" in page and "<p>javascript:alert(2)</p>" in page  # shown as text
     assert '<a href="https://example.org/scan.pdf">https://example.org/scan.pdf</a>' in page

@@ -57,7 +57,9 @@ def archive_with_records(archive, import_files):
 
 @pytest.fixture
 def editor(client, django_user_model):
-    user = django_user_model.objects.create_superuser("archivist", "archivist@example.org", "a long passphrase")
+    user = django_user_model.objects.create_superuser(
+        "archivist", "archivist@example.org", "a long passphrase"
+    )
     client.force_login(user)
     return client
 
@@ -77,7 +79,10 @@ def change_url(model: str, pk) -> str:
 
 # -- the admin ---------------------------------------------------------------------------------------------------
 
-def test_withdrawing_in_the_admin_change_form_updates_document_columns_and_index(archive_with_records, editor):
+
+def test_withdrawing_in_the_admin_change_form_updates_document_columns_and_index(
+    archive_with_records, editor
+):
     archive = archive_with_records
     url = change_url("record", SEED_ID)
     values = form_values(editor, url)
@@ -100,8 +105,10 @@ def test_text_edited_in_the_admin_is_sanitized_and_searchable(archive_with_recor
     url = change_url("record", D74)
     values = form_values(editor, url)
     doc = json.loads(values["document"])
-    doc["texts"][0]["html"] = ('<p>Corrected reading of the cable <script>window.__x=1</script>'
-                               '<img src=x onerror="alert(1)"> Zanzibarish.</p>')
+    doc["texts"][0]["html"] = (
+        "<p>Corrected reading of the cable <script>window.__x=1</script>"
+        '<img src=x onerror="alert(1)"> Zanzibarish.</p>'
+    )
     doc["title"] = "Telegram about Thuy (corrected)"
     values["document"] = json.dumps(doc)
     response = editor.post(url, values)
@@ -144,9 +151,19 @@ def test_adding_a_record_in_the_admin(archive_with_records, editor):
     archive = archive_with_records
     url = reverse("admin:records_record_add")
     values = form_values(editor, url)
-    values.update(status="published", embargo_until="", document=json.dumps({
-        "id": "test/added", "title": "A note added by hand", "date": "1968-10-16",
-        "text": "The Quixotic delegation arrived.", "subjects": ["Paris Peace Talks"]}))
+    values.update(
+        status="published",
+        embargo_until="",
+        document=json.dumps(
+            {
+                "id": "test/added",
+                "title": "A note added by hand",
+                "date": "1968-10-16",
+                "text": "The Quixotic delegation arrived.",
+                "subjects": ["Paris Peace Talks"],
+            }
+        ),
+    )
     response = editor.post(url, values)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert found(archive, "Quixotic") == {"test/added"}
@@ -166,20 +183,24 @@ def test_embargo_set_in_the_admin_hides_the_record(archive_with_records, editor)
     assert_consistent(archive)
 
 
-@pytest.mark.parametrize("action,status", [("withdraw", "withdrawn"), ("make_draft", "draft"),
-                                           ("send_to_review", "in-review")])
+@pytest.mark.parametrize(
+    "action,status", [("withdraw", "withdrawn"), ("make_draft", "draft"), ("send_to_review", "in-review")]
+)
 def test_admin_actions_change_status_through_the_store(archive_with_records, editor, action, status):
     archive = archive_with_records
     ids = [SEED_ID, D74]
-    response = editor.post(reverse("admin:records_record_changelist"),
-                           {"action": action, "_selected_action": ids})
+    response = editor.post(
+        reverse("admin:records_record_changelist"), {"action": action, "_selected_action": ids}
+    )
     assert response.status_code == 302
     for rid in ids:
         record = Record.objects.get(pk=rid)
         assert record.status == status == record.document["status"]
     assert SEED_ID not in found(archive, SEED_WORDS) and D74 not in found(archive, D74_WORDS)
     assert_consistent(archive)
-    response = editor.post(reverse("admin:records_record_changelist"), {"action": "publish", "_selected_action": ids})
+    response = editor.post(
+        reverse("admin:records_record_changelist"), {"action": "publish", "_selected_action": ids}
+    )
     assert response.status_code == 302
     assert found(archive, SEED_WORDS) == {SEED_ID} and D74 in found(archive, D74_WORDS)
     assert_consistent(archive)
@@ -193,8 +214,10 @@ def test_admin_delete_removes_record_and_index_entry(archive_with_records, edito
     assert not Record.objects.filter(pk=D74).exists()
     assert D74 not in found(archive, D74_WORDS)
     assert_consistent(archive)
-    response = editor.post(reverse("admin:records_record_changelist"),
-                           {"action": "delete_selected", "_selected_action": [SEED_ID], "post": "yes"})
+    response = editor.post(
+        reverse("admin:records_record_changelist"),
+        {"action": "delete_selected", "_selected_action": [SEED_ID], "post": "yes"},
+    )
     assert response.status_code == 302 and not Record.objects.filter(pk=SEED_ID).exists()
     assert_consistent(archive)
 
@@ -202,7 +225,9 @@ def test_admin_delete_removes_record_and_index_entry(archive_with_records, edito
 def test_derived_links_are_read_only_in_the_admin(archive_with_records, editor):
     values = form_values(editor, change_url("record", D74))
     assert any(name.startswith("links-0-") for name in values), "the links are shown"
-    editable = {name.rsplit("-", 1)[-1] for name in values if name.startswith("links-") and "FORMS" not in name}
+    editable = {
+        name.rsplit("-", 1)[-1] for name in values if name.startswith("links-") and "FORMS" not in name
+    }
     assert editable <= {"id", "record"}, f"the links inline has only its hidden keys: {editable}"
     assert "title" not in values and "content_hash" not in values
 
@@ -252,6 +277,7 @@ def test_redirects_are_not_editable_in_the_admin(archive_with_records, editor):
 
 
 # -- the store, the importer, the command line --------------------------------------------------------------------
+
 
 def test_status_and_embargo_changes_through_the_store(archive_with_records):
     archive = archive_with_records

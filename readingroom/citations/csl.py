@@ -50,8 +50,9 @@ def csl_item(record: Record, *, url: str, accessed: dt.date, site_name: str) -> 
     return from_document(doc, url=url, accessed=accessed, site_name=site_name, volume=volume_of(doc))
 
 
-def from_document(doc: dict, *, url: str, accessed: dt.date, site_name: str,
-                  volume: Volume | None = None) -> dict[str, Any]:
+def from_document(
+    doc: dict, *, url: str, accessed: dt.date, site_name: str, volume: Volume | None = None
+) -> dict[str, Any]:
     """The CSL-JSON item of a canonical record document (a pure function: csl_item finds the volume)."""
     item: dict[str, Any] = {"id": doc["id"], "type": "document", "title": doc["title"]}
     add = _adder(item)
@@ -59,7 +60,9 @@ def from_document(doc: dict, *, url: str, accessed: dt.date, site_name: str,
     add("recipient", names(doc.get("recipients") or []))
     add("translator", names(translators(doc)))
     editors = [{"kind": "person", "name": e} for e in (volume.editors if volume else [])]
-    add("editor", names(editors + [c for c in doc.get("contributors") or [] if c.get("role") in EDITOR_ROLES]))
+    add(
+        "editor", names(editors + [c for c in doc.get("contributors") or [] if c.get("role") in EDITOR_ROLES])
+    )
     add("issued", issued(doc))
     if volume:
         add("container-title", volume.title)
@@ -82,6 +85,7 @@ def _adder(item: dict):
     def add(key: str, value: Any) -> None:
         if value not in (None, "", [], {}):
             item[key] = value
+
     return add
 
 

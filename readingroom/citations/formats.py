@@ -41,8 +41,18 @@ class CslJson(Format):
         return json.dumps([item], ensure_ascii=False, indent=2) + "\n"
 
 
-_BIBTEX_ESCAPES = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "%": r"\%", "&": r"\&", "$": r"\$",
-                   "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+_BIBTEX_ESCAPES = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "%": r"\%",
+    "&": r"\&",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
 
 
 def bibtex_escape(text: str) -> str:
@@ -62,10 +72,23 @@ class BibTeX(Format):
         for csl, bib in (("author", "author"), ("editor", "editor"), ("translator", "translator")):
             if item.get(csl):
                 # A name kept whole is braced, so that BibTeX does not split "Department of State" into parts.
-                fields.append((bib, " and ".join("{" + bibtex_escape(n["literal"]) + "}" if "literal" in n
-                                                 else bibtex_escape(_name(n)) for n in item[csl])))
-        for csl, bib in (("container-title", "booktitle"), ("collection-title", "series"), ("number", "number"),
-                         ("publisher", "publisher")):
+                fields.append(
+                    (
+                        bib,
+                        " and ".join(
+                            "{" + bibtex_escape(n["literal"]) + "}"
+                            if "literal" in n
+                            else bibtex_escape(_name(n))
+                            for n in item[csl]
+                        ),
+                    )
+                )
+        for csl, bib in (
+            ("container-title", "booktitle"),
+            ("collection-title", "series"),
+            ("number", "number"),
+            ("publisher", "publisher"),
+        ):
             if item.get(csl):
                 fields.append((bib, bibtex_escape(item[csl])))
         issued = item.get("issued") or {}
@@ -103,8 +126,14 @@ class Ris(Format):
         lines = [("TY", kind), ("ID", str(item["id"])), ("TI", item["title"])]
         for csl, tag in (("author", "AU"), ("editor", "A2"), ("translator", "A4")):
             lines += [(tag, _name(n)) for n in item.get(csl) or []]
-        for csl, tag in (("container-title", "T2"), ("collection-title", "T3"), ("number", "SE"),
-                         ("publisher", "PB"), ("archive", "DP"), ("archive_location", "AN")):
+        for csl, tag in (
+            ("container-title", "T2"),
+            ("collection-title", "T3"),
+            ("number", "SE"),
+            ("publisher", "PB"),
+            ("archive", "DP"),
+            ("archive_location", "AN"),
+        ):
             if item.get(csl):
                 lines.append((tag, item[csl]))
         parts = (item.get("issued") or {}).get("date-parts") or []

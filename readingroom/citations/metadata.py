@@ -35,10 +35,15 @@ class PageMetadata:
         date = _slashed(item)
         if date:
             tags += [("citation_publication_date", date), ("citation_date", date)]
-        for key, tag in (("container-title", "citation_inbook_title"), ("collection-title", "citation_series_title"),
-                         ("publisher", "citation_publisher"), ("language", "citation_language"),
-                         ("abstract", "citation_abstract"), ("URL", "citation_public_url"),
-                         ("URL", "citation_abstract_html_url")):
+        for key, tag in (
+            ("container-title", "citation_inbook_title"),
+            ("collection-title", "citation_series_title"),
+            ("publisher", "citation_publisher"),
+            ("language", "citation_language"),
+            ("abstract", "citation_abstract"),
+            ("URL", "citation_public_url"),
+            ("URL", "citation_abstract_html_url"),
+        ):
             if item.get(key):
                 tags.append((tag, item[key]))
         subjects = self.subjects()
@@ -56,8 +61,14 @@ class PageMetadata:
         if date:
             tags.append(("DC.date", date))
         tags += [("DC.type", "Text"), ("DC.format", "text/html")]
-        for key, tag in (("URL", "DC.identifier"), ("language", "DC.language"), ("publisher", "DC.publisher"),
-                         ("abstract", "DC.description"), ("container-title", "DC.source"), ("archive", "DC.source")):
+        for key, tag in (
+            ("URL", "DC.identifier"),
+            ("language", "DC.language"),
+            ("publisher", "DC.publisher"),
+            ("abstract", "DC.description"),
+            ("container-title", "DC.source"),
+            ("archive", "DC.source"),
+        ):
             if item.get(key):
                 tags.append((tag, item[key]))
         tags += [("DC.subject", s) for s in self.subjects()]
@@ -72,12 +83,20 @@ class PageMetadata:
     def json_ld(self) -> dict[str, Any]:
         """schema.org: an ArchiveComponent (an item held in an archive)."""
         item, doc = self.item, self.doc
-        data: dict[str, Any] = {"@context": "https://schema.org", "@type": "ArchiveComponent",
-                                "@id": item.get("URL"), "url": item.get("URL"), "name": item["title"],
-                                "identifier": item["id"]}
+        data: dict[str, Any] = {
+            "@context": "https://schema.org",
+            "@type": "ArchiveComponent",
+            "@id": item.get("URL"),
+            "url": item.get("URL"),
+            "name": item["title"],
+            "identifier": item["id"],
+        }
         add = _adder(data)
         add("dateCreated", _iso(item))
-        add("author", _agents(c for c in doc.get("creators") or [] if c.get("role", "creator") in csl.AUTHOR_ROLES))
+        add(
+            "author",
+            _agents(c for c in doc.get("creators") or [] if c.get("role", "creator") in csl.AUTHOR_ROLES),
+        )
         add("recipient", _agents(doc.get("recipients") or []))
         add("translator", _agents(csl.translators(doc)))
         add("inLanguage", item.get("language"))
@@ -97,8 +116,17 @@ class PageMetadata:
         rights = doc.get("rights") or {}
         add("license", rights.get("uri"))
         add("copyrightNotice", rights.get("statement"))
-        add("associatedMedia", [{"@type": "MediaObject", "contentUrl": f.url, **(
-            {"encodingFormat": f.media_type} if f.media_type else {})} for f in self.files])
+        add(
+            "associatedMedia",
+            [
+                {
+                    "@type": "MediaObject",
+                    "contentUrl": f.url,
+                    **({"encodingFormat": f.media_type} if f.media_type else {}),
+                }
+                for f in self.files
+            ],
+        )
         return data
 
 
@@ -113,6 +141,7 @@ def _adder(data: dict):
     def add(key: str, value: Any) -> None:
         if value not in (None, "", [], {}):
             data[key] = value
+
     return add
 
 
@@ -122,7 +151,9 @@ def _agents(refs) -> list[dict]:
         name = ref.get("name")
         if name and name not in seen:
             seen.add(name)
-            out.append({"@type": "Organization" if ref.get("kind") == "organization" else "Person", "name": name})
+            out.append(
+                {"@type": "Organization" if ref.get("kind") == "organization" else "Person", "name": name}
+            )
     return out
 
 

@@ -114,6 +114,7 @@ def _punctuation_in_quote(text: str) -> str:
 
 # -- loading a style -----------------------------------------------------------------------------------------
 
+
 @functools.cache
 def _style_source(csl: str) -> bytes:
     """The style's XML, with what the shorthand names in a <substitute> inherit written out, and its root's
@@ -128,8 +129,10 @@ def _style_source(csl: str) -> bytes:
                 names.extend(copy.deepcopy(child) for child in inherited)
     for element in root.iter(f"{{{CSL_NS}}}citation", f"{{{CSL_NS}}}bibliography"):
         if "initialize-with" in element.attrib:
-            raise ValueError(f"the CSL style {csl!r} sets initialize-with on <{etree.QName(element).localname}>: "
-                             "styles.py only moves the root's value; extend _style_source for this style")
+            raise ValueError(
+                f"the CSL style {csl!r} sets initialize-with on <{etree.QName(element).localname}>: "
+                "styles.py only moves the root's value; extend _style_source for this style"
+            )
     initials = root.attrib.pop("initialize-with", None)
     for name in root.iter(f"{{{CSL_NS}}}name"):
         if name.get("initialize") == "false":
@@ -146,10 +149,13 @@ class _Style(CitationStylesStyle):
         lookup = etree.ElementNamespaceClassLookup()
         namespace = lookup.get_namespace(CSL_NS)
         namespace[None] = CitationStylesElement
-        namespace.update({cls.__name__.replace("_", "-").lower(): cls
-                          for cls in CitationStylesElement.__subclasses__()})
+        namespace.update(
+            {cls.__name__.replace("_", "-").lower(): cls for cls in CitationStylesElement.__subclasses__()}
+        )
         namespace["substitute"] = _Substitute
-        parser = etree.XMLParser(remove_comments=True, encoding="UTF-8", no_network=True, resolve_entities=False)
+        parser = etree.XMLParser(
+            remove_comments=True, encoding="UTF-8", no_network=True, resolve_entities=False
+        )
         parser.set_element_class_lookup(lookup)
         self.xml = etree.parse(io.BytesIO(source), parser)
         self.root = self.xml.getroot()
@@ -162,6 +168,7 @@ def _load(csl: str) -> _Style:
 
 
 # -- suppressing substituted variables -----------------------------------------------------------------------
+
 
 class _Reference(Reference):
     """A reference that can hide variables, and record which ones a piece of the style read."""

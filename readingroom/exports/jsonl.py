@@ -39,6 +39,19 @@ def authority_lines() -> Iterator[str]:
         return d
 
     for a in sorted(rows, key=lambda a: (depth(a), a.kind, a.key)):
-        yield json.dumps({"kind": a.kind, "key": a.key, "name": a.name,
-                          "parent": a.parent.key if a.parent else None, "position": a.position, "data": a.data},
-                         ensure_ascii=False, separators=(",", ":"), sort_keys=False) + "\n"
+        yield (
+            json.dumps(
+                {
+                    "kind": a.kind,
+                    "key": a.key,
+                    "name": a.name,
+                    "parent": a.parent.key if a.parent else None,
+                    "position": a.position,
+                    "data": a.data,
+                },
+                ensure_ascii=False,
+                separators=(",", ":"),
+                sort_keys=False,
+            )
+            + "\n"
+        )

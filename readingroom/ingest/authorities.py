@@ -40,17 +40,28 @@ class AuthoritiesImporter(Importer):
             unknown = set(obj) - FIELDS
             kind, key, name = obj.get("kind"), obj.get("key"), obj.get("name")
             if unknown:
-                yield Problem(f"line {lineno}: unknown field(s) {', '.join(sorted(unknown))}; an authority has "
-                              f"{', '.join(sorted(FIELDS))}", key)
+                yield Problem(
+                    f"line {lineno}: unknown field(s) {', '.join(sorted(unknown))}; an authority has "
+                    f"{', '.join(sorted(FIELDS))}",
+                    key,
+                )
             elif kind not in AUTHORITY_KINDS:
-                yield Problem(f"line {lineno}: unknown kind {kind!r}: use one of {', '.join(AUTHORITY_KINDS)}", key,
-                              "kind")
+                yield Problem(
+                    f"line {lineno}: unknown kind {kind!r}: use one of {', '.join(AUTHORITY_KINDS)}",
+                    key,
+                    "kind",
+                )
             elif not (isinstance(key, str) and key.strip() and isinstance(name, str) and name.strip()):
                 yield Problem(f"line {lineno}: 'key' and 'name' must be non-empty text", key)
             elif not isinstance(obj.get("data", {}), dict):
                 yield Problem(f"line {lineno}: 'data' must be an object", key, "data")
             else:
                 position = obj.get("position")
-                yield AuthorityEntry(kind, key, name, parent=obj.get("parent"),
-                                     position=position if isinstance(position, int) else 0,
-                                     data=obj.get("data") or {})
+                yield AuthorityEntry(
+                    kind,
+                    key,
+                    name,
+                    parent=obj.get("parent"),
+                    position=position if isinstance(position, int) else 0,
+                    data=obj.get("data") or {},
+                )

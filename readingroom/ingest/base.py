@@ -93,7 +93,9 @@ def bounded_lines(f: io.TextIOBase, max_chars: int, hint: str = "") -> Iterator[
             return
         lineno += 1
         if len(line) > max_chars and not line.endswith("\n"):
-            raise IngestError(f"line {lineno} is longer than {max_chars >> 20} MiB{hint or ': check that the file is what it should be'}")
+            raise IngestError(
+                f"line {lineno} is longer than {max_chars >> 20} MiB{hint or ': check that the file is what it should be'}"
+            )
         yield line
 
 

@@ -30,11 +30,43 @@ FORMULA_START = ("=", "+", "-", "@")
 MAX_CELL = 16 << 20  # a document's full text fits; the csv module's default (128 KiB) does not
 
 REQUIRED = ("id", "title")
-SCALAR = ("id", "title", "status", "date", "date_text", "summary", "number", "text", "text_kind", "text_language",
-          "translator", "dateline_place", "repository", "archival_reference", "source_description", "funder_credit",
-          "rights", "rights_uri", "publisher", "signature", "embargo_until", "original_uploaded")
-MULTI = ("document_types", "classification", "languages", "places", "subjects", "persons", "collections",
-         "funders", "creators", "recipients", "contributors")
+SCALAR = (
+    "id",
+    "title",
+    "status",
+    "date",
+    "date_text",
+    "summary",
+    "number",
+    "text",
+    "text_kind",
+    "text_language",
+    "translator",
+    "dateline_place",
+    "repository",
+    "archival_reference",
+    "source_description",
+    "funder_credit",
+    "rights",
+    "rights_uri",
+    "publisher",
+    "signature",
+    "embargo_until",
+    "original_uploaded",
+)
+MULTI = (
+    "document_types",
+    "classification",
+    "languages",
+    "places",
+    "subjects",
+    "persons",
+    "collections",
+    "funders",
+    "creators",
+    "recipients",
+    "contributors",
+)
 COLUMNS = SCALAR + MULTI
 TEXT_KINDS = ("original", "transcription", "translation")
 
@@ -51,8 +83,11 @@ def unescape_cell(value: str, field: str) -> str:
     if stripped.startswith("'") and stripped[1:2] in FORMULA_START:
         return stripped[1:]
     if stripped.startswith(FORMULA_START):
-        raise CellError(field, f"the cell begins with {stripped[0]!r}, which a spreadsheet runs as a formula; "
-                               f"if it is literal text, prefix it with an apostrophe: '{stripped[:20]}")
+        raise CellError(
+            field,
+            f"the cell begins with {stripped[0]!r}, which a spreadsheet runs as a formula; "
+            f"if it is literal text, prefix it with an apostrophe: '{stripped[:20]}",
+        )
     return value
 
 
@@ -77,13 +112,29 @@ def row_to_document(row: dict[str, str]) -> dict[str, Any]:
         if column in MULTI:
             values[column] = split_cell(cell, column)  # each value is checked on its own
         elif column.startswith("extra."):
-            extra[column[len("extra."):]] = unescape_cell(cell, column).strip()
+            extra[column[len("extra.") :]] = unescape_cell(cell, column).strip()
         else:
             values[column] = unescape_cell(cell, column).strip()
-    doc: dict[str, Any] = {k: values.pop(k) for k in ("id", "title", "status", "date", "date_text", "summary",
-                                                      "number", "dateline_place", "source_description",
-                                                      "funder_credit", "publisher", "signature", "embargo_until",
-                                                      "original_uploaded") if k in values}
+    doc: dict[str, Any] = {
+        k: values.pop(k)
+        for k in (
+            "id",
+            "title",
+            "status",
+            "date",
+            "date_text",
+            "summary",
+            "number",
+            "dateline_place",
+            "source_description",
+            "funder_credit",
+            "publisher",
+            "signature",
+            "embargo_until",
+            "original_uploaded",
+        )
+        if k in values
+    }
     for column in ("document_types", "classification", "languages", "persons"):
         if column in values:
             doc[column] = values.pop(column)
@@ -107,13 +158,18 @@ def row_to_document(row: dict[str, str]) -> dict[str, Any]:
         raise CellError("text_kind", f"unknown text kind {kind!r}: use one of {', '.join(TEXT_KINDS)}")
     if text is not None:
         languages = doc.get("languages") or []
-        entry: dict[str, Any] = {"kind": kind, "language": language or (languages[0] if languages else None),
-                                 "body": text}
+        entry: dict[str, Any] = {
+            "kind": kind,
+            "language": language or (languages[0] if languages else None),
+            "body": text,
+        }
         if translator:
             entry["translator"] = {"name": translator}
         doc["texts"] = [entry]
     elif translator or language:
-        raise CellError("translator" if translator else "text_language", "is given but the 'text' cell is empty")
+        raise CellError(
+            "translator" if translator else "text_language", "is given but the 'text' cell is empty"
+        )
     if extra:
         doc["extra"] = extra
     return doc
@@ -122,18 +178,24 @@ def row_to_document(row: dict[str, str]) -> dict[str, Any]:
 def check_header(fieldnames: list[str] | None) -> list[str]:
     """The normalized column names; IngestError naming the fix when the header is not a record header."""
     if not fieldnames:
-        raise IngestError("has no header row: the first line must name the columns, at least id and title "
-                          "(docs/record-schema.md)")
+        raise IngestError(
+            "has no header row: the first line must name the columns, at least id and title "
+            "(docs/record-schema.md)"
+        )
     names = [(name or "").strip().lower() for name in fieldnames]
     missing = [c for c in REQUIRED if c not in names]
     if missing:
-        raise IngestError(f"missing required column {missing[0]!r}: the header must name at least "
-                          f"{' and '.join(REQUIRED)} (found: {', '.join(n for n in names if n)[:200]}); "
-                          "see docs/record-schema.md")
+        raise IngestError(
+            f"missing required column {missing[0]!r}: the header must name at least "
+            f"{' and '.join(REQUIRED)} (found: {', '.join(n for n in names if n)[:200]}); "
+            "see docs/record-schema.md"
+        )
     unknown = [n for n in names if n not in COLUMNS and not (n.startswith("extra.") and len(n) > 6)]
     if unknown:
-        raise IngestError(f"unknown column {unknown[0]!r}: the columns are {', '.join(COLUMNS)} and "
-                          "extra.<name> for your own values (docs/record-schema.md)")
+        raise IngestError(
+            f"unknown column {unknown[0]!r}: the columns are {', '.join(COLUMNS)} and "
+            "extra.<name> for your own values (docs/record-schema.md)"
+        )
     seen: set[str] = set()
     for n in names:
         if n in seen:
@@ -156,18 +218,26 @@ class CsvRecordsImporter(Importer):
         csv.field_size_limit(max(csv.field_size_limit(), MAX_CELL))
         seen: dict[str, int] = {}
         with source.open_text() as f:
-            reader = csv.reader(bounded_lines(f, MAX_CELL * 4), strict=True)  # a quote left open is an error, not a cell to the end
+            reader = csv.reader(
+                bounded_lines(f, MAX_CELL * 4), strict=True
+            )  # a quote left open is an error, not a cell to the end
             try:
                 header = next(reader, None)
                 names = check_header(header)
                 end = reader.line_num
                 for cells in reader:
-                    line, end = end + 1, reader.line_num  # a quoted cell may span lines: report where the row starts
+                    line, end = (
+                        end + 1,
+                        reader.line_num,
+                    )  # a quoted cell may span lines: report where the row starts
                     if not any(c.strip() for c in cells):
                         continue
                     if len(cells) != len(names):
-                        yield Problem(f"line {line} has {len(cells)} cells, the header has {len(names)}: quote "
-                                      "cells that contain commas", cells[0] if cells else None)
+                        yield Problem(
+                            f"line {line} has {len(cells)} cells, the header has {len(names)}: quote "
+                            "cells that contain commas",
+                            cells[0] if cells else None,
+                        )
                         continue
                     row = dict(zip(names, cells, strict=True))
                     rid = row["id"].strip()
@@ -177,8 +247,12 @@ class CsvRecordsImporter(Importer):
                         yield Problem(f"line {line}: {e.message}", rid or None, e.field)
                         continue
                     if rid and rid in seen:
-                        yield Problem(f"line {line}: duplicate id in this file (first on line {seen[rid]}); the "
-                                      "first one was kept", rid, "id")
+                        yield Problem(
+                            f"line {line}: duplicate id in this file (first on line {seen[rid]}); the "
+                            "first one was kept",
+                            rid,
+                            "id",
+                        )
                         continue
                     if rid:
                         seen[rid] = line

@@ -34,16 +34,63 @@ MARKERS = ("uri", "doc_date", "frontend_doc_date")
 
 # Document fields of digitalarchive.models.Document (plus names the API has used for the same things).
 MAPPED = {
-    "id", "uri", "title", "description", "doc_date", "frontend_doc_date", "slug", "source_created_at",
-    "source_updated_at", "first_published_at", "source", "type", "rights", "pdf_generated_at", "date_range_start",
-    "date_range_end", "sort_string_by_coverage", "main_src", "model", "donors", "funders", "subjects",
-    "transcripts", "translations", "media_files", "languages", "contributors", "creators", "original_coverages",
-    "coverages", "collections", "attachments", "links", "related", "repositories", "publishers",
-    "classifications", "is_translation",
+    "id",
+    "uri",
+    "title",
+    "description",
+    "doc_date",
+    "frontend_doc_date",
+    "slug",
+    "source_created_at",
+    "source_updated_at",
+    "first_published_at",
+    "source",
+    "type",
+    "rights",
+    "pdf_generated_at",
+    "date_range_start",
+    "date_range_end",
+    "sort_string_by_coverage",
+    "main_src",
+    "model",
+    "donors",
+    "funders",
+    "subjects",
+    "transcripts",
+    "translations",
+    "media_files",
+    "languages",
+    "contributors",
+    "creators",
+    "original_coverages",
+    "coverages",
+    "collections",
+    "attachments",
+    "links",
+    "related",
+    "repositories",
+    "publishers",
+    "classifications",
+    "is_translation",
 }
-KEPT_AS_IS = ("slug", "date_range_start", "date_range_end", "sort_string_by_coverage", "main_src", "model",
-              "is_translation")
-ASSET_KEYS = ("id", "asset_id", "filename", "content_type", "extension", "source_created_at", "source_updated_at")
+KEPT_AS_IS = (
+    "slug",
+    "date_range_start",
+    "date_range_end",
+    "sort_string_by_coverage",
+    "main_src",
+    "model",
+    "is_translation",
+)
+ASSET_KEYS = (
+    "id",
+    "asset_id",
+    "filename",
+    "content_type",
+    "extension",
+    "source_created_at",
+    "source_updated_at",
+)
 
 
 def _absolute(url: str | None) -> str | None:
@@ -116,9 +163,16 @@ class _Record:
     def authority(self, kind: str, key: str, name: str, parent: str | None, data: dict) -> None:
         if (kind, key) not in self.emitted:
             self.emitted.add((kind, key))
-            self.authorities.append(AuthorityEntry(kind=kind, key=key, name=name, parent=parent,
-                                                   data={k: v for k, v in data.items() if v not in (None, "", [])},
-                                                   replace=False))
+            self.authorities.append(
+                AuthorityEntry(
+                    kind=kind,
+                    key=key,
+                    name=name,
+                    parent=parent,
+                    data={k: v for k, v in data.items() if v not in (None, "", [])},
+                    replace=False,
+                )
+            )
 
     def places(self) -> list[dict]:
         out = []
@@ -129,15 +183,30 @@ class _Record:
             if isinstance(parent, dict) and (parent.get("name") or parent.get("value")):
                 p = self.named(parent, f"original_coverages[{i}].parent", 0)
                 ref["parent"] = slugify(p["name"])
-                self.authority("place", ref["parent"], p["name"], None,
-                               {"da_id": str(p.get("id") or ""), "uri": p.get("uri")})
+                self.authority(
+                    "place",
+                    ref["parent"],
+                    p["name"],
+                    None,
+                    {"da_id": str(p.get("id") or ""), "uri": p.get("uri")},
+                )
             key = slugify(item["name"])
-            self.authority("place", key, item["name"], ref.get("parent"),
-                           {"da_id": ref.get("da_id"), "uri": item.get("uri")})
+            self.authority(
+                "place",
+                key,
+                item["name"],
+                ref.get("parent"),
+                {"da_id": ref.get("da_id"), "uri": item.get("uri")},
+            )
             for j, child in enumerate(item.get("children") or []):
                 c = self.named(child, f"original_coverages[{i}].children", j)
-                self.authority("place", slugify(c["name"]), c["name"], key,
-                               {"da_id": str(c.get("id") or ""), "uri": c.get("uri")})
+                self.authority(
+                    "place",
+                    slugify(c["name"]),
+                    c["name"],
+                    key,
+                    {"da_id": str(c.get("id") or ""), "uri": c.get("uri")},
+                )
             out.append(ref)
         return out
 
@@ -152,15 +221,25 @@ class _Record:
                 p = self.named(parent, f"collections[{i}].parent", 0)
                 ref["parent"] = p.get("slug") or slugify(p["name"])
                 self.authority("collection", ref["parent"], p["name"], None, self._collection_data(p))
-            self.authority("collection", ref["id"], item["name"], ref.get("parent"), self._collection_data(item))
+            self.authority(
+                "collection", ref["id"], item["name"], ref.get("parent"), self._collection_data(item)
+            )
             out.append(ref)
         return out
 
     @staticmethod
     def _collection_data(item: dict) -> dict:
         # What describes the collection goes to its authority, not into every record of it.
-        keep = ("description", "short_description", "uri", "main_src", "thumb_src", "source_created_at",
-                "source_updated_at", "first_published_at")
+        keep = (
+            "description",
+            "short_description",
+            "uri",
+            "main_src",
+            "thumb_src",
+            "source_created_at",
+            "source_updated_at",
+            "first_published_at",
+        )
         data = {k: item[k] for k in keep if item.get(k) not in (None, "")}
         if item.get("id") not in (None, ""):
             data["da_id"] = str(item["id"])
@@ -183,8 +262,13 @@ class _Record:
                 if asset.get("html"):
                     texts.append({"kind": kind, "language": language, "html": asset["html"]})
                 elif asset.get("url"):
-                    media.append({"url": _absolute(asset["url"]), "label": asset.get("filename") or kind.title(),
-                                  "mime_type": asset.get("content_type")})
+                    media.append(
+                        {
+                            "url": _absolute(asset["url"]),
+                            "label": asset.get("filename") or kind.title(),
+                            "mime_type": asset.get("content_type"),
+                        }
+                    )
                 else:
                     raise self.fail(f"{field}[{i}]", "has neither 'html' nor 'url'")
         for i, asset in enumerate(self.items("media_files")):
@@ -194,7 +278,13 @@ class _Record:
             if not url:
                 raise self.fail(f"media_files[{i}]", "has no 'path'")
             self._asset("media_files", asset)
-            media.append({"url": _absolute(url), "label": asset.get("filename"), "mime_type": asset.get("content_type")})
+            media.append(
+                {
+                    "url": _absolute(url),
+                    "label": asset.get("filename"),
+                    "mime_type": asset.get("content_type"),
+                }
+            )
         return texts, media
 
     def _asset(self, field: str, asset: dict) -> None:
@@ -225,7 +315,11 @@ class _Record:
         texts, media = self.texts_and_media(languages)
         names = lambda field: [self.named(x, field, i)["name"] for i, x in enumerate(self.items(field))]  # noqa: E731
         for field in ("type", "classifications"):
-            ids = [str(x["id"]) for x in self.items(field) if isinstance(x, dict) and x.get("id") not in (None, "")]
+            ids = [
+                str(x["id"])
+                for x in self.items(field)
+                if isinstance(x, dict) and x.get("id") not in (None, "")
+            ]
             if ids:
                 self.ids[field] = ids
         doc: dict[str, Any] = {
@@ -239,13 +333,21 @@ class _Record:
             "languages": languages,
             "texts": texts,
             "media": media,
-            "creators": [self.ref(self.named(x, "creators", i)) for i, x in enumerate(self.items("creators"))],
-            "contributors": [{**self.ref(self.named(x, "contributors", i)), "role": "contributor"}
-                             for i, x in enumerate(self.items("contributors"))],
-            "subjects": [self.ref(self.named(x, "subjects", i)) for i, x in enumerate(self.items("subjects"))],
+            "creators": [
+                self.ref(self.named(x, "creators", i)) for i, x in enumerate(self.items("creators"))
+            ],
+            "contributors": [
+                {**self.ref(self.named(x, "contributors", i)), "role": "contributor"}
+                for i, x in enumerate(self.items("contributors"))
+            ],
+            "subjects": [
+                self.ref(self.named(x, "subjects", i)) for i, x in enumerate(self.items("subjects"))
+            ],
             "places": self.places(),
             "collections": self.collections(),
-            "funders": [self.ref(self.named(x, "donors", i)) for i, x in enumerate(self.items("donors", "funders"))],
+            "funders": [
+                self.ref(self.named(x, "donors", i)) for i, x in enumerate(self.items("donors", "funders"))
+            ],
             "relations": self.relations(),
             "source_description": obj.get("source"),
         }
@@ -262,8 +364,10 @@ class _Record:
                     translations[0]["translator"] = {"name": translator["name"]}
         repositories = [self.named(x, "repositories", i) for i, x in enumerate(self.items("repositories"))]
         if repositories:
-            doc["repository"] = {**self.ref(repositories[0]),
-                                 **({"uri": repositories[0]["uri"]} if repositories[0].get("uri") else {})}
+            doc["repository"] = {
+                **self.ref(repositories[0]),
+                **({"uri": repositories[0]["uri"]} if repositories[0].get("uri") else {}),
+            }
         da: dict[str, Any] = {}
         if len(repositories) > 1:
             da["repositories"] = [self.ref(r) for r in repositories]
@@ -287,9 +391,13 @@ class _Record:
         if isinstance(created, str) and re.match(r"^\d{4}-\d{2}-\d{2}", created):
             doc["original_uploaded"] = created[:10]
         doc["source"] = {
-            "format": "da-json", "file": self.file_name, "uri": obj.get("uri"),
-            "created_at": created, "updated_at": obj.get("source_updated_at"),
-            "first_published_at": obj.get("first_published_at"), "pdf_generated_at": obj.get("pdf_generated_at"),
+            "format": "da-json",
+            "file": self.file_name,
+            "uri": obj.get("uri"),
+            "created_at": created,
+            "updated_at": obj.get("source_updated_at"),
+            "first_published_at": obj.get("first_published_at"),
+            "pdf_generated_at": obj.get("pdf_generated_at"),
         }
         for key in KEPT_AS_IS:
             if obj.get(key) not in (None, "", [], {}):
@@ -303,8 +411,13 @@ class _Record:
             if obj[key] not in (None, "", [], {}):
                 da.setdefault("unmapped", {})[key] = obj[key]
         if da.get("unmapped"):
-            notices.append(Notice(f"{self.prefix}fields outside the Digital Archive model were kept under "
-                                  f"extra.da.unmapped: {', '.join(sorted(da['unmapped']))}", self.rid))
+            notices.append(
+                Notice(
+                    f"{self.prefix}fields outside the Digital Archive model were kept under "
+                    f"extra.da.unmapped: {', '.join(sorted(da['unmapped']))}",
+                    self.rid,
+                )
+            )
         doc["extra"] = {"source_record_id": self.rid, **({"da": da} if da else {})}
         return doc, notices
 
@@ -318,13 +431,18 @@ def record_entries(obj: Any, where: str, file_name: str, emitted: set[tuple[str,
     rid = obj.get("id")
     model = obj.get("model")
     if isinstance(model, str) and model.lower() not in ("record", "document"):
-        yield Problem(f"{where or 'the object'} is a Digital Archive {model}, not a record; import records only",
-                      str(rid) if rid is not None else None, "model")
+        yield Problem(
+            f"{where or 'the object'} is a Digital Archive {model}, not a record; import records only",
+            str(rid) if rid is not None else None,
+            "model",
+        )
         return
     if not any(k in obj for k in MARKERS):
-        yield Problem(f"{where or 'the object'} is not a Digital Archive record: it has none of the fields "
-                      f"{', '.join(MARKERS)} (keys: {', '.join(sorted(map(str, obj))[:8]) or 'none'})",
-                      str(rid) if rid is not None else None)
+        yield Problem(
+            f"{where or 'the object'} is not a Digital Archive record: it has none of the fields "
+            f"{', '.join(MARKERS)} (keys: {', '.join(sorted(map(str, obj))[:8]) or 'none'})",
+            str(rid) if rid is not None else None,
+        )
         return
     if rid in (None, "") or isinstance(rid, bool) or not isinstance(rid, str | int):
         yield Problem(f"{(where + ': ') if where else ''}a Digital Archive record needs an 'id'", None, "id")
@@ -345,7 +463,9 @@ class DigitalArchiveJsonImporter(Importer):
     priority = 60
     max_bytes = None  # streams: memory stays flat whatever the size
     extensions = (".json",)
-    help = "Wilson Center Digital Archive record JSON (/srv/record/<id>.json): a record, a list, a search page"
+    help = (
+        "Wilson Center Digital Archive record JSON (/srv/record/<id>.json): a record, a list, a search page"
+    )
 
     def detect(self, path: Path, head: bytes) -> bool:
         suffix = path.suffix.lower()
@@ -368,8 +488,10 @@ class DigitalArchiveJsonImporter(Importer):
             yield from self._read_lines(source, emitted)
             return
         if source.size > MAX_JSON:
-            raise IngestError(f"is {source.size / 2**20:,.0f} MiB, too large for one JSON document (limit "
-                              f"{MAX_JSON >> 20} MiB): write one record object per line to a .jsonl file instead")
+            raise IngestError(
+                f"is {source.size / 2**20:,.0f} MiB, too large for one JSON document (limit "
+                f"{MAX_JSON >> 20} MiB): write one record object per line to a .jsonl file instead"
+            )
         with source.open() as f:
             data = f.read()
         try:
@@ -386,10 +508,15 @@ class DigitalArchiveJsonImporter(Importer):
         elif isinstance(top, dict) and any(k in top for k in MARKERS):
             items = [top]
         else:
-            shape = type(top).__name__ if not isinstance(top, dict) else \
-                f"an object with keys {', '.join(sorted(top)[:8]) or '(none)'}"
-            raise IngestError(f"is not Digital Archive record JSON: found {shape}; expected a record object "
-                              f"(with {', '.join(MARKERS)}), a list of them, or a page {{\"list\": [...]}}")
+            shape = (
+                type(top).__name__
+                if not isinstance(top, dict)
+                else f"an object with keys {', '.join(sorted(top)[:8]) or '(none)'}"
+            )
+            raise IngestError(
+                f"is not Digital Archive record JSON: found {shape}; expected a record object "
+                f'(with {", ".join(MARKERS)}), a list of them, or a page {{"list": [...]}}'
+            )
         if not items:
             raise IngestError("has no records: the list is empty")
         seen: set[str] = set()

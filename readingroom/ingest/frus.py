@@ -55,19 +55,56 @@ from .tei import (
 )
 
 HSG = "https://history.state.gov/historicaldocuments"
-DIV, BODY, HEAD, PB, NOTE, ITEM, HEADER = (tei(n) for n in ("div", "body", "head", "pb", "note", "item", "teiHeader"))
+DIV, BODY, HEAD, PB, NOTE, ITEM, HEADER = (
+    tei(n) for n in ("div", "body", "head", "pb", "note", "item", "teiHeader")
+)
 STRUCTURE_TYPES = {"compilation", "chapter", "subchapter", "part", "section"}
 
 # Security classifications, then precedence (how fast a telegram travels), then handling and distribution
 # caveats and FRUS-era channel names. Matching ignores case; the canonical spelling below is kept.
 MARKINGS = (
-    "Top Secret", "Secret", "Confidential", "Restricted", "Limited Official Use", "Official Use Only",
-    "For Official Use Only", "Unclassified",
-    "Flash", "Immediate", "Operational Immediate", "Priority", "Routine", "Niact", "Emergency",
-    "Nodis", "Exdis", "Limdis", "Stadis", "Noforn", "Nocontract", "Orcon", "Specat", "Eyes Only",
-    "Literally Eyes Only", "Exclusively Eyes Only", "Eyes Only for the Secretary", "Personal", "Personal and Confidential",
-    "Sensitive", "Administratively Confidential", "Harvan", "Double Plus", "Plus", "Cherokee", "Via Cherokee Channels",
-    "Roger Channel", "Codeword", "Umbra", "No Distribution", "Exclusive Distribution", "Limited Distribution",
+    "Top Secret",
+    "Secret",
+    "Confidential",
+    "Restricted",
+    "Limited Official Use",
+    "Official Use Only",
+    "For Official Use Only",
+    "Unclassified",
+    "Flash",
+    "Immediate",
+    "Operational Immediate",
+    "Priority",
+    "Routine",
+    "Niact",
+    "Emergency",
+    "Nodis",
+    "Exdis",
+    "Limdis",
+    "Stadis",
+    "Noforn",
+    "Nocontract",
+    "Orcon",
+    "Specat",
+    "Eyes Only",
+    "Literally Eyes Only",
+    "Exclusively Eyes Only",
+    "Eyes Only for the Secretary",
+    "Personal",
+    "Personal and Confidential",
+    "Sensitive",
+    "Administratively Confidential",
+    "Harvan",
+    "Double Plus",
+    "Plus",
+    "Cherokee",
+    "Via Cherokee Channels",
+    "Roger Channel",
+    "Codeword",
+    "Umbra",
+    "No Distribution",
+    "Exclusive Distribution",
+    "Limited Distribution",
 )
 _MARKING = {m.lower(): m for m in MARKINGS}
 
@@ -89,6 +126,7 @@ def classification_markings(source_note: str) -> list[str]:
 
 
 # -- the first pass: what the whole volume knows ----------------------------------------------------------------
+
 
 @dataclass
 class Person:
@@ -116,7 +154,7 @@ def _entry_text(item: etree._Element, name_el: etree._Element) -> tuple[str, str
     name = plain_text(name_el)
     text = plain_text(item)
     at = text.find(name)
-    rest = (text[:at] + text[at + len(name):]) if at >= 0 else text
+    rest = (text[:at] + text[at + len(name) :]) if at >= 0 else text
     return name, rest.strip(" ,;:—–-") or None
 
 
@@ -147,11 +185,15 @@ def scan_volume(source: Source) -> VolumeIndex:
             if tag == DIV and el.get("type") == "document":
                 doc_id = ident or (f"d{el.get('n')}" if (el.get("n") or "").isdigit() else None)
                 if not doc_id:
-                    raise IngestError(f"the document division on line {el.sourceline} has neither an xml:id nor a "
-                                      "number (@n): give it xml:id=\"d…\"")
+                    raise IngestError(
+                        f"the document division on line {el.sourceline} has neither an xml:id nor a "
+                        'number (@n): give it xml:id="d…"'
+                    )
                 if doc_id in index.documents:
-                    raise IngestError(f"two documents are both {doc_id!r} (lines {index.documents[doc_id]} and "
-                                      f"{el.sourceline}): number them uniquely")
+                    raise IngestError(
+                        f"two documents are both {doc_id!r} (lines {index.documents[doc_id]} and "
+                        f"{el.sourceline}): number them uniquely"
+                    )
                 index.documents[doc_id] = el.sourceline or 0
                 current_doc = doc_id
             elif ident and current_doc and _conventional_owner(ident) != current_doc:
@@ -171,11 +213,15 @@ def scan_volume(source: Source) -> VolumeIndex:
         if keep == 0:
             release(el)
     if not index.id:
-        raise IngestError("cannot tell the volume's id: give the root element an xml:id such as "
-                          "xml:id=\"frus1964-68v07\" (or an <idno type=\"frus\"> in the publicationStmt)")
+        raise IngestError(
+            "cannot tell the volume's id: give the root element an xml:id such as "
+            'xml:id="frus1964-68v07" (or an <idno type="frus"> in the publicationStmt)'
+        )
     if not ID_PATTERN.match(index.id) or "/" in index.id:
-        raise IngestError(f"the volume id {index.id!r} cannot be used in record ids: use letters, digits, '.', "
-                          "'_', ':' and '-'")
+        raise IngestError(
+            f"the volume id {index.id!r} cannot be used in record ids: use letters, digits, '.', "
+            "'_', ':' and '-'"
+        )
     if not index.title:
         index.title = index.id
     return index
@@ -211,6 +257,7 @@ def _read_list_item(item: etree._Element, index: VolumeIndex) -> None:
 
 # -- linking FRUS persons to the person authority file ---------------------------------------------------------
 
+
 def person_source_url(volume: str, person_id: str) -> str:
     return f"{HSG}/{volume}/persons#{person_id}"
 
@@ -228,11 +275,13 @@ def hsg_person_links(volume: str, persons: dict[str, Person]) -> dict[str, str]:
     for key, data in rows.values_list("key", "data"):
         for url in (data or {}).get("sources") or []:
             if isinstance(url, str) and url.startswith(prefix):
-                links.setdefault(url[len(prefix):], key)
+                links.setdefault(url[len(prefix) :], key)
     missing = {pid: p.name for pid, p in persons.items() if pid not in links}
     if missing:
         by_name: dict[str, list[str]] = defaultdict(list)
-        named = Authority.objects.filter(kind="person", name__in=set(missing.values()), data__has_key="sources")
+        named = Authority.objects.filter(
+            kind="person", name__in=set(missing.values()), data__has_key="sources"
+        )
         for name, key in named.values_list("name", "key"):
             by_name[name].append(key)
         for pid, name in missing.items():
@@ -252,7 +301,8 @@ def link_persons_to_authorities(store) -> int:
     by_url: dict[str, int] = {}
     keys: dict[int, str] = {}
     for pk, key, data in Authority.objects.filter(kind="person", data__has_key="sources").values_list(
-            "pk", "key", "data"):
+        "pk", "key", "data"
+    ):
         keys[pk] = key
         for url in (data or {}).get("sources") or []:
             if isinstance(url, str):
@@ -305,8 +355,14 @@ def document_date(div: etree._Element) -> DocumentDate:
     out = DocumentDate()
     dateline = div.find(tei("dateline"))
     if dateline is None:
-        dateline = next((d for d in div.iterdescendants(tei("dateline"))
-                         if not any(local(a.tag) in ("note", "attachment") for a in d.iterancestors())), None)
+        dateline = next(
+            (
+                d
+                for d in div.iterdescendants(tei("dateline"))
+                if not any(local(a.tag) in ("note", "attachment") for a in d.iterancestors())
+            ),
+            None,
+        )
     if dateline is not None:
         place_el = next(dateline.iter(tei("placeName")), None)
         place = plain_text(place_el) if place_el is not None else None
@@ -315,7 +371,7 @@ def document_date(div: etree._Element) -> DocumentDate:
             place = None  # a month marked as a place (FRUS 1964-68 v07 d1): it is part of the date
         rest = full
         if place and full.startswith(place):
-            rest = full[len(place):]
+            rest = full[len(place) :]
         rest = rest.strip(" ,;:")
         stamps = [e for e in dateline.iter(tei("date"), tei("time"))]
         if stamps:
@@ -350,6 +406,7 @@ def document_date(div: etree._Element) -> DocumentDate:
 
 # -- the importer ------------------------------------------------------------------------------------------------
 
+
 @dataclass
 class _Structure:
     key: str
@@ -370,8 +427,10 @@ class FrusVolumeImporter(Importer):
     priority = 70
     max_bytes = None  # streams: memory stays flat whatever the size
     extensions = (".xml",)
-    help = ("a Foreign Relations of the United States volume (TEI P5, HistoryAtState/frus): one record per "
-            "document, the volume and its chapters as collections, its persons as authorities")
+    help = (
+        "a Foreign Relations of the United States volume (TEI P5, HistoryAtState/frus): one record per "
+        "document, the volume and its chapters as collections, its persons as authorities"
+    )
 
     def detect(self, path: Path, head: bytes) -> bool:
         return looks_like_tei(path, head) and looks_like_frus_volume(head)
@@ -396,16 +455,32 @@ class _VolumeReader:
         self.unknown_lines: dict = {}
         self.reported: set[str] = set()
         self.in_archive: dict[str, bool] = {}
-        self.pending: list[Entry] = []  # authorities wait for the first good record: a failed file leaves nothing
+        self.pending: list[
+            Entry
+        ] = []  # authorities wait for the first good record: a failed file leaves nothing
         self.started = False
         self._late: list[Entry] = []  # notices found while resolving, yielded after the record they concern
 
     # Authorities -----------------------------------------------------------------------------------------------
     def _authorities(self) -> list[Entry]:
         vol, index = self.vol, self.index
-        entries: list[Entry] = [AuthorityEntry("collection", vol, index.title, data={
-            k: v for k, v in {"source": f"{HSG}/{vol}", "publisher": index.publisher, "published": index.published,
-                              "editors": index.editors}.items() if v})]
+        entries: list[Entry] = [
+            AuthorityEntry(
+                "collection",
+                vol,
+                index.title,
+                data={
+                    k: v
+                    for k, v in {
+                        "source": f"{HSG}/{vol}",
+                        "publisher": index.publisher,
+                        "published": index.published,
+                        "editors": index.editors,
+                    }.items()
+                    if v
+                },
+            )
+        ]
         for pid, person in index.persons.items():
             data = {"frus_id": pid, "source": person_source_url(vol, pid), "volume": vol}
             if person.description:
@@ -434,16 +509,24 @@ class _VolumeReader:
             person = self.index.persons.get(pid)
             if person is not None:
                 return {"kind": "person", "id": f"{self.vol}/{pid}", "name": person.name}
-        self._late.extend(self._notice_once(
-            f"p:{corresp}", f"persName corresp {corresp!r} is not in the volume's list of persons; kept as text"))
+        self._late.extend(
+            self._notice_once(
+                f"p:{corresp}",
+                f"persName corresp {corresp!r} is not in the volume's list of persons; kept as text",
+            )
+        )
         return None
 
     def term(self, target: str) -> tuple[str, str] | None:
         found = self.index.terms.get(target.split()[0].lstrip("#")) if target.split() else None
         if found is None:
-            self._late.extend(self._notice_once(
-                f"t:{target}", f"gloss target {target!r} is not in the volume's list of abbreviations and terms; "
-                "kept as text"))
+            self._late.extend(
+                self._notice_once(
+                    f"t:{target}",
+                    f"gloss target {target!r} is not in the volume's list of abbreviations and terms; "
+                    "kept as text",
+                )
+            )
         return found
 
     def archive_has(self, record_id: str) -> bool:
@@ -458,7 +541,9 @@ class _VolumeReader:
             return Link(target)
         m = re.match(r"^(?P<vol>frus[\w.-]*?)?(?:#(?P<frag>[\w.:-]+))?$", target)
         if not m or not m["frag"]:
-            return Link(None, problem=f"link target {target!r} is not a document of this archive; kept as text")
+            return Link(
+                None, problem=f"link target {target!r} is not a document of this archive; kept as text"
+            )
         vol, frag = m["vol"] or self.vol, m["frag"]
         doc = None
         if vol == self.vol:
@@ -473,8 +558,12 @@ class _VolumeReader:
         href = f"/records/{rid}/" + (f"#{frag}" if frag != doc else "")
         if (vol == self.vol and doc in self.index.documents) or self.archive_has(rid):
             return Link(href, rid)
-        return Link(None, rid, problem=f"link target {target!r} ({rid}) is neither in this file nor in the archive: "
-                                       "kept as text; import that document, then this file again, to link it")
+        return Link(
+            None,
+            rid,
+            problem=f"link target {target!r} ({rid}) is neither in this file nor in the archive: "
+            "kept as text; import that document, then this file again, to link it",
+        )
 
     # The two passes' second half -------------------------------------------------------------------------------
     def entries(self) -> Iterator[Entry]:
@@ -529,24 +618,41 @@ class _VolumeReader:
         if s.emitted:
             return
         s.emitted = True
-        yield from self._emit(AuthorityEntry("collection", s.key, s.display_name, parent=s.parent, position=s.position,
-                                             data={"type": s.kind}))
+        yield from self._emit(
+            AuthorityEntry(
+                "collection",
+                s.key,
+                s.display_name,
+                parent=s.parent,
+                position=s.position,
+                data={"type": s.kind},
+            )
+        )
 
-    def _document(self, div: etree._Element, first_page: str | None, last_page: str | None,
-                  stack: list[_Structure]) -> Iterator[Entry]:
+    def _document(
+        self, div: etree._Element, first_page: str | None, last_page: str | None, stack: list[_Structure]
+    ) -> Iterator[Entry]:
         vol = self.vol
         n = (div.get("n") or "").strip() or None
         local_id = div.get(XML_ID) or f"d{n}"
         rid = f"{vol}/{local_id}"
-        renderer = Renderer(rid, note_prefix=local_id, resolve_person=self.person_ref, resolve_term=self.term,
-                            resolve_ref=lambda target, label: self.link(target, label, rid),
-                            unknown=self.unknown, unknown_lines=self.unknown_lines)
+        renderer = Renderer(
+            rid,
+            note_prefix=local_id,
+            resolve_person=self.person_ref,
+            resolve_term=self.term,
+            resolve_ref=lambda target, label: self.link(target, label, rid),
+            unknown=self.unknown,
+            unknown_lines=self.unknown_lines,
+        )
         head = div.find(HEAD)
         title = plain_text(head) if head is not None else ""
         if n and title.startswith(n + "."):  # "74. Telegram From..." (no pattern per number: compiling costs)
-            title = title[len(n) + 1:].lstrip()
+            title = title[len(n) + 1 :].lstrip()
         if not title:
-            yield Problem(f"the document on line {div.sourceline} has no head: it needs a title", rid, "title")
+            yield Problem(
+                f"the document on line {div.sourceline} has no head: it needs a title", rid, "title"
+            )
             return
         creators, recipients = [], []
         archival: dict[str, str] = {}
@@ -559,7 +665,10 @@ class _VolumeReader:
                     continue
                 ref = self.person_ref(el.get("corresp", "")) if el.get("corresp") else None
                 if ref is None:
-                    ref = {"kind": "organization" if local(el.tag) == "gloss" else "person", "name": plain_text(el)}
+                    ref = {
+                        "kind": "organization" if local(el.tag) == "gloss" else "person",
+                        "name": plain_text(el),
+                    }
                 if not ref.get("name"):
                     continue
                 if role == "from":
@@ -586,8 +695,11 @@ class _VolumeReader:
                 yield Problem(f"{e} (in {where}); the document was not imported", rid, "date")
                 return
             info = dates.UNDATED
-            yield Notice(f"the dateline's date {when.text!r} could not be read ({e}); the record is undated",
-                         rid, "date")
+            yield Notice(
+                f"the dateline's date {when.text!r} could not be read ({e}); the record is undated",
+                rid,
+                "date",
+            )
         html = renderer.document_body(div)
         signatures = []
         for signed in div.iter(tei("signed")):
@@ -601,12 +713,16 @@ class _VolumeReader:
         if renderer.terms:
             extra["terms"] = dict(sorted(renderer.terms.items()))
         if first_page:
-            extra["pages"] = first_page if first_page == last_page or not last_page else f"{first_page}–{last_page}"
+            extra["pages"] = (
+                first_page if first_page == last_page or not last_page else f"{first_page}–{last_page}"
+            )
         if renderer.unresolved:
             extra["unresolved_links"] = renderer.unresolved
         collections: list[dict] = [{"kind": "collection", "id": vol, "name": self.index.title}]
         for s in stack:
-            collections.append({"kind": "collection", "id": s.key, "name": s.display_name, "parent": s.parent})
+            collections.append(
+                {"kind": "collection", "id": s.key, "name": s.display_name, "parent": s.parent}
+            )
         place = [{"kind": "place", "name": when.place}] if when.place else []
         record = {
             "id": rid,

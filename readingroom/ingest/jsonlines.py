@@ -11,8 +11,9 @@ from .base import Problem, Source, bounded_lines
 MAX_LINE = 16 << 20  # characters; a record with a long transcription is well under 1 MiB
 
 
-def json_lines(source: Source, *, objects_only: bool = True, max_line: int = MAX_LINE,
-               too_long: str = "") -> Iterator[tuple[int, Any] | Problem]:
+def json_lines(
+    source: Source, *, objects_only: bool = True, max_line: int = MAX_LINE, too_long: str = ""
+) -> Iterator[tuple[int, Any] | Problem]:
     """(line number, value) for each non-blank line; a Problem for a line that is not JSON (or, with
     `objects_only`, not an object). A line over `max_line` characters aborts the file before it is read whole."""
     with source.open_text() as f:

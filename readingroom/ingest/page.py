@@ -17,17 +17,45 @@ from readingroom.records.schema import slugify
 
 from .base import Entry, Importer, IngestError, Notice, RecordEntry, Source
 
-HEADINGS = ("Associated Places", "Subjects Discussed", "Associated People & Organizations", "Associated People",
-            "Document Information", "Original Uploaded Date", "Record ID", "Original Archive", "Rights",
-            "Source", "Languages", "Collection", "Collections", "Type", "Document Type")
+HEADINGS = (
+    "Associated Places",
+    "Subjects Discussed",
+    "Associated People & Organizations",
+    "Associated People",
+    "Document Information",
+    "Original Uploaded Date",
+    "Record ID",
+    "Original Archive",
+    "Rights",
+    "Source",
+    "Languages",
+    "Collection",
+    "Collections",
+    "Type",
+    "Document Type",
+)
 SKIP = {"Skip to content", "Download", "Print", "Share", "Cite", "Original Language", "English", "PDF"}
-CLASSIFICATIONS = ("Top Secret", "Secret", "Confidential", "Restricted", "Strictly Confidential",
-                   "Very Urgent", "Urgent", "Eyes Only")
+CLASSIFICATIONS = (
+    "Top Secret",
+    "Secret",
+    "Confidential",
+    "Restricted",
+    "Strictly Confidential",
+    "Very Urgent",
+    "Urgent",
+    "Eyes Only",
+)
 FUNDER = re.compile(r"^This document was made possible with support from (?P<funder>.+?)\.?$")
-TRANSLATOR = re.compile(r"\b(?:Translated|Translation)\s+(?:for\s+(?P<for>[\w\s&.'-]+?)\s+)?by\s+(?P<name>[^.;]+)", re.I)
-RIGHTS_START = re.compile(r"^(The History and Public Policy Program|To enquire about|Rights|This document)", re.I)
-DATE_LINE = re.compile(r"^(?:c(?:a|irca)?\.?\s+)?\[?[A-Z][a-z]+\.?\s+(?:\d{1,2}(?:\s*[-–]\s*\d{1,2})?,?\s+)?\d{3,5}\]?\.?$"
-                       r"|^\d{1,2}\s+[A-Z][a-z]+\s+\d{3,5}$|^\[?\d{4}\]?$|^\d{4}-\d{2}(-\d{2})?$")
+TRANSLATOR = re.compile(
+    r"\b(?:Translated|Translation)\s+(?:for\s+(?P<for>[\w\s&.'-]+?)\s+)?by\s+(?P<name>[^.;]+)", re.I
+)
+RIGHTS_START = re.compile(
+    r"^(The History and Public Policy Program|To enquire about|Rights|This document)", re.I
+)
+DATE_LINE = re.compile(
+    r"^(?:c(?:a|irca)?\.?\s+)?\[?[A-Z][a-z]+\.?\s+(?:\d{1,2}(?:\s*[-–]\s*\d{1,2})?,?\s+)?\d{3,5}\]?\.?$"
+    r"|^\d{1,2}\s+[A-Z][a-z]+\s+\d{3,5}$|^\[?\d{4}\]?$|^\d{4}-\d{2}(-\d{2})?$"
+)
 
 
 def _blocks_from_text(text: str) -> list[str]:
@@ -66,7 +94,9 @@ def parse_blocks(blocks: list[str], source_name: str) -> tuple[dict, list[Notice
                 raise IngestError(f"the page's date is wrong: {e}") from None
         i += 1
     if date_info is None:
-        raise IngestError("not a record page: no date found near the top (expected a line like 'October 15, 1968')")
+        raise IngestError(
+            "not a record page: no date found near the top (expected a line like 'October 15, 1968')"
+        )
     if i >= len(blocks):
         raise IngestError("not a record page: no title after the date")
     title = blocks[i]
@@ -86,10 +116,12 @@ def parse_blocks(blocks: list[str], source_name: str) -> tuple[dict, list[Notice
     while i < len(blocks) and blocks[i] not in HEADINGS:
         body.append(blocks[i])
         i += 1
-    signature_at = next((n for n in range(len(body) - 1, -1, -1) if body[n].lower().startswith("[signed]")), None)
+    signature_at = next(
+        (n for n in range(len(body) - 1, -1, -1) if body[n].lower().startswith("[signed]")), None
+    )
     if signature_at is not None:
         doc["signature"] = body[signature_at]
-        text_paragraphs, after = body[:signature_at], body[signature_at + 1:]
+        text_paragraphs, after = body[:signature_at], body[signature_at + 1 :]
         if after:
             doc["summary"] = " ".join(after)
     elif len(body) >= 2:
@@ -112,7 +144,9 @@ def parse_blocks(blocks: list[str], source_name: str) -> tuple[dict, list[Notice
     if places:
         doc["places"] = [{"name": p} for p in places]
     else:
-        problems.append(Notice("the page gives no associated places (section empty or missing)", field="places"))
+        problems.append(
+            Notice("the page gives no associated places (section empty or missing)", field="places")
+        )
     if subjects:
         doc["subjects"] = [{"name": s} for s in subjects]
     else:
@@ -130,30 +164,40 @@ def parse_blocks(blocks: list[str], source_name: str) -> tuple[dict, list[Notice
             doc["source_description"] = block
             if repo_part:
                 doc["repository"] = {"name": repo_part}
-            doc["contributors"] = [{"name": translator, "role": "translator",
-                                    **({"for": m["for"].strip()} if m["for"] else {})}]
+            doc["contributors"] = [
+                {"name": translator, "role": "translator", **({"for": m["for"].strip()} if m["for"] else {})}
+            ]
         elif n == 0:
             doc["source_description"] = block
             doc["repository"] = {"name": block.rstrip(".")}
     if rights:
         doc["rights"] = {"statement": "\n\n".join(rights)}
-    doc["texts"] = [{"kind": "translation" if translator else "transcription", "language": "eng",
-                     "body": "\n\n".join(text_paragraphs),
-                     **({"translator": {"name": translator}} if translator else {})}]
+    doc["texts"] = [
+        {
+            "kind": "translation" if translator else "transcription",
+            "language": "eng",
+            "body": "\n\n".join(text_paragraphs),
+            **({"translator": {"name": translator}} if translator else {}),
+        }
+    ]
     doc["languages"] = ["eng"]
     uploaded = [b for b in sections.get("Original Uploaded Date", []) if b not in HEADINGS]
     if uploaded:
         doc["original_uploaded"] = uploaded[0]
     else:
         problems.append(Notice("the page gives no original uploaded date", field="original_uploaded"))
-    record_id = next((b for b in sections.get("Record ID", []) if re.fullmatch(r"[A-Za-z0-9._:/-]+", b)), None)
+    record_id = next(
+        (b for b in sections.get("Record ID", []) if re.fullmatch(r"[A-Za-z0-9._:/-]+", b)), None
+    )
     if record_id:
         doc["id"] = record_id
         doc["extra"] = {"source_record_id": record_id}
     else:
         # A stable local id, so re-importing the same page updates the same record; no source id is invented.
         doc["id"] = slugify(f"{date_info.date or 'undated'} {title}")[:120]
-        problems.append(Notice(f"the page gives no record ID; stored under the local id {doc['id']!r}", field="id"))
+        problems.append(
+            Notice(f"the page gives no record ID; stored under the local id {doc['id']!r}", field="id")
+        )
     doc["source"] = {"format": "da-page", "file": source_name}
     for p in problems:
         p.record = doc["id"]
@@ -174,7 +218,8 @@ class RecordPageImporter(Importer):
             data = f.read(64 << 20)
         data.decode("utf-8")  # raises UnicodeDecodeError, reported by the runner with the offset
         is_html = source.path.suffix.lower() in (".html", ".htm") or data.lstrip()[:15].lower().startswith(
-            (b"<!doctype html", b"<html"))
+            (b"<!doctype html", b"<html")
+        )
         blocks = _blocks_from_html(data) if is_html else _blocks_from_text(data.decode("utf-8-sig"))
         if not blocks:
             raise IngestError("not a record page: the file has no text")

@@ -34,8 +34,12 @@ def looks_like_people(head: bytes) -> bool:
         obj = json.loads(first)
     except ValueError:
         return False
-    return (isinstance(obj, dict) and "name" in obj and "title" not in obj
-            and ("alternates" in obj or "sources" in obj))
+    return (
+        isinstance(obj, dict)
+        and "name" in obj
+        and "title" not in obj
+        and ("alternates" in obj or "sources" in obj)
+    )
 
 
 def _text_list(obj: dict, field: str, line: int, pid: str) -> list[str]:
@@ -63,7 +67,9 @@ def person_entry(obj: dict[str, Any], line: int) -> AuthorityEntry:
         raise ValueError("id", f"line {line}: a person needs an 'id' (text)")
     pid = pid.strip()
     if len(pid) > 250 or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._:\-]*", pid):
-        raise ValueError("id", f"line {line}: {pid!r} is not a valid id: use letters, digits, '.', '_', ':' and '-'")
+        raise ValueError(
+            "id", f"line {line}: {pid!r} is not a valid id: use letters, digits, '.', '_', ':' and '-'"
+        )
     name = obj.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ValueError("name", f"line {line}: a person needs a 'name' (text)")
@@ -74,7 +80,9 @@ def person_entry(obj: dict[str, Any], line: int) -> AuthorityEntry:
         if isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
         if value is not None and (not isinstance(value, str) or not YEAR.match(value.strip())):
-            raise ValueError(field, f"line {line}: impossible year {value!r}: write a year like '1909', or null")
+            raise ValueError(
+                field, f"line {line}: impossible year {value!r}: write a year like '1909', or null"
+            )
         data[field] = value.strip() if value else None
     viaf = obj.get("viaf")
     if isinstance(viaf, int) and not isinstance(viaf, bool):
@@ -85,8 +93,9 @@ def person_entry(obj: dict[str, Any], line: int) -> AuthorityEntry:
     data["remarks"] = _text_list(obj, "remarks", line, pid)
     data["sources"] = _text_list(obj, "sources", line, pid)
     if (data["birth_year"] and data["death_year"]) and int(data["death_year"]) < int(data["birth_year"]):
-        raise ValueError("death_year", f"line {line}: died ({data['death_year']}) before being born "
-                                       f"({data['birth_year']})")
+        raise ValueError(
+            "death_year", f"line {line}: died ({data['death_year']}) before being born ({data['birth_year']})"
+        )
     # Values the person file has beyond the known ones are kept, not dropped.
     for key in sorted(set(obj) - KNOWN):
         if obj[key] not in (None, "", [], {}):
@@ -99,7 +108,9 @@ class PeopleImporter(Importer):
     priority = 50
     max_bytes = None  # streams: memory stays flat whatever the size
     extensions = (".jsonl", ".ndjson", ".json")
-    help = "person authorities, one JSON object a line: id, name, alternates, birth_year, death_year, viaf, ..."
+    help = (
+        "person authorities, one JSON object a line: id, name, alternates, birth_year, death_year, viaf, ..."
+    )
 
     def detect(self, path: Path, head: bytes) -> bool:
         return path.suffix.lower() in self.extensions and looks_like_people(head)
@@ -119,7 +130,9 @@ class PeopleImporter(Importer):
                 yield Problem(message, str(rid) if rid is not None else None, field)
                 continue
             if entry.key in seen:
-                yield Problem(f"line {lineno}: duplicate id in this file; the first one was kept", entry.key, "id")
+                yield Problem(
+                    f"line {lineno}: duplicate id in this file; the first one was kept", entry.key, "id"
+                )
                 continue
             seen.add(entry.key)
             yield entry

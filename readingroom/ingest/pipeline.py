@@ -69,7 +69,11 @@ def _reader(importer: Importer, source: Source, queue, prepare: Callable[[dict],
 
 
 def use_parallel(source: Source) -> bool:
-    return source.size >= PARALLEL_MIN_BYTES and (os.cpu_count() or 1) > 1 and "fork" in mp.get_all_start_methods()
+    return (
+        source.size >= PARALLEL_MIN_BYTES
+        and (os.cpu_count() or 1) > 1
+        and "fork" in mp.get_all_start_methods()
+    )
 
 
 class ParallelRead:
@@ -82,7 +86,9 @@ class ParallelRead:
     def __iter__(self) -> Iterator[Entry]:
         ctx = mp.get_context("fork")
         queue = ctx.Queue(maxsize=QUEUE_CHUNKS)
-        process = ctx.Process(target=_reader, daemon=True, args=(self.importer, self.source, queue, self.prepare))
+        process = ctx.Process(
+            target=_reader, daemon=True, args=(self.importer, self.source, queue, self.prepare)
+        )
         process.start()
         try:
             while True:

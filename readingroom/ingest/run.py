@@ -51,6 +51,7 @@ class Target(Protocol):
     store: Store
     indexer: Indexer
 
+
 HEAD_BYTES = 65536
 BATCH = 500  # records saved per round trip to the store
 # Problems and notices a file's report keeps (the others are counted): a file of 100,000 records that each link to
@@ -130,9 +131,13 @@ class Progress:
         rate = (self.records + self.authorities) / elapsed
         fraction = min(done / self.total_bytes, 1.0)
         eta = (elapsed / fraction - elapsed) if fraction > 0.001 else 0.0
-        what = f"{self.records:,} records" + (f", {self.authorities:,} authorities" if self.authorities else "")
-        line = (f"imported {what}, {rate:,.0f}/s, {fraction:5.1%} of "
-                f"{self.total_bytes / 1e6:,.1f} MB, ETA {eta:,.0f}s")
+        what = f"{self.records:,} records" + (
+            f", {self.authorities:,} authorities" if self.authorities else ""
+        )
+        line = (
+            f"imported {what}, {rate:,.0f}/s, {fraction:5.1%} of "
+            f"{self.total_bytes / 1e6:,.1f} MB, ETA {eta:,.0f}s"
+        )
         self.stream.write(("\r" + line) if self.tty else line + "\n")
         self.stream.flush()
 
@@ -143,8 +148,9 @@ class Progress:
                 self.stream.write("\n")
 
 
-def collect_files(paths: Iterable[str | Path], importers: ImporterRegistry
-                  ) -> tuple[list[Path], list[FileReport]]:
+def collect_files(
+    paths: Iterable[str | Path], importers: ImporterRegistry
+) -> tuple[list[Path], list[FileReport]]:
     """Expand folders; missing paths and folders with nothing importable become failed reports."""
     files: list[Path] = []
     failures: list[FileReport] = []
@@ -153,10 +159,17 @@ def collect_files(paths: Iterable[str | Path], importers: ImporterRegistry
         if not p.exists():
             failures.append(FileReport(p, error="no such file or folder"))
         elif p.is_dir():
-            found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in exts
-                           and not any(part.startswith(".") for part in f.relative_to(p).parts))
+            found = sorted(
+                f
+                for f in p.rglob("*")
+                if f.is_file()
+                and f.suffix.lower() in exts
+                and not any(part.startswith(".") for part in f.relative_to(p).parts)
+            )
             if not found:
-                failures.append(FileReport(p, error=f"folder has nothing importable (looked for {', '.join(exts)} files)"))
+                failures.append(
+                    FileReport(p, error=f"folder has nothing importable (looked for {', '.join(exts)} files)")
+                )
             files.extend(found)
         elif not p.is_file():
             failures.append(FileReport(p, error="is not a regular file"))
@@ -180,14 +193,18 @@ class _FileRun:
     """One file's entries into the store, in batches, each indexed as soon as it is written (inside the file's
     transaction, which the caller holds)."""
 
-    def __init__(self, report: FileReport, writer: RecordWriter, index: ImportIndex, progress: Progress | None):
+    def __init__(
+        self, report: FileReport, writer: RecordWriter, index: ImportIndex, progress: Progress | None
+    ):
         self.report, self.writer, self.index, self.progress = report, writer, index, progress
         self.prepare = _preparer(writer, index)
         self.batch: list[tuple[Any, dict | Prepared | RecordError]] = []  # (id as read, record)
         self.tracker: Source | ParallelRead | None = None  # who knows the bytes read
 
     def run(self, importer: Importer, source: Source) -> None:
-        entries = ParallelRead(importer, source, self.prepare) if use_parallel(source) else importer.read(source)
+        entries = (
+            ParallelRead(importer, source, self.prepare) if use_parallel(source) else importer.read(source)
+        )
         self.tracker = entries if isinstance(entries, ParallelRead) else source
         report, progress = self.report, self.progress
         for entry in entries:
@@ -203,8 +220,15 @@ class _FileRun:
                 report.problem(entry)
             elif isinstance(entry, AuthorityEntry):
                 self.flush()
-                self.writer.authority(entry.kind, entry.key, entry.name, parent_key=entry.parent,
-                                      position=entry.position, data=entry.data, replace=entry.replace)
+                self.writer.authority(
+                    entry.kind,
+                    entry.key,
+                    entry.name,
+                    parent_key=entry.parent,
+                    position=entry.position,
+                    data=entry.data,
+                    replace=entry.replace,
+                )
                 report.authorities += 1
                 if progress:
                     progress.authorities += 1
@@ -232,20 +256,31 @@ class _FileRun:
         self.batch.clear()
 
 
-def import_file(archive: Target, path: Path, writer: RecordWriter, *, importer_name: str | None = None,
-                dry_run: bool = False, progress: Progress | None = None) -> FileReport:
+def import_file(
+    archive: Target,
+    path: Path,
+    writer: RecordWriter,
+    *,
+    importer_name: str | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> FileReport:
     report = FileReport(path)
     importers = archive.importers
     try:
         head = _check_file(path)
         importer = importers.get(importer_name) if importer_name else importers.detect(path, head)
         if importer is None:
-            raise IngestError(f"unknown format: no importer reads this file (known: {', '.join(importers.extensions())})")
+            raise IngestError(
+                f"unknown format: no importer reads this file (known: {', '.join(importers.extensions())})"
+            )
         report.importer = importer.name
         source = Source(path, path.stat().st_size)
         if importer.max_bytes is not None and source.size > importer.max_bytes:
-            raise IngestError(f"file is {source.size / 2**20:,.0f} MiB; the {importer.name} format is read whole, up to "
-                              f"{importer.max_bytes >> 20} MiB: split it into smaller files")
+            raise IngestError(
+                f"file is {source.size / 2**20:,.0f} MiB; the {importer.name} format is read whole, up to "
+                f"{importer.max_bytes >> 20} MiB: split it into smaller files"
+            )
         with archive.indexer.alongside_import(enabled=not dry_run) as index:
             with transaction.atomic():
                 _FileRun(report, writer, index, progress).run(importer, source)
@@ -264,8 +299,10 @@ def import_file(archive: Target, path: Path, writer: RecordWriter, *, importer_n
     except IngestError as e:
         report.error = str(e)
     except UnicodeDecodeError as e:
-        report.error = (f"is not UTF-8 text (byte 0x{e.object[e.start]:02x} at offset {e.start} of a block): "
-                        "save it as UTF-8 and import again")
+        report.error = (
+            f"is not UTF-8 text (byte 0x{e.object[e.start]:02x} at offset {e.start} of a block): "
+            "save it as UTF-8 and import again"
+        )
     except (RecordError, ValueError) as e:
         report.error = str(e)
     if report.error or dry_run:
@@ -273,9 +310,17 @@ def import_file(archive: Target, path: Path, writer: RecordWriter, *, importer_n
     return report
 
 
-def import_paths(archive: Target, paths: Iterable[str | Path], *, status: str | None = None,
-                 dry_run: bool = False, importer_name: str | None = None, progress_stream: TextIO | None = None,
-                 show_progress: bool = True, on_file: Callable[[FileReport], None] | None = None) -> ImportReport:
+def import_paths(
+    archive: Target,
+    paths: Iterable[str | Path],
+    *,
+    status: str | None = None,
+    dry_run: bool = False,
+    importer_name: str | None = None,
+    progress_stream: TextIO | None = None,
+    show_progress: bool = True,
+    on_file: Callable[[FileReport], None] | None = None,
+) -> ImportReport:
     """Import files and folders. Each file is one transaction: a file that fails leaves nothing behind."""
     files, failures = collect_files(paths, archive.importers)
     report = ImportReport(files=list(failures), dry_run=dry_run)
@@ -286,8 +331,9 @@ def import_paths(archive: Target, paths: Iterable[str | Path], *, status: str | 
     progress = Progress(sum(f.stat().st_size for f in files), progress_stream, enabled=show_progress)
     with bulk_collection():
         for path in files:
-            file_report = import_file(archive, path, writer, importer_name=importer_name, dry_run=dry_run,
-                                      progress=progress)
+            file_report = import_file(
+                archive, path, writer, importer_name=importer_name, dry_run=dry_run, progress=progress
+            )
             report.files.append(file_report)
             if on_file:
                 on_file(file_report)

@@ -54,22 +54,35 @@ class SotuImporter(Importer):
                     continue
                 day = dt.date.fromisoformat(row["date"])
                 digest = hashlib.sha256(text.encode()).hexdigest()
-                yield RecordEntry({
-                    "id": f"sotu/{row['fileid']}",
-                    "title": _title(row),
-                    "date": row["date"],
-                    "date_text": f"{day:%B} {day.day}, {day.year}",
-                    "document_types": ["State of the Union Address" if int(row["year"]) >= 1947 else "Annual Message"],
-                    "languages": ["eng"],
-                    "creators": [{"kind": "person", "id": row["president_id"], "name": row["president_full"],
-                                  "role": "author"}],
-                    "collections": [COLLECTION],
-                    "repository": REPOSITORY,
-                    "texts": [{"kind": "transcription", "language": "eng", "body": text}],
-                    "rights": {"statement": "Public domain. Text from the American Presidency Project, "
-                                            "UC Santa Barbara (Gerhard Peters and John T. Woolley).",
-                               "uri": "http://rightsstatements.org/vocab/NoC-US/1.0/"},
-                    "source": {"format": "sotu", "url": row["source_url"], "sha256": row["sha256"]}
-                    if digest == row["sha256"] else {"format": "sotu", "url": row["source_url"]},
-                    "extra": {"party": row["party"], "delivery": row["sotu_type"]},
-                })
+                yield RecordEntry(
+                    {
+                        "id": f"sotu/{row['fileid']}",
+                        "title": _title(row),
+                        "date": row["date"],
+                        "date_text": f"{day:%B} {day.day}, {day.year}",
+                        "document_types": [
+                            "State of the Union Address" if int(row["year"]) >= 1947 else "Annual Message"
+                        ],
+                        "languages": ["eng"],
+                        "creators": [
+                            {
+                                "kind": "person",
+                                "id": row["president_id"],
+                                "name": row["president_full"],
+                                "role": "author",
+                            }
+                        ],
+                        "collections": [COLLECTION],
+                        "repository": REPOSITORY,
+                        "texts": [{"kind": "transcription", "language": "eng", "body": text}],
+                        "rights": {
+                            "statement": "Public domain. Text from the American Presidency Project, "
+                            "UC Santa Barbara (Gerhard Peters and John T. Woolley).",
+                            "uri": "http://rightsstatements.org/vocab/NoC-US/1.0/",
+                        },
+                        "source": {"format": "sotu", "url": row["source_url"], "sha256": row["sha256"]}
+                        if digest == row["sha256"]
+                        else {"format": "sotu", "url": row["source_url"]},
+                        "extra": {"party": row["party"], "delivery": row["sotu_type"]},
+                    }
+                )

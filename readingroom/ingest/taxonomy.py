@@ -43,14 +43,25 @@ def refuse_doctype(head: bytes) -> None:
     root_at = re.search(rb"<[A-Za-z_]", head)
     prolog = head[: root_at.start()] if root_at else head
     if re.search(rb"<!DOCTYPE|<!ENTITY", prolog, re.I):
-        raise IngestError("has a DOCTYPE (entity declarations are how 'billion laughs' and external-entity attacks "
-                          "work): Readingroom does not read DTDs; remove the DOCTYPE and any entities, and import again")
+        raise IngestError(
+            "has a DOCTYPE (entity declarations are how 'billion laughs' and external-entity attacks "
+            "work): Readingroom does not read DTDs; remove the DOCTYPE and any entities, and import again"
+        )
 
 
 def safe_iterparse(stream: Any, events: tuple[str, ...]) -> etree.iterparse:
     """An XML event stream that never loads a DTD, never expands an entity and never touches the network."""
-    return etree.iterparse(stream, events=events, resolve_entities=False, no_network=True, load_dtd=False,
-                           dtd_validation=False, huge_tree=False, remove_comments=True, remove_pis=True)
+    return etree.iterparse(
+        stream,
+        events=events,
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
 
 
 def _text(el: etree._Element) -> tuple[str, list[str], list[str]]:
@@ -100,8 +111,11 @@ class TaxonomyImporter(Importer):
     help = "a subject/place vocabulary: <taxonomy> of nested <category>/<tag> with id, label, definition"
 
     def detect(self, path: Path, head: bytes) -> bool:
-        return path.suffix.lower() in self.extensions and ROOT_TAG.search(head) is not None \
+        return (
+            path.suffix.lower() in self.extensions
+            and ROOT_TAG.search(head) is not None
             and b"http://www.tei-c.org/ns/1.0" not in head
+        )
 
     def read(self, source: Source) -> Iterator[Entry]:
         with source.open() as f:
@@ -114,8 +128,9 @@ class TaxonomyImporter(Importer):
                 # With entities left unresolved lxml's own message can be vague; its error log names the fault.
                 first = next(iter(e.error_log.filter_from_fatals()), None) or e.error_log.last_error
                 msg, line = (first.message, first.line) if first is not None else (e.msg, e.lineno)
-                raise IngestError(f"is not well-formed XML: {msg} (line {line}); fix the file and import again") \
-                    from None
+                raise IngestError(
+                    f"is not well-formed XML: {msg} (line {line}); fix the file and import again"
+                ) from None
 
     def _walk(self, events: etree.iterparse) -> Iterator[Entry]:
         stack: list[_Item] = []
@@ -127,12 +142,16 @@ class TaxonomyImporter(Importer):
                 root_seen = True
                 doctype = el.getroottree().docinfo.doctype
                 if doctype:
-                    raise IngestError("has a DOCTYPE: Readingroom does not read DTDs; remove it and import again")
+                    raise IngestError(
+                        "has a DOCTYPE: Readingroom does not read DTDs; remove it and import again"
+                    )
                 if el.tag != "taxonomy":
                     local = etree.QName(el).localname if isinstance(el.tag, str) else el.tag
                     if local == "taxonomy":
-                        raise IngestError(f"the <taxonomy> root is in the namespace {etree.QName(el).namespace!r}: "
-                                          "a taxonomy file has no namespace; remove the xmlns attribute")
+                        raise IngestError(
+                            f"the <taxonomy> root is in the namespace {etree.QName(el).namespace!r}: "
+                            "a taxonomy file has no namespace; remove the xmlns attribute"
+                        )
                     raise IngestError(f"not a taxonomy: the root element is <{el.tag}>, expected <taxonomy>")
                 continue
             if event == "start":
@@ -161,17 +180,29 @@ class TaxonomyImporter(Importer):
                 if item.emitted and el.tag in ("definition", "usage-hint"):
                     item.emitted = False  # written after the children: store the item again, now complete
                 if el.tag in item.values:
-                    yield Notice(f"line {el.sourceline}: a second <{el.tag}> in one {item.kind_tag}; the first "
-                                 "was kept", item.values.get("id"), el.tag)
+                    yield Notice(
+                        f"line {el.sourceline}: a second <{el.tag}> in one {item.kind_tag}; the first "
+                        "was kept",
+                        item.values.get("id"),
+                        el.tag,
+                    )
                 else:
                     item.values[el.tag] = text
                     item.refs += refs
                     item.links += links
-            elif stack and el.tag not in ("ptr", "a", "p", "title", "description") and isinstance(el.tag, str) \
-                    and el.getparent() is not None and el.getparent().tag in ITEMS:
-                yield Notice(f"line {el.sourceline}: unknown element <{el.tag}> in a {stack[-1].kind_tag} was "
-                             "ignored (known: id, label, definition, usage-hint, category, tag)",
-                             stack[-1].values.get("id"), el.tag)
+            elif (
+                stack
+                and el.tag not in ("ptr", "a", "p", "title", "description")
+                and isinstance(el.tag, str)
+                and el.getparent() is not None
+                and el.getparent().tag in ITEMS
+            ):
+                yield Notice(
+                    f"line {el.sourceline}: unknown element <{el.tag}> in a {stack[-1].kind_tag} was "
+                    "ignored (known: id, label, definition, usage-hint, category, tag)",
+                    stack[-1].values.get("id"),
+                    el.tag,
+                )
         if not root_seen:
             raise IngestError("not a taxonomy: the file has no XML element")
 
@@ -182,20 +213,31 @@ class TaxonomyImporter(Importer):
         key = item.values.get("id", "")
         label = item.values.get("label", "")
         if not key:
-            yield Problem(f"line {item.line}: a {item.kind_tag} has no <id>; it was skipped (its children go "
-                          "under the nearest category above)", label or None, "id")
+            yield Problem(
+                f"line {item.line}: a {item.kind_tag} has no <id>; it was skipped (its children go "
+                "under the nearest category above)",
+                label or None,
+                "id",
+            )
             return
         if not KEY.match(key) or len(key) > 250:
-            yield Problem(f"line {item.line}: {key!r} is not a valid id: use letters, digits, '.', '_', ':' and '-'",
-                          key, "id")
+            yield Problem(
+                f"line {item.line}: {key!r} is not a valid id: use letters, digits, '.', '_', ':' and '-'",
+                key,
+                "id",
+            )
             return
         if not label:
-            yield Problem(f"line {item.line}: the {item.kind_tag} {key!r} has no <label>; it was skipped", key,
-                          "label")
+            yield Problem(
+                f"line {item.line}: the {item.kind_tag} {key!r} has no <label>; it was skipped", key, "label"
+            )
             return
         if item.key is None and key in seen:
-            yield Problem(f"line {item.line}: duplicate id {key!r} (first at line {seen[key]}); the first was kept",
-                          key, "id")
+            yield Problem(
+                f"line {item.line}: duplicate id {key!r} (first at line {seen[key]}); the first was kept",
+                key,
+                "id",
+            )
             return
         seen.setdefault(key, item.line)
         root = item
@@ -214,5 +256,6 @@ class TaxonomyImporter(Importer):
             data["links"] = list(dict.fromkeys(item.links))
         for attr, value in sorted(item.attrs.items()):
             data[attr.replace("-", "_")] = value
-        yield AuthorityEntry(kind=item.kind, key=key, name=label, parent=item.nearest_key(), position=item.position,
-                             data=data)
+        yield AuthorityEntry(
+            kind=item.kind, key=key, name=label, parent=item.nearest_key(), position=item.position, data=data
+        )

@@ -45,7 +45,9 @@ def tei(name: str) -> str:
     return f"{{{TEI_NS}}}{name}"
 
 
-_SPLIT: dict[str, tuple[str | None, str]] = {}  # tag -> (namespace, local name): rendering asks millions of times
+_SPLIT: dict[
+    str, tuple[str | None, str]
+] = {}  # tag -> (namespace, local name): rendering asks millions of times
 
 
 def split_tag(tag: Any) -> tuple[str | None, str]:
@@ -112,6 +114,7 @@ def plain_text(el: etree._Element, skip: tuple[str, ...] = ("note",)) -> str:
 
 # -- safe parsing ------------------------------------------------------------------------------------------------
 
+
 def _snippet(text: str, limit: int = 70) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -124,7 +127,9 @@ def check_prolog(path: Path) -> None:
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         text = raw.decode("utf-16", errors="replace")
     else:
-        text = raw.decode("latin-1")  # only ASCII markup matters here; any ASCII-compatible encoding scans alike
+        text = raw.decode(
+            "latin-1"
+        )  # only ASCII markup matters here; any ASCII-compatible encoding scans alike
     i, n = 0, len(text)
     if text.startswith("\ufeff"):
         i = 1
@@ -139,14 +144,16 @@ def check_prolog(path: Path) -> None:
         elif text.startswith("<!--", i):
             end = text.find("-->", i)
             step = 3
-        elif text[i:i + 9].upper() == "<!DOCTYPE":
+        elif text[i : i + 9].upper() == "<!DOCTYPE":
             _refuse_doctype(text, i)
         else:
             return  # the root element (or junk the parser will name)
         if end < 0:
             if len(raw) > PROLOG_LIMIT:
-                raise IngestError(f"the XML prolog (declaration, comments) runs over {PROLOG_LIMIT >> 20} MiB "
-                                  "before the root element: this is not a document to import")
+                raise IngestError(
+                    f"the XML prolog (declaration, comments) runs over {PROLOG_LIMIT >> 20} MiB "
+                    "before the root element: this is not a document to import"
+                )
             return  # an unclosed comment: the parser reports it with its line
         i = end + step
 
@@ -156,22 +163,25 @@ def _refuse_doctype(text: str, start: int) -> None:
     # The internal subset ends at "]>" when there is one; a DOCTYPE without one ends at the first ">".
     bracket, close = text.find("[", start), text.find(">", start)
     end = text.find("]>", start) if 0 <= bracket < close else close
-    decl = text[start: end + 2 if end >= 0 else len(text)]
+    decl = text[start : end + 2 if end >= 0 else len(text)]
     entity = re.search(r"<!ENTITY\s+(%\s*)?[^>]*>", decl)
     external = re.search(r"<!ENTITY\s+(%\s*)?[\w.:-]+\s+(SYSTEM|PUBLIC)\b[^>]*>", decl)
     if external:
         raise IngestError(
             f"XML with an external entity is refused (line {line}: {_snippet(external.group(0))}): external "
-            "entities can read local files or the network. Remove the DOCTYPE; TEI P5 needs none")
+            "entities can read local files or the network. Remove the DOCTYPE; TEI P5 needs none"
+        )
     if entity:
         count = len(re.findall(r"<!ENTITY", decl))
         raise IngestError(
             f"XML with entity declarations is refused (line {line}: {count} declared, the first "
             f"{_snippet(entity.group(0))}): entities can expand to gigabytes ('billion laughs'). Remove the "
-            "DOCTYPE and write the characters themselves")
+            "DOCTYPE and write the characters themselves"
+        )
     raise IngestError(
         f"XML with a DOCTYPE is refused (line {line}: {_snippet(decl)}): a DOCTYPE can declare entities or load "
-        "files from elsewhere. Remove it; TEI P5 needs none")
+        "files from elsewhere. Remove it; TEI P5 needs none"
+    )
 
 
 def _first_line_with_id(path: Path, ident: str, second: int) -> int | None:
@@ -199,46 +209,64 @@ def _syntax_message(error: etree.XMLSyntaxError, path: Path) -> str:
     msg = msg or "unreadable XML"
     msg = re.sub(r", line \d+, column \d+$", "", msg.strip())
     if msg.startswith("Excessive depth"):
-        return (f"the XML nests elements deeper than 256 levels (line {line}): that is not a real document, "
-                "and deep nesting is a known way to exhaust parsers")
+        return (
+            f"the XML nests elements deeper than 256 levels (line {line}): that is not a real document, "
+            "and deep nesting is a known way to exhaust parsers"
+        )
     duplicate = re.match(r"ID (\S+) already defined", msg)
     if duplicate:
         ident = duplicate.group(1)
         first = _first_line_with_id(path, ident, line)
-        lines = (f"twice on line {line}" if first == line else f"lines {first} and {line}" if first
-                 else f"line {line}")
+        lines = (
+            f"twice on line {line}"
+            if first == line
+            else f"lines {first} and {line}"
+            if first
+            else f"line {line}"
+        )
         return f"duplicate xml:id {ident!r} ({lines}): every xml:id must be unique in a file; rename the second one"
     if msg.startswith("Entity '") and "not defined" in msg:
-        return (f"the XML uses an undefined entity at line {line}, column {column} ({msg}): write the character "
-                "itself or a numeric reference such as &#160;")
+        return (
+            f"the XML uses an undefined entity at line {line}, column {column} ({msg}): write the character "
+            "itself or a numeric reference such as &#160;"
+        )
     with open(path, "rb") as f:
         f.seek(max(path.stat().st_size - 256, 0))
         ending = f.read().rstrip()
     if not ending.endswith(b">") or msg.startswith(("Premature end of data", "Couldn't find end of")):
-        return (f"the XML ends too early (line {line}, column {column}: {msg}): the file looks truncated; "
-                "copy it again in full")
+        return (
+            f"the XML ends too early (line {line}, column {column}: {msg}): the file looks truncated; "
+            "copy it again in full"
+        )
     return f"the XML is not well-formed at line {line}, column {column}: {msg}; fix the markup there"
 
 
 def check_root(root: etree._Element) -> None:
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None:  # the prolog scan missed it (an unusual encoding)
-        raise IngestError("XML with a DOCTYPE is refused: a DOCTYPE can declare entities or load files from "
-                          "elsewhere. Remove it; TEI P5 needs none")
+        raise IngestError(
+            "XML with a DOCTYPE is refused: a DOCTYPE can declare entities or load files from "
+            "elsewhere. Remove it; TEI P5 needs none"
+        )
     name, ns = local(root.tag), namespace(root.tag)
     if name == "TEI" and ns == TEI_NS:
         return
     if name == "TEI" and ns is None:
         raise IngestError(f'the root element <TEI> has no namespace: TEI P5 needs <TEI xmlns="{TEI_NS}">')
     if name == "TEI":
-        raise IngestError(f"wrong namespace: the root element <TEI> is in {ns!r}, not TEI's {TEI_NS!r}; "
-                          f'fix the xmlns on the root element')
+        raise IngestError(
+            f"wrong namespace: the root element <TEI> is in {ns!r}, not TEI's {TEI_NS!r}; "
+            f"fix the xmlns on the root element"
+        )
     where = f" in the namespace {ns!r}" if ns else ""
-    raise IngestError(f'not a TEI document: the root element is <{name}>{where}; expected <TEI xmlns="{TEI_NS}">')
+    raise IngestError(
+        f'not a TEI document: the root element is <{name}>{where}; expected <TEI xmlns="{TEI_NS}">'
+    )
 
 
-def iterparse(source: Source, *, events: tuple[str, ...] = ("start", "end"),
-              tags: tuple[str, ...] | None = None) -> Iterator[tuple[str, Any]]:
+def iterparse(
+    source: Source, *, events: tuple[str, ...] = ("start", "end"), tags: tuple[str, ...] | None = None
+) -> Iterator[tuple[str, Any]]:
     """Stream (event, element) pairs from a TEI file, safely. Raises IngestError with a per-file message.
 
     `tags` limits the events to those elements (the tree is still built whole below them): far fewer events
@@ -260,8 +288,14 @@ def iterparse(source: Source, *, events: tuple[str, ...] = ("start", "end"),
         raise IngestError(_syntax_message(e, source.path)) from None
 
 
-PARSER_OPTIONS: dict[str, Any] = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-                                      remove_comments=True, remove_pis=True)
+PARSER_OPTIONS: dict[str, Any] = dict(
+    resolve_entities=False,
+    no_network=True,
+    load_dtd=False,
+    huge_tree=False,
+    remove_comments=True,
+    remove_pis=True,
+)
 
 
 def release(el: etree._Element) -> None:
@@ -274,15 +308,20 @@ def release(el: etree._Element) -> None:
 
 
 def looks_like_frus_volume(head: bytes) -> bool:
-    return (b'xmlns:frus="http://history.state.gov/frus/ns/1.0"' in head
-            or re.search(rb'<TEI\b[^>]*\bxml:id="frus', head) is not None)
+    return (
+        b'xmlns:frus="http://history.state.gov/frus/ns/1.0"' in head
+        or re.search(rb'<TEI\b[^>]*\bxml:id="frus', head) is not None
+    )
 
 
 def looks_like_tei(path: Path, head: bytes) -> bool:
-    return path.suffix.lower() in (".xml", ".tei") and re.search(rb"<(?:[\w.-]+:)?TEI[\s>/]", head) is not None
+    return (
+        path.suffix.lower() in (".xml", ".tei") and re.search(rb"<(?:[\w.-]+:)?TEI[\s>/]", head) is not None
+    )
 
 
 # -- dates ------------------------------------------------------------------------------------------------------
+
 
 def date_from_attributes(el: etree._Element) -> str | None:
     """EDTF from a TEI date's @when, @notBefore/@notAfter or @from/@to (time zones kept)."""
@@ -298,8 +337,22 @@ def date_from_attributes(el: etree._Element) -> str | None:
     return None
 
 
-LANGUAGES = {"en": "eng", "fr": "fre", "de": "ger", "es": "spa", "ru": "rus", "vi": "vie", "zh": "chi",
-             "it": "ita", "pt": "por", "ja": "jpn", "ko": "kor", "ar": "ara", "tr": "tur", "pl": "pol"}
+LANGUAGES = {
+    "en": "eng",
+    "fr": "fre",
+    "de": "ger",
+    "es": "spa",
+    "ru": "rus",
+    "vi": "vie",
+    "zh": "chi",
+    "it": "ita",
+    "pt": "por",
+    "ja": "jpn",
+    "ko": "kor",
+    "ar": "ara",
+    "tr": "tur",
+    "pl": "pol",
+}
 
 
 def language_code(value: str | None) -> str | None:
@@ -311,12 +364,17 @@ def language_code(value: str | None) -> str | None:
 
 DOCUMENT_TYPES = (
     (r"Editorial Note", "Editorial Note"),
-    (r"(?:(?:Transcript|Notes|Record|Summary|Memorandum) of (?:a )?)?Telephone Conversation", "Telephone Conversation"),
+    (
+        r"(?:(?:Transcript|Notes|Record|Summary|Memorandum) of (?:a )?)?Telephone Conversation",
+        "Telephone Conversation",
+    ),
     (r"Memorandum of (?:a )?Conversation", "Memorandum of Conversation"),
     (r"Memorandum for the Record", "Memorandum for the Record"),
     (r"(?:Action |Information |Intelligence |Briefing |Draft )?Memorandum", "Memorandum"),
-    (r"(?P<kind>Notes|Minutes|Summary Record|Summary|Record|Transcript) of (?:an? |the )?(?:[\w-]+ ){0,3}?Meeting",
-     "{kind} of Meeting"),
+    (
+        r"(?P<kind>Notes|Minutes|Summary Record|Summary|Record|Transcript) of (?:an? |the )?(?:[\w-]+ ){0,3}?Meeting",
+        "{kind} of Meeting",
+    ),
     (r"(?:Circular |Backchannel )?Telegram", "Telegram"),
     (r"(?:Backchannel )?Message", "Message"),
     (r"Letter", "Letter"),
@@ -324,9 +382,16 @@ DOCUMENT_TYPES = (
     (r"Despatch|Dispatch", "Despatch"),
     (r"(?:Special )?National Intelligence Estimate", "National Intelligence Estimate"),
     (r"Intelligence (?:Note|Report|Information Cable)", "Intelligence Report"),
-    (r"Paper", "Paper"), (r"Report", "Report"), (r"Study", "Study"), (r"Diary Entry", "Diary Entry"),
-    (r"Transcript", "Transcript"), (r"Minutes", "Minutes"), (r"Statement", "Statement"),
-    (r"Aide-M[ée]moire", "Aide-Mémoire"), (r"Note Verbale", "Note Verbale"), (r"Instruction", "Instruction"),
+    (r"Paper", "Paper"),
+    (r"Report", "Report"),
+    (r"Study", "Study"),
+    (r"Diary Entry", "Diary Entry"),
+    (r"Transcript", "Transcript"),
+    (r"Minutes", "Minutes"),
+    (r"Statement", "Statement"),
+    (r"Aide-M[ée]moire", "Aide-Mémoire"),
+    (r"Note Verbale", "Note Verbale"),
+    (r"Instruction", "Instruction"),
     (r"Note", "Note"),
 )
 
@@ -342,6 +407,7 @@ def document_type(title: str) -> str | None:
 
 # -- TEI to HTML ------------------------------------------------------------------------------------------------
 
+
 @dataclass
 class Link:
     """Where a TEI ref points: an href for the text, and the record relation it makes (if any)."""
@@ -351,23 +417,117 @@ class Link:
     problem: str | None = None  # set when the target is not in the archive: the text stays plain
 
 
-HI_TAGS = {"italic": "em", "i": "em", "bold": "strong", "strong": "strong", "b": "strong", "underline": "u",
-           "superscript": "sup", "sup": "sup", "subscript": "sub", "sub": "sub", "strikethrough": "s"}
+HI_TAGS = {
+    "italic": "em",
+    "i": "em",
+    "bold": "strong",
+    "strong": "strong",
+    "b": "strong",
+    "underline": "u",
+    "superscript": "sup",
+    "sup": "sup",
+    "subscript": "sub",
+    "sub": "sub",
+    "strikethrough": "s",
+}
 HI_CLASSES = {"smallcaps": "smallcaps", "small-caps": "smallcaps", "sc": "smallcaps"}
 # Elements whose text is kept as is: naming and phrase-level markup with no HTML counterpart.
 TEXT_ONLY = {
-    "seg", "name", "orgName", "rs", "abbr", "expan", "date", "time", "placeName", "geogName", "settlement",
-    "country", "region", "bloc", "district", "num", "measure", "unclear", "sic", "corr", "reg", "orig", "idno",
-    "term", "roleName", "addName", "forename", "surname", "genName", "nameLink", "bibl", "cit", "docAuthor",
-    "docDate", "affiliation", "mentioned", "distinct", "c", "w", "pc", "s", "persName", "gloss", "supplied",
-    "objectName", "span", "said", "foreign", "author", "editor", "publisher", "pubPlace", "biblScope",
-    "docImprint", "titlePart", "docTitle", "figure", "figDesc", "desc", "listBibl", "imprint", "edition",
+    "seg",
+    "name",
+    "orgName",
+    "rs",
+    "abbr",
+    "expan",
+    "date",
+    "time",
+    "placeName",
+    "geogName",
+    "settlement",
+    "country",
+    "region",
+    "bloc",
+    "district",
+    "num",
+    "measure",
+    "unclear",
+    "sic",
+    "corr",
+    "reg",
+    "orig",
+    "idno",
+    "term",
+    "roleName",
+    "addName",
+    "forename",
+    "surname",
+    "genName",
+    "nameLink",
+    "bibl",
+    "cit",
+    "docAuthor",
+    "docDate",
+    "affiliation",
+    "mentioned",
+    "distinct",
+    "c",
+    "w",
+    "pc",
+    "s",
+    "persName",
+    "gloss",
+    "supplied",
+    "objectName",
+    "span",
+    "said",
+    "foreign",
+    "author",
+    "editor",
+    "publisher",
+    "pubPlace",
+    "biblScope",
+    "docImprint",
+    "titlePart",
+    "docTitle",
+    "figure",
+    "figDesc",
+    "desc",
+    "listBibl",
+    "imprint",
+    "edition",
 }
 DROPPED = {"milestone", "anchor", "index", "fw", "cb", "graphic", "link", "linkGrp", "interp", "interpGrp"}
-BLOCK_CLASS = {"dateline": "dateline", "salute": "salute", "signed": "signature", "byline": None, "trailer": None,
-               "address": None, "ab": None, "p": None, "docEdition": None}
-CONTAINERS = {"div", "body", "front", "back", "list", "table", "row", "closer", "opener", "lg", "postscript",
-              "argument", "epigraph", "attachment", "group", "text", "listBibl", "figure"}
+BLOCK_CLASS = {
+    "dateline": "dateline",
+    "salute": "salute",
+    "signed": "signature",
+    "byline": None,
+    "trailer": None,
+    "address": None,
+    "ab": None,
+    "p": None,
+    "docEdition": None,
+}
+CONTAINERS = {
+    "div",
+    "body",
+    "front",
+    "back",
+    "list",
+    "table",
+    "row",
+    "closer",
+    "opener",
+    "lg",
+    "postscript",
+    "argument",
+    "epigraph",
+    "attachment",
+    "group",
+    "text",
+    "listBibl",
+    "figure",
+}
 BLOCK_LEVEL = {"list", "table", "lg", "p", "ab", "quote", "div", "closer", "opener", "postscript"}
 
 
@@ -465,7 +625,7 @@ class Renderer:
         if before and not before[-1].isspace() and tail and not tail[0].isspace():
             m = re.match(r"\S+", tail)
             assert m
-            moved, tail = m.group(0), tail[m.end():]
+            moved, tail = m.group(0), tail[m.end() :]
         marker = f'<span class="pb" data-page="{attr(n)}">[Page {esc(n)}]</span>' if n else ""
         if not marker:
             return esc(moved) + self._text(tail, False)
@@ -526,20 +686,34 @@ class Renderer:
         if name == "l":
             return f"{self.inner(el)}<br>"
         if name in ("quote", "epigraph"):
-            blockish = (el.get("rend") == "blockquote" or name == "epigraph"
-                        or any(local(c.tag) in BLOCK_LEVEL for c in el))
+            blockish = (
+                el.get("rend") == "blockquote"
+                or name == "epigraph"
+                or any(local(c.tag) in BLOCK_LEVEL for c in el)
+            )
             if blockish and not self._in_p:
                 return f"<blockquote>{self._nested_p(el)}</blockquote>"
             return f"<q>{self.inner(el)}</q>"
         if name == "table":
-            return f"<table>{self.inner(el, container=True).strip()}</table>" if not self._in_p else self.inner(el)
+            return (
+                f"<table>{self.inner(el, container=True).strip()}</table>"
+                if not self._in_p
+                else self.inner(el)
+            )
         if name == "row":
             return f"<tr>{self.inner(el, container=True).strip()}</tr>" if not self._in_p else self.inner(el)
         if name == "cell":
             tag_name = "th" if el.get("role") == "label" else "td"
-            span = "".join(f' {a}="{attr(el.get(k, ""))}"' for k, a in (("cols", "colspan"), ("rows", "rowspan"))
-                           if (el.get(k) or "").isdigit())
-            return f"<{tag_name}{span}>{self.inner(el).strip()}</{tag_name}>" if not self._in_p else self.inner(el)
+            span = "".join(
+                f' {a}="{attr(el.get(k, ""))}"'
+                for k, a in (("cols", "colspan"), ("rows", "rowspan"))
+                if (el.get(k) or "").isdigit()
+            )
+            return (
+                f"<{tag_name}{span}>{self.inner(el).strip()}</{tag_name}>"
+                if not self._in_p
+                else self.inner(el)
+            )
         if name == "choice":
             for preferred in ("corr", "reg", "expan", "orig", "sic", "abbr"):
                 child = el.find(tei(preferred))
@@ -607,7 +781,11 @@ class Renderer:
         body = [c for c in el if c is not head]
         parts.append(self._children(el, body))
         id_attr = f' id="{attr(ident)}"' if ident else ""
-        return f'<section class="section"{id_attr}>\n' + "\n".join(p for p in parts if p.strip()) + "\n</section>"
+        return (
+            f'<section class="section"{id_attr}>\n'
+            + "\n".join(p for p in parts if p.strip())
+            + "\n</section>"
+        )
 
     def _children(self, el: etree._Element, children: list[etree._Element]) -> str:
         """Block children (pb markers included), as `inner` does but for a chosen subset of children."""
@@ -637,8 +815,7 @@ class Renderer:
         while note_id in taken:  # note ids are unique per record, whatever the source did
             i += 1
             note_id = f"{base}-{i}"
-        entry: dict[str, Any] = {"id": note_id, "n": n, "type": el.get("type"),
-                                 "html": ""}
+        entry: dict[str, Any] = {"id": note_id, "n": n, "type": el.get("type"), "html": ""}
         self.notes.append(entry)  # appended before rendering, so notes keep their order of appearance
         saved, self._in_p = self._in_p, 0
         try:
@@ -670,13 +847,21 @@ class Renderer:
         link = self.resolve_ref(target[0], label)
         if link is None:
             return content
-        if link.relation and link.relation != self.record_id and not any(
-                r["target"] == link.relation for r in self.relations):
+        if (
+            link.relation
+            and link.relation != self.record_id
+            and not any(r["target"] == link.relation for r in self.relations)
+        ):
             self.relations.append({"type": "cites", "target": link.relation, "label": label or None})
         if link.problem or not link.href:
             self.unresolved.append(target[0])
-            self.notices.append(Notice(link.problem or f"link target {target[0]!r} not found; kept as text",
-                                       self.record_id, "texts"))
+            self.notices.append(
+                Notice(
+                    link.problem or f"link target {target[0]!r} not found; kept as text",
+                    self.record_id,
+                    "texts",
+                )
+            )
             return f'<span class="unresolved">{content}</span>'
         if not content.strip():
             content = esc(target[0])
@@ -686,17 +871,20 @@ class Renderer:
 def unknown_notices(counter: Counter, lines: dict) -> Iterator[Notice]:
     for name, count in sorted(counter.items()):
         times = "once" if count == 1 else f"{count} times"
-        yield Notice(f"unknown TEI element <{name}> ({times}, first on line {lines.get(name)}): its text was kept, "
-                     "its markup dropped")
+        yield Notice(
+            f"unknown TEI element <{name}> ({times}, first on line {lines.get(name)}): its text was kept, "
+            "its markup dropped"
+        )
 
 
 # -- the standalone document importer ----------------------------------------------------------------------------
 
-HSG_STATIC = re.compile(r"^https?://static\.history\.state\.gov/(?P<collection>[\w.-]+)/(?P<path>[\w./-]+?)\.pdf$",
-                        re.I)
+HSG_STATIC = re.compile(
+    r"^https?://static\.history\.state\.gov/(?P<collection>[\w.-]+)/(?P<path>[\w./-]+?)\.pdf$", re.I
+)
 COLLECTION_NAMES = {
     "frus-history": "Toward “Thorough, Accurate, and Reliable”: A History of the Foreign Relations of the United "
-                    "States Series — Documents",
+    "States Series — Documents",
 }
 HSG_PUBLISHER = "Office of the Historian, U.S. Department of State"
 
@@ -718,8 +906,10 @@ class TeiDocumentImporter(Importer):
     name = "tei"
     priority = 80
     extensions = (".xml", ".tei")
-    help = ("a standalone TEI P5 document (e.g. history.state.gov frus-history documents): one record per file, "
-            "several div[@type='document'] become sections")
+    help = (
+        "a standalone TEI P5 document (e.g. history.state.gov frus-history documents): one record per file, "
+        "several div[@type='document'] become sections"
+    )
 
     def detect(self, path: Path, head: bytes) -> bool:
         return looks_like_tei(path, head) and not looks_like_frus_volume(head)
@@ -749,17 +939,20 @@ def _duplicate_ids(root: etree._Element) -> None:
         if ident is None:
             continue
         if ident in seen:
-            raise IngestError(f"duplicate xml:id {ident!r} (lines {seen[ident]} and {el.sourceline}): every xml:id "
-                              "must be unique in a file; rename the second one")
+            raise IngestError(
+                f"duplicate xml:id {ident!r} (lines {seen[ident]} and {el.sourceline}): every xml:id "
+                "must be unique in a file; rename the second one"
+            )
         seen[ident] = el.sourceline
 
 
-def build_document(path: Path, root: etree._Element, header: etree._Element,
-                   body: etree._Element) -> Iterator[Entry]:
+def build_document(
+    path: Path, root: etree._Element, header: etree._Element, body: etree._Element
+) -> Iterator[Entry]:
     _duplicate_ids(root)
     title = _header_title(header)
     if not title:
-        raise IngestError("the teiHeader has no title: add <titleStmt><title type=\"complete\">…</title>")
+        raise IngestError('the teiHeader has no title: add <titleStmt><title type="complete">…</title>')
     source_desc = header.find(f"{tei('fileDesc')}/{tei('sourceDesc')}")
     pdf = None
     if source_desc is not None:
@@ -775,7 +968,7 @@ def build_document(path: Path, root: etree._Element, header: etree._Element,
         record_id = root.get(XML_ID, "")
     else:
         record_id = f"{collection or 'tei'}/{stem}"
-    page_url = (f"https://history.state.gov/historicaldocuments/{collection}/{hsg['path']}" if hsg else None)
+    page_url = f"https://history.state.gov/historicaldocuments/{collection}/{hsg['path']}" if hsg else None
 
     notices: list[Notice] = []
 
@@ -797,8 +990,11 @@ def build_document(path: Path, root: etree._Element, header: etree._Element,
         if date.get("type") == "created":
             date_value, date_text = date_from_attributes(date), plain_text(date) or None
     try:
-        info = dates.from_edtf(date_value, date_text) if date_value else (
-            dates.from_text(date_text) if date_text else dates.UNDATED)
+        info = (
+            dates.from_edtf(date_value, date_text)
+            if date_value
+            else (dates.from_text(date_text) if date_text else dates.UNDATED)
+        )
     except dates.DateError as e:
         raise IngestError(f"the teiHeader's created date is wrong: {e}") from None
     posted = next((d.get("when") for d in header.iter(tei("date")) if d.get("type") == "posted"), None)
@@ -820,8 +1016,14 @@ def build_document(path: Path, root: etree._Element, header: etree._Element,
                 archival["text"] = re.sub(r"^Source:\s*", "", text)
             else:
                 renderer_html = renderer.render(child)
-                apparatus.append({"id": f"editorial-{len(apparatus) + 1}", "n": None, "type": "editorial",
-                                  "html": re.sub(r"^<p>(.*)</p>$", r"\1", renderer_html, flags=re.S)})
+                apparatus.append(
+                    {
+                        "id": f"editorial-{len(apparatus) + 1}",
+                        "n": None,
+                        "type": "editorial",
+                        "html": re.sub(r"^<p>(.*)</p>$", r"\1", renderer_html, flags=re.S),
+                    }
+                )
         if len(documents) == 1:
             doc = documents[0]
             head = doc.find(tei("head"))
@@ -845,10 +1047,20 @@ def build_document(path: Path, root: etree._Element, header: etree._Element,
     media = []
     if pdf:
         size = re.search(r"\(PDF,\s*([^)]*)\)", sd_text or "")
-        media.append({"url": pdf, "mime_type": "application/pdf",
-                      "label": f"Scan of the original (PDF, {size.group(1)})" if size else "Scan of the original (PDF)"})
-    collections = [{"kind": "collection", "id": collection, "name": COLLECTION_NAMES.get(collection, collection)}] \
-        if collection else []
+        media.append(
+            {
+                "url": pdf,
+                "mime_type": "application/pdf",
+                "label": f"Scan of the original (PDF, {size.group(1)})"
+                if size
+                else "Scan of the original (PDF)",
+            }
+        )
+    collections = (
+        [{"kind": "collection", "id": collection, "name": COLLECTION_NAMES.get(collection, collection)}]
+        if collection
+        else []
+    )
     record = {
         "id": record_id,
         "title": title,
@@ -873,8 +1085,12 @@ def build_document(path: Path, root: etree._Element, header: etree._Element,
     yield RecordEntry(record)
     # The collection comes after its one record, so a file that fails leaves not even an empty collection.
     if collection:
-        yield AuthorityEntry("collection", collection, COLLECTION_NAMES.get(collection, collection),
-                             data={"source": f"https://history.state.gov/historicaldocuments/{collection}"})
+        yield AuthorityEntry(
+            "collection",
+            collection,
+            COLLECTION_NAMES.get(collection, collection),
+            data={"source": f"https://history.state.gov/historicaldocuments/{collection}"},
+        )
     yield from notices
     yield from renderer.notices
     yield from unknown_notices(renderer.unknown, renderer.unknown_lines)
@@ -889,5 +1105,9 @@ def _check_dateline(record_id: str, info: dates.DateInfo, dateline: str) -> Iter
     if not written.date_earliest or not info.date_earliest or not info.date_latest:
         return
     if written.date_latest < info.date_earliest[:10] or written.date_earliest > info.date_latest[:10]:
-        yield Notice(f"the teiHeader's created date {info.date} does not match the document's dateline "
-                     f"{dateline!r}; the header's date was kept: check the source", record_id, "date")
+        yield Notice(
+            f"the teiHeader's created date {info.date} does not match the document's dateline "
+            f"{dateline!r}; the header's date was kept: check the source",
+            record_id,
+            "date",
+        )

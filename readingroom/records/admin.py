@@ -41,7 +41,8 @@ class RecordForm(forms.ModelForm):
     status = forms.ChoiceField(choices=[(s, s) for s in STATUSES])
     document = forms.JSONField(
         widget=forms.Textarea(attrs={"rows": 30, "cols": 110, "spellcheck": "false"}),
-        help_text="The record as JSON (docs/record-schema.md). Its status and embargo date are the fields above.")
+        help_text="The record as JSON (docs/record-schema.md). Its status and embargo date are the fields above.",
+    )
 
     class Meta:
         model = Record
@@ -63,11 +64,18 @@ class RecordForm(forms.ModelForm):
                 self.add_error("document", "The document must be a JSON object.")
             return cleaned
         embargo = cleaned.get("embargo_until")
-        doc = {**doc, "status": cleaned.get("status"), "embargo_until": embargo.isoformat() if embargo else None}
+        doc = {
+            **doc,
+            "status": cleaned.get("status"),
+            "embargo_until": embargo.isoformat() if embargo else None,
+        }
         if self.instance.pk:
             if doc.get("id") not in (None, self.instance.pk):
-                self.add_error("document", f"The id cannot change here (it is {self.instance.pk!r}); merge "
-                                           f"records with `readingroom merge OLD NEW`.")
+                self.add_error(
+                    "document",
+                    f"The id cannot change here (it is {self.instance.pk!r}); merge "
+                    f"records with `readingroom merge OLD NEW`.",
+                )
                 return cleaned
             doc["id"] = self.instance.pk
         elif Record.objects.filter(pk=doc.get("id")).exists():
@@ -91,8 +99,20 @@ class RecordAdmin(admin.ModelAdmin):
     list_display = ("id", "title", "date_text", "status", "embargo_until", "updated")
     list_filter = ("status", "date_precision", "date_certainty")
     search_fields = ("id", "title")
-    derived = ("title", "summary", "date_text", "date_edtf", "date_earliest", "date_latest", "date_precision",
-               "date_certainty", "content_hash", "created", "updated", "first_published")
+    derived = (
+        "title",
+        "summary",
+        "date_text",
+        "date_edtf",
+        "date_earliest",
+        "date_latest",
+        "date_precision",
+        "date_certainty",
+        "content_hash",
+        "created",
+        "updated",
+        "first_published",
+    )
     inlines = [LinkInline]
     actions = ["publish", "send_to_review", "withdraw", "make_draft"]
 
@@ -100,8 +120,11 @@ class RecordAdmin(admin.ModelAdmin):
         return (("id",) + self.derived) if obj else ()
 
     def get_fields(self, request, obj=None):
-        return (("id", "status", "embargo_until", "document") + self.derived) if obj else \
-            ("status", "embargo_until", "document")
+        return (
+            (("id", "status", "embargo_until", "document") + self.derived)
+            if obj
+            else ("status", "embargo_until", "document")
+        )
 
     def save_model(self, request, obj, form, change) -> None:
         result = _store(request).save(form.cleaned_data["canonical"])
@@ -181,13 +204,23 @@ class AuthorityAdmin(admin.ModelAdmin):
         data = form.cleaned_data
         store = _store(request)
         if change:
-            saved = store.edit_authority(obj, name=data["name"], parent=data.get("parent"),
-                                         position=data.get("position") or 0, data=data.get("data") or {})
+            saved = store.edit_authority(
+                obj,
+                name=data["name"],
+                parent=data.get("parent"),
+                position=data.get("position") or 0,
+                data=data.get("data") or {},
+            )
         else:
             parent = data.get("parent")
-            saved = store.save_authority(data["kind"], data["key"], data["name"],
-                                         parent_key=parent.key if parent else None,
-                                         position=data.get("position") or 0, data=data.get("data") or None)
+            saved = store.save_authority(
+                data["kind"],
+                data["key"],
+                data["name"],
+                parent_key=parent.key if parent else None,
+                position=data.get("position") or 0,
+                data=data.get("data") or None,
+            )
         obj.pk = saved.pk
         obj.refresh_from_db()
 

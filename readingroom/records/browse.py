@@ -14,8 +14,14 @@ from .services import authorities_with_counts
 
 def year_counts() -> list[tuple[int, int]]:
     """(year, published documents) for every year that has any, by the year a document's date starts in."""
-    rows = (Record.objects.public().exclude(date_earliest="")
-            .annotate(year=Substr("date_earliest", 1, 4)).values("year").annotate(n=Count("id")).order_by("year"))
+    rows = (
+        Record.objects.public()
+        .exclude(date_earliest="")
+        .annotate(year=Substr("date_earliest", 1, 4))
+        .values("year")
+        .annotate(n=Count("id"))
+        .order_by("year")
+    )
     return [(int(r["year"]), r["n"]) for r in rows]
 
 
@@ -26,16 +32,21 @@ def undated_count() -> int:
 def records_in_year(year: int):
     """Documents whose date range overlaps the year, by date."""
     start, end = f"{year:04d}-01-01", f"{year:04d}-12-31~"
-    return (Record.objects.public().filter(date_earliest__lte=end, date_latest__gte=start)
-            .order_by("date_earliest", "id"))
+    return (
+        Record.objects.public()
+        .filter(date_earliest__lte=end, date_latest__gte=start)
+        .order_by("date_earliest", "id")
+    )
 
 
 def on_this_day(day: dt.date):
     """Documents dated (to the day) on this month and day, any year, oldest first."""
     suffix = f"-{day.month:02d}-{day.day:02d}"
-    return (Record.objects.public().filter(date_precision__in=("day", "minute", "second"),
-                                           date_earliest__regex=rf"^\d{{4}}{suffix}")
-            .order_by("date_earliest", "id"))
+    return (
+        Record.objects.public()
+        .filter(date_precision__in=("day", "minute", "second"), date_earliest__regex=rf"^\d{{4}}{suffix}")
+        .order_by("date_earliest", "id")
+    )
 
 
 @dataclass
@@ -80,17 +91,31 @@ def related_by_authorities(record: Record, limit: int = 8) -> list[Record]:
 
     from .models import RecordLink
 
-    authority_ids = list(RecordLink.objects.filter(record=record, role__in=RELATED_ROLES)
-                         .values_list("authority_id", flat=True).distinct())
+    authority_ids = list(
+        RecordLink.objects.filter(record=record, role__in=RELATED_ROLES)
+        .values_list("authority_id", flat=True)
+        .distinct()
+    )
     if not authority_ids:
         return []
-    usable = [row["authority_id"] for row in RecordLink.objects.filter(authority_id__in=authority_ids)
-              .values("authority_id").annotate(n=DbCount("id")).filter(n__lte=COMMON_LINKS)]
+    usable = [
+        row["authority_id"]
+        for row in RecordLink.objects.filter(authority_id__in=authority_ids)
+        .values("authority_id")
+        .annotate(n=DbCount("id"))
+        .filter(n__lte=COMMON_LINKS)
+    ]
     if not usable:
         return []
-    ranked = (RecordLink.objects.filter(authority_id__in=usable, record__in=Record.objects.public())
-              .exclude(record_id=record.pk).values("record_id")
-              .annotate(shared=DbCount("authority_id", distinct=True)).order_by("-shared", "record_id")[:limit])
+    ranked = (
+        RecordLink.objects.filter(authority_id__in=usable, record__in=Record.objects.public())
+        .exclude(record_id=record.pk)
+        .values("record_id")
+        .annotate(shared=DbCount("authority_id", distinct=True))
+        .order_by("-shared", "record_id")[:limit]
+    )
     order = [row["record_id"] for row in ranked]
-    found = {r.pk: r for r in Record.objects.filter(pk__in=order).only("id", "title", "date_text", "date_edtf")}
+    found = {
+        r.pk: r for r in Record.objects.filter(pk__in=order).only("id", "title", "date_text", "date_edtf")
+    }
     return [found[pk] for pk in order if pk in found]

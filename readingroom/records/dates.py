@@ -40,9 +40,14 @@ class DateInfo:
 
     def as_dict(self) -> dict:
         # Spelled out: dataclasses.asdict deep-copies every value, a tenth of validating a record.
-        return {"date": self.date, "date_text": self.date_text, "date_earliest": self.date_earliest,
-                "date_latest": self.date_latest, "date_precision": self.date_precision,
-                "date_certainty": self.date_certainty}
+        return {
+            "date": self.date,
+            "date_text": self.date_text,
+            "date_earliest": self.date_earliest,
+            "date_latest": self.date_latest,
+            "date_precision": self.date_precision,
+            "date_certainty": self.date_certainty,
+        }
 
 
 UNDATED = DateInfo(None, None, None, None, "undated", "stated")
@@ -75,7 +80,9 @@ def _bounds(single: str, original: str) -> tuple[str, str, str]:
     """Earliest, latest and precision of one EDTF/ISO point (no range, no qualifier)."""
     m = _ISO.match(single)
     if not m:
-        raise DateError(f"cannot read the date {original!r}: use YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDTHH:MM[Z]")
+        raise DateError(
+            f"cannot read the date {original!r}: use YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDTHH:MM[Z]"
+        )
     y = _check_year(m["y"], original)
     month = int(m["m"]) if m["m"] else None
     day = int(m["d"]) if m["d"] else None
@@ -122,8 +129,12 @@ def from_edtf(value: str, date_text: str | None = None) -> DateInfo:
     return DateInfo(original.strip(), date_text, earliest, latest, precision, certainty)
 
 
-_TEXT_MDY = re.compile(r"^(?P<mon>[A-Za-z]+)\.?\s+(?P<d>\d{1,2})(?:\s*[-–]\s*(?P<d2>\d{1,2}))?,?\s+(?P<y>\d+)")
-_TEXT_DMY = re.compile(r"^(?P<d>\d{1,2})(?:\s*[-–]\s*(?P<d2>\d{1,2}))?\s+(?P<mon>[A-Za-z]+)\.?,?\s+(?P<y>\d+)")
+_TEXT_MDY = re.compile(
+    r"^(?P<mon>[A-Za-z]+)\.?\s+(?P<d>\d{1,2})(?:\s*[-–]\s*(?P<d2>\d{1,2}))?,?\s+(?P<y>\d+)"
+)
+_TEXT_DMY = re.compile(
+    r"^(?P<d>\d{1,2})(?:\s*[-–]\s*(?P<d2>\d{1,2}))?\s+(?P<mon>[A-Za-z]+)\.?,?\s+(?P<y>\d+)"
+)
 _TEXT_MY = re.compile(r"^(?P<mon>[A-Za-z]+)\.?,?\s+(?P<y>\d+)$")
 _TEXT_Y = re.compile(r"^(?P<y>\d+)(?:\s*[-–]\s*(?P<y2>\d+))?$")
 _TEXT_ISO = re.compile(r"^\d{4}(-\d{2}){0,2}(T[\d:]+(Z|[+-][\d:]+)?)?$")
@@ -150,13 +161,15 @@ def from_text(text: str) -> DateInfo:
         certainty, s = "inferred", s[1:-1].strip()
     m = _APPROX.match(s)
     if m:
-        certainty, s = "approximate", s[m.end():]
+        certainty, s = "approximate", s[m.end() :]
     if s.endswith("?"):
         certainty, s = "inferred", s[:-1].strip()
     suffix = {"stated": "", "inferred": "?", "approximate": "~"}[certainty]
     if _TEXT_ISO.match(s):
         info = from_edtf(s + suffix)
-        return DateInfo(info.date, original, info.date_earliest, info.date_latest, info.date_precision, certainty)
+        return DateInfo(
+            info.date, original, info.date_earliest, info.date_latest, info.date_precision, certainty
+        )
     for pattern in (_TEXT_MDY, _TEXT_DMY):
         m = pattern.match(s)
         if m:
@@ -176,8 +189,14 @@ def from_text(text: str) -> DateInfo:
         y = _check_year(m["y"], original)
         mon = _month(m["mon"], original)
         last = calendar.monthrange(y, mon)[1]
-        return DateInfo(f"{y:04d}-{mon:02d}{suffix}", original, f"{y:04d}-{mon:02d}-01",
-                        f"{y:04d}-{mon:02d}-{last:02d}", "month", certainty)
+        return DateInfo(
+            f"{y:04d}-{mon:02d}{suffix}",
+            original,
+            f"{y:04d}-{mon:02d}-01",
+            f"{y:04d}-{mon:02d}-{last:02d}",
+            "month",
+            certainty,
+        )
     m = _TEXT_Y.match(s)
     if m:
         y = _check_year(m["y"], original)
@@ -185,8 +204,9 @@ def from_text(text: str) -> DateInfo:
             y2 = _check_year(m["y2"], original)
             if y2 < y:
                 raise DateError(f"the range {original!r} ends before it starts")
-            return DateInfo(f"{y:04d}/{y2:04d}{suffix}", original, f"{y:04d}-01-01", f"{y2:04d}-12-31",
-                            "range", certainty)
+            return DateInfo(
+                f"{y:04d}/{y2:04d}{suffix}", original, f"{y:04d}-01-01", f"{y2:04d}-12-31", "range", certainty
+            )
         return DateInfo(f"{y:04d}{suffix}", original, f"{y:04d}-01-01", f"{y:04d}-12-31", "year", certainty)
     raise DateError(
         f"cannot read the date {original!r}: write it like 'October 15, 1968', '1968-10-15', 'October 1968' or '1968'"
@@ -222,4 +242,6 @@ def normalize(fields: dict) -> DateInfo:
     certainty = fields.get("date_certainty") or info.date_certainty
     if certainty not in CERTAINTIES:
         raise DateError(f"unknown date certainty {certainty!r}: use one of {', '.join(CERTAINTIES)}")
-    return DateInfo(info.date, info.date_text, info.date_earliest, info.date_latest, info.date_precision, certainty)
+    return DateInfo(
+        info.date, info.date_text, info.date_earliest, info.date_latest, info.date_precision, certainty
+    )

@@ -15,12 +15,16 @@ from .visibility import RecordQuerySet
 class Authority(models.Model):
     """A person, organization, place, subject, collection, repository or funder. Hierarchical via `parent`."""
 
-    KINDS = [(k, k) for k in ("person", "organization", "place", "subject", "collection", "repository", "funder")]
+    KINDS = [
+        (k, k) for k in ("person", "organization", "place", "subject", "collection", "repository", "funder")
+    ]
 
     kind = models.CharField(max_length=20, choices=KINDS)
     key = models.CharField(max_length=250)
     name = models.CharField(max_length=1000)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
     position = models.IntegerField(default=0)
     data = models.JSONField(default=dict, blank=True)
 

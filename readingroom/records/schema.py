@@ -85,7 +85,9 @@ def _str_list(value: Any, field: str, rid: str | None) -> list[str]:
     return out
 
 
-def authority_ref(value: Any, kind: str | None, field: str, rid: str | None, *, with_role: bool = False) -> dict:
+def authority_ref(
+    value: Any, kind: str | None, field: str, rid: str | None, *, with_role: bool = False
+) -> dict:
     """An authority reference: {"kind", "id", "name", "parent"?, "role"?, ...extra}.
 
     A bare string is a name. Missing ids are derived from the name, so the same name always links to the same
@@ -100,7 +102,9 @@ def authority_ref(value: Any, kind: str | None, field: str, rid: str | None, *, 
     if kind and ref_kind != kind:
         raise RecordError(f"{field}.kind", f"must be {kind!r}, not {ref_kind!r}", rid)
     if ref_kind not in AUTHORITY_KINDS:
-        raise RecordError(f"{field}.kind", f"unknown kind {ref_kind!r}: use one of {', '.join(AUTHORITY_KINDS)}", rid)
+        raise RecordError(
+            f"{field}.kind", f"unknown kind {ref_kind!r}: use one of {', '.join(AUTHORITY_KINDS)}", rid
+        )
     key = _str(value.get("id"), f"{field}.id", rid) or slugify(name)
     out: dict[str, Any] = {"kind": ref_kind, "id": key, "name": name}
     parent = _str(value.get("parent"), f"{field}.parent", rid)
@@ -116,7 +120,9 @@ def authority_ref(value: Any, kind: str | None, field: str, rid: str | None, *, 
     return out
 
 
-def _refs(value: Any, kind: str | None, field: str, rid: str | None, *, with_role: bool = False) -> list[dict]:
+def _refs(
+    value: Any, kind: str | None, field: str, rid: str | None, *, with_role: bool = False
+) -> list[dict]:
     if value is None:
         return []
     if not isinstance(value, list):
@@ -148,10 +154,14 @@ def _text_entry(value: Any, i: int, rid: str | None) -> dict:
         raise RecordError(field, "has no 'html' or 'body'", rid)
     language = _str(value.get("language"), f"{field}.language", rid)
     if language and not (LANGUAGE_PATTERN.match(language) and language_codes.is_known(language)):
-        raise RecordError(f"{field}.language", f"{language!r} is not an ISO 639-2/B code such as 'eng' or 'vie'", rid)
+        raise RecordError(
+            f"{field}.language", f"{language!r} is not an ISO 639-2/B code such as 'eng' or 'vie'", rid
+        )
     out: dict[str, Any] = {"kind": kind, "language": language, "html": html}
     translator = value.get("translator")
-    out["translator"] = authority_ref(translator, "person", f"{field}.translator", rid) if translator else None
+    out["translator"] = (
+        authority_ref(translator, "person", f"{field}.translator", rid) if translator else None
+    )
     out["rights"] = _str(value.get("rights"), f"{field}.rights", rid)
     out["label"] = _str(value.get("label"), f"{field}.label", rid)
     return out
@@ -167,21 +177,25 @@ def _media(value: Any, rid: str | None) -> list[dict]:
             raise RecordError(field, "must have a 'url' or a 'path'", rid)
         path = _str(item.get("path"), f"{field}.path", rid)
         if path and (path.startswith("/") or ".." in path.split("/") or "\\" in path):
-            raise RecordError(f"{field}.path", f"{path!r} must be a relative path inside the media folder", rid)
+            raise RecordError(
+                f"{field}.path", f"{path!r} must be a relative path inside the media folder", rid
+            )
         size = item.get("size")
         if size is not None and (not isinstance(size, int) or size < 0):
             raise RecordError(f"{field}.size", "must be a whole number of bytes", rid)
         sha = _str(item.get("sha256"), f"{field}.sha256", rid)
         if sha and not re.fullmatch(r"[0-9a-f]{64}", sha):
             raise RecordError(f"{field}.sha256", "must be 64 lowercase hex digits", rid)
-        out.append({
-            "url": _str(item.get("url"), f"{field}.url", rid),
-            "path": path,
-            "label": _str(item.get("label"), f"{field}.label", rid),
-            "mime_type": _str(item.get("mime_type"), f"{field}.mime_type", rid),
-            "sha256": sha,
-            "size": size,
-        })
+        out.append(
+            {
+                "url": _str(item.get("url"), f"{field}.url", rid),
+                "path": path,
+                "label": _str(item.get("label"), f"{field}.label", rid),
+                "mime_type": _str(item.get("mime_type"), f"{field}.mime_type", rid),
+                "sha256": sha,
+                "size": size,
+            }
+        )
     return out
 
 
@@ -192,12 +206,14 @@ def _notes(value: Any, rid: str | None) -> list[dict]:
             item = {"html": texts.plain_to_html(item)}
         if not isinstance(item, dict) or item.get("html") is None:
             raise RecordError(f"notes[{i}]", "must be an object with 'html'", rid)
-        out.append({
-            "id": _str(item.get("id"), f"notes[{i}].id", rid) or f"n{i + 1}",
-            "n": _str(item.get("n"), f"notes[{i}].n", rid),
-            "type": _str(item.get("type"), f"notes[{i}].type", rid),
-            "html": texts.sanitize(item["html"]),
-        })
+        out.append(
+            {
+                "id": _str(item.get("id"), f"notes[{i}].id", rid) or f"n{i + 1}",
+                "n": _str(item.get("n"), f"notes[{i}].n", rid),
+                "type": _str(item.get("type"), f"notes[{i}].type", rid),
+                "html": texts.sanitize(item["html"]),
+            }
+        )
     return out
 
 
@@ -211,8 +227,12 @@ def _relations(value: Any, rid: str | None) -> list[dict]:
         target = _str(item.get("target"), f"relations[{i}].target", rid, required=True)
         rtype = item.get("type") or "related"
         if rtype not in RELATION_TYPES:
-            raise RecordError(f"relations[{i}].type", f"unknown type {rtype!r}: use one of {', '.join(RELATION_TYPES)}", rid)
-        out.append({"type": rtype, "target": target, "label": _str(item.get("label"), f"relations[{i}].label", rid)})
+            raise RecordError(
+                f"relations[{i}].type", f"unknown type {rtype!r}: use one of {', '.join(RELATION_TYPES)}", rid
+            )
+        out.append(
+            {"type": rtype, "target": target, "label": _str(item.get("label"), f"relations[{i}].label", rid)}
+        )
     return out
 
 
@@ -231,7 +251,11 @@ def normalize_record(raw: dict, *, default_status: str = "published") -> dict:
     rid = _str(raw.get("id"), "id", None, required=True)
     assert rid is not None
     if len(rid) > 250 or not ID_PATTERN.match(rid):
-        raise RecordError("id", f"{rid!r} is not a valid id: use letters, digits, '.', '_', ':', '-' and '/' between parts", rid)
+        raise RecordError(
+            "id",
+            f"{rid!r} is not a valid id: use letters, digits, '.', '_', ':', '-' and '/' between parts",
+            rid,
+        )
     title = _str(raw.get("title"), "title", rid, required=True)
     status = raw.get("status") or default_status
     if status not in STATUSES:
@@ -279,7 +303,9 @@ def normalize_record(raw: dict, *, default_status: str = "published") -> dict:
         "places": _refs(raw.get("places"), "place", "places", rid),
         "subjects": _refs(raw.get("subjects"), "subject", "subjects", rid),
         "collections": _refs(raw.get("collections"), "collection", "collections", rid),
-        "repository": authority_ref(raw["repository"], "repository", "repository", rid) if raw.get("repository") else None,
+        "repository": authority_ref(raw["repository"], "repository", "repository", rid)
+        if raw.get("repository")
+        else None,
         "archival_reference": _dict(raw.get("archival_reference"), "archival_reference", rid),
         "source_description": _str(raw.get("source_description"), "source_description", rid),
         "funders": _refs(raw.get("funders"), "funder", "funders", rid),
@@ -292,16 +318,21 @@ def normalize_record(raw: dict, *, default_status: str = "published") -> dict:
     }
     # The default role goes where a given role would (before extra keys), so the canonical form is a fixed point:
     # export -> import -> export must not reorder keys.
-    rec["contributors"] = [c if "role" in c else authority_ref({**c, "role": "contributor"}, None, f"contributors[{i}]",
-                                                               rid, with_role=True)
-                           for i, c in enumerate(rec["contributors"])]
+    rec["contributors"] = [
+        c
+        if "role" in c
+        else authority_ref({**c, "role": "contributor"}, None, f"contributors[{i}]", rid, with_role=True)
+        for i, c in enumerate(rec["contributors"])
+    ]
     for ts in TIMESTAMP_FIELDS:
         value = _str(raw.get(ts), ts, rid)
         if value:
             rec[ts] = value
     unknown = set(raw) - set(rec) - {"text"} - set(TIMESTAMP_FIELDS)
     if unknown:
-        raise RecordError(sorted(unknown)[0], "is not a record field; put source-specific values under 'extra'", rid)
+        raise RecordError(
+            sorted(unknown)[0], "is not a record field; put source-specific values under 'extra'", rid
+        )
     return rec
 
 

@@ -9,8 +9,17 @@ from .models import Authority, MediaFile, Record, RecordLink, Redirect
 from .schema import normalize_record
 from .store import format_ts
 
-__all__ = ["Moved", "NotFound", "authorities_with_counts", "authority_records", "export_document",
-           "get_authority", "get_public_record", "public_media_file", "record_links"]
+__all__ = [
+    "Moved",
+    "NotFound",
+    "authorities_with_counts",
+    "authority_records",
+    "export_document",
+    "get_authority",
+    "get_public_record",
+    "public_media_file",
+    "record_links",
+]
 
 
 def export_document(record: Record) -> dict:
@@ -27,6 +36,7 @@ def export_document(record: Record) -> dict:
 
 
 # -- reading, as the public sees it -------------------------------------------------------------------------------
+
 
 def get_public_record(record_id: str) -> Record:
     """A published record, or NotFound. A merged record's old id raises Moved with the new id."""
@@ -72,10 +82,12 @@ def authorities_with_counts(kind: str):
 
     from .visibility import public_q
 
-    return (Authority.objects.filter(kind=kind)
-            .annotate(public_count=Count("links__record", filter=public_q("links__record__"), distinct=True))
-            .filter(Q(public_count__gt=0) | Q(kind__in=("collection", "subject", "place")))
-            .order_by("position", "name"))
+    return (
+        Authority.objects.filter(kind=kind)
+        .annotate(public_count=Count("links__record", filter=public_q("links__record__"), distinct=True))
+        .filter(Q(public_count__gt=0) | Q(kind__in=("collection", "subject", "place")))
+        .order_by("position", "name")
+    )
 
 
 def public_media_file(path: str) -> tuple[MediaFile, Path]:
@@ -91,5 +103,3 @@ def public_media_file(path: str) -> tuple[MediaFile, Path]:
     if media is None:
         raise NotFound(f"no file {path!r}")
     return media, location
-
-

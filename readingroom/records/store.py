@@ -75,7 +75,9 @@ class Prepared:
     doc: dict
     text: str
     digest: str
-    plain: str | None = None  # the searchable plain text, when the parsing process computed it for the indexer
+    plain: str | None = (
+        None  # the searchable plain text, when the parsing process computed it for the indexer
+    )
     # True when `doc` lacks its texts' and notes' HTML (a record sent from a parsing process): everything the
     # writer and the indexer read is there, and full_doc() has the rest, from `text`.
     light: bool = False
@@ -116,8 +118,17 @@ class RecordWriter:
         self._seen_requests.clear()
 
     # -- authorities -------------------------------------------------------------------------------------------
-    def authority(self, kind: str, key: str, name: str, *, parent_key: str | None = None, position: int | None = None,
-                  data: dict[str, Any] | None = None, replace: bool = False) -> int:
+    def authority(
+        self,
+        kind: str,
+        key: str,
+        name: str,
+        *,
+        parent_key: str | None = None,
+        position: int | None = None,
+        data: dict[str, Any] | None = None,
+        replace: bool = False,
+    ) -> int:
         """Create or update an authority and return its pk. Without `replace`, existing names and data are kept
         (an authority file imported earlier knows more than a record that mentions the person)."""
         cache_key = (kind, key)
@@ -133,8 +144,9 @@ class RecordWriter:
                 parent_id = self.authority(kind, parent_key, parent_key)
         obj = Authority.objects.filter(kind=kind, key=key).first()
         if obj is None:
-            obj = Authority.objects.create(kind=kind, key=key, name=name, parent_id=parent_id,
-                                           position=position or 0, data=data or {})
+            obj = Authority.objects.create(
+                kind=kind, key=key, name=name, parent_id=parent_id, position=position or 0, data=data or {}
+            )
         else:
             changed = renamed = False
             if replace and (obj.name != name or obj.data != (data or {})):
@@ -159,7 +171,9 @@ class RecordWriter:
 
     def _ref_pk(self, ref: dict) -> int:
         extra = {k: v for k, v in ref.items() if k not in ("kind", "id", "name", "parent", "role")}
-        return self.authority(ref["kind"], ref["id"], ref["name"], parent_key=ref.get("parent"), data=extra or None)
+        return self.authority(
+            ref["kind"], ref["id"], ref["name"], parent_key=ref.get("parent"), data=extra or None
+        )
 
     # -- records -----------------------------------------------------------------------------------------------
     def save(self, raw: dict, *, now: dt.datetime | None = None) -> SaveResult:
@@ -180,8 +194,9 @@ class RecordWriter:
         data = canonical_bytes(doc)
         return Prepared(doc, data.decode(), content_hash(doc, data))
 
-    def save_many(self, raws: list[dict | Prepared], *, now: dt.datetime | None = None
-                  ) -> list[SaveResult | RecordError]:
+    def save_many(
+        self, raws: list[dict | Prepared], *, now: dt.datetime | None = None
+    ) -> list[SaveResult | RecordError]:
         """Validate and upsert records in one transaction; a record that fails validation is returned as its
         RecordError and the others are saved. Batching is what makes bulk imports fast: one query finds the
         existing records, and records, links and outbox rows are inserted in bulk. Items may be raw
@@ -207,8 +222,12 @@ class RecordWriter:
     def _write_batch(self, prepared: list[tuple[int, Prepared]], results: list, now: dt.datetime) -> None:
         if not prepared:
             return
-        existing = {r.pk: r for r in Record.objects.filter(pk__in=[p.doc["id"] for _, p in prepared])
-                    .only("pk", "content_hash", "created", "first_published")}
+        existing = {
+            r.pk: r
+            for r in Record.objects.filter(pk__in=[p.doc["id"] for _, p in prepared]).only(
+                "pk", "content_hash", "created", "first_published"
+            )
+        }
         creates: list[tuple[dict, dict, str]] = []  # (column values, document, JSON text)
         updates: list[tuple[dict, dict, str]] = []
         for i, p in prepared:
@@ -243,10 +262,14 @@ class RecordWriter:
             for columns, doc, _ in creates + updates:
                 rid = columns["id"]
                 links.extend(self._links(rid, doc))
-                relations.extend((rid, r["target"], r["type"], r["label"] or "", n)
-                                 for n, r in enumerate(doc["relations"]))
-                media.extend((rid, m["path"], m["sha256"] or "", m["mime_type"] or "", m["size"])
-                             for m in doc["media"] if m["path"])
+                relations.extend(
+                    (rid, r["target"], r["type"], r["label"] or "", n) for n, r in enumerate(doc["relations"])
+                )
+                media.extend(
+                    (rid, m["path"], m["sha256"] or "", m["mime_type"] or "", m["size"])
+                    for m in doc["media"]
+                    if m["path"]
+                )
             # Plain executemany: the ORM's bulk_create costs more than the database for these narrow rows.
             _insert(RecordLink, ("record_id", "authority_id", "role", "position"), links)
             _insert(RecordRelation, ("source_id", "target_id", "type", "label", "position"), relations)
@@ -263,12 +286,22 @@ class RecordWriter:
         if first_published is None and doc["status"] == "published":
             first_published = now
         return {
-            "id": rid, "status": doc["status"], "embargo_until": embargo, "title": doc["title"],
-            "summary": doc["summary"] or "", "date_text": doc["date_text"] or "", "date_edtf": doc["date"] or "",
-            "date_earliest": doc["date_earliest"] or "", "date_latest": doc["date_latest"] or "",
-            "date_precision": doc["date_precision"], "date_certainty": doc["date_certainty"], "document": doc,
-            "content_hash": digest, "created": stamps["created"] or (old.created if old else now),
-            "updated": stamps["updated"] or now, "first_published": first_published,
+            "id": rid,
+            "status": doc["status"],
+            "embargo_until": embargo,
+            "title": doc["title"],
+            "summary": doc["summary"] or "",
+            "date_text": doc["date_text"] or "",
+            "date_edtf": doc["date"] or "",
+            "date_earliest": doc["date_earliest"] or "",
+            "date_latest": doc["date_latest"] or "",
+            "date_precision": doc["date_precision"],
+            "date_certainty": doc["date_certainty"],
+            "document": doc,
+            "content_hash": digest,
+            "created": stamps["created"] or (old.created if old else now),
+            "updated": stamps["updated"] or now,
+            "first_published": first_published,
         }
 
     def _links(self, rid: str, doc: dict) -> list[tuple]:
@@ -299,8 +332,12 @@ def refuse_cycle(authority: Authority, parent_id: int | None) -> None:
     node = parent_id
     while node is not None and node not in seen:
         if node == authority.pk:
-            raise RecordError("parent", f"{authority.kind} {authority.key!r} cannot be placed under itself or under "
-                              f"one of its own descendants", authority.key)
+            raise RecordError(
+                "parent",
+                f"{authority.kind} {authority.key!r} cannot be placed under itself or under "
+                f"one of its own descendants",
+                authority.key,
+            )
         seen.add(node)
         node = Authority.objects.filter(pk=node).values_list("parent_id", flat=True).first()
 
@@ -310,8 +347,11 @@ def descendant_ids(pks: list[int]) -> list[int]:
     found, frontier = list(dict.fromkeys(pks)), list(pks)
     seen = set(found)
     while frontier:
-        frontier = [pk for pk in Authority.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
-                    if pk not in seen]
+        frontier = [
+            pk
+            for pk in Authority.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
+            if pk not in seen
+        ]
         seen.update(frontier)
         found.extend(frontier)
     return found
@@ -320,8 +360,11 @@ def descendant_ids(pks: list[int]) -> list[int]:
 def enqueue_linked_records(authority_pks: list[int]) -> int:
     """Outbox rows for every record linked to these authorities or to those below them (their index documents
     carry the names and collection paths). Returns how many records."""
-    ids = list(RecordLink.objects.filter(authority_id__in=descendant_ids(authority_pks))
-               .values_list("record_id", flat=True).distinct())
+    ids = list(
+        RecordLink.objects.filter(authority_id__in=descendant_ids(authority_pks))
+        .values_list("record_id", flat=True)
+        .distinct()
+    )
     now = timezone.now()
     _insert(IndexOutbox, ("record_id", "created"), [(rid, now) for rid in ids])
     return len(ids)
@@ -336,15 +379,32 @@ def _insert(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
     if model is IndexOutbox:
         adapt = _timestamp_adapter(connection.ops)
         rows = [(rid, adapt(ts)) for rid, ts in rows]
-    sql = (f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(c) for c in columns)}) "
-           f"VALUES ({', '.join(['%s'] * len(columns))})")
+    sql = (
+        f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(c) for c in columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
 
 
-RECORD_COLUMNS = ("id", "status", "embargo_until", "title", "summary", "date_text", "date_edtf", "date_earliest",
-                  "date_latest", "date_precision", "date_certainty", "document", "content_hash", "created",
-                  "updated", "first_published")
+RECORD_COLUMNS = (
+    "id",
+    "status",
+    "embargo_until",
+    "title",
+    "summary",
+    "date_text",
+    "date_edtf",
+    "date_earliest",
+    "date_latest",
+    "date_precision",
+    "date_certainty",
+    "document",
+    "content_hash",
+    "created",
+    "updated",
+    "first_published",
+)
 
 
 def _timestamp_adapter(ops) -> Any:
@@ -369,17 +429,36 @@ def _insert_records(rows: list[tuple[dict, str]]) -> None:
     ops, qn = connection.ops, connection.ops.quote_name
     ts = _timestamp_adapter(ops)
     date_value = ops.adapt_datefield_value
-    values = [(c["id"], c["status"], date_value(c["embargo_until"]), c["title"], c["summary"], c["date_text"],
-               c["date_edtf"], c["date_earliest"], c["date_latest"], c["date_precision"], c["date_certainty"], text,
-               c["content_hash"], ts(c["created"]), ts(c["updated"]), ts(c["first_published"])) for c, text in rows]
-    placeholders = ["%s::jsonb" if c == "document" and connection.vendor == "postgresql" else "%s"
-                    for c in RECORD_COLUMNS]
-    sql = (f"INSERT INTO {qn(Record._meta.db_table)} ({', '.join(qn(c) for c in RECORD_COLUMNS)}) "
-           f"VALUES ({', '.join(placeholders)})")
+    values = [
+        (
+            c["id"],
+            c["status"],
+            date_value(c["embargo_until"]),
+            c["title"],
+            c["summary"],
+            c["date_text"],
+            c["date_edtf"],
+            c["date_earliest"],
+            c["date_latest"],
+            c["date_precision"],
+            c["date_certainty"],
+            text,
+            c["content_hash"],
+            ts(c["created"]),
+            ts(c["updated"]),
+            ts(c["first_published"]),
+        )
+        for c, text in rows
+    ]
+    placeholders = [
+        "%s::jsonb" if c == "document" and connection.vendor == "postgresql" else "%s" for c in RECORD_COLUMNS
+    ]
+    sql = (
+        f"INSERT INTO {qn(Record._meta.db_table)} ({', '.join(qn(c) for c in RECORD_COLUMNS)}) "
+        f"VALUES ({', '.join(placeholders)})"
+    )
     with connection.cursor() as cursor:
         cursor.executemany(sql, values)
-
-
 
 
 # -- the service every surface writes through -----------------------------------------------------------------
@@ -431,10 +510,14 @@ class Store:
             raise NotFound(f"no record {record_id!r}")
         return normalize_record(doc)
 
-    def set_status(self, record_id: str, status: str, *, embargo_until: dt.date | None = UNCHANGED) -> SaveResult:
+    def set_status(
+        self, record_id: str, status: str, *, embargo_until: dt.date | None = UNCHANGED
+    ) -> SaveResult:
         """Change a record's status (and embargo date): the document says it, and the columns follow from it."""
         if status not in STATUSES:
-            raise RecordError("status", f"{status!r} is not a status; use one of {', '.join(STATUSES)}", record_id)
+            raise RecordError(
+                "status", f"{status!r} is not a status; use one of {', '.join(STATUSES)}", record_id
+            )
         doc = self.document(record_id)
         doc["status"] = status
         if embargo_until is not UNCHANGED:
@@ -459,8 +542,12 @@ class Store:
         if not Record.objects.filter(pk=old_id).exists():
             raise NotFound(f"no record {old_id!r} to merge")
         with self.unit_of_work():
-            sources = (Record.objects.filter(relations__target_id=old_id).exclude(pk=old_id).distinct()
-                       .values_list("document", flat=True))
+            sources = (
+                Record.objects.filter(relations__target_id=old_id)
+                .exclude(pk=old_id)
+                .distinct()
+                .values_list("document", flat=True)
+            )
             docs = [_retarget(normalize_record(doc), old_id, new_id) for doc in sources]
             for result in RecordWriter().save_many(docs):
                 if isinstance(result, RecordError):
@@ -472,20 +559,39 @@ class Store:
             _insert(IndexOutbox, ("record_id", "created"), [(old_id, now), (new_id, now)])
 
     # -- authorities ---------------------------------------------------------------------------------------------
-    def save_authority(self, kind: str, key: str, name: str, *, parent_key: str | None = None,
-                       position: int | None = None, data: dict[str, Any] | None = None) -> Authority:
+    def save_authority(
+        self,
+        kind: str,
+        key: str,
+        name: str,
+        *,
+        parent_key: str | None = None,
+        position: int | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> Authority:
         """Create an authority, or replace its name and data (the caller is its source)."""
         with self.unit_of_work():
-            pk = RecordWriter().authority(kind, key, name, parent_key=parent_key, position=position, data=data,
-                                          replace=True)
+            pk = RecordWriter().authority(
+                kind, key, name, parent_key=parent_key, position=position, data=data, replace=True
+            )
             return Authority.objects.get(pk=pk)
 
-    def edit_authority(self, authority: Authority, *, name: str, parent: Authority | None, position: int,
-                       data: dict[str, Any]) -> Authority:
+    def edit_authority(
+        self,
+        authority: Authority,
+        *,
+        name: str,
+        parent: Authority | None,
+        position: int,
+        data: dict[str, Any],
+    ) -> Authority:
         """Change what an editor may change of an authority (its kind and key are what records cite: fixed)."""
         if parent is not None and parent.kind != authority.kind:
-            raise RecordError("parent", f"a {authority.kind} can only be placed under another {authority.kind}",
-                              authority.key)
+            raise RecordError(
+                "parent",
+                f"a {authority.kind} can only be placed under another {authority.kind}",
+                authority.key,
+            )
         with self.unit_of_work():
             current = Authority.objects.select_for_update().get(pk=authority.pk)
             parent_id = parent.pk if parent else None
@@ -502,8 +608,10 @@ class Store:
         """Remove an authority no record cites; the ones below it move up to its parent."""
         used = RecordLink.objects.filter(authority_id=authority.pk).values("record_id").distinct().count()
         if used:
-            raise Conflict(f"{authority.kind} {authority.key!r} is cited by {used} records: edit those records, "
-                           f"or merge the authority into another, before deleting it")
+            raise Conflict(
+                f"{authority.kind} {authority.key!r} is cited by {used} records: edit those records, "
+                f"or merge the authority into another, before deleting it"
+            )
         with self.unit_of_work():
             children = list(Authority.objects.filter(parent_id=authority.pk).values_list("pk", flat=True))
             enqueue_linked_records(children)

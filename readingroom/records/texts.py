@@ -14,8 +14,34 @@ import re
 import nh3
 
 TAGS = {
-    "p", "br", "em", "strong", "i", "b", "u", "sup", "sub", "span", "a", "blockquote", "h3", "h4", "ul", "ol",
-    "li", "table", "thead", "tbody", "tr", "td", "th", "q", "section", "div", "small", "s",
+    "p",
+    "br",
+    "em",
+    "strong",
+    "i",
+    "b",
+    "u",
+    "sup",
+    "sub",
+    "span",
+    "a",
+    "blockquote",
+    "h3",
+    "h4",
+    "ul",
+    "ol",
+    "li",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "td",
+    "th",
+    "q",
+    "section",
+    "div",
+    "small",
+    "s",
 }
 ATTRIBUTES = {
     "*": {"id", "class", "lang"},
@@ -25,8 +51,23 @@ ATTRIBUTES = {
     "th": {"colspan", "rowspan"},
 }
 CLASSES = {
-    "editorial", "pb", "fn", "note-ref", "signature", "section", "section-head", "italic", "bold", "underline",
-    "smallcaps", "salute", "closer", "dateline", "unresolved", "list", "label",
+    "editorial",
+    "pb",
+    "fn",
+    "note-ref",
+    "signature",
+    "section",
+    "section-head",
+    "italic",
+    "bold",
+    "underline",
+    "smallcaps",
+    "salute",
+    "closer",
+    "dateline",
+    "unresolved",
+    "list",
+    "label",
 }
 
 _BRACKET = re.compile(r"\[[^\[\]\n]{1,200}\]")

@@ -19,10 +19,12 @@ MAX_TOKEN_CHARS = 40  # longer "words" are OCR noise or base64: not worth indexi
 
 
 def _builder(stem: bool) -> tantivy.TextAnalyzer:
-    b = (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-         .filter(tantivy.Filter.remove_long(MAX_TOKEN_CHARS))
-         .filter(tantivy.Filter.lowercase())
-         .filter(tantivy.Filter.ascii_fold()))
+    b = (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(MAX_TOKEN_CHARS))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.ascii_fold())
+    )
     if stem:
         b = b.filter(tantivy.Filter.stemmer("english"))
     return b.build()

@@ -18,8 +18,21 @@ from readingroom.records.texts import html_to_plain
 from . import analysis
 
 # Facet fields of the index document, each a list of display values.
-FACET_FIELDS = ("subject", "place", "person", "collection", "type", "lang", "repository", "funder", "translator",
-                "classification", "decade", "year", "certainty")
+FACET_FIELDS = (
+    "subject",
+    "place",
+    "person",
+    "collection",
+    "type",
+    "lang",
+    "repository",
+    "funder",
+    "translator",
+    "classification",
+    "decade",
+    "year",
+    "certainty",
+)
 
 # (kind, key) -> (display name, parent key or None). The store's authority names win over the names a record
 # happened to spell, so one person is one facet value.
@@ -95,13 +108,19 @@ def _collections_with_ancestors(refs: list[dict], lookup: AuthorityLookup | None
     return out
 
 
-def index_document(doc: dict, lookup: AuthorityLookup | None = None, text: str | None = None) -> dict[str, Any]:
+def index_document(
+    doc: dict, lookup: AuthorityLookup | None = None, text: str | None = None
+) -> dict[str, Any]:
     """The backend-neutral index document for one canonical record document. `text`: plain_text(doc), when
     it was already computed (an import computes it in its parsing process)."""
     earliest, latest = date_int(doc.get("date_earliest")), date_int(doc.get("date_latest"))
     year = earliest // 10000 if earliest else None
-    persons = [r for key in ("creators", "recipients", "contributors", "persons") for r in doc.get(key) or []
-               if r.get("kind") == "person"]
+    persons = [
+        r
+        for key in ("creators", "recipients", "contributors", "persons")
+        for r in doc.get(key) or []
+        if r.get("kind") == "person"
+    ]
     translators = [t["translator"] for t in doc.get("texts") or [] if t.get("translator")]
     collections = _collections_with_ancestors(doc.get("collections") or [], lookup)
     types = list(doc.get("document_types") or [])
@@ -148,12 +167,22 @@ def index_documents(docs: list[dict], texts: dict[str, str] | None = None) -> li
 
     wanted: set[tuple[str, str]] = set()
     for doc in docs:
-        for key in ("creators", "recipients", "contributors", "persons", "places", "subjects", "collections",
-                    "funders"):
+        for key in (
+            "creators",
+            "recipients",
+            "contributors",
+            "persons",
+            "places",
+            "subjects",
+            "collections",
+            "funders",
+        ):
             wanted.update((r["kind"], r["id"]) for r in doc.get(key) or [])
         if doc.get("repository"):
             wanted.add(("repository", doc["repository"]["id"]))
-        wanted.update(("person", t["translator"]["id"]) for t in doc.get("texts") or [] if t.get("translator"))
+        wanted.update(
+            ("person", t["translator"]["id"]) for t in doc.get("texts") or [] if t.get("translator")
+        )
     table: dict[tuple[str, str], tuple[str, str | None]] = {}
     by_kind: dict[str, set[str]] = {}
     for kind, key in wanted:
@@ -163,7 +192,9 @@ def index_documents(docs: list[dict], texts: dict[str, str] | None = None) -> li
         while keys_left:  # collections: walk up the tree, one query per level
             batch = list(keys_left)[:900]
             keys_left -= set(batch)
-            rows = Authority.objects.filter(kind=kind, key__in=batch).values_list("key", "name", "parent__key")
+            rows = Authority.objects.filter(kind=kind, key__in=batch).values_list(
+                "key", "name", "parent__key"
+            )
             for key, name, parent in rows:
                 table[(kind, key)] = (name, parent)
                 if kind == "collection" and parent and (kind, parent) not in table:

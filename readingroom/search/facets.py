@@ -36,6 +36,7 @@ FACETS: tuple[Facet, ...] = (
 )
 BY_NAME = {f.name: f for f in FACETS}
 
+
 def value_label(facet: str, value: str) -> str:
     if facet == "lang":
         from readingroom.records.languages import language_name
@@ -57,8 +58,9 @@ def ranked(counts: dict[str, int]) -> list[str]:
     return [v for v, _n in top(list(counts.items()), len(counts))]
 
 
-def subtract(base: dict[str, int], order: list[str], rest: dict[str, int], candidates: int,
-             size: int) -> list[tuple[str, int]] | None:
+def subtract(
+    base: dict[str, int], order: list[str], rest: dict[str, int], candidates: int, size: int
+) -> list[tuple[str, int]] | None:
     """The values shown for a search, from exact counts over a set that holds all its matches (`base`, its values
     in `ranked` order) minus exact counts over the part of that set the search does not match (`rest`, known for
     the first `candidates` values of `order`).

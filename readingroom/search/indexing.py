@@ -96,8 +96,14 @@ class Indexer:
         # others are read from the store: both by records.visibility.
         held = [known[i] for i in ids if i in known and document_is_public(known[i].doc)]
         # A record sent from a parsing process lacks its HTML (Prepared.light): its plain text came with it.
-        docs = index_documents([p.doc if p.plain is not None else p.full_doc() for p in held],
-                               {p.doc["id"]: p.plain for p in held if p.plain is not None}) if held else []
+        docs = (
+            index_documents(
+                [p.doc if p.plain is not None else p.full_doc() for p in held],
+                {p.doc["id"]: p.plain for p in held if p.plain is not None},
+            )
+            if held
+            else []
+        )
         others = [i for i in ids if i not in known]
         if others:
             docs += documents_for(Record.objects.public().filter(pk__in=others).only("id", "document"))
@@ -116,8 +122,11 @@ class Indexer:
                 return -1
             applied, uncommitted, last_id = 0, [], 0
             while limit is None or applied < limit:
-                rows = list(IndexOutbox.objects.filter(id__gt=last_id).order_by("id")
-                            .values_list("id", "record_id")[:batch_size])
+                rows = list(
+                    IndexOutbox.objects.filter(id__gt=last_id)
+                    .order_by("id")
+                    .values_list("id", "record_id")[:batch_size]
+                )
                 if not rows:
                     break
                 applied += self.apply([r for _i, r in rows])
@@ -139,7 +148,7 @@ class Indexer:
         self.backend.commit()
         row_ids = list(row_ids)
         for i in range(0, len(row_ids), 900):
-            IndexOutbox.objects.filter(id__in=row_ids[i:i + 900]).delete()
+            IndexOutbox.objects.filter(id__in=row_ids[i : i + 900]).delete()
 
     @contextlib.contextmanager
     def alongside_import(self, *, enabled: bool = True) -> Iterator[AlongsideImport]:
@@ -164,10 +173,12 @@ class Indexer:
             if not got:
                 return 0  # another process is indexing; the next look will do it
             backend = self.backend
-            ids = list(Record.objects.public().filter(embargo_until__isnull=False).values_list("pk", flat=True))
+            ids = list(
+                Record.objects.public().filter(embargo_until__isnull=False).values_list("pk", flat=True)
+            )
             missing = sorted(set(ids) - backend.contains(ids)) if ids else []
             for i in range(0, len(missing), BATCH):
-                self.apply(missing[i:i + BATCH])
+                self.apply(missing[i : i + BATCH])
             if missing:
                 backend.commit()
         self._embargo_day = today()
@@ -195,20 +206,28 @@ class Indexer:
         """Problems, as sentences, when the index and the public records disagree (pending outbox rows aside)."""
         try:
             index_ids = self.backend.ids()
-        except Exception as e:  # an unreachable server or a broken index folder is itself the problem to report
-            return [f"search index: cannot be read ({type(e).__name__}: {e}); check the search settings, then "
-                    f"run `readingroom reindex`"]
+        except (
+            Exception
+        ) as e:  # an unreachable server or a broken index folder is itself the problem to report
+            return [
+                f"search index: cannot be read ({type(e).__name__}: {e}); check the search settings, then "
+                f"run `readingroom reindex`"
+            ]
         public = set(Record.objects.public().values_list("pk", flat=True))
         pending = set(IndexOutbox.objects.values_list("record_id", flat=True))
         problems = []
         missing = sorted(public - index_ids - pending)
         extra = sorted(index_ids - public - pending)
         if missing:
-            problems.append(f"search index: {len(missing)} public records are not in the index (e.g. "
-                            f"{', '.join(missing[:3])}): run `readingroom reindex`")
+            problems.append(
+                f"search index: {len(missing)} public records are not in the index (e.g. "
+                f"{', '.join(missing[:3])}): run `readingroom reindex`"
+            )
         if extra:
-            problems.append(f"search index: {len(extra)} records in the index are not public (e.g. "
-                            f"{', '.join(extra[:3])}): run `readingroom reindex`")
+            problems.append(
+                f"search index: {len(extra)} records in the index are not public (e.g. "
+                f"{', '.join(extra[:3])}): run `readingroom reindex`"
+            )
         return problems
 
     def reindex(self, *, progress: bool = True, batch_size: int = 1000) -> int:
@@ -235,8 +254,12 @@ class Indexer:
                     shown = now
                     rate = done / max(now - start, 1e-6)
                     eta = (total - done) / rate if rate else 0
-                    print(f"\rreindex: {done:,}/{total:,} records, {rate:,.0f}/s, ETA {eta:,.0f} s ",
-                          end="", file=sys.stderr, flush=True)
+                    print(
+                        f"\rreindex: {done:,}/{total:,} records, {rate:,.0f}/s, ETA {eta:,.0f} s ",
+                        end="",
+                        file=sys.stderr,
+                        flush=True,
+                    )
 
             for rec in Record.objects.public().only("id", "document").order_by().iterator(chunk_size=2000):
                 batch.append(rec)
@@ -248,8 +271,10 @@ class Indexer:
             backend.commit()
             IndexOutbox.objects.filter(id__lte=high_water).delete()
             if progress:
-                print(f"\rreindex: {done:,} records in {time.monotonic() - start:,.1f} s" + " " * 20,
-                      file=sys.stderr)
+                print(
+                    f"\rreindex: {done:,} records in {time.monotonic() - start:,.1f} s" + " " * 20,
+                    file=sys.stderr,
+                )
             return done
 
 
@@ -287,8 +312,11 @@ class AlongsideImport:
         if not self.indexes_alongside:
             return
         while True:
-            rows = list(IndexOutbox.objects.filter(id__gt=self.last_id).order_by("id")
-                        .values_list("id", "record_id")[:BATCH])
+            rows = list(
+                IndexOutbox.objects.filter(id__gt=self.last_id)
+                .order_by("id")
+                .values_list("id", "record_id")[:BATCH]
+            )
             if not rows:
                 return
             self.applied += self.indexer.apply([r for _i, r in rows], known)

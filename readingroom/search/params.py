@@ -21,7 +21,9 @@ from . import facets as facet_defs
 from . import query as query_mod
 
 PAGE_SIZE = 20
-MAX_RESULTS = 10_000  # the deepest result reachable by paging: every page then costs about what the first does
+MAX_RESULTS = (
+    10_000  # the deepest result reachable by paging: every page then costs about what the first does
+)
 SORTS = {"relevance": "relevance", "date": "date ascending", "-date": "date descending", "title": "title"}
 MAX_VALUES_PER_FACET = 20
 
@@ -103,8 +105,10 @@ def read_dates(params, notes: list[str]) -> tuple[int | None, int | None]:
         raw = _first(params, name)
         parsed[name] = date_bounds(raw) if raw else None
         if raw and parsed[name] is None:
-            notes.append(f"“{raw[:40]}” is not a date: write a year (1968), a month (1968-10) or a day "
-                         f"(1968-10-15); the “{name}” limit was ignored")
+            notes.append(
+                f"“{raw[:40]}” is not a date: write a year (1968), a month (1968-10) or a day "
+                f"(1968-10-15); the “{name}” limit was ignored"
+            )
     start, end = parsed["from"], parsed["to"]
     if start and end and start[0] > end[1]:
         notes.append("the dates were the wrong way round and were swapped")
@@ -171,7 +175,13 @@ def request_from_params(params: Params) -> SearchRequest:
     undated = read_undated(params, date_from is not None or date_to is not None, notes)
     filters = read_filters(params, notes)
     return SearchRequest(
-        query=q, date_from=date_from, date_to=date_to, undated=undated, filters=filters,
-        sort=read_sort(params, not q.is_empty, notes), page=read_page(params, PAGE_SIZE, notes),
-        facets=facets_to_count(filters), notes=tuple(notes),
+        query=q,
+        date_from=date_from,
+        date_to=date_to,
+        undated=undated,
+        filters=filters,
+        sort=read_sort(params, not q.is_empty, notes),
+        page=read_page(params, PAGE_SIZE, notes),
+        facets=facets_to_count(filters),
+        notes=tuple(notes),
     )

@@ -20,8 +20,14 @@ MAX_QUERY_CHARS = 1000
 MAX_CLAUSES = 32
 MIN_PREFIX_CHARS = 2
 FIELDS = ("title", "text", "person", "place", "subject", "collection", "type", "lang", "id")
-FIELD_ALIASES = {"language": "lang", "persons": "person", "places": "place", "subjects": "subject",
-                 "collections": "collection", "doctype": "type"}
+FIELD_ALIASES = {
+    "language": "lang",
+    "persons": "person",
+    "places": "place",
+    "subjects": "subject",
+    "collections": "collection",
+    "doctype": "type",
+}
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,7 @@ class ParsedQuery:
 
 # -- lexing ------------------------------------------------------------------------------------------------------
 
+
 @dataclass
 class _Token:
     kind: str  # "op" or "operand"
@@ -115,17 +122,17 @@ def _lex(text: str, notes: list[str]) -> list[_Token]:
             if i >= n or text[i] in _SEPARATORS:
                 notes.append(f"the empty field “{m.group(0)}” was ignored")
                 continue
-        if i < n and text[i] in "\"“”":
+        if i < n and text[i] in '"“”':
             end = i + 1
-            while end < n and text[end] not in "\"“”":
+            while end < n and text[end] not in '"“”':
                 end += 1
             if end >= n:
                 notes.append("an unclosed quote was closed at the end of the query")
-            tokens.append(_Token("operand", text[i + 1:end], field_name, negated, quoted=True))
+            tokens.append(_Token("operand", text[i + 1 : end], field_name, negated, quoted=True))
             i = end + 1
             continue
         end = i
-        while end < n and text[end] not in _SEPARATORS and text[end] not in "\"“”":
+        while end < n and text[end] not in _SEPARATORS and text[end] not in '"“”':
             end += 1
         word = text[i:end]
         i = end

@@ -11,14 +11,16 @@ from .params import request_from_params
 
 log = logging.getLogger(__name__)
 
-STOPWORDS = frozenset("""
+STOPWORDS = frozenset(
+    """
 a about above after again against all also am an and any are as at be because been before being below between
 both but by can could did do does doing down during each few for from further had has have having he her here hers
 him his how i if in into is it its itself just me more most my no nor not now of off on once only or other our out
 over own same she should so some such than that the their them then there these they this those through to too
 under until up very was we were what when where which while who whom why will with would you your document
 documents memorandum telegram letter cable conversation minutes meeting message record no. re subject
-""".split())
+""".split()
+)
 MAX_WORDS = 12
 
 

@@ -22,7 +22,18 @@ _fold_table: dict[int, str] = {i: chr(i).lower() for i in range(128)}
 
 
 def _fold_char(ch: str) -> str:
-    special = {"đ": "d", "Đ": "d", "ø": "o", "Ø": "o", "ł": "l", "Ł": "l", "ı": "i", "ß": "s", "æ": "a", "œ": "o"}
+    special = {
+        "đ": "d",
+        "Đ": "d",
+        "ø": "o",
+        "Ø": "o",
+        "ł": "l",
+        "Ł": "l",
+        "ı": "i",
+        "ß": "s",
+        "æ": "a",
+        "œ": "o",
+    }
     if ch in special:
         return special[ch]
     base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))

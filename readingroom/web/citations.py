@@ -24,8 +24,12 @@ CACHE_SECONDS = 24 * 3600
 
 
 def record_item(request, record: Record) -> dict:
-    return csl.csl_item(record, url=links.record_url(request, record.pk), accessed=timezone.now().date(),
-                        site_name=request.archive.settings.site_name)
+    return csl.csl_item(
+        record,
+        url=links.record_url(request, record.pk),
+        accessed=timezone.now().date(),
+        site_name=request.archive.settings.site_name,
+    )
 
 
 def _files(request, doc: dict) -> list[metadata.File]:
@@ -39,8 +43,10 @@ def _files(request, doc: dict) -> list[metadata.File]:
 
 def _rendered(item: dict, record: Record) -> list[styles.Rendered]:
     """citeproc-py takes tens of milliseconds a style: a record's citations are kept until it changes."""
-    key = "readingroom:citations:" + hashlib.sha256(
-        f"{record.content_hash}|{sorted(item.items())}".encode()).hexdigest()
+    key = (
+        "readingroom:citations:"
+        + hashlib.sha256(f"{record.content_hash}|{sorted(item.items())}".encode()).hexdigest()
+    )
     found = cache.get(key)
     if found is None:
         found = styles.render(item)
@@ -54,8 +60,9 @@ def page_context(request, record: Record) -> dict:
     page = metadata.PageMetadata(item, record.document, _files(request, record.document))
     return {
         "citations": _rendered(item, record),
-        "citation_downloads": [(f.label, links.subresource_path(record.pk, f.name), f.media_type)
-                               for f in FORMATS.values()],
+        "citation_downloads": [
+            (f.label, links.subresource_path(record.pk, f.name), f.media_type) for f in FORMATS.values()
+        ],
         "citation_meta": page.highwire() + page.dublin_core(),
         "dc_schema": metadata.DC_SCHEMA,
         "json_ld": mark_safe(metadata.json_ld_text(page.json_ld())),  # escaped for a <script> element
@@ -67,8 +74,9 @@ def signposting(request, record: Record) -> str:
     links_out = [f'<{links.record_url(request, record.pk)}>; rel="cite-as"']
     for name in DESCRIBED_BY:
         fmt = FORMATS[name]
-        links_out.append(f'<{links.subresource_url(request, record.pk, name)}>; rel="describedby"; '
-                         f'type="{fmt.media_type}"')
+        links_out.append(
+            f'<{links.subresource_url(request, record.pk, name)}>; rel="describedby"; type="{fmt.media_type}"'
+        )
     for f in _files(request, record.document):
         links_out.append(f'<{f.url}>; rel="item"' + (f'; type="{f.media_type}"' if f.media_type else ""))
     links_out += [f'<{t}>; rel="type"' for t in SCHEMA_TYPES]
@@ -84,7 +92,9 @@ def download(request, record_id: str, name: str):
         record = services.get_public_record(record_id)
     except Moved as moved:
         return HttpResponsePermanentRedirect(links.subresource_path(moved.new_id, name))
-    response = HttpResponse(fmt.render(record_item(request, record)), content_type=f"{fmt.media_type}; charset=utf-8")
+    response = HttpResponse(
+        fmt.render(record_item(request, record)), content_type=f"{fmt.media_type}; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{fmt.filename({"id": record.pk})}"'
     response["Link"] = f'<{links.record_url(request, record.pk)}>; rel="cite-as"'
     response["Cache-Control"] = "no-cache"  # visibility can change: always revalidate

@@ -12,15 +12,25 @@ from readingroom.web import citations
 from readingroom.web.links import record_url
 
 HIERARCHICAL = ("collection", "subject", "place")
-ROLE_LABELS = {"creator": "Creator", "author": "Author", "sender": "From", "recipient": "To",
-               "translator": "Translator", "editor": "Editor", "compiler": "Compiler", "contributor": "Contributor"}
+ROLE_LABELS = {
+    "creator": "Creator",
+    "author": "Author",
+    "sender": "From",
+    "recipient": "To",
+    "translator": "Translator",
+    "editor": "Editor",
+    "compiler": "Compiler",
+    "contributor": "Contributor",
+}
 
 
 def home_context() -> dict:
     public = Record.objects.public()
     return {
         "record_count": public.count(),
-        "recent": public.order_by("-first_published", "id").only("id", "title", "date_text", "date_edtf")[:12],
+        "recent": public.order_by("-first_published", "id").only("id", "title", "date_text", "date_edtf")[
+            :12
+        ],
         "collections": services.authorities_with_counts("collection").filter(parent__isnull=True)[:20],
     }
 
@@ -33,8 +43,9 @@ def record_context(request, record: Record) -> dict:
         for a in links.get(role, []):
             people.append((ROLE_LABELS.get(role, role.title()), a))
     relations = list(record.relations.all())
-    public_ids = set(Record.objects.public().filter(pk__in=[r.target_id for r in relations])
-                     .values_list("pk", flat=True))
+    public_ids = set(
+        Record.objects.public().filter(pk__in=[r.target_id for r in relations]).values_list("pk", flat=True)
+    )
     return {
         "record": record,
         "doc": doc,
@@ -61,9 +72,13 @@ def related_documents(backend, record: Record, limit: int = 8) -> list[Record]:
     found = browse.related_by_authorities(record, limit)
     if len(found) < limit:
         seen = {r.pk for r in found} | {record.pk}
-        ids = [i for i in similar_ids(backend, record.pk, record.title, record.summary, limit) if i not in seen]
-        by_id = {r.pk: r for r in Record.objects.public().filter(pk__in=ids)
-                 .only("id", "title", "date_text", "date_edtf")}
+        ids = [
+            i for i in similar_ids(backend, record.pk, record.title, record.summary, limit) if i not in seen
+        ]
+        by_id = {
+            r.pk: r
+            for r in Record.objects.public().filter(pk__in=ids).only("id", "title", "date_text", "date_edtf")
+        }
         found += [by_id[i] for i in ids if i in by_id][: limit - len(found)]
     return found
 
@@ -99,8 +114,12 @@ def on_this_day_context(value: str | None) -> dict:
         except ValueError:
             day = today
     records = browse.on_this_day(day).only("id", "title", "date_text", "date_edtf")[:200]
-    return {"day": day, "records": records, "previous": day - dt.timedelta(days=1),
-            "next": day + dt.timedelta(days=1)}
+    return {
+        "day": day,
+        "records": records,
+        "previous": day - dt.timedelta(days=1),
+        "next": day + dt.timedelta(days=1),
+    }
 
 
 def authority_context(kind: str, key: str, page_number) -> dict:
@@ -113,6 +132,11 @@ def authority_context(kind: str, key: str, page_number) -> dict:
         ancestors.insert(0, node)
         node = node.parent
     children = services.authorities_with_counts(kind).filter(parent=authority)
-    return {"authority": authority, "kind": kind, "page": page, "ancestors": ancestors, "children": children,
-            "data": authority.data}
-
+    return {
+        "authority": authority,
+        "kind": kind,
+        "page": page,
+        "ancestors": ancestors,
+        "children": children,
+        "data": authority.data,
+    }

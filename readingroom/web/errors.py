@@ -31,8 +31,9 @@ class ErrorMiddleware:
 def error_response(request, status: int, title: str, detail: str):
     if request.path.startswith("/api/"):
         return JsonResponse({"error": {"status": status, "title": title, "detail": detail}}, status=status)
-    return render(request, "readingroom/error.html", {"status": status, "title": title, "detail": detail},
-                  status=status)
+    return render(
+        request, "readingroom/error.html", {"status": status, "title": title, "detail": detail}, status=status
+    )
 
 
 def not_found(request, exception=None):

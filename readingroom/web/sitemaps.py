@@ -41,7 +41,7 @@ class Section:
         return len(list(self.items()))
 
     def chunk_items(self, start: int, size: int) -> Iterable:
-        return list(self.items())[start:start + size]
+        return list(self.items())[start : start + size]
 
 
 class PageSection(Section):
@@ -51,8 +51,11 @@ class PageSection(Section):
 
     def items(self) -> list[tuple[str, dict]]:
         kinds = ("person", "organization", "place", "subject", "collection", "repository", "funder")
-        return ([("home", {}), ("records", {}), ("search", {})] + [("authorities", {"kind": k}) for k in kinds]
-                + [("years", {}), ("on-this-day", {})])
+        return (
+            [("home", {}), ("records", {}), ("search", {})]
+            + [("authorities", {"kind": k}) for k in kinds]
+            + [("years", {}), ("on-this-day", {})]
+        )
 
     def location(self, item) -> str:
         return reverse(item[0], kwargs=item[1])
@@ -70,7 +73,7 @@ class RecordSection(Section):
         return self.items().count()
 
     def chunk_items(self, start: int, size: int) -> Iterator:
-        return self.items()[start:start + size].iterator(chunk_size=2000)
+        return self.items()[start : start + size].iterator(chunk_size=2000)
 
     def location(self, item) -> str:
         head, tail = _record_path(get_script_prefix())
@@ -116,7 +119,9 @@ def index(request, sitemap: Sitemap):
     lines = [HEAD, f"<sitemapindex {NS}>\n"]
     for section in sitemap.sections.values():
         for n in range(1, sitemap.chunks(section) + 1):
-            url = links.absolute(request, reverse("sitemap-chunk", kwargs={"section": section.name, "chunk": n}))
+            url = links.absolute(
+                request, reverse("sitemap-chunk", kwargs={"section": section.name, "chunk": n})
+            )
             lines.append(f"<sitemap><loc>{escape(url)}</loc></sitemap>\n")
     lines.append("</sitemapindex>\n")
     return HttpResponse("".join(lines), content_type="application/xml; charset=utf-8")
@@ -132,13 +137,16 @@ def chunk(request, sitemap: Sitemap, section: str, chunk: int):
         yield HEAD + f"<urlset {NS}>\n"
         for item in found.chunk_items((chunk - 1) * sitemap.chunk_size, sitemap.chunk_size):
             lastmod = _w3c(found.lastmod(item))
-            yield (f"<url><loc>{escape(base + found.location(item))}</loc>"
-                   + (f"<lastmod>{lastmod}</lastmod>" if lastmod else "") + "</url>\n")
+            yield (
+                f"<url><loc>{escape(base + found.location(item))}</loc>"
+                + (f"<lastmod>{lastmod}</lastmod>" if lastmod else "")
+                + "</url>\n"
+            )
         yield "</urlset>\n"
 
     return StreamingHttpResponse(lines(), content_type="application/xml; charset=utf-8")
 
 
 def robots_txt(request):
-    text = (f"User-agent: *\nDisallow: /admin/\n\nSitemap: {links.absolute(request, reverse('sitemap'))}\n")
+    text = f"User-agent: *\nDisallow: /admin/\n\nSitemap: {links.absolute(request, reverse('sitemap'))}\n"
     return HttpResponse(text, content_type="text/plain; charset=utf-8")

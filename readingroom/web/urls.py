@@ -21,8 +21,12 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("robots.txt", sitemaps.robots_txt, name="robots"),
     path("sitemap.xml", sitemaps.index, {"sitemap": sitemaps.SITEMAP}, name="sitemap"),
-    path("sitemap-<slug:section>-<int:chunk>.xml", sitemaps.chunk, {"sitemap": sitemaps.SITEMAP},
-         name="sitemap-chunk"),
+    path(
+        "sitemap-<slug:section>-<int:chunk>.xml",
+        sitemaps.chunk,
+        {"sitemap": sitemaps.SITEMAP},
+        name="sitemap-chunk",
+    ),
     path("records/", views.record_list, name="records"),
     # A record's sub-resources come first, so that "@..." never reaches the record view.
     path("records/<path:record_id>/@<str:name>", citations.download, name="record-subresource"),

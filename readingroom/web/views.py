@@ -10,8 +10,15 @@ from readingroom.records import services
 from readingroom.records.models import Record
 from readingroom.web import citations, contexts
 
-PLURALS = {"person": "persons", "organization": "organizations", "place": "places", "subject": "subjects",
-           "collection": "collections", "repository": "repositories", "funder": "funders"}
+PLURALS = {
+    "person": "persons",
+    "organization": "organizations",
+    "place": "places",
+    "subject": "subjects",
+    "collection": "collections",
+    "repository": "repositories",
+    "funder": "funders",
+}
 KIND_BY_PLURAL = {v: k for k, v in PLURALS.items()}
 
 
@@ -20,8 +27,10 @@ def home(request):
 
 
 def record_list(request):
-    page = Paginator(Record.objects.public().order_by("date_earliest", "id").only(
-        "id", "title", "date_text", "date_edtf"), 50).get_page(request.GET.get("page"))
+    page = Paginator(
+        Record.objects.public().order_by("date_earliest", "id").only("id", "title", "date_text", "date_edtf"),
+        50,
+    ).get_page(request.GET.get("page"))
     return render(request, "readingroom/record_list.html", {"page": page})
 
 
@@ -41,7 +50,6 @@ def authority(request, kind: str, key: str):
     return render(request, "readingroom/authority.html", ctx)
 
 
-
 def years(request):
     return render(request, "readingroom/years.html", contexts.years_context())
 
@@ -51,7 +59,9 @@ def year(request, year: int):
 
 
 def on_this_day(request):
-    return render(request, "readingroom/on_this_day.html", contexts.on_this_day_context(request.GET.get("date")))
+    return render(
+        request, "readingroom/on_this_day.html", contexts.on_this_day_context(request.GET.get("date"))
+    )
 
 
 def media(request, path: str):

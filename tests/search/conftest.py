@@ -36,9 +36,12 @@ def frus_documents() -> dict[str, dict]:
         title = title.split(". ", 1)[1] if ". " in title[:5] else title
         date = div.find(".//t:dateline//t:date", TEI)
         place = div.find(".//t:dateline/t:placeName", TEI)
-        out[div.get("n")] = {"title": title, "when": date.get("when") if date is not None else None,
-                             "place": _text(place) if place is not None else None,
-                             "paragraphs": [_text(p) for p in div.iterfind("t:p", TEI)]}
+        out[div.get("n")] = {
+            "title": title,
+            "when": date.get("when") if date is not None else None,
+            "place": _text(place) if place is not None else None,
+            "paragraphs": [_text(p) for p in div.iterfind("t:p", TEI)],
+        }
     return out
 
 
@@ -57,42 +60,104 @@ def corpus(import_files, writer):
     assert all(f.error is None for f in report.files), [f.error for f in report.files if f.error]
     docs = frus_documents()
     writer.authority("collection", "frus", "Foreign Relations of the United States")
-    vol = {"kind": "collection", "id": "frus1964-68v07", "name": "FRUS 1964–1968, Volume VII, Vietnam",
-           "parent": "frus"}
-    subjects = {"1": ["Vietnam War", "Elections"], "2": ["Vietnam War", "Soviet Union"],
-                "3": ["Vietnam War", "Paris Peace Talks"], "74": ["Vietnam War", "Paris Peace Talks"],
-                "75": ["Vietnam War", "Paris Peace Talks", "Security breach"]}
-    types = {"1": "Telephone conversation", "2": "Telegram", "3": "Meeting notes", "74": "Telegram",
-             "75": "Telegram"}
+    vol = {
+        "kind": "collection",
+        "id": "frus1964-68v07",
+        "name": "FRUS 1964–1968, Volume VII, Vietnam",
+        "parent": "frus",
+    }
+    subjects = {
+        "1": ["Vietnam War", "Elections"],
+        "2": ["Vietnam War", "Soviet Union"],
+        "3": ["Vietnam War", "Paris Peace Talks"],
+        "74": ["Vietnam War", "Paris Peace Talks"],
+        "75": ["Vietnam War", "Paris Peace Talks", "Security breach"],
+    }
+    types = {
+        "1": "Telephone conversation",
+        "2": "Telegram",
+        "3": "Meeting notes",
+        "74": "Telegram",
+        "75": "Telegram",
+    }
     for n, d in docs.items():
-        writer.save({
-            "id": f"frus1964-68v07/d{n}", "title": d["title"], "date": d["when"], "text": "\n\n".join(d["paragraphs"]),
-            # The excerpt tags "September" as the placeName of document 1's dateline: not a place.
-            "places": [d["place"]] if d["place"] and d["place"] != "September" else [], "subjects": subjects[n], "collections": [vol],
-            "document_types": [types[n]], "languages": ["eng"], "classification": ["Secret"] if n in ("2", "75") else [],
-        })
+        writer.save(
+            {
+                "id": f"frus1964-68v07/d{n}",
+                "title": d["title"],
+                "date": d["when"],
+                "text": "\n\n".join(d["paragraphs"]),
+                # The excerpt tags "September" as the placeName of document 1's dateline: not a place.
+                "places": [d["place"]] if d["place"] and d["place"] != "September" else [],
+                "subjects": subjects[n],
+                "collections": [vol],
+                "document_types": [types[n]],
+                "languages": ["eng"],
+                "classification": ["Secret"] if n in ("2", "75") else [],
+            }
+        )
     minh = _person("Dương, Văn Minh")
     seed_text = SEED.read_text(encoding="utf-8")
     four_party = next(line for line in seed_text.splitlines() if "four-party conference" in line)
     later = (dt.date.today() + dt.timedelta(days=30)).isoformat()
     variants = [
         # A person with diacritics, from the HistoryAtState people file, and what it says of him.
-        {"id": "test/accented", "title": f"Remarks on {minh['name']}", "date": "1955-05",
-         "text": " ".join(minh["remarks"]), "persons": [minh["name"]], "places": ["Sài Gòn"],
-         "subjects": ["Vietnam War"], "document_types": ["Biographical note"], "languages": ["vie"]},
-        {"id": "test/undated", "title": "Undated notes on the talks", "text": "\n\n".join(docs["3"]["paragraphs"][:2]),
-         "subjects": ["Paris Peace Talks"], "document_types": ["Telegram"], "languages": ["eng"]},
-        {"id": "test/year-only", "title": "Notes from 1968", "date": "1968", "text": docs["2"]["paragraphs"][2],
-         "subjects": ["Soviet Union"], "document_types": ["Memorandum"], "languages": ["fre"]},
+        {
+            "id": "test/accented",
+            "title": f"Remarks on {minh['name']}",
+            "date": "1955-05",
+            "text": " ".join(minh["remarks"]),
+            "persons": [minh["name"]],
+            "places": ["Sài Gòn"],
+            "subjects": ["Vietnam War"],
+            "document_types": ["Biographical note"],
+            "languages": ["vie"],
+        },
+        {
+            "id": "test/undated",
+            "title": "Undated notes on the talks",
+            "text": "\n\n".join(docs["3"]["paragraphs"][:2]),
+            "subjects": ["Paris Peace Talks"],
+            "document_types": ["Telegram"],
+            "languages": ["eng"],
+        },
+        {
+            "id": "test/year-only",
+            "title": "Notes from 1968",
+            "date": "1968",
+            "text": docs["2"]["paragraphs"][2],
+            "subjects": ["Soviet Union"],
+            "document_types": ["Memorandum"],
+            "languages": ["fre"],
+        },
         # Never public: each shares words and subjects with public records, so a leak would show.
-        {"id": "test/draft", "status": "draft", "title": "Draft: four-party conference", "date": "1968-10-20",
-         "text": four_party, "subjects": ["Vietnam War", "Draft only"], "document_types": ["Telegram"]},
-        {"id": "test/embargoed", "title": "Embargoed: four-party conference", "date": "1968-10-21",
-         "embargo_until": later, "text": four_party, "subjects": ["Vietnam War", "Embargo only"],
-         "document_types": ["Telegram"]},
-        {"id": "test/withdrawn", "status": "withdrawn", "title": "Withdrawn: four-party conference",
-         "date": "1968-10-22", "text": four_party, "subjects": ["Vietnam War", "Withdrawn only"],
-         "document_types": ["Telegram"]},
+        {
+            "id": "test/draft",
+            "status": "draft",
+            "title": "Draft: four-party conference",
+            "date": "1968-10-20",
+            "text": four_party,
+            "subjects": ["Vietnam War", "Draft only"],
+            "document_types": ["Telegram"],
+        },
+        {
+            "id": "test/embargoed",
+            "title": "Embargoed: four-party conference",
+            "date": "1968-10-21",
+            "embargo_until": later,
+            "text": four_party,
+            "subjects": ["Vietnam War", "Embargo only"],
+            "document_types": ["Telegram"],
+        },
+        {
+            "id": "test/withdrawn",
+            "status": "withdrawn",
+            "title": "Withdrawn: four-party conference",
+            "date": "1968-10-22",
+            "text": four_party,
+            "subjects": ["Vietnam War", "Withdrawn only"],
+            "document_types": ["Telegram"],
+        },
     ]
     for v in variants:
         writer.save(v)

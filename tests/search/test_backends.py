@@ -58,22 +58,36 @@ QUESTIONS = [
     ({"q": "lang:vietnamese"}, {"test/accented"}),
     ({"q": "lang:fre"}, {"test/year-only"}),
     ({"q": 'collection:"volume vii"'}, {D + n for n in ("1", "2", "3", "74", "75")}),
-    ({"q": "type:telegram"}, {D + "2", D + "74", D + "75", "test/undated", "frus-history/2002-08-19-athens-02867"}),
+    (
+        {"q": "type:telegram"},
+        {D + "2", D + "74", D + "75", "test/undated", "frus-history/2002-08-19-athens-02867"},
+    ),
     # facet selections: AND within subjects, collections found through their parent, OR within types
     ({"subject": ["Vietnam War", "Paris Peace Talks"]}, {D + "3", D + "74", D + "75"}),
     ({"collection": "Foreign Relations of the United States"}, {D + n for n in ("1", "2", "3", "74", "75")}),
-    ({"type": ["Telegram", "Meeting notes"]},
-     {D + "2", D + "3", D + "74", D + "75", "test/undated", "frus-history/2002-08-19-athens-02867"}),
+    (
+        {"type": ["Telegram", "Meeting notes"]},
+        {D + "2", D + "3", D + "74", D + "75", "test/undated", "frus-history/2002-08-19-athens-02867"},
+    ),
     ({"q": "Zorin", "lang": ["eng", "fre"]}, {D + "2", "test/year-only"}),
     # dates overlap: "1968" (a whole year) meets October 1968; undated records only when asked for
     ({"from": "1968-10", "to": "1968-10"}, {SEED_ID, D + "74", D + "75", "test/year-only"}),
-    ({"from": "1968-10", "to": "1968-10", "undated": "include"},
-     {SEED_ID, D + "74", D + "75", "test/year-only", "test/undated"}),
+    (
+        {"from": "1968-10", "to": "1968-10", "undated": "include"},
+        {SEED_ID, D + "74", D + "75", "test/year-only", "test/undated"},
+    ),
     ({"from": "1968-10-15", "to": "1968-10-15"}, {SEED_ID, D + "74", "test/year-only"}),
     ({"q": "Zorin", "from": "1969"}, set()),
-    ({"to": "1958"}, {"frus-history/1957-03-21-kennan-to-leopold", "frus-history/1958-11-03-noble-to-osborne",
-                      "frus-history/1958-11-07-hac-meeting-minutes", "frus-history/1959-11-06-hac-meeting-minutes",
-                      "test/accented"}),
+    (
+        {"to": "1958"},
+        {
+            "frus-history/1957-03-21-kennan-to-leopold",
+            "frus-history/1958-11-03-noble-to-osborne",
+            "frus-history/1958-11-07-hac-meeting-minutes",
+            "frus-history/1959-11-06-hac-meeting-minutes",
+            "test/accented",
+        },
+    ),
 ]
 
 
@@ -136,7 +150,12 @@ def test_facet_counts_over_all_matches(indexed, backend):
     # an "or" facet with a selection keeps counting its other values
     typed = {n: dict(v) for n, v in run(backend, type="Telegram").facets.items()}
     assert typed["type"]["Telegram"] == 5 and typed["type"]["Minutes of Meeting"] == 21
-    assert typed["subject"] == {"Vietnam War": 3, "Paris Peace Talks": 3, "Soviet Union": 1, "Security breach": 1}
+    assert typed["subject"] == {
+        "Vietnam War": 3,
+        "Paris Peace Talks": 3,
+        "Soviet Union": 1,
+        "Security breach": 1,
+    }
 
 
 def _all(backend, **params) -> list[str]:
@@ -155,7 +174,9 @@ def test_sorting(indexed, backend):
     assert desc.index(D + "75") < desc.index(SEED_ID) < desc.index(D + "74")
     titled = run(backend, sort="title").hits
     keys = [h.title.lower().removeprefix("the ") for h in titled]
-    assert keys[0].startswith("action memorandum") and keys == sorted(keys, key=lambda k: re.sub(r"\W", "", k))
+    assert keys[0].startswith("action memorandum") and keys == sorted(
+        keys, key=lambda k: re.sub(r"\W", "", k)
+    )
     # the issue's "newest first" with a query
     assert _all(backend, q="Zorin OR Thieu", sort="-date") == ["test/year-only", D + "75", D + "2"]
 
@@ -166,13 +187,37 @@ def test_pagination_is_stable(indexed, backend):
     assert first.total == second.total == 40
     assert len(first.hits) == len(second.hits) == 20
     assert not {h.id for h in first.hits} & {h.id for h in second.hits}
-    assert [h.id for h in run(backend, 20, q="historical advisory committee", page="2").hits] == \
-           [h.id for h in second.hits]
+    assert [h.id for h in run(backend, 20, q="historical advisory committee", page="2").hits] == [
+        h.id for h in second.hits
+    ]
 
 
-BROKEN = ['"unclosed phrase', "OR", "AND OR NOT", "-", "*", "title:", "person:", "x" * 3000, "((((", '"',
-          "NOT", "a OR", "OR b", "-*", "id:", "négoti* OR", "title:\"\"", "\x00", "<script>alert(1)</script>",
-          "four-party " * 400, "a:b:c", "lang:", "🙂", "'; DROP TABLE records; --"]
+BROKEN = [
+    '"unclosed phrase',
+    "OR",
+    "AND OR NOT",
+    "-",
+    "*",
+    "title:",
+    "person:",
+    "x" * 3000,
+    "((((",
+    '"',
+    "NOT",
+    "a OR",
+    "OR b",
+    "-*",
+    "id:",
+    "négoti* OR",
+    'title:""',
+    "\x00",
+    "<script>alert(1)</script>",
+    "four-party " * 400,
+    "a:b:c",
+    "lang:",
+    "🙂",
+    "'; DROP TABLE records; --",
+]
 
 
 @pytest.mark.parametrize("q", BROKEN, ids=range(len(BROKEN)))
@@ -193,11 +238,30 @@ def test_snippets_are_escaped_and_marked(indexed, backend):
     assert hit.type == "Biographical note"
 
 
-SAME = [{"q": q} for q in ("negotiating", "historical advisory committee", "bomb*", "Harri*", "Zorin OR Thieu",
-                           '"foreign relations"', "four-party", "declassification -CIA", "title:minutes",
-                           "person:pribbenow", "kissinger", "Trần", "nguyen", "secret")] + [
-    {"q": "committee", "from": "1970", "to": "1979"}, {"q": "president", "sort": "-date"},
-    {"sort": "date"}, {"sort": "title", "undated": "exclude"}, {"type": ["Letter", "Memorandum"]},
+SAME = [
+    {"q": q}
+    for q in (
+        "negotiating",
+        "historical advisory committee",
+        "bomb*",
+        "Harri*",
+        "Zorin OR Thieu",
+        '"foreign relations"',
+        "four-party",
+        "declassification -CIA",
+        "title:minutes",
+        "person:pribbenow",
+        "kissinger",
+        "Trần",
+        "nguyen",
+        "secret",
+    )
+] + [
+    {"q": "committee", "from": "1970", "to": "1979"},
+    {"q": "president", "sort": "-date"},
+    {"sort": "date"},
+    {"sort": "title", "undated": "exclude"},
+    {"type": ["Letter", "Memorandum"]},
 ]
 
 
@@ -222,4 +286,3 @@ def test_same_hits_on_both_backends(corpus, request, tmp_path):
         for e in engines:
             e.close()
         engines[1].drop()
-

@@ -94,8 +94,9 @@ def test_subtraction_from_a_common_words_counts_gives_the_direct_counts(tantivy_
     backend.word_baselines_in_background = False
     within: list = []
     real = backend._count_by_subtraction
-    monkeypatch.setattr(backend, "_count_by_subtraction",
-                        lambda *a, **k: within.append(k.get("within")) or real(*a, **k))
+    monkeypatch.setattr(
+        backend, "_count_by_subtraction", lambda *a, **k: within.append(k.get("within")) or real(*a, **k)
+    )
     for all_values_up_to in (1000, 0):
         backend.all_values_up_to = all_values_up_to
         for params in QUERIES:
@@ -103,12 +104,16 @@ def test_subtraction_from_a_common_words_counts_gives_the_direct_counts(tantivy_
                 continue
             within.clear()
             assert counts(backend, params, share=2.0) == straightforward(backend, params), params
-            assert (within != [] and within[0] is not None) == (params["q"] in WORD_QUERIES and len(params) == 1), params
+            assert (within != [] and within[0] is not None) == (
+                params["q"] in WORD_QUERIES and len(params) == 1
+            ), params
     # The word's counts are kept for the generation: "united" serves the phrase, then the word alone.
     kept = {key[-1] for key in backend._word_baselines}
     assert {"the", "vietnam", "unit", "negoti"} <= kept
-    assert backend._word_baselines[next(k for k in backend._word_baselines if k[-1] == "unit")].total == \
-        backend.search(request({"q": "united"})).total
+    assert (
+        backend._word_baselines[next(k for k in backend._word_baselines if k[-1] == "unit")].total
+        == backend.search(request({"q": "united"})).total
+    )
 
 
 def test_too_few_leading_values_fall_back_to_counting(tantivy_indexed, monkeypatch):

@@ -31,7 +31,9 @@ def test_visibility_changes_propagate_through_the_outbox(indexed, backend, write
         assert not IndexOutbox.objects.exists()
         assert D74 not in found(backend, "Thuy"), status
         assert subjects(backend)["Paris Peace Talks"] == 3, status
-    writer.save({**doc, "status": "published", "embargo_until": (dt.date.today() + dt.timedelta(days=3)).isoformat()})
+    writer.save(
+        {**doc, "status": "published", "embargo_until": (dt.date.today() + dt.timedelta(days=3)).isoformat()}
+    )
     archive.indexer.process_outbox()
     assert D74 not in found(backend, "Thuy")
     writer.save({**doc, "status": "published", "embargo_until": None, "title": "Telegram about Thuy"})
@@ -45,7 +47,8 @@ def test_an_ended_embargo_is_indexed_without_any_write(indexed, backend, archive
     # Time passes: nothing writes to the record or the outbox.
     Record.objects.filter(pk="test/embargoed").update(embargo_until=dt.date.today() - dt.timedelta(days=1))
     assert archive.indexer.check_drift() == [
-        "search index: 1 public records are not in the index (e.g. test/embargoed): run `readingroom reindex`"]
+        "search index: 1 public records are not in the index (e.g. test/embargoed): run `readingroom reindex`"
+    ]
     assert archive.indexer.process_outbox() == 1
     assert found(backend, "four-party conference") == {SEED_ID, "test/embargoed"}
     assert subjects(backend)["Embargo only"] == 1
@@ -76,7 +79,8 @@ def test_drift_is_reported_and_reindex_repairs_it(indexed, backend, capsys, arch
     problems = archive.indexer.check_drift()
     assert problems == [
         f"search index: 1 public records are not in the index (e.g. {SEED_ID}): run `readingroom reindex`",
-        "search index: 1 records in the index are not public (e.g. test/draft): run `readingroom reindex`"]
+        "search index: 1 records in the index are not public (e.g. test/draft): run `readingroom reindex`",
+    ]
     assert archive.indexer.reindex(progress=True) == 60
     err = capsys.readouterr().err
     assert "reindex: 60/60 records" in err and "/s, ETA" in err and "reindex: 60 records in" in err
@@ -90,7 +94,9 @@ def test_check_command_reports_drift(indexed, backend, archive):
     backend.commit()
     report = archive.check()
     assert not report.ok
-    assert "PROBLEM: search index: 1 public records are not in the index (e.g. test/accented)" in "\n".join(report.lines)
+    assert "PROBLEM: search index: 1 public records are not in the index (e.g. test/accented)" in "\n".join(
+        report.lines
+    )
 
 
 def test_catch_up_is_throttled_and_bounded(indexed, backend, writer, monkeypatch, archive):

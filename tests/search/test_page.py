@@ -23,7 +23,10 @@ def body(response) -> str:
 
 
 def links(html: str) -> list[tuple[str, str]]:
-    return [(unescape(h), re.sub(r"<[^>]+>", "", t).strip()) for h, t in re.findall(r'<a [^>]*?href="([^"]*)"[^>]*>(.*?)</a>', html)]
+    return [
+        (unescape(h), re.sub(r"<[^>]+>", "", t).strip())
+        for h, t in re.findall(r'<a [^>]*?href="([^"]*)"[^>]*>(.*?)</a>', html)
+    ]
 
 
 def test_results_show_date_title_type_collection_snippet_total(site):

@@ -9,7 +9,11 @@ pytestmark = pytest.mark.django_db
 
 def test_distinctive_words():
     assert distinctive_words("Telegram From the Department of State to the Embassy in France") == [
-        "department", "state", "embassy", "france"]
+        "department",
+        "state",
+        "embassy",
+        "france",
+    ]
 
 
 def test_similar_by_text(backend, indexed):

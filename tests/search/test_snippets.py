@@ -19,11 +19,23 @@ HOSTILE = [
     '"><img src=x onerror=alert(1)> negotiations "quoted" and \'single\' quotes',
     "<mark>negotiations</mark></mark><mark onclick=alert(1)> &amp; &lt;script&gt; AT&T &#x3C;script&#x3E; &",
     '<a href="javascript:alert(1)">negotiations</a> <iframe src=x></iframe> <svg onload=alert(1)>',
-    "<!-- negotiations --> <![CDATA[ negotiations ]]> <style>negotiations{}</style> <noscript><p title=\"",
+    '<!-- negotiations --> <![CDATA[ negotiations ]]> <style>negotiations{}</style> <noscript><p title="',
     "negotiat\u00e9d \u00a0 negotiations\u2028<scr<script>ipt>alert(1)</script> nego<b>tiations</b>",
 ]
-QUERIES = ["negotiations", "script alert", "mark onclick", "negot*", '"src x onerror"', "amp lt", "quoted single",
-           "iframe svg onload", "noscript title", "AT T", "war", "committee"]
+QUERIES = [
+    "negotiations",
+    "script alert",
+    "mark onclick",
+    "negot*",
+    '"src x onerror"',
+    "amp lt",
+    "quoted single",
+    "iframe svg onload",
+    "noscript title",
+    "AT T",
+    "war",
+    "committee",
+]
 
 
 def assert_inert(snippet: str) -> None:
@@ -36,8 +48,11 @@ def assert_inert(snippet: str) -> None:
 
 def real_texts() -> list[str]:
     """Texts full of markup and entities: the seed page and TEI files read as if they were plain text."""
-    files = [SEED, CORPUS / "frus" / "frus1964-68v07-excerpt.xml",
-             *sorted((CORPUS / "frus-history" / "documents").glob("*.xml"))[:10]]
+    files = [
+        SEED,
+        CORPUS / "frus" / "frus1964-68v07-excerpt.xml",
+        *sorted((CORPUS / "frus-history" / "documents").glob("*.xml"))[:10],
+    ]
     return [f.read_text(encoding="utf-8") for f in files]
 
 
@@ -45,7 +60,9 @@ def real_texts() -> list[str]:
 def test_snippets_are_inert_for_hostile_and_real_texts(q):
     matches = parse(q).positive
     texts = HOSTILE + real_texts()
-    snippets = [snippet_html(t, matches) for t in texts] + [snippet_html("", matches, fallback=t) for t in HOSTILE]
+    snippets = [snippet_html(t, matches) for t in texts] + [
+        snippet_html("", matches, fallback=t) for t in HOSTILE
+    ]
     for s in snippets:
         assert_inert(s)
     assert any("<mark>" in s for s in snippets)

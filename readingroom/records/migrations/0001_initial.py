@@ -5,105 +5,160 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='IndexOutbox',
+            name="IndexOutbox",
             fields=[
-                ('id', models.BigAutoField(primary_key=True, serialize=False)),
-                ('record_id', models.CharField(max_length=250)),
-                ('created', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("record_id", models.CharField(max_length=250)),
+                ("created", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.CreateModel(
-            name='Record',
+            name="Record",
             fields=[
-                ('id', models.CharField(max_length=250, primary_key=True, serialize=False)),
-                ('status', models.CharField(db_index=True, max_length=20)),
-                ('embargo_until', models.DateField(blank=True, null=True)),
-                ('title', models.TextField()),
-                ('summary', models.TextField(blank=True, default='')),
-                ('date_text', models.CharField(blank=True, default='', max_length=500)),
-                ('date_edtf', models.CharField(blank=True, default='', max_length=100)),
-                ('date_earliest', models.CharField(blank=True, db_index=True, default='', max_length=40)),
-                ('date_latest', models.CharField(blank=True, default='', max_length=40)),
-                ('date_precision', models.CharField(default='undated', max_length=20)),
-                ('date_certainty', models.CharField(default='stated', max_length=20)),
-                ('document', models.JSONField()),
-                ('content_hash', models.CharField(max_length=64)),
-                ('created', models.DateTimeField()),
-                ('updated', models.DateTimeField()),
-                ('first_published', models.DateTimeField(blank=True, null=True)),
+                ("id", models.CharField(max_length=250, primary_key=True, serialize=False)),
+                ("status", models.CharField(db_index=True, max_length=20)),
+                ("embargo_until", models.DateField(blank=True, null=True)),
+                ("title", models.TextField()),
+                ("summary", models.TextField(blank=True, default="")),
+                ("date_text", models.CharField(blank=True, default="", max_length=500)),
+                ("date_edtf", models.CharField(blank=True, default="", max_length=100)),
+                ("date_earliest", models.CharField(blank=True, db_index=True, default="", max_length=40)),
+                ("date_latest", models.CharField(blank=True, default="", max_length=40)),
+                ("date_precision", models.CharField(default="undated", max_length=20)),
+                ("date_certainty", models.CharField(default="stated", max_length=20)),
+                ("document", models.JSONField()),
+                ("content_hash", models.CharField(max_length=64)),
+                ("created", models.DateTimeField()),
+                ("updated", models.DateTimeField()),
+                ("first_published", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['date_earliest', 'id'],
+                "ordering": ["date_earliest", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Redirect',
+            name="Redirect",
             fields=[
-                ('old_id', models.CharField(max_length=250, primary_key=True, serialize=False)),
-                ('new_id', models.CharField(max_length=250)),
+                ("old_id", models.CharField(max_length=250, primary_key=True, serialize=False)),
+                ("new_id", models.CharField(max_length=250)),
             ],
         ),
         migrations.CreateModel(
-            name='Authority',
+            name="Authority",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('person', 'person'), ('organization', 'organization'), ('place', 'place'), ('subject', 'subject'), ('collection', 'collection'), ('repository', 'repository'), ('funder', 'funder')], max_length=20)),
-                ('key', models.CharField(max_length=250)),
-                ('name', models.CharField(max_length=1000)),
-                ('position', models.IntegerField(default=0)),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='children', to='records.authority')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("person", "person"),
+                            ("organization", "organization"),
+                            ("place", "place"),
+                            ("subject", "subject"),
+                            ("collection", "collection"),
+                            ("repository", "repository"),
+                            ("funder", "funder"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("key", models.CharField(max_length=250)),
+                ("name", models.CharField(max_length=1000)),
+                ("position", models.IntegerField(default=0)),
+                ("data", models.JSONField(blank=True, default=dict)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="children",
+                        to="records.authority",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'authorities',
-                'ordering': ['kind', 'position', 'name'],
+                "verbose_name_plural": "authorities",
+                "ordering": ["kind", "position", "name"],
             },
         ),
         migrations.CreateModel(
-            name='RecordLink',
+            name="RecordLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(max_length=50)),
-                ('position', models.IntegerField(default=0)),
-                ('authority', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='links', to='records.authority')),
-                ('record', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='links', to='records.record')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("role", models.CharField(max_length=50)),
+                ("position", models.IntegerField(default=0)),
+                (
+                    "authority",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="links",
+                        to="records.authority",
+                    ),
+                ),
+                (
+                    "record",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="links", to="records.record"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position'],
+                "ordering": ["position"],
             },
         ),
         migrations.CreateModel(
-            name='RecordRelation',
+            name="RecordRelation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('target_id', models.CharField(db_index=True, max_length=250)),
-                ('type', models.CharField(max_length=30)),
-                ('label', models.CharField(blank=True, default='', max_length=500)),
-                ('position', models.IntegerField(default=0)),
-                ('source', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='relations', to='records.record')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("target_id", models.CharField(db_index=True, max_length=250)),
+                ("type", models.CharField(max_length=30)),
+                ("label", models.CharField(blank=True, default="", max_length=500)),
+                ("position", models.IntegerField(default=0)),
+                (
+                    "source",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="relations",
+                        to="records.record",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position'],
+                "ordering": ["position"],
             },
         ),
         migrations.AddConstraint(
-            model_name='authority',
-            constraint=models.UniqueConstraint(fields=('kind', 'key'), name='authority_kind_key'),
+            model_name="authority",
+            constraint=models.UniqueConstraint(fields=("kind", "key"), name="authority_kind_key"),
         ),
         migrations.AddIndex(
-            model_name='recordlink',
-            index=models.Index(fields=['authority', 'role'], name='records_rec_authori_e9a35f_idx'),
+            model_name="recordlink",
+            index=models.Index(fields=["authority", "role"], name="records_rec_authori_e9a35f_idx"),
         ),
         migrations.AddIndex(
-            model_name='recordlink',
-            index=models.Index(fields=['record', 'role'], name='records_rec_record__b4e833_idx'),
+            model_name="recordlink",
+            index=models.Index(fields=["record", "role"], name="records_rec_record__b4e833_idx"),
         ),
     ]

@@ -5,21 +5,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('records', '0001_initial'),
+        ("records", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MediaFile',
+            name="MediaFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('path', models.CharField(db_index=True, max_length=500)),
-                ('sha256', models.CharField(blank=True, default='', max_length=64)),
-                ('mime_type', models.CharField(blank=True, default='', max_length=100)),
-                ('size', models.BigIntegerField(blank=True, null=True)),
-                ('record', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='files', to='records.record')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("path", models.CharField(db_index=True, max_length=500)),
+                ("sha256", models.CharField(blank=True, default="", max_length=64)),
+                ("mime_type", models.CharField(blank=True, default="", max_length=100)),
+                ("size", models.BigIntegerField(blank=True, null=True)),
+                (
+                    "record",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="files", to="records.record"
+                    ),
+                ),
             ],
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('records', '0002_media_files'),
+        ("records", "0002_media_files"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='record',
-            name='embargo_until',
+            model_name="record",
+            name="embargo_until",
             field=models.DateField(blank=True, db_index=True, null=True),
         ),
     ]

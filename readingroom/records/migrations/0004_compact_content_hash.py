@@ -23,7 +23,6 @@ def rehash(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("records", "0003_embargo_index"),
     ]

@@ -5,20 +5,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('records', '0004_compact_content_hash'),
+        ("records", "0004_compact_content_hash"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='recordlink',
-            name='authority',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='links', to='records.authority'),
+            model_name="recordlink",
+            name="authority",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="links",
+                to="records.authority",
+            ),
         ),
         migrations.AlterField(
-            model_name='recordlink',
-            name='record',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='links', to='records.record'),
+            model_name="recordlink",
+            name="record",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="links",
+                to="records.record",
+            ),
         ),
     ]

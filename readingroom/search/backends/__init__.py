@@ -21,8 +21,9 @@ def backend_class(name: str) -> type[SearchBackend]:
     try:
         target = BACKEND_CLASSES[name]
     except KeyError:
-        raise ValueError(f"unknown search backend {name!r}: set READINGROOM_SEARCH_BACKEND to one of "
-                         f"{', '.join(BACKENDS)}") from None
+        raise ValueError(
+            f"unknown search backend {name!r}: set READINGROOM_SEARCH_BACKEND to one of {', '.join(BACKENDS)}"
+        ) from None
     module, cls = target.split(":")
     return getattr(import_module(module), cls)
 

@@ -95,10 +95,17 @@ def build_schema() -> tantivy.Schema:
 def to_tantivy(doc: dict[str, Any]) -> dict[str, Any]:
     """The neutral index document (documents.py) as tantivy field values."""
     out: dict[str, Any] = {
-        "id": doc["id"], "title": doc["title"], "title_s": doc["title"], "summary": doc["summary"],
-        "summary_s": doc["summary"], "text_s": doc["text"], "date_text": doc["date_text"],
-        "type_label": doc["type_label"], "collection_label": doc["collection_label"],
-        "title_sort": doc["title_sort"], "undated": 1 if doc["undated"] else 0,
+        "id": doc["id"],
+        "title": doc["title"],
+        "title_s": doc["title"],
+        "summary": doc["summary"],
+        "summary_s": doc["summary"],
+        "text_s": doc["text"],
+        "date_text": doc["date_text"],
+        "type_label": doc["type_label"],
+        "collection_label": doc["collection_label"],
+        "title_sort": doc["title_sort"],
+        "undated": 1 if doc["undated"] else 0,
         "date_asc": doc["sort_earliest"],
         "date_desc": doc["sort_latest"],
     }
@@ -121,6 +128,7 @@ def to_tantivy(doc: dict[str, Any]) -> dict[str, Any]:
 class Baseline:
     """The facet counts over the whole index (or over the documents holding one word) at one index generation,
     exact for every value."""
+
     generation: tuple[int, int] | None
     total: int
     counts: dict[str, dict[str, int]]  # facet -> value -> documents; facets too large to hold are left out
@@ -150,8 +158,10 @@ class TantivyBackend(SearchBackend):
         self.schema = build_schema()
         stamp = self.path / "readingroom-schema"
         if outdated(self.path):
-            raise RuntimeError(f"the search index in {self.path} was built by another version of Readingroom: "
-                               f"run `readingroom init` or `readingroom reindex` to rebuild it")
+            raise RuntimeError(
+                f"the search index in {self.path} was built by another version of Readingroom: "
+                f"run `readingroom init` or `readingroom reindex` to rebuild it"
+            )
         self.index_ = tantivy.Index(self.schema, str(self.path), reuse=True)
         stamp.write_text(SCHEMA_VERSION)
         for name, analyzer in analysis.analyzers().items():
@@ -191,8 +201,9 @@ class TantivyBackend(SearchBackend):
         """Threads for facet aggregations, made by the first search that needs them, ended by close()."""
         with self._pool_lock:
             if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=FACET_THREADS,
-                                                thread_name_prefix="readingroom-facets")
+                self._pool = ThreadPoolExecutor(
+                    max_workers=FACET_THREADS, thread_name_prefix="readingroom-facets"
+                )
             return self._pool
 
     # -- writing -----------------------------------------------------------------------------------------------
@@ -206,9 +217,11 @@ class TantivyBackend(SearchBackend):
     def _w(self) -> tantivy.IndexWriter:
         if self._writer is None:
             if not self.acquire():
-                raise TimeoutError(f"another process has held the search index writer lock in {self.path} for "
-                                   f"two minutes; if no import or indexer is running, delete "
-                                   f"{self.path / 'readingroom-writer.lock'}")
+                raise TimeoutError(
+                    f"another process has held the search index writer lock in {self.path} for "
+                    f"two minutes; if no import or indexer is running, delete "
+                    f"{self.path / 'readingroom-writer.lock'}"
+                )
             self._writer = self.index_.writer(WRITER_HEAP, WRITER_THREADS)
         return self._writer
 
@@ -289,7 +302,7 @@ class TantivyBackend(SearchBackend):
         s = self._searcher()
         found: set[str] = set()
         for i in range(0, len(ids), 1000):
-            chunk = ids[i:i + 1000]
+            chunk = ids[i : i + 1000]
             q = tantivy.Query.term_set_query(self.schema, "id", chunk)
             res = s.search(q, limit=len(chunk), count=False)
             found.update(s.doc(addr)["id"][0] for _score, addr in res.hits)
@@ -338,8 +351,14 @@ class TantivyBackend(SearchBackend):
             if isinstance(clause, Match):
                 parts.append((Occur.Must, self.match_query(clause)))
             elif isinstance(clause, Or):
-                parts.append((Occur.Must, tantivy.Query.boolean_query(
-                    [(Occur.Should, self.match_query(m)) for m in clause.children])))
+                parts.append(
+                    (
+                        Occur.Must,
+                        tantivy.Query.boolean_query(
+                            [(Occur.Should, self.match_query(m)) for m in clause.children]
+                        ),
+                    )
+                )
             elif isinstance(clause, Not):
                 parts.append((Occur.MustNot, self.match_query(clause.child)))
         if all(occ == Occur.MustNot for occ, _ in parts):
@@ -409,14 +428,20 @@ class TantivyBackend(SearchBackend):
         return [h for h in halves if h]
 
     @staticmethod
-    def _agg(searcher: tantivy.Searcher, query: tantivy.Query, group: list) -> dict[str, list[tuple[str, int]]]:
+    def _agg(
+        searcher: tantivy.Searcher, query: tantivy.Query, group: list
+    ) -> dict[str, list[tuple[str, int]]]:
         # Each segment reports its top values (tantivy's segment_size, 1.5 x size + 10): with FETCH_EXTRA values
         # asked beyond those shown, the shown counts are exact unless a value is rare in one segment and
         # among the top ones overall, as in Elasticsearch.
         spec = {f.name: {"terms": {"field": f.name, "size": f.size + facets.FETCH_EXTRA}} for f in group}
         res = searcher.aggregate(query, spec)
-        return {f.name: facets.top([(b["key"], b["doc_count"]) for b in res.get(f.name, {}).get("buckets", [])],
-                                   f.size) for f in group}
+        return {
+            f.name: facets.top(
+                [(b["key"], b["doc_count"]) for b in res.get(f.name, {}).get("buckets", [])], f.size
+            )
+            for f in group
+        }
 
     # -- facets by subtraction ---------------------------------------------------------------------------------
     def warm(self) -> Baseline:
@@ -425,8 +450,12 @@ class TantivyBackend(SearchBackend):
         searcher = self._searcher()
         return self._count_baseline(searcher, self._seen_meta)
 
-    def _count_baseline(self, searcher: tantivy.Searcher, generation: tuple[int, int] | None,
-                        within: tantivy.Query | None = None) -> Baseline:
+    def _count_baseline(
+        self,
+        searcher: tantivy.Searcher,
+        generation: tuple[int, int] | None,
+        within: tantivy.Query | None = None,
+    ) -> Baseline:
         spec = {f.name: {"terms": {"field": f.name, "size": BASELINE_VALUES}} for f in facets.FACETS}
         if within is not None:
             total = searcher.search(within, limit=1, count=True).count or 0
@@ -444,13 +473,18 @@ class TantivyBackend(SearchBackend):
             self._baseline = base
         return base
 
-    def _common_word(self, searcher: tantivy.Searcher, q: ParsedQuery, total: int
-                     ) -> tuple[tuple, tantivy.Query] | None:
+    def _common_word(
+        self, searcher: tantivy.Searcher, q: ParsedQuery, total: int
+    ) -> tuple[tuple, tantivy.Query] | None:
         """A word every match of the query holds, found in at least `word_share` of the index, as a cache key
         and the query for its documents: the rarest such word of the query's required text matches."""
         best: tuple[int, tuple[str, ...], str] | None = None
         for clause in q.clauses:
-            if not isinstance(clause, Match) or clause.prefix or clause.field not in (None, *dict(TEXT_FIELDS)):
+            if (
+                not isinstance(clause, Match)
+                or clause.prefix
+                or clause.field not in (None, *dict(TEXT_FIELDS))
+            ):
                 continue
             # The stemmed fields hold every match: a folded word's stem is in the same field's stemmed twin.
             fields = tuple(f for f, _w in self._fields_for(clause) if f.endswith("_s"))
@@ -463,11 +497,17 @@ class TantivyBackend(SearchBackend):
             return None
         _df, fields, stem = best
         within = tantivy.Query.boolean_query(
-            [(Occur.Should, tantivy.Query.term_query(self.schema, f, stem)) for f in fields])
+            [(Occur.Should, tantivy.Query.term_query(self.schema, f, stem)) for f in fields]
+        )
         return (fields, stem), within
 
-    def _word_baseline(self, searcher: tantivy.Searcher, generation: tuple[int, int] | None, key: tuple,
-                       within: tantivy.Query) -> Baseline | None:
+    def _word_baseline(
+        self,
+        searcher: tantivy.Searcher,
+        generation: tuple[int, int] | None,
+        key: tuple,
+        within: tantivy.Query,
+    ) -> Baseline | None:
         """The facet counts of one word's documents at this generation: kept, or started in the background (None
         until then), or counted at once when `word_baselines_in_background` is off."""
         key = (generation, *key)
@@ -491,7 +531,9 @@ class TantivyBackend(SearchBackend):
             self.pool.submit(count)
         return None
 
-    def _current_baseline(self, searcher: tantivy.Searcher, generation: tuple[int, int] | None) -> Baseline | None:
+    def _current_baseline(
+        self, searcher: tantivy.Searcher, generation: tuple[int, int] | None
+    ) -> Baseline | None:
         base = self._baseline
         if base is not None and base.generation == generation:
             return base
@@ -504,14 +546,23 @@ class TantivyBackend(SearchBackend):
     def _estimated_hits(self, searcher: tantivy.Searcher, q: ParsedQuery) -> int:
         """About how many documents a query matches, from its words' document frequencies (read from the term
         dictionary, free). It only chooses how facets are counted, never what they count."""
+
         def match(m: Match) -> int:
             if m.field == "id":
                 return 1
             if m.prefix:
                 return 0
             fields = [f for f, _w in self._fields_for(m) if f.endswith(("_s", "_t"))]
-            return min((max(searcher.doc_freq(f, (analysis.stem(w) or w) if f.endswith("_s") else w)
-                            for f in fields) for w in m.words), default=0)
+            return min(
+                (
+                    max(
+                        searcher.doc_freq(f, (analysis.stem(w) or w) if f.endswith("_s") else w)
+                        for f in fields
+                    )
+                    for w in m.words
+                ),
+                default=0,
+            )
 
         positive, negative = [], 0
         for clause in q.clauses:
@@ -530,32 +581,49 @@ class TantivyBackend(SearchBackend):
         if len(order) <= self.all_values_up_to:
             # Every value: each segment then reports all of its values, so every count is exact.
             return {"terms": {"field": f.name, "size": max(len(order), 1)}}, len(order)
-        leading = order[:f.size + facets.FETCH_EXTRA]
+        leading = order[: f.size + facets.FETCH_EXTRA]
         return {"terms": {"field": f.name, "size": len(leading), "include": leading}}, len(leading)
 
-    def _count_facets(self, searcher: tantivy.Searcher, generation: tuple[int, int] | None, req: SearchRequest,
-                      query: tantivy.Query) -> Callable[[], dict]:
+    def _count_facets(
+        self,
+        searcher: tantivy.Searcher,
+        generation: tuple[int, int] | None,
+        req: SearchRequest,
+        query: tantivy.Query,
+    ) -> Callable[[], dict]:
         """Start counting a search's facets on the pool (the caller meanwhile finds the hits); returns the
         function that waits for the counts."""
         base = self._current_baseline(searcher, generation)
         if base is not None and base.total and not self.filter_queries(req):
-            if req.query.is_empty or self._estimated_hits(searcher, req.query) >= self.complement_share * base.total:
+            if (
+                req.query.is_empty
+                or self._estimated_hits(searcher, req.query) >= self.complement_share * base.total
+            ):
                 return self._count_by_subtraction(searcher, req, query, base)
             common = self._common_word(searcher, req.query, base.total)
             word_base = self._word_baseline(searcher, generation, *common) if common else None
             if common and word_base is not None and word_base.total:
                 return self._count_by_subtraction(searcher, req, query, word_base, within=common[1])
-        futures = [self.pool.submit(self._agg, searcher, q, group) for q, group in self._facet_jobs(req, query)]
+        futures = [
+            self.pool.submit(self._agg, searcher, q, group) for q, group in self._facet_jobs(req, query)
+        ]
 
         def counted() -> dict:
             out: dict = {}
             for fut in futures:
                 out.update(fut.result())
             return {n: out.get(n, []) for n in req.facets}
+
         return counted
 
-    def _count_by_subtraction(self, searcher: tantivy.Searcher, req: SearchRequest, query: tantivy.Query,
-                              base: Baseline, within: tantivy.Query | None = None) -> Callable[[], dict]:
+    def _count_by_subtraction(
+        self,
+        searcher: tantivy.Searcher,
+        req: SearchRequest,
+        query: tantivy.Query,
+        base: Baseline,
+        within: tantivy.Query | None = None,
+    ) -> Callable[[], dict]:
         """Facets as `base` (the counts over the whole index, or over `within`, a set holding every match) minus
         the counts over the documents of that set the search does not match."""
         wanted = [facets.BY_NAME[n] for n in req.facets]
@@ -563,13 +631,17 @@ class TantivyBackend(SearchBackend):
         specs = {f.name: self._rest_spec(f, base) for f in held}
         futures = []
         if not req.query.is_empty:
-            rest_q = tantivy.Query.boolean_query([(Occur.Must, within or tantivy.Query.all_query()),
-                                                  (Occur.MustNot, query)])
+            rest_q = tantivy.Query.boolean_query(
+                [(Occur.Must, within or tantivy.Query.all_query()), (Occur.MustNot, query)]
+            )
             # Over the whole index the rest is large: counted in two halves in parallel. Within a word's documents
             # it is small, and each half would evaluate the search again: one aggregation.
             groups = self._halves(held) if within is None else [held]
-            futures = [self.pool.submit(searcher.aggregate, rest_q, {f.name: specs[f.name][0] for f in group})
-                       for group in groups if group]
+            futures = [
+                self.pool.submit(searcher.aggregate, rest_q, {f.name: specs[f.name][0] for f in group})
+                for group in groups
+                if group
+            ]
 
         def counted() -> dict:
             rest: dict = {}
@@ -578,7 +650,9 @@ class TantivyBackend(SearchBackend):
             out, direct = {}, [f for f in wanted if f.name not in base.counts]
             for f in held:
                 got = {b["key"]: b["doc_count"] for b in rest.get(f.name, {}).get("buckets", [])}
-                shown = facets.subtract(base.counts[f.name], base.order[f.name], got, specs[f.name][1], f.size)
+                shown = facets.subtract(
+                    base.counts[f.name], base.order[f.name], got, specs[f.name][1], f.size
+                )
                 if shown is None:
                     direct.append(f)  # a value beyond the leading ones might belong on top: count it directly
                 else:
@@ -586,6 +660,7 @@ class TantivyBackend(SearchBackend):
             if direct:
                 out.update(self._agg(searcher, query, direct))
             return {n: out.get(n, []) for n in req.facets}
+
         return counted
 
     def _cached_facets(self, req: SearchRequest) -> dict | None:
@@ -599,8 +674,11 @@ class TantivyBackend(SearchBackend):
 
     def _keep_facets(self, req: SearchRequest, counts: dict) -> None:
         key = (self._seen_meta, req.cache_key())
-        cache, size = ((self._baseline_cache, BASELINE_CACHE_SIZE) if req.query.is_empty
-                       else (self._facet_cache, self.facet_cache_size))
+        cache, size = (
+            (self._baseline_cache, BASELINE_CACHE_SIZE)
+            if req.query.is_empty
+            else (self._facet_cache, self.facet_cache_size)
+        )
         if size > 0:
             cache[key] = counts
             if len(cache) > size:
@@ -631,14 +709,24 @@ class TantivyBackend(SearchBackend):
             d = searcher.doc(addr)
             text = d.get_first("text_s") or ""
             summary = d.get_first("summary") or ""
-            hits.append(Hit(
-                id=d.get_first("id"), title=d.get_first("title") or "", date_text=d.get_first("date_text") or "",
-                type=d.get_first("type_label") or "", collection=d.get_first("collection_label") or "",
-                snippet_html=snippets.snippet_html(text, positive, fallback=summary),
-            ))
+            hits.append(
+                Hit(
+                    id=d.get_first("id"),
+                    title=d.get_first("title") or "",
+                    date_text=d.get_first("date_text") or "",
+                    type=d.get_first("type_label") or "",
+                    collection=d.get_first("collection_label") or "",
+                    snippet_html=snippets.snippet_html(text, positive, fallback=summary),
+                )
+            )
         if counted is not None:
             facet_counts = counted()
             self._keep_facets(req, facet_counts)
-        return SearchResult(total=res.count or 0, hits=hits, facets=facet_counts,
-                            understood=req.query.understood, notes=req.query.notes + req.notes,
-                            engine_ms=(time.perf_counter() - t0) * 1000)
+        return SearchResult(
+            total=res.count or 0,
+            hits=hits,
+            facets=facet_counts,
+            understood=req.query.understood,
+            notes=req.query.notes + req.notes,
+            engine_ms=(time.perf_counter() - t0) * 1000,
+        )

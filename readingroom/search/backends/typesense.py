@@ -92,11 +92,20 @@ class TypesenseBackend(SearchBackend):
 
         u = urlparse(url)
         self.collection = collection
-        self.client = typesense.Client({
-            "nodes": [{"host": u.hostname, "port": str(u.port or (443 if u.scheme == "https" else 8108)),
-                       "protocol": u.scheme or "http"}],
-            "api_key": api_key, "connection_timeout_seconds": 30, "num_retries": 2,
-        })
+        self.client = typesense.Client(
+            {
+                "nodes": [
+                    {
+                        "host": u.hostname,
+                        "port": str(u.port or (443 if u.scheme == "https" else 8108)),
+                        "protocol": u.scheme or "http",
+                    }
+                ],
+                "api_key": api_key,
+                "connection_timeout_seconds": 30,
+                "num_retries": 2,
+            }
+        )
         self._ready = False
 
     @classmethod
@@ -136,13 +145,15 @@ class TypesenseBackend(SearchBackend):
         results = coll.documents.import_(batch, {"action": "upsert"})
         failed = [r for r in results if not r.get("success")]
         if failed:
-            raise RuntimeError(f"Typesense refused {len(failed)} of {len(batch)} documents: {failed[0].get('error')}")
+            raise RuntimeError(
+                f"Typesense refused {len(failed)} of {len(batch)} documents: {failed[0].get('error')}"
+            )
         return len(batch)
 
     def delete(self, ids: Iterable[str]) -> None:
         coll, ids = self._coll(), list(ids)
         for i in range(0, len(ids), 200):
-            chunk = ids[i:i + 200]
+            chunk = ids[i : i + 200]
             coll.documents.delete({"filter_by": "id: [" + ", ".join(_quote(x) for x in chunk) + "]"})
 
     def commit(self) -> None:
@@ -163,10 +174,16 @@ class TypesenseBackend(SearchBackend):
     def contains(self, ids: Iterable[str]) -> set[str]:
         coll, ids, found = self._coll(), list(ids), set()
         for i in range(0, len(ids), 200):
-            chunk = ids[i:i + 200]
-            res = coll.documents.search({"q": "*", "query_by": "title_s", "per_page": 250,
-                                         "include_fields": "id",
-                                         "filter_by": "id: [" + ", ".join(_quote(x) for x in chunk) + "]"})
+            chunk = ids[i : i + 200]
+            res = coll.documents.search(
+                {
+                    "q": "*",
+                    "query_by": "title_s",
+                    "per_page": 250,
+                    "include_fields": "id",
+                    "filter_by": "id: [" + ", ".join(_quote(x) for x in chunk) + "]",
+                }
+            )
             found.update(h["document"]["id"] for h in res["hits"])
         return found
 
@@ -203,8 +220,10 @@ class TypesenseBackend(SearchBackend):
                     prefix_term = self._q_term(clause)
                 elif clause.field is None:
                     if clause.prefix:
-                        notes.append("this search engine takes only one word* per query; the others were "
-                                     "searched as whole words")
+                        notes.append(
+                            "this search engine takes only one word* per query; the others were "
+                            "searched as whole words"
+                        )
                     q_terms.append(self._q_term(Match(clause.words, None, False)))
                 else:
                     filters.append(self._token_filter(clause))
@@ -214,8 +233,10 @@ class TypesenseBackend(SearchBackend):
                 if clause.child.field is None:
                     q_terms.append("-" + self._q_term(Match(clause.child.words, None, False)))
                 else:
-                    notes.append(f"NOT {clause.child.describe()} is not supported by this search engine and "
-                                 f"was ignored")
+                    notes.append(
+                        f"NOT {clause.child.describe()} is not supported by this search engine and "
+                        f"was ignored"
+                    )
         if prefix_term:
             q_terms.append(prefix_term)
         positive = [t for t in q_terms if not t.startswith("-")]
@@ -247,32 +268,55 @@ class TypesenseBackend(SearchBackend):
         t0 = time.perf_counter()
         q, text_filters, prefix, notes = self._split(req)
         sort = req.sort if not (req.sort == "relevance" and q.startswith("*")) else "date"
-        sort_by = {"relevance": "_text_match:desc,date_asc:asc", "date": "date_asc:asc,title_sort:asc",
-                   "-date": "date_desc:desc,title_sort:asc", "title": "title_sort:asc,date_asc:asc"}[sort]
+        sort_by = {
+            "relevance": "_text_match:desc,date_asc:asc",
+            "date": "date_asc:asc,title_sort:asc",
+            "-date": "date_desc:desc,title_sort:asc",
+            "title": "title_sort:asc,date_asc:asc",
+        }[sort]
         wanted = [facets.BY_NAME[n] for n in req.facets]
         own = [f for f in wanted if f.mode == "or" and req.selected(f.name)]
         base = {
-            "q": q, "query_by": ",".join(f + "_s" for f, _w in TEXT_FIELDS),
+            "q": q,
+            "query_by": ",".join(f + "_s" for f, _w in TEXT_FIELDS),
             "query_by_weights": ",".join(str(w) for _f, w in TEXT_FIELDS),
-            "prefix": "true" if prefix else "false", "num_typos": 0, "typo_tokens_threshold": 0,
+            "prefix": "true" if prefix else "false",
+            "num_typos": 0,
+            "typo_tokens_threshold": 0,
             "drop_tokens_threshold": 0,
         }
-        main = {**base, "filter_by": self._filters(req, text_filters), "sort_by": sort_by,
-                "per_page": req.page_size, "page": req.page,
-                "include_fields": "id,title,summary,text,date_text,type_label,collection_label",
-                "highlight_fields": "none", "highlight_full_fields": "none"}
+        main = {
+            **base,
+            "filter_by": self._filters(req, text_filters),
+            "sort_by": sort_by,
+            "per_page": req.page_size,
+            "page": req.page,
+            "include_fields": "id,title,summary,text,date_text,type_label,collection_label",
+            "highlight_fields": "none",
+            "highlight_full_fields": "none",
+        }
         rest = [f.name for f in wanted if f not in own]
         if rest:
-            main.update(facet_by=",".join(rest), max_facet_values=max(f.size for f in wanted) + facets.FETCH_EXTRA)
+            main.update(
+                facet_by=",".join(rest), max_facet_values=max(f.size for f in wanted) + facets.FETCH_EXTRA
+            )
         searches = [main]
         for f in own:
-            searches.append({**base, "filter_by": self._filters(req, text_filters, skip=f.name), "per_page": 0,
-                             "facet_by": f.name, "max_facet_values": f.size + facets.FETCH_EXTRA})
+            searches.append(
+                {
+                    **base,
+                    "filter_by": self._filters(req, text_filters, skip=f.name),
+                    "per_page": 0,
+                    "facet_by": f.name,
+                    "max_facet_values": f.size + facets.FETCH_EXTRA,
+                }
+            )
         for s in searches:
             if not s["filter_by"]:
                 del s["filter_by"]
-        responses = self.client.multi_search.perform({"searches": searches},
-                                                     {"collection": self.collection})["results"]
+        responses = self.client.multi_search.perform({"searches": searches}, {"collection": self.collection})[
+            "results"
+        ]
         for r in responses:
             if "error" in r:
                 raise RuntimeError(f"Typesense: {r['error']}")
@@ -286,11 +330,23 @@ class TypesenseBackend(SearchBackend):
         hits = []
         for h in res.get("hits", []):
             d = h["document"]
-            hits.append(Hit(id=d["id"], title=d.get("title", ""), date_text=d.get("date_text", ""),
-                            type=d.get("type_label", ""), collection=d.get("collection_label", ""),
-                            snippet_html=snippets.snippet_html(d.get("text", ""), positive,
-                                                               fallback=d.get("summary", ""))))
-        return SearchResult(total=res.get("found", 0), hits=hits, facets={f.name: counts.get(f.name, [])
-                                                                            for f in wanted},
-                            understood=req.query.understood, notes=req.query.notes + req.notes + tuple(notes),
-                            engine_ms=(time.perf_counter() - t0) * 1000)
+            hits.append(
+                Hit(
+                    id=d["id"],
+                    title=d.get("title", ""),
+                    date_text=d.get("date_text", ""),
+                    type=d.get("type_label", ""),
+                    collection=d.get("collection_label", ""),
+                    snippet_html=snippets.snippet_html(
+                        d.get("text", ""), positive, fallback=d.get("summary", "")
+                    ),
+                )
+            )
+        return SearchResult(
+            total=res.get("found", 0),
+            hits=hits,
+            facets={f.name: counts.get(f.name, []) for f in wanted},
+            understood=req.query.understood,
+            notes=req.query.notes + req.notes + tuple(notes),
+            engine_ms=(time.perf_counter() - t0) * 1000,
+        )

@@ -43,25 +43,49 @@ def search_context(get, req: SearchRequest, result: SearchResult) -> dict:
             continue  # decades first; years once a decade is chosen
         counts = dict(result.facets.get(f.name, []))
         selected = req.selected(f.name)
-        values = [{"value": v, "label": facet_defs.value_label(f.name, v), "count": n, "selected": v in selected,
-                   "url": _url(_toggle(pairs, f.name, v))} for v, n in result.facets.get(f.name, [])]
+        values = [
+            {
+                "value": v,
+                "label": facet_defs.value_label(f.name, v),
+                "count": n,
+                "selected": v in selected,
+                "url": _url(_toggle(pairs, f.name, v)),
+            }
+            for v, n in result.facets.get(f.name, [])
+        ]
         if f.name in ("decade", "year"):
             values.sort(key=lambda item: item["value"])
         for v in selected:
             if v not in counts:
-                values.insert(0, {"value": v, "label": facet_defs.value_label(f.name, v), "count": 0,
-                                  "selected": True, "url": _url(_toggle(pairs, f.name, v))})
+                values.insert(
+                    0,
+                    {
+                        "value": v,
+                        "label": facet_defs.value_label(f.name, v),
+                        "count": 0,
+                        "selected": True,
+                        "url": _url(_toggle(pairs, f.name, v)),
+                    },
+                )
         if values:
             facet_blocks.append({"name": f.name, "label": f.label, "mode": f.mode, "values": values})
-    active = [{"label": f"{facet_defs.BY_NAME[name].label}: {facet_defs.value_label(name, v)}",
-               "url": _url(_toggle(pairs, name, v))} for name, values in req.filters for v in values]
+    active = [
+        {
+            "label": f"{facet_defs.BY_NAME[name].label}: {facet_defs.value_label(name, v)}",
+            "url": _url(_toggle(pairs, name, v)),
+        }
+        for name, values in req.filters
+        for v in values
+    ]
     for name, label in (("from", "From"), ("to", "To")):
         if get.get(name):
             active.append({"label": f"{label} {get.get(name)}", "url": _url(_replace(pairs, name, None))})
     reachable = min(result.total, MAX_RESULTS)
     pages = max(1, math.ceil(reachable / req.page_size))
-    page_links = [{"number": n, "url": _url(pairs + [("page", str(n))]), "current": n == req.page}
-                  for n in range(max(1, req.page - 3), min(pages, req.page + 3) + 1)]
+    page_links = [
+        {"number": n, "url": _url(pairs + [("page", str(n))]), "current": n == req.page}
+        for n in range(max(1, req.page - 3), min(pages, req.page + 3) + 1)
+    ]
     has_query = not req.query.is_empty
     return {
         "result": result,
@@ -71,8 +95,16 @@ def search_context(get, req: SearchRequest, result: SearchResult) -> dict:
         "date_to": get.get("to", ""),
         "undated": req.undated,
         "sort": req.sort,
-        "sorts": [{"value": s, "label": SORT_LABELS[s], "current": s == req.sort,
-                   "url": _url(_replace(pairs, "sort", s))} for s in SORTS if has_query or s != "relevance"],
+        "sorts": [
+            {
+                "value": s,
+                "label": SORT_LABELS[s],
+                "current": s == req.sort,
+                "url": _url(_replace(pairs, "sort", s)),
+            }
+            for s in SORTS
+            if has_query or s != "relevance"
+        ],
         "facets": facet_blocks,
         "active": active,
         "clear_url": _url([("q", get.get("q", ""))]),

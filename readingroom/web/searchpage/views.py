@@ -24,7 +24,14 @@ def search(request):
         result = backend.search(req)
     except Exception:
         log.exception("search failed")
-        return render(request, "readingroom/error.html", {
-            "status": 503, "title": "Search is unavailable",
-            "detail": "The search engine did not answer. Please try again in a moment."}, status=503)
+        return render(
+            request,
+            "readingroom/error.html",
+            {
+                "status": 503,
+                "title": "Search is unavailable",
+                "detail": "The search engine did not answer. Please try again in a moment.",
+            },
+            status=503,
+        )
     return render(request, "readingroom/search.html", search_context(request.GET, req, result))
