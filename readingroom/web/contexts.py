@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from readingroom.records import browse, services
 from readingroom.records.models import Authority, Record
 from readingroom.records.vocabulary import AUTHORITY_KIND
+from readingroom.web import citations
 from readingroom.web.links import record_url
 
 ROLE_LABELS = {
@@ -60,6 +61,7 @@ def record_context(request, record: Record) -> dict:
         "permalink": record_url(request, record.pk),
         "similar": related_documents(request.archive.search, record),
         "source_record_id": (doc.get("extra") or {}).get("source_record_id"),
+        **citations.page_context(request, record),
     }
 
 

@@ -29,3 +29,16 @@ def absolute(request, path: str) -> str:
 
 def record_url(request, record_id: str) -> str:
     return absolute(request, reverse("record", kwargs={"record_id": record_id}))
+
+
+def subresource_path(record_id: str, name: str) -> str:
+    """The site path of a record's sub-resource: /records/<id>/@<name> (e.g. name="cite.bib")."""
+    return reverse("record-subresource", kwargs={"record_id": record_id, "name": name})
+
+
+def subresource_url(request, record_id: str, name: str) -> str:
+    return absolute(request, subresource_path(record_id, name))
+
+
+def media_url(request, path: str) -> str:
+    return absolute(request, reverse("media", kwargs={"path": path}))

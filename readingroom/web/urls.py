@@ -2,7 +2,7 @@ from django.urls import path, register_converter
 
 from readingroom.records.vocabulary import AUTHORITY_KIND, KIND_BY_PLURAL
 
-from . import views
+from . import citations, sitemaps, views
 
 
 class KindConverter:
@@ -21,7 +21,17 @@ register_converter(KindConverter, "kind")
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("robots.txt", sitemaps.robots_txt, name="robots"),
+    path("sitemap.xml", sitemaps.index, {"sitemap": sitemaps.SITEMAP}, name="sitemap"),
+    path(
+        "sitemap-<slug:section>-<int:chunk>.xml",
+        sitemaps.chunk,
+        {"sitemap": sitemaps.SITEMAP},
+        name="sitemap-chunk",
+    ),
     path("records/", views.record_list, name="records"),
+    # A record's sub-resources come first, so that "@..." never reaches the record view.
+    path("records/<path:record_id>/@<str:name>", citations.download, name="record-subresource"),
     path("records/<path:record_id>/", views.record, name="record"),
     path("media/<path:path>", views.media, name="media"),
     path("years/", views.years, name="years"),
