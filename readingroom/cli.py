@@ -39,6 +39,17 @@ updates it; unchanged content changes nothing. Exit status 1 when any file or re
 )
 
 
+EXPORT_EPILOG = """\
+examples:
+  readingroom export --public -o records.jsonl                  every public record, every field
+  readingroom export --format csv --public -o records.csv        a spreadsheet that imports again
+  readingroom export --format ris --query 'q=telegram&from=1968&to=1969' -o telegrams.ris
+  readingroom export --format bagit --public -o bag-2026-01-31   a folder: records, media files, checksums
+
+Without --public every record is written, drafts and embargoed ones too (a backup). docs/exports.md has more.
+"""
+
+
 def _setup(home: str | None) -> None:
     """Settings come from the environment: --home sets READINGROOM_HOME before Django reads it."""
     if home:
@@ -110,23 +121,85 @@ def cmd_import(archive: Archive, args: argparse.Namespace) -> int:
 
 def cmd_export(archive: Archive, args: argparse.Namespace) -> int:
     _require_archive(archive)
-    from readingroom.exports import jsonl
+    from readingroom.exports import formats
+    from readingroom.exports.selection import Selection
     from readingroom.progress import Progress
-    from readingroom.records.models import Authority, Record
 
     if args.authorities:
-        lines, what = jsonl.authority_lines(), "authorities"
+        return _export_authorities(args)
+    try:
+        fmt = formats.get(args.format)
+    except formats.UnknownFormat as e:
+        raise SystemExit(f"readingroom export: {e}") from None
+    if fmt.folder and not args.output:
+        raise SystemExit(f"readingroom export: {fmt.name} writes a folder: name a new one with -o DIR")
+    if args.query is not None:
+        from urllib.parse import parse_qs
+
+        from readingroom.search.params import MAX_RESULTS, request_from_params
+
+        request = request_from_params(parse_qs(args.query.lstrip("?")))
+        for note in request.notes:
+            print(f"readingroom export: note: {note}", file=sys.stderr)
+        archive.indexer.catch_up()
+        selection = Selection.of_search(archive.search, request, limit=MAX_RESULTS)
+        if selection.truncated:
+            print(
+                f"readingroom export: the search found {selection.found:,} records; only the first "
+                f"{MAX_RESULTS:,} (in its order) are exported: narrow the search, or export everything "
+                "without --query",
+                file=sys.stderr,
+            )
     else:
-        lines, what = jsonl.lines(Record.objects.public() if args.public else Record.objects.all()), "records"
-    total = (
-        Authority.objects.count()
-        if args.authorities
-        else (Record.objects.public() if args.public else Record.objects.all()).count()
+        selection = Selection.everything(public=args.public)
+    context = formats.ExportContext(
+        site_name=archive.settings.site_name,
+        base_url=archive.settings.base_url,
+        media_root=archive.settings.media_path,
     )
-    progress = Progress("exported", total, unit=what, enabled=not args.quiet)
+    progress = Progress("exported", selection.count(), unit="records", enabled=not args.quiet)
+
+    def counted():
+        for record in selection.records():
+            yield record
+            progress.advance()
+
+    if fmt.folder:
+        try:
+            said = fmt.write_folder(Path(args.output), selection, counted(), context)
+        except formats.bags.BagError as e:
+            raise SystemExit(f"readingroom export: {e}") from None
+        progress.finish()
+        print(said, file=sys.stderr)
+        return 0
+    pieces = fmt.stream(selection, counted(), context)
+    if args.output:
+        tmp = Path(args.output + ".part")
+        with open(tmp, "w", encoding="utf-8", newline="") as out:
+            out.writelines(pieces)
+        tmp.replace(args.output)  # never leave a half-written export under the real name
+    else:
+        sys.stdout.writelines(pieces)
+        sys.stdout.flush()
+    progress.finish()  # "exported N records in S s, R/s"
+    if args.quiet:
+        print(f"exported {progress.count} records", file=sys.stderr)
+    return 0
+
+
+def _export_authorities(args: argparse.Namespace) -> int:
+    from readingroom.exports import jsonl
+    from readingroom.progress import Progress
+    from readingroom.records.models import Authority
+
+    if args.format != "jsonl" or args.query is not None:
+        raise SystemExit(
+            "readingroom export: --authorities writes JSON Lines of every authority (no --query)"
+        )
+    progress = Progress("exported", Authority.objects.count(), unit="authorities", enabled=not args.quiet)
 
     def write(out) -> None:
-        for line in lines:
+        for line in jsonl.authority_lines():
             out.write(line)
             progress.advance()
 
@@ -134,12 +207,12 @@ def cmd_export(archive: Archive, args: argparse.Namespace) -> int:
         tmp = Path(args.output + ".part")
         with open(tmp, "w", encoding="utf-8") as out:
             write(out)
-        tmp.replace(args.output)  # never leave a half-written export under the real name
+        tmp.replace(args.output)
     else:
         write(sys.stdout)
-    progress.finish()  # "exported N records in S s, R/s"
+    progress.finish()
     if args.quiet:
-        print(f"exported {progress.count} {what}", file=sys.stderr)
+        print(f"exported {progress.count} authorities", file=sys.stderr)
     return 0
 
 
@@ -247,10 +320,34 @@ def build_parser(importers: ImporterRegistry | None = None) -> argparse.Argument
     p.add_argument("--quiet", action="store_true", help="no progress line")
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("export", help="write records out")
-    p.add_argument("--format", choices=["jsonl"], default="jsonl", help="output format (default jsonl)")
-    p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
+    from readingroom.exports.formats import FORMATS
+    from readingroom.search.params import MAX_RESULTS
+
+    p = sub.add_parser(
+        "export",
+        help="write records out (JSON Lines, CSV, RIS, BibTeX, a BagIt bag)",
+        epilog=EXPORT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--format",
+        choices=list(FORMATS),
+        default="jsonl",
+        help="output format (default jsonl; bagit writes a folder: -o DIR)",
+    )
+    p.add_argument(
+        "--output",
+        "-o",
+        metavar="FILE|DIR",
+        help="write to FILE (a new DIR for bagit) instead of standard output",
+    )
     p.add_argument("--public", action="store_true", help="only records the public may see")
+    p.add_argument(
+        "--query",
+        metavar="PARAMS",
+        help="only the records a search finds, given as the search page's parameters "
+        f"('q=telegram&subject=vietnam-war&from=1968'); public records only, at most the first {MAX_RESULTS:,}",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.add_argument(
         "--authorities",

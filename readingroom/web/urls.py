@@ -2,7 +2,7 @@ from django.urls import path, register_converter
 
 from readingroom.records.vocabulary import AUTHORITY_KIND, KIND_BY_PLURAL
 
-from . import views
+from . import exports, views
 
 
 class KindConverter:
@@ -24,6 +24,7 @@ urlpatterns = [
     path("records/", views.record_list, name="records"),
     path("records/<path:record_id>/", views.record, name="record"),
     path("media/<path:path>", views.media, name="media"),
+    path("export/", exports.export, name="export"),
     path("years/", views.years, name="years"),
     path("years/<int:year>/", views.year, name="year"),
     path("on-this-day/", views.on_this_day, name="on-this-day"),
