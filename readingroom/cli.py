@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from readingroom.archive import Archive
+    from readingroom.iiif.images import TileReport
     from readingroom.ingest.registry import ImporterRegistry
 
 from readingroom.records.vocabulary import DEFAULT_STATUS, IMPORT_STATUSES, STATUSES
@@ -108,6 +109,8 @@ def cmd_import(archive: Archive, args: argparse.Namespace) -> int:
         show_progress=not args.quiet,
         on_file=show,
     )
+    if not args.dry_run:
+        _make_tiles(archive, quiet=args.quiet)
     failed = [f for f in result.files if f.error]
     print(
         f"{'dry run: ' if args.dry_run else ''}{len(result.files) - len(failed)} of {len(result.files)} files "
@@ -214,6 +217,39 @@ def _export_authorities(args: argparse.Namespace) -> int:
     if args.quiet:
         print(f"exported {progress.count} authorities", file=sys.stderr)
     return 0
+
+
+def _make_tiles(archive: Archive, *, quiet: bool, again: bool = False) -> TileReport:
+    """IIIF tiles for every scan that has none, or older ones than its file (readingroom/iiif/images.py)."""
+    from readingroom.iiif.images import TileReport, TileStore
+    from readingroom.progress import Progress
+
+    tiles = TileStore.of(archive.settings)
+    paths = tiles.all_scans()
+    todo = paths if again else tiles.stale(paths)
+    if not todo:
+        return TileReport(fresh=len(paths))
+    progress = Progress("iiif:", len(todo), unit="images", enabled=not quiet)
+    report = tiles.update(todo, again=True, on_image=progress.advance)
+    report.fresh = len(paths) - len(todo)
+    progress.finish()
+    for problem in report.failed:
+        print(f"iiif: problem: {problem}", file=sys.stderr)
+    print(report.line(), file=sys.stderr)
+    return report
+
+
+def cmd_iiif(archive: Archive, args: argparse.Namespace) -> int:
+    _require_archive(archive)
+    from readingroom.iiif.images import TileStore
+
+    report = _make_tiles(archive, quiet=args.quiet, again=args.again)
+    if not (report.made or report.failed):
+        print(report.line(), file=sys.stderr)
+    if args.prune:
+        removed = TileStore.of(archive.settings).prune()
+        print(f"iiif: removed the tiles of {removed} images no record lists", file=sys.stderr)
+    return 1 if report.failed else 0
 
 
 def cmd_check(archive: Archive, args: argparse.Namespace) -> int:
@@ -355,6 +391,17 @@ def build_parser(importers: ImporterRegistry | None = None) -> argparse.Argument
         help="write the authorities (persons, places, subjects...) instead of the records",
     )
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser(
+        "iiif",
+        help="make the IIIF tiles of the scans that have none (import does it too)",
+        description="Static IIIF Image API (level 0) tiles and sizes of every image a record lists in the media "
+        "folder, in READINGROOM_HOME/iiif/ (docs/iiif.md). Tiles already made for the same file are kept.",
+    )
+    p.add_argument("--again", action="store_true", help="make every image's tiles again")
+    p.add_argument("--prune", action="store_true", help="also remove the tiles of files no record lists")
+    p.add_argument("--quiet", action="store_true", help="no progress line")
+    p.set_defaults(func=cmd_iiif)
 
     p = sub.add_parser("check", help="check the archive's integrity and print counts")
     p.set_defaults(func=cmd_check)
