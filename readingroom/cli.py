@@ -382,7 +382,7 @@ def build_parser(importers: ImporterRegistry | None = None) -> argparse.Argument
         "--query",
         metavar="PARAMS",
         help="only the records a search finds, given as the search page's parameters "
-        f"('q=telegram&subject=vietnam-war&from=1968'); public records only, at most the first {MAX_RESULTS:,}",
+        f"('q=telegram&subject=Vietnam+War&from=1968'); public records only, at most the first {MAX_RESULTS:,}",
     )
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.add_argument(
