@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from readingroom.archive import Archive
+    from readingroom.iiif.images import TileReport
     from readingroom.ingest.registry import ImporterRegistry
 
 from readingroom.records.vocabulary import DEFAULT_STATUS, IMPORT_STATUSES, STATUSES
@@ -37,6 +38,17 @@ Each file is imported in one transaction: a file that fails leaves nothing behin
 updates it; unchanged content changes nothing. Exit status 1 when any file or record had a problem.
 """
 )
+
+
+EXPORT_EPILOG = """\
+examples:
+  readingroom export --public -o records.jsonl                  every public record, every field
+  readingroom export --format csv --public -o records.csv        a spreadsheet that imports again
+  readingroom export --format ris --query 'q=telegram&from=1968&to=1969' -o telegrams.ris
+  readingroom export --format bagit --public -o bag-2026-01-31   a folder: records, media files, checksums
+
+Without --public every record is written, drafts and embargoed ones too (a backup). docs/exports.md has more.
+"""
 
 
 def _setup(home: str | None) -> None:
@@ -97,6 +109,8 @@ def cmd_import(archive: Archive, args: argparse.Namespace) -> int:
         show_progress=not args.quiet,
         on_file=show,
     )
+    if not args.dry_run:
+        _make_tiles(archive, quiet=args.quiet)
     failed = [f for f in result.files if f.error]
     print(
         f"{'dry run: ' if args.dry_run else ''}{len(result.files) - len(failed)} of {len(result.files)} files "
@@ -110,23 +124,85 @@ def cmd_import(archive: Archive, args: argparse.Namespace) -> int:
 
 def cmd_export(archive: Archive, args: argparse.Namespace) -> int:
     _require_archive(archive)
-    from readingroom.exports import jsonl
+    from readingroom.exports import formats
+    from readingroom.exports.selection import Selection
     from readingroom.progress import Progress
-    from readingroom.records.models import Authority, Record
 
     if args.authorities:
-        lines, what = jsonl.authority_lines(), "authorities"
+        return _export_authorities(args)
+    try:
+        fmt = formats.get(args.format)
+    except formats.UnknownFormat as e:
+        raise SystemExit(f"readingroom export: {e}") from None
+    if fmt.folder and not args.output:
+        raise SystemExit(f"readingroom export: {fmt.name} writes a folder: name a new one with -o DIR")
+    if args.query is not None:
+        from urllib.parse import parse_qs
+
+        from readingroom.search.params import MAX_RESULTS, request_from_params
+
+        request = request_from_params(parse_qs(args.query.lstrip("?")))
+        for note in request.notes:
+            print(f"readingroom export: note: {note}", file=sys.stderr)
+        archive.indexer.catch_up()
+        selection = Selection.of_search(archive.search, request, limit=MAX_RESULTS)
+        if selection.truncated:
+            print(
+                f"readingroom export: the search found {selection.found:,} records; only the first "
+                f"{MAX_RESULTS:,} (in its order) are exported: narrow the search, or export everything "
+                "without --query",
+                file=sys.stderr,
+            )
     else:
-        lines, what = jsonl.lines(Record.objects.public() if args.public else Record.objects.all()), "records"
-    total = (
-        Authority.objects.count()
-        if args.authorities
-        else (Record.objects.public() if args.public else Record.objects.all()).count()
+        selection = Selection.everything(public=args.public)
+    context = formats.ExportContext(
+        site_name=archive.settings.site_name,
+        base_url=archive.settings.base_url,
+        media_root=archive.settings.media_path,
     )
-    progress = Progress("exported", total, unit=what, enabled=not args.quiet)
+    progress = Progress("exported", selection.count(), unit="records", enabled=not args.quiet)
+
+    def counted():
+        for record in selection.records():
+            yield record
+            progress.advance()
+
+    if fmt.folder:
+        try:
+            said = fmt.write_folder(Path(args.output), selection, counted(), context)
+        except formats.bags.BagError as e:
+            raise SystemExit(f"readingroom export: {e}") from None
+        progress.finish()
+        print(said, file=sys.stderr)
+        return 0
+    pieces = fmt.stream(selection, counted(), context)
+    if args.output:
+        tmp = Path(args.output + ".part")
+        with open(tmp, "w", encoding="utf-8", newline="") as out:
+            out.writelines(pieces)
+        tmp.replace(args.output)  # never leave a half-written export under the real name
+    else:
+        sys.stdout.writelines(pieces)
+        sys.stdout.flush()
+    progress.finish()  # "exported N records in S s, R/s"
+    if args.quiet:
+        print(f"exported {progress.count} records", file=sys.stderr)
+    return 0
+
+
+def _export_authorities(args: argparse.Namespace) -> int:
+    from readingroom.exports import jsonl
+    from readingroom.progress import Progress
+    from readingroom.records.models import Authority
+
+    if args.format != "jsonl" or args.query is not None:
+        raise SystemExit(
+            "readingroom export: --authorities writes JSON Lines of every authority (no --query)"
+        )
+    progress = Progress("exported", Authority.objects.count(), unit="authorities", enabled=not args.quiet)
 
     def write(out) -> None:
-        for line in lines:
+        for line in jsonl.authority_lines():
             out.write(line)
             progress.advance()
 
@@ -134,13 +210,46 @@ def cmd_export(archive: Archive, args: argparse.Namespace) -> int:
         tmp = Path(args.output + ".part")
         with open(tmp, "w", encoding="utf-8") as out:
             write(out)
-        tmp.replace(args.output)  # never leave a half-written export under the real name
+        tmp.replace(args.output)
     else:
         write(sys.stdout)
-    progress.finish()  # "exported N records in S s, R/s"
+    progress.finish()
     if args.quiet:
-        print(f"exported {progress.count} {what}", file=sys.stderr)
+        print(f"exported {progress.count} authorities", file=sys.stderr)
     return 0
+
+
+def _make_tiles(archive: Archive, *, quiet: bool, again: bool = False) -> TileReport:
+    """IIIF tiles for every scan that has none, or older ones than its file (readingroom/iiif/images.py)."""
+    from readingroom.iiif.images import TileReport, TileStore
+    from readingroom.progress import Progress
+
+    tiles = TileStore.of(archive.settings)
+    paths = tiles.all_scans()
+    todo = paths if again else tiles.stale(paths)
+    if not todo:
+        return TileReport(fresh=len(paths))
+    progress = Progress("iiif:", len(todo), unit="images", enabled=not quiet)
+    report = tiles.update(todo, again=True, on_image=progress.advance)
+    report.fresh = len(paths) - len(todo)
+    progress.finish()
+    for problem in report.failed:
+        print(f"iiif: problem: {problem}", file=sys.stderr)
+    print(report.line(), file=sys.stderr)
+    return report
+
+
+def cmd_iiif(archive: Archive, args: argparse.Namespace) -> int:
+    _require_archive(archive)
+    from readingroom.iiif.images import TileStore
+
+    report = _make_tiles(archive, quiet=args.quiet, again=args.again)
+    if not (report.made or report.failed):
+        print(report.line(), file=sys.stderr)
+    if args.prune:
+        removed = TileStore.of(archive.settings).prune()
+        print(f"iiif: removed the tiles of {removed} images no record lists", file=sys.stderr)
+    return 1 if report.failed else 0
 
 
 def cmd_check(archive: Archive, args: argparse.Namespace) -> int:
@@ -247,10 +356,34 @@ def build_parser(importers: ImporterRegistry | None = None) -> argparse.Argument
     p.add_argument("--quiet", action="store_true", help="no progress line")
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("export", help="write records out")
-    p.add_argument("--format", choices=["jsonl"], default="jsonl", help="output format (default jsonl)")
-    p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
+    from readingroom.exports.formats import FORMATS
+    from readingroom.search.params import MAX_RESULTS
+
+    p = sub.add_parser(
+        "export",
+        help="write records out (JSON Lines, CSV, RIS, BibTeX, a BagIt bag)",
+        epilog=EXPORT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--format",
+        choices=list(FORMATS),
+        default="jsonl",
+        help="output format (default jsonl; bagit writes a folder: -o DIR)",
+    )
+    p.add_argument(
+        "--output",
+        "-o",
+        metavar="FILE|DIR",
+        help="write to FILE (a new DIR for bagit) instead of standard output",
+    )
     p.add_argument("--public", action="store_true", help="only records the public may see")
+    p.add_argument(
+        "--query",
+        metavar="PARAMS",
+        help="only the records a search finds, given as the search page's parameters "
+        f"('q=telegram&subject=Vietnam+War&from=1968'); public records only, at most the first {MAX_RESULTS:,}",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.add_argument(
         "--authorities",
@@ -258,6 +391,17 @@ def build_parser(importers: ImporterRegistry | None = None) -> argparse.Argument
         help="write the authorities (persons, places, subjects...) instead of the records",
     )
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser(
+        "iiif",
+        help="make the IIIF tiles of the scans that have none (import does it too)",
+        description="Static IIIF Image API (level 0) tiles and sizes of every image a record lists in the media "
+        "folder, in READINGROOM_HOME/iiif/ (docs/iiif.md). Tiles already made for the same file are kept.",
+    )
+    p.add_argument("--again", action="store_true", help="make every image's tiles again")
+    p.add_argument("--prune", action="store_true", help="also remove the tiles of files no record lists")
+    p.add_argument("--quiet", action="store_true", help="no progress line")
+    p.set_defaults(func=cmd_iiif)
 
     p = sub.add_parser("check", help="check the archive's integrity and print counts")
     p.set_defaults(func=cmd_check)

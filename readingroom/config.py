@@ -135,3 +135,8 @@ class ArchiveSettings:
     @property
     def media_path(self) -> Path:
         return self.home / "media"
+
+    @property
+    def iiif_path(self) -> Path:
+        """Static IIIF tiles of the scans in media_path (readingroom/iiif/images.py)."""
+        return self.home / "iiif"

@@ -1,4 +1,5 @@
-"""Layers only point down: records <- ingest, search, exports, citations <- archive <- web, api, cli (docs/architecture.md).
+"""Layers only point down: records <- ingest, search, exports, citations, iiif <- archive <- web, api, cli
+(docs/architecture.md).
 
 Read from the source with `ast`, so an import hidden inside a function counts too.
 """
@@ -18,6 +19,7 @@ ALLOWED = {
     "search": {"records", "search"},
     "exports": {"records", "exports"},
     "citations": {"records", "citations"},
+    "iiif": {"records", "iiif"},
     "archive": {"records", "ingest", "search", "exports", "archive"},
     "oai": {"records", "oai"},  # the protocol over the records; the web serves it (web/oai.py)
 }

@@ -10,10 +10,15 @@ from readingroom.records.models import Record
 from readingroom.records.services import export_document
 
 
+def record_line(record: Record) -> str:
+    """One record's line: its canonical document with the store's timestamps."""
+    return json.dumps(export_document(record), ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
 def lines(queryset=None) -> Iterator[str]:
     qs = queryset if queryset is not None else Record.objects.all()
     for record in qs.order_by("id").iterator(chunk_size=2000):
-        yield json.dumps(export_document(record), ensure_ascii=False, separators=(",", ":")) + "\n"
+        yield record_line(record)
 
 
 def write(out: TextIO, queryset=None) -> int:

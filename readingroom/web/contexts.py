@@ -62,7 +62,20 @@ def record_context(request, record: Record) -> dict:
         "similar": related_documents(request.archive.search, record),
         "source_record_id": (doc.get("extra") or {}).get("source_record_id"),
         **citations.page_context(request, record),
+        "manifest_url": manifest_url(request, record),
     }
+
+
+def manifest_url(request, record: Record) -> str | None:
+    """The record's IIIF manifest (web/iiif.py), when it has scans in the media folder."""
+    from django.urls import reverse
+
+    from readingroom.iiif.images import TileStore, scans
+
+    tiles = TileStore.of(request.archive.settings)
+    if any(tiles.source_file(scan.path) for scan in scans(record.document)):
+        return reverse("iiif-manifest", kwargs={"record_id": record.pk})
+    return None
 
 
 def related_documents(backend, record: Record, limit: int = 8) -> list[Record]:

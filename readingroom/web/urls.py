@@ -2,7 +2,7 @@ from django.urls import path, register_converter
 
 from readingroom.records.vocabulary import AUTHORITY_KIND, KIND_BY_PLURAL
 
-from . import citations, sitemaps, views
+from . import citations, exports, iiif, sitemaps, views
 
 
 class KindConverter:
@@ -31,9 +31,18 @@ urlpatterns = [
     ),
     path("records/", views.record_list, name="records"),
     # A record's sub-resources come first, so that "@..." never reaches the record view.
+    path("records/<path:record_id>/@manifest.json", iiif.manifest, name="iiif-manifest"),
     path("records/<path:record_id>/@<str:name>", citations.download, name="record-subresource"),
     path("records/<path:record_id>/", views.record, name="record"),
     path("media/<path:path>", views.media, name="media"),
+    path("export/", exports.export, name="export"),
+    path("iiif/<str:image>", iiif.image_base, name="iiif-image-base"),
+    path("iiif/<str:image>/info.json", iiif.image_info, name="iiif-image-info"),
+    path(
+        "iiif/<str:image>/<str:region>/<str:size>/<str:rotation>/<str:quality>.<str:fmt>",
+        iiif.image,
+        name="iiif-image",
+    ),
     path("years/", views.years, name="years"),
     path("years/<int:year>/", views.year, name="year"),
     path("on-this-day/", views.on_this_day, name="on-this-day"),
