@@ -10,7 +10,7 @@ cd "$ROOT"
 scripts/shared.sh >/dev/null || exit 1
 PYTEST=("${READINGROOM_PYTHON:-$ROOT/.venv/bin/python}" -m pytest --durations=10 "$@")
 # Each run gets a hard ceiling so a hung test cannot eat the CI budget (90 minutes for everything): the
-# PostgreSQL run of the whole suite takes about 40 minutes on 2 cores since the reuse interfaces landed.
+# whole suite takes 15-18 minutes a run on 2 cores, and up to twice that on a loaded machine.
 RUN_TIMEOUT=${READINGROOM_TEST_RUN_TIMEOUT:-50m}
 mkdir -p .tmp
 
