@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from readingroom.citations.formats import bibtex_escape
+
 AUTHOR_ROLES = ("creator", "author", "sender")
 
 
@@ -41,24 +43,6 @@ def ris_entry(doc: dict, url: str | None, site_name: str) -> str:
         lines.append(("UR", url))
     lines.append(("ER", ""))
     return "".join(f"{tag}  - {' '.join(str(value).split())}\r\n" for tag, value in lines)
-
-
-_BIBTEX_SPECIAL = {
-    "\\": r"\textbackslash{}",
-    "{": r"\{",
-    "}": r"\}",
-    "%": r"\%",
-    "&": r"\&",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-}
-
-
-def bibtex_escape(text: str) -> str:
-    return "".join(_BIBTEX_SPECIAL.get(ch, ch) for ch in " ".join(str(text).split()))
 
 
 def bibtex_key(record_id: str) -> str:
