@@ -15,6 +15,7 @@ import csv
 import io
 from collections.abc import Iterable
 
+from readingroom.records.csv_columns import COLUMNS as COLUMNS  # the columns this export writes
 from readingroom.records.texts import html_to_plain
 
 SEPARATOR = "; "
@@ -23,45 +24,6 @@ CONTROL_START = ("\t", "\r")
 # A byte-order mark, so that spreadsheets read the file as UTF-8; the importer takes it as it is.
 BOM = "\ufeff"
 
-# The importer's columns, in its order (ingest/csv_records.py COLUMNS; a test keeps the two in step).
-SCALAR = (
-    "id",
-    "title",
-    "status",
-    "date",
-    "date_text",
-    "summary",
-    "number",
-    "text",
-    "text_kind",
-    "text_language",
-    "translator",
-    "dateline_place",
-    "repository",
-    "archival_reference",
-    "source_description",
-    "funder_credit",
-    "rights",
-    "rights_uri",
-    "publisher",
-    "signature",
-    "embargo_until",
-    "original_uploaded",
-)
-MULTI = (
-    "document_types",
-    "classification",
-    "languages",
-    "places",
-    "subjects",
-    "persons",
-    "collections",
-    "funders",
-    "creators",
-    "recipients",
-    "contributors",
-)
-COLUMNS = SCALAR + MULTI
 # Document fields written as they are.
 PLAIN_FIELDS = (
     "id",

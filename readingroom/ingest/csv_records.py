@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from readingroom.records.csv_columns import COLUMNS, MULTI
 from readingroom.records.vocabulary import TEXT_KINDS
 
 from .base import Entry, Importer, IngestError, Problem, RecordEntry, Source, bounded_lines
@@ -32,44 +33,6 @@ FORMULA_START = ("=", "+", "-", "@")
 MAX_CELL = 16 << 20  # a document's full text fits; the csv module's default (128 KiB) does not
 
 REQUIRED = ("id", "title")
-SCALAR = (
-    "id",
-    "title",
-    "status",
-    "date",
-    "date_text",
-    "summary",
-    "number",
-    "text",
-    "text_kind",
-    "text_language",
-    "translator",
-    "dateline_place",
-    "repository",
-    "archival_reference",
-    "source_description",
-    "funder_credit",
-    "rights",
-    "rights_uri",
-    "publisher",
-    "signature",
-    "embargo_until",
-    "original_uploaded",
-)
-MULTI = (
-    "document_types",
-    "classification",
-    "languages",
-    "places",
-    "subjects",
-    "persons",
-    "collections",
-    "funders",
-    "creators",
-    "recipients",
-    "contributors",
-)
-COLUMNS = SCALAR + MULTI
 
 
 class CellError(ValueError):

@@ -1,0 +1,43 @@
+"""The columns of a record as a CSV row: what the CSV importer reads and the CSV export writes, in that order.
+
+SCALAR columns hold one value; MULTI columns hold several, separated by ";".
+"""
+
+SCALAR = (
+    "id",
+    "title",
+    "status",
+    "date",
+    "date_text",
+    "summary",
+    "number",
+    "text",
+    "text_kind",
+    "text_language",
+    "translator",
+    "dateline_place",
+    "repository",
+    "archival_reference",
+    "source_description",
+    "funder_credit",
+    "rights",
+    "rights_uri",
+    "publisher",
+    "signature",
+    "embargo_until",
+    "original_uploaded",
+)
+MULTI = (
+    "document_types",
+    "classification",
+    "languages",
+    "places",
+    "subjects",
+    "persons",
+    "collections",
+    "funders",
+    "creators",
+    "recipients",
+    "contributors",
+)
+COLUMNS = SCALAR + MULTI
