@@ -6,6 +6,7 @@ columns and the link tables are derived from it on save, for queries, facets and
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
@@ -64,6 +65,12 @@ class Record(models.Model):
         # OAI-PMH harvests in (updated, id) order from a cursor: a range scan of this index, as cheap deep in the
         # list as at its start (records/harvest.py).
         indexes = [models.Index(fields=["updated", "id"], name="record_updated_id")]
+        # The editorial roles (contributor, editor, administrator) are groups holding these and Django's own
+        # add/change/delete permissions; a contributor may edit drafts, an editor may also publish.
+        permissions = [
+            ("publish_record", "Can publish, withdraw and embargo records"),
+            ("view_unpublished", "Can see drafts, records in review, embargoed and withdrawn records"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.id}: {self.title}"
@@ -127,3 +134,26 @@ class IndexOutbox(models.Model):
     id = models.BigAutoField(primary_key=True)
     record_id = models.CharField(max_length=ID_MAX_LENGTH)
     created = models.DateTimeField(auto_now_add=True)
+
+
+class AuditEvent(models.Model):
+    """One line of the audit log (records/audit.py writes it): every write, import, publication, login and failed
+    login, with who did it and from where. Administrators read it; nothing public shows it."""
+
+    id = models.BigAutoField(primary_key=True)
+    time = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Kept as written when the event happened: the account may be renamed or deleted later, the log stays.
+    actor_name = models.CharField(max_length=150, blank=True, default="")
+    action = models.CharField(max_length=40, db_index=True)
+    target = models.CharField(max_length=1000, blank=True, default="")
+    detail = models.JSONField(default=dict, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-time", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.time:%Y-%m-%d %H:%M:%S} {self.actor_name or '-'} {self.action} {self.target}"
