@@ -312,21 +312,6 @@ def test_ris_and_bibtex_read_back(mixed):
     assert by_key["x_public-2"]["date"].value == "1969-01"
 
 
-def test_bibtex_escapes_what_latex_would_read():
-    from readingroom.exports.bibliographic import bibtex_entry
-
-    entry = bibtex_entry(
-        {"id": "a b/{c}", "title": "50% of $5 & {braces} #1 under_score ~ ^ \\", "creators": []},
-        None,
-        "Archive",
-    )
-    assert entry.startswith("@misc{a_b__c_,\n")
-    assert (
-        r"50\% of \$5 \& \{braces\} \#1 under\_score \textasciitilde{} \textasciicircum{} \textbackslash{}"
-        in entry
-    )
-
-
 # -- BagIt -------------------------------------------------------------------------------------------------------
 
 

@@ -17,7 +17,7 @@ ALLOWED = {
     "records": {"records"},
     "ingest": {"records", "ingest"},
     "search": {"records", "search"},
-    "exports": {"records", "exports", "citations"},  # bibliographic entries escape as citations do
+    "exports": {"records", "exports", "citations"},  # RIS and BibTeX entries are the citations' own
     "citations": {"records", "citations"},
     "iiif": {"records", "iiif"},
     "archive": {"records", "ingest", "search", "exports", "archive"},

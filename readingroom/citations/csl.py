@@ -76,6 +76,11 @@ def from_document(
     add("publisher", doc.get("publisher") or site_name)
     add("abstract", doc.get("summary"))
     add("language", language_tag((doc.get("languages") or [None])[0]))
+    subjects = [ref["name"] for ref in doc.get("subjects") or [] if ref.get("name")]
+    add("keyword", ", ".join(subjects))  # CSL's convention; the names themselves, which may hold commas:
+    add(
+        "custom", {"subjects": subjects} if subjects else None
+    )  # CSL-JSON 1.0.2's place for data of one's own
     add("URL", url)
     add("accessed", {"date-parts": [[accessed.year, accessed.month, accessed.day]]})
     return item

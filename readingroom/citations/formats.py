@@ -68,7 +68,8 @@ class BibTeX(Format):
 
     def render(self, item):
         key = str(item["id"]).replace("/", "_")  # a BibTeX key takes every other character of an id
-        fields: list[tuple[str, str]] = [("title", bibtex_escape(item["title"]))]
+        # Braced again so that a style keeps its capitals ("Secret North Vietnam Politburo Cable No. 323").
+        fields: list[tuple[str, str]] = [("title", "{" + bibtex_escape(item["title"]) + "}")]
         for csl, bib in (("author", "author"), ("editor", "editor"), ("translator", "translator")):
             if item.get(csl):
                 # A name kept whole is braced, so that BibTeX does not split "Department of State" into parts.
@@ -105,6 +106,8 @@ class BibTeX(Format):
             fields.append(("language", bibtex_escape(item["language"])))
         if item.get("abstract"):
             fields.append(("abstract", bibtex_escape(item["abstract"])))
+        if item.get("keyword"):
+            fields.append(("keywords", bibtex_escape(item["keyword"])))
         if item.get("URL"):
             fields.append(("url", item["URL"].replace("{", "%7B").replace("}", "%7D")))
         if item.get("accessed"):
@@ -143,6 +146,7 @@ class Ris(Format):
         for csl, tag in (("abstract", "AB"), ("language", "LA"), ("URL", "UR")):
             if item.get(csl):
                 lines.append((tag, item[csl]))
+        lines += [("KW", name) for name in (item.get("custom") or {}).get("subjects") or []]
         if item.get("accessed"):
             lines.append(("Y2", _date(item["accessed"]["date-parts"][0], "/")))
         lines.append(("ER", ""))

@@ -16,12 +16,16 @@ the web does not serve it.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from . import bags, bibliographic, csv_records
+from readingroom.citations import csl
+from readingroom.citations.formats import FORMATS as CITATION_FORMATS
+
+from . import bags, csv_records
 
 if TYPE_CHECKING:  # the command line reads this table before Django is set up: no models at import
     from readingroom.records.models import Record
@@ -37,8 +41,27 @@ class ExportContext:
     base_url: str = ""  # the archive's public URL: RIS and BibTeX link each record when it is known
     media_root: Path | None = None  # the media folder, for formats that carry the files (BagIt)
 
+    # Published volumes by the record's top-level collections: a FRUS volume's thousands of documents ask once.
+    _volumes: dict[tuple[str, ...], csl.Volume | None] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
     def record_url(self, record: Record) -> str | None:
         return self.base_url.rstrip("/") + record.get_absolute_url() if self.base_url else None
+
+    def csl_item(self, record: Record) -> dict[str, Any]:
+        """The record's CSL-JSON item, as its page cites it (readingroom/citations/csl.py)."""
+        doc = record.document
+        tops = tuple(c["id"] for c in doc.get("collections") or [] if not c.get("parent"))
+        if tops not in self._volumes:
+            self._volumes[tops] = csl.volume_of(doc)
+        return csl.from_document(
+            doc,
+            url=self.record_url(record) or "",
+            accessed=dt.date.today(),
+            site_name=self.site_name,
+            volume=self._volumes[tops],
+        )
 
 
 class ExportFormat:
@@ -110,7 +133,7 @@ class Csv(ExportFormat):
 
 
 class Ris(ExportFormat):
-    """For reference managers (Zotero, EndNote): one entry a record."""
+    """For reference managers (Zotero, EndNote): one entry a record, as the record page's @cite.ris."""
 
     name = "ris"
     label = "RIS"
@@ -118,11 +141,11 @@ class Ris(ExportFormat):
     extension = "ris"
 
     def item(self, record, context):
-        return bibliographic.ris_entry(record.document, context.record_url(record), context.site_name)
+        return CITATION_FORMATS["cite.ris"].render(context.csl_item(record))
 
 
 class BibTeX(ExportFormat):
-    """For LaTeX bibliographies: one @misc entry a record."""
+    """For LaTeX bibliographies: one @misc entry a record, as the record page's @cite.bib."""
 
     name = "bibtex"
     label = "BibTeX"
@@ -130,7 +153,7 @@ class BibTeX(ExportFormat):
     extension = "bib"
 
     def item(self, record, context):
-        return bibliographic.bibtex_entry(record.document, context.record_url(record), context.site_name)
+        return CITATION_FORMATS["cite.bib"].render(context.csl_item(record)) + "\n"
 
 
 class BagIt(ExportFormat):
