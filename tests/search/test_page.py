@@ -76,6 +76,24 @@ def test_sorting_and_pagination_links(site, indexed):
     assert f"1–20 of {indexed['public']} documents" in empty and "Relevance" not in empty
 
 
+def test_a_query_typed_on_the_empty_page_is_sorted_by_relevance(site):
+    """The empty page lists oldest first; its form must not hand that sort on to the query typed into it."""
+    form = body(site.get("/search/"))
+    assert 'name="sort"' not in form.split("</form>")[0]
+    chosen = body(site.get("/search/", {"sort": "-date"}))
+    assert '<input type="hidden" name="sort" value="-date">' in chosen  # a sort the reader chose goes on
+    html = body(site.get("/search/", {"q": "historical advisory committee"}))
+    assert "<strong>Relevance</strong>" in html
+
+
+def test_a_page_past_the_end_says_so_and_links_the_last_page(site):
+    html = body(site.get("/search/", {"q": "historical advisory committee", "page": "9"}))
+    assert "Page 9 is past the end: 40 documents match, on 2 pages." in html
+    assert "–" not in html.split('class="total"')[1].split("</p>")[0]  # no "161–160 of 40"
+    last = next(h for h, t in links(html) if t == "Go to the last page")
+    assert "21–40 of 40 documents" in body(site.get("/search/" + last))
+
+
 def test_reflected_input_is_escaped(site):
     html = body(site.get("/search/", {"q": XSS, "from": XSS, "subject": XSS, "sort": XSS, "undated": XSS}))
     assert "<script>alert(1)" not in html and "<img src=x" not in html

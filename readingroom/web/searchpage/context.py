@@ -87,6 +87,9 @@ def search_context(get, req: SearchRequest, result: SearchResult) -> dict:
         for n in range(max(1, req.page - 3), min(pages, req.page + 3) + 1)
     ]
     has_query = not req.query.is_empty
+    # A page past the last (an old bookmark, a hand-made URL) says so and links to the last one, rather than
+    # counting "9981–9980 of 8".
+    past_end = bool(result.total) and not result.hits and req.page > pages
     return {
         "result": result,
         "request": req,
@@ -95,6 +98,11 @@ def search_context(get, req: SearchRequest, result: SearchResult) -> dict:
         "date_to": get.get("to", ""),
         "undated": req.undated,
         "sort": req.sort,
+        # Only a sort the reader chose goes on with the next query: the empty page's default (oldest first)
+        # would otherwise sort a new query by date instead of relevance.
+        "chosen_sort": req.sort if get.get("sort") == req.sort else None,
+        "past_end": past_end,
+        "last_page_url": _url(pairs + [("page", str(pages))]),
         "sorts": [
             {
                 "value": s,
