@@ -64,6 +64,16 @@ def plain_text(doc: dict) -> str:
     return "\n".join(p for p in parts if p)
 
 
+# The record fields whose authorities' names go into the `names` text field (collections, translators and the
+# archive are added on their own).
+NAME_REFS = ("creators", "recipients", "contributors", "persons", "places", "subjects", "funders")
+
+
+def _reference_values(reference: dict) -> list[str]:
+    """An archival reference's values ("Box 12", "Folder 3"), as the page prints them."""
+    return [f"{key} {value}" if key != "text" else str(value) for key, value in reference.items()]
+
+
 def _names(refs: Iterable[dict], lookup: AuthorityLookup | None) -> list[str]:
     out: list[str] = []
     for ref in refs:
@@ -108,20 +118,42 @@ def index_document(
     translators = [t["translator"] for t in doc.get("texts") or [] if t.get("translator")]
     collections = _collections_with_ancestors(doc.get("collections") or [], lookup)
     types = list(doc.get("document_types") or [])
+    repository = _names([doc["repository"]], lookup) if doc.get("repository") else []
+    translator_names = _names(translators, lookup)
     return {
         "id": doc["id"],
         "title": doc["title"],
         "summary": doc.get("summary") or "",
         "text": plain_text(doc) if text is None else text,
+        "names": "\n".join(
+            [
+                *_names((r for key in NAME_REFS for r in doc.get(key) or []), lookup),
+                *collections,
+                *translator_names,
+                *repository,
+                *(doc.get(key) or "" for key in ("number", "dateline_place", "date_text")),
+                *types,
+                *(doc.get("classification") or []),
+            ]
+        ).strip(),
+        "source": "\n".join(
+            [
+                doc.get("source_description") or "",
+                *_reference_values(doc.get("archival_reference") or {}),
+                *repository,
+                doc.get("funder_credit") or "",
+                doc.get("publisher") or "",
+            ]
+        ).strip(),
         "subject": _names(doc.get("subjects") or [], lookup),
         "place": _names(doc.get("places") or [], lookup),
         "person": _names(persons, lookup),
         "collection": collections,
         "type": types,
         "lang": list(doc.get("languages") or []),
-        "repository": _names([doc["repository"]], lookup) if doc.get("repository") else [],
+        "repository": repository,
         "funder": _names(doc.get("funders") or [], lookup),
-        "translator": _names(translators, lookup),
+        "translator": translator_names,
         "classification": list(doc.get("classification") or []),
         "decade": [str(year // 10 * 10) + "s"] if year else [],
         "year": [str(year)] if year else [],

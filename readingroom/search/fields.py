@@ -66,6 +66,11 @@ FIELDS: tuple[Field, ...] = (
     Field("title", "Title", "text", weight=3.0, query=True, stored=True, exact=True),
     Field("summary", "Summary", "text", weight=2.0, stored=True, exact=True),
     Field("text", "Text", "text", weight=1.0, query=True, stored=True),
+    # What the record page prints besides its texts, so that a word a reader sees there finds the record: the
+    # names of its people, places, subjects, collections, translators and archive, its number, dateline and
+    # types (`names`), and its source note, archival reference, credit line and archive (`source:`).
+    Field("names", "Names and other details", "text", weight=1.0),
+    Field("source", "Source note and archive", "text", weight=1.0, query=True),
     # Facets, in the order the search page shows them.
     Field("subject", mode="and", query=True, authority="subject"),
     Field("place", mode="and", query=True, authority="place"),
@@ -73,9 +78,11 @@ FIELDS: tuple[Field, ...] = (
     Field("collection", mode="and", query=True, authority="collection"),
     Field("type", "Document type", mode="or", query=True, aliases=("doctype",)),
     Field("lang", "Language", mode="or", query=True, aliases=("language",)),
-    Field("repository", "Source archive", mode="or", authority="repository"),
+    Field(
+        "repository", "Source archive", mode="or", query=True, aliases=("archive",), authority="repository"
+    ),
     Field("funder", mode="and", authority="funder"),
-    Field("translator", "Translator", mode="and", authority="person"),
+    Field("translator", "Translator", mode="and", query=True, authority="person"),
     Field("classification", "Classification", mode="or"),
     Field("decade", "Decade", mode="or", size=30),
     Field("year", "Year", mode="or", size=12),

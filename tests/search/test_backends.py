@@ -62,6 +62,12 @@ QUESTIONS = [
         {"q": "type:telegram"},
         {D + "2", D + "74", D + "75", "test/undated", "frus-history/2002-08-19-athens-02867"},
     ),
+    # what the record page prints besides its texts: translator, source archive, source note
+    ({"q": "pribbenow"}, {SEED_ID}),
+    ({"q": "translator:pribbenow"}, {SEED_ID}),
+    ({"q": 'archive:"party central committee"'}, {SEED_ID}),
+    ({"q": 'repository:"party central committee"'}, {SEED_ID}),
+    ({"q": "source:hanoi"}, {SEED_ID}),
     # facet selections: AND within subjects, collections found through their parent, OR within types
     ({"subject": ["Vietnam War", "Paris Peace Talks"]}, {D + "3", D + "74", D + "75"}),
     ({"collection": "Foreign Relations of the United States"}, {D + n for n in ("1", "2", "3", "74", "75")}),

@@ -174,3 +174,50 @@ def test_catch_up_never_waits_for_another_indexer(indexed, backend, writer, monk
         thread.join()
     assert archive.indexer.process_outbox() == 1
     assert D74 not in found(backend, "Thuy")
+
+
+def test_a_typesense_collection_of_an_earlier_schema_is_rebuilt_by_init(db, request, tmp_path, capsys):
+    """A collection an earlier version made lacks fields that searches now name (`translator:`); `outdated`
+    sees it and `readingroom init` drops it and indexes the store anew, as it does for tantivy."""
+
+    from django.apps import apps
+
+    from readingroom.archive import Archive
+    from readingroom.config import ArchiveSettings
+    from readingroom.search.backends import typesense as engine
+
+    from .conftest import _typesense_backend
+
+    backend = _typesense_backend(request)
+    url, key = request.getfixturevalue("typesense_url")
+    settings = ArchiveSettings.from_environment(
+        home=tmp_path / "archive",
+        search_backend="typesense",
+        typesense_url=url,
+        typesense_api_key=key,
+        typesense_collection=backend.collection,
+    )
+    old = engine.schema(backend.collection)
+    old["fields"] = [f for f in old["fields"] if f["name"] not in ("names_s", "source_s", "translator_t")]
+    backend.client.collections.create(old)
+    archive = Archive(settings, search=engine.TypesenseBackend.from_settings(settings))
+    web = apps.get_app_config("web")
+    previous = web.install(archive)
+    try:
+        archive.store.save(
+            {
+                "id": "t/1",
+                "title": "A cable",
+                "texts": [{"body": "text", "translator": {"name": "Pribbenow, Merle"}}],
+            }
+        )
+        assert engine.TypesenseBackend.outdated(settings)
+        archive.init()
+        assert "built by an earlier version of Readingroom: rebuilding it" in capsys.readouterr().err
+        assert not engine.TypesenseBackend.outdated(settings)
+        result = archive.search.search(request_from_params({"q": ["translator:pribbenow"]}))
+        assert [hit.id for hit in result.hits] == ["t/1"]
+    finally:
+        web.install(previous)
+        archive.close()
+        backend.drop()

@@ -122,6 +122,22 @@ class TypesenseBackend(SearchBackend):
     def from_settings(cls, settings: ArchiveSettings) -> TypesenseBackend:
         return cls(settings.typesense_url, settings.typesense_api_key, settings.typesense_collection)
 
+    @classmethod
+    def outdated(cls, settings: ArchiveSettings) -> bool:
+        """The archive's collection exists with other fields than search/fields.py declares (an earlier
+        version made it): searches naming the new fields would fail, so it is dropped and rebuilt."""
+        backend = cls.from_settings(settings)
+        try:
+            found = backend.client.collections[backend.collection].retrieve()
+        except ts_errors.ObjectNotFound:
+            return False
+        have = {f["name"] for f in found.get("fields") or []}
+        return have != {f["name"] for f in schema(backend.collection)["fields"]}
+
+    @classmethod
+    def discard(cls, settings: ArchiveSettings) -> None:
+        cls.from_settings(settings).drop()
+
     # -- collection --------------------------------------------------------------------------------------------
     def _coll(self):
         if not self._ready:
