@@ -73,13 +73,36 @@ def match_spans(text: str, matches: tuple[Match, ...]) -> list[tuple[int, int, s
     for m in matches:
         if m.field not in (None, "title", "text"):
             continue
+        found_words = []
         for i, word in enumerate(m.words):
             prefix = m.prefix and i == len(m.words) - 1
-            for found in _pattern(word, prefix).finditer(folded):
-                if _accept(word, prefix, found.group(0)):
-                    spans.append((found.start(), found.end(), word))
+            found_words.append(
+                {
+                    found.start(): found.end()
+                    for found in _pattern(word, prefix).finditer(folded)
+                    if _accept(word, prefix, found.group(0))
+                }
+            )
+        if not m.is_phrase:
+            spans.extend((start, end, m.words[0]) for start, end in found_words[0].items())
+            continue
+        # A phrase marks its words only where they stand in order, with nothing but spaces and punctuation
+        # between them ("[Tran Buu] Kiem"), not each of its words wherever it occurs.
+        for start, end in found_words[0].items():
+            chain = [(start, end, m.words[0])]
+            for word, starts in zip(m.words[1:], found_words[1:], strict=True):
+                gap = _GAP.match(folded, chain[-1][1])
+                following = gap.end() if gap else chain[-1][1]
+                if following not in starts:
+                    break
+                chain.append((following, starts[following], word))
+            else:
+                spans.extend(chain)
     spans.sort()
     return spans
+
+
+_GAP = re.compile(r"[^\w]{0,10}")  # what may stand between the words of a phrase
 
 
 def _best_window(spans: list[tuple[int, int, str]]) -> int:

@@ -71,3 +71,22 @@ def test_snippets_are_inert_for_hostile_and_real_texts(q):
 def test_marks_survive_and_scripts_do_not():
     s = snippet_html(HOSTILE[0], parse("negotiations script").positive)
     assert "<mark>negotiations</mark>" in s and "&lt;<mark>script</mark>&gt;" in s and "<script" not in s
+
+
+def marks(snippet: str) -> list[str]:
+    import re
+
+    return re.findall(r"<mark>(.*?)</mark>", snippet)
+
+
+def test_a_phrase_is_marked_where_it_stands_not_its_words_anywhere():
+    text = "The United Nations met. The states were united. Later the United States spoke [United] States."
+    snippet = snippet_html(text, parse('"united states"').positive)
+    assert marks(snippet) == ["United", "States", "United", "States"], snippet
+    assert "<mark>United</mark> Nations" not in snippet and "were <mark>united" not in snippet
+    # Words of one query that are not a phrase are marked wherever they are.
+    assert [m.lower() for m in marks(snippet_html(text, parse("united states").positive))].count(
+        "united"
+    ) == 4
+    # A phrase that does not stand anywhere marks nothing (the window falls back to the start of the text).
+    assert marks(snippet_html(text, parse('"states united"').positive)) == []
