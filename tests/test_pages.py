@@ -198,3 +198,13 @@ def test_permalinks_follow_the_request_or_the_configured_base_url(seed_record, c
     archive.settings = replace(archive.settings, base_url="https://records.example.org/")
     page = client.get(url).content.decode()
     assert f'<link rel="canonical" href="https://records.example.org{url}">' in page
+
+
+def test_every_page_names_a_favicon_that_is_served(client, db):
+    import re
+
+    html = client.get("/").content.decode()
+    href = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', html).group(1)
+    response = client.get(href)
+    assert response.status_code == 200 and response["Content-Type"].startswith("image/svg+xml")
+    assert b"<svg" in b"".join(response.streaming_content)
