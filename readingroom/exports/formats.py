@@ -22,12 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from readingroom.citations import csl
+# No models in citations.formats: safe to import before Django is set up.
 from readingroom.citations.formats import FORMATS as CITATION_FORMATS
 
 from . import bags, csv_records
 
 if TYPE_CHECKING:  # the command line reads this table before Django is set up: no models at import
+    from readingroom.citations.csl import Volume
     from readingroom.records.models import Record
 
     from .selection import Selection
@@ -42,15 +43,15 @@ class ExportContext:
     media_root: Path | None = None  # the media folder, for formats that carry the files (BagIt)
 
     # Published volumes by the record's top-level collections: a FRUS volume's thousands of documents ask once.
-    _volumes: dict[tuple[str, ...], csl.Volume | None] = field(
-        default_factory=dict, compare=False, repr=False
-    )
+    _volumes: dict[tuple[str, ...], Volume | None] = field(default_factory=dict, compare=False, repr=False)
 
     def record_url(self, record: Record) -> str | None:
         return self.base_url.rstrip("/") + record.get_absolute_url() if self.base_url else None
 
     def csl_item(self, record: Record) -> dict[str, Any]:
         """The record's CSL-JSON item, as its page cites it (readingroom/citations/csl.py)."""
+        from readingroom.citations import csl  # reads the models: imported once Django is set up
+
         doc = record.document
         tops = tuple(c["id"] for c in doc.get("collections") or [] if not c.get("parent"))
         if tops not in self._volumes:
