@@ -25,10 +25,12 @@ class BadRequest(ValueError):
 
 class EditConflict(Conflict):
     """An editor saved a record that changed since they opened it: another save came between. Nothing is
-    written; `mine` is what they submitted, `theirs` the record as it stands now, to compare and save again
+    written; `mine` is what they submitted, `theirs` the record as it stands now (None if it was deleted meanwhile), to compare and save again
     (naming `current_revision` as the one they start from)."""
 
-    def __init__(self, record_id: str, base_revision: int, current_revision: int, mine: dict, theirs: dict):
+    def __init__(
+        self, record_id: str, base_revision: int, current_revision: int, mine: dict, theirs: dict | None
+    ):
         self.record_id = record_id
         self.base_revision = base_revision
         self.current_revision = current_revision

@@ -7,10 +7,11 @@ A revision's document is kept only once a newer one replaces it: the latest revi
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .errors import NotFound
@@ -89,10 +90,10 @@ class FieldChange:
     kind: str
     old: str = ""
     new: str = ""
-    removed: list[str] = field(default_factory=list)
-    added: list[str] = field(default_factory=list)
+    removed: list[str] = dataclasses.field(default_factory=list)
+    added: list[str] = dataclasses.field(default_factory=list)
     # ("-" | "+" | " ", line): a unified diff of the plain text, a line of context around each change
-    lines: list[tuple[str, str]] = field(default_factory=list)
+    lines: list[tuple[str, str]] = dataclasses.field(default_factory=list)
 
 
 def diff(record_id: str, a: int, b: int) -> list[FieldChange]:

@@ -811,7 +811,10 @@ class Store:
                 "record.merge",
                 actor=actor,
                 target=old_id,
-                detail={"into": new_id, "rewritten": [r.record_id for r in rewritten]},  # type: ignore[union-attr]
+                detail={
+                    "into": new_id,
+                    "rewritten": [r.record_id for r in rewritten if isinstance(r, SaveResult)],
+                },
             )
 
     def publish_due(self, *, today: dt.date | None = None) -> list[str]:
@@ -829,7 +832,7 @@ class Store:
             done: list[str] = []
             for rid, until, document in due:
                 doc = {**normalize_record(document), "embargo_until": None}
-                change = Change("published-due", note=f"embargo until {until.isoformat()} ended")
+                change = Change("published-due", note=f"embargo until {until} ended")
                 result = RecordWriter(change=change).save_many([doc])[0]
                 if isinstance(result, RecordError):
                     raise result
