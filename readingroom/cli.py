@@ -263,6 +263,7 @@ def cmd_check(archive: Archive, args: argparse.Namespace) -> int:
 def cmd_publish_due(archive: Archive, args: argparse.Namespace) -> int:
     _require_archive(archive)
     published = archive.store.publish_due()
+    archive.indexer.process_outbox()  # now, waiting for another indexer if need be
     for record_id in published:
         print(f"published {record_id} (its embargo has ended)")
     print(f"{len(published)} records published whose embargo had ended")

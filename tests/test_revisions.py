@@ -439,3 +439,17 @@ def test_admin_revert_needs_the_change_permission(store, client, django_user_mod
     assert client.get(admin_url("history", quote(RID))).status_code == 200
     assert client.post(admin_url("revisions_revert", quote(RID), 1), {"note": "mine"}).status_code == 403
     assert Record.objects.get(pk=RID).revision == 2
+
+
+def test_merging_a_place_keeps_the_places_under_it(store):
+    store.save(doc(places=[{"name": "Saigon", "id": "saigon", "parent": "south-vietnam"}]))
+    store.save(doc(id="x/country", places=[{"name": "South Vietnam", "id": "south-vietnam"}]))
+    old = Authority.objects.get(kind="place", key="south-vietnam")
+    into = store.save_authority("place", "republic-of-vietnam", "Republic of Vietnam")
+    assert sorted(store.merge_authorities(old, into)) == [RID, "x/country"]
+    saigon = Authority.objects.get(kind="place", key="saigon")
+    assert saigon.parent == into
+    assert not Authority.objects.filter(kind="place", key="south-vietnam").exists()  # not made again
+    assert Record.objects.get(pk=RID).document["places"][0]["parent"] == "republic-of-vietnam"
+    with pytest.raises(RecordError, match="cannot be merged into itself"):
+        store.merge_authorities(into, into)

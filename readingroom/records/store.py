@@ -920,7 +920,7 @@ class Store:
         """Fold a duplicate authority into the one that stays: every record citing `old` cites `into` instead
         (its document rewritten, a "merged" revision each), the authorities below `old` move under `into`,
         `old` goes, and its page (and any page that redirected to it) redirects to `into`'s for good.
-        Returns the ids of the records rewritten."""
+        Returns the ids of the records rewritten (those citing `old` or an authority under it)."""
         if old.kind != into.kind:
             raise RecordError(
                 "kind",
@@ -938,8 +938,12 @@ class Store:
             if into.pk in descendant_ids([old.pk]):
                 # `into` is below `old`: lift it to old's place first, so that no authority becomes its own ancestor
                 Authority.objects.filter(pk=into.pk).update(parent_id=old.parent_id)
+            # Records citing `old`, and those citing an authority under it (their documents name it as parent).
+            children = list(Authority.objects.filter(parent_id=old.pk).values_list("pk", flat=True))
             ids = list(
-                RecordLink.objects.filter(authority_id=old.pk).values_list("record_id", flat=True).distinct()
+                RecordLink.objects.filter(authority_id__in=[old.pk, *children])
+                .values_list("record_id", flat=True)
+                .distinct()
             )
             docs = Record.objects.filter(pk__in=ids).order_by("pk").values_list("document", flat=True)
             rewritten = [_recite(normalize_record(doc), old, into) for doc in docs]
@@ -1018,8 +1022,10 @@ def _recite(doc: dict, old: Authority, into: Authority) -> dict:
     """The document with its references to `old` pointing at `into` (each keeps its role), once each."""
 
     def swap(ref: dict | None) -> dict | None:
-        if not ref or ref.get("kind") != old.kind or ref.get("id") != old.key:
+        if not ref or ref.get("kind") != old.kind:
             return ref
+        if ref.get("id") != old.key:
+            return {**ref, "parent": into.key} if ref.get("parent") == old.key else ref
         new = {**ref, "id": into.key, "name": into.name}
         new.pop("parent", None)  # `into` stays where it is in its hierarchy
         if into.parent_id is not None:
