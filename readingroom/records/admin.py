@@ -14,6 +14,7 @@ import json
 from django import forms
 from django.contrib import admin, messages
 
+from .admin_revisions import RevisionAdminMixin
 from .errors import Conflict, NotFound
 from .models import Authority, Record, RecordLink, Redirect
 from .schema import STATUSES, RecordError, normalize_record
@@ -105,7 +106,7 @@ class RecordForm(forms.ModelForm):
 
 
 @admin.register(Record)
-class RecordAdmin(admin.ModelAdmin):
+class RecordAdmin(RevisionAdminMixin, admin.ModelAdmin):
     form = RecordForm
     list_display = ("id", "title", "date_text", "status", "embargo_until", "updated")
     list_filter = ("status", "date_precision", "date_certainty")

@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from readingroom.records import browse, services
 from readingroom.records.models import Authority, Record
 from readingroom.records.vocabulary import AUTHORITY_KIND
-from readingroom.web import citations
+from readingroom.web import citations, revisions
 from readingroom.web.links import record_url
 
 ROLE_LABELS = {
@@ -63,6 +63,7 @@ def record_context(request, record: Record) -> dict:
         "source_record_id": (doc.get("extra") or {}).get("source_record_id"),
         **citations.page_context(request, record),
         "manifest_url": manifest_url(request, record),
+        **revisions.record_page_context(record),
     }
 
 
