@@ -1,189 +1,492 @@
-"""The Django admin for archivists, on the one write path (records/store.py).
+"""The editorial interface: Django's admin reshaped for archivists, on the one write path (records/store.py).
 
-A record is edited as its canonical document (JSON) with its status and embargo date beside it; saving
-validates the document exactly as an import does and stores it through the store, which derives the columns,
-links and outbox rows and updates the index. The derived columns and links are shown, never edited. Actions
-publish, send to review, withdraw or delete through the same store. Authorities are edited through it too:
-their kind and key are what records cite, so they are fixed once made.
+Why the admin rather than forms of our own: it gives logins, permissions, the change lists with search and
+filters, and the autocomplete of authorities, all tested by Django; what archivists lacked was a record form
+they could read. So the record's add and change pages are our own editor (records/editorial.py: every field
+of the document, texts, notes, files and relations as formsets, authorities by autocomplete), with
+buttons for the record's states, a preview of the public page, and a conflict page when two editors save the
+same record. Everything else (lists, history, delete, autocomplete) stays the admin's.
+
+Who may do what (docs/editing.md): a contributor (records.add_record, records.change_record) creates and edits
+drafts and records in review, and sends drafts to review; an editor (also records.publish_record) publishes,
+withdraws (with a reason), returns to draft, sets embargoes, and edits published records (with a note).
 """
 
 from __future__ import annotations
 
-import json
+import datetime as dt
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import quote, unquote
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 
+from . import editorial, revisions
 from .admin_revisions import RevisionAdminMixin
-from .errors import Conflict, NotFound
-from .models import Authority, Record, RecordLink, Redirect
-from .schema import STATUSES, RecordError, normalize_record
+from .errors import Conflict, EditConflict, NotFound
+from .models import Authority, Record, Redirect
+from .preview import preview_context
+from .schema import RecordError, normalize_record
 from .store import refuse_cycle
+from .vocabulary import AUTHORITY_KIND, PUBLISHED, STATUSES, WITHDRAWN
+
+PUBLISH_PERMISSION = "records.publish_record"
+DRAFT, IN_REVIEW = STATUSES[0], STATUSES[1]
+UNPUBLISHED = (DRAFT, IN_REVIEW)  # what contributors may edit
 
 
 def _store(request):
     return request.archive.store
 
 
-class LinkInline(admin.TabularInline):
-    """The record's authorities, derived from its document: shown, not edited."""
+def save_document(request, doc: dict, *, note: str = "", base_revision: int | None = None):
+    """The one place the editor writes a record's content: who saves, why, and from which revision."""
+    return _store(request).save(doc, actor=request.user, note=note, base_revision=base_revision)
 
-    model = RecordLink
-    extra = 0
-    fields = readonly_fields = ("authority", "role", "position")
-    can_delete = False
 
-    def has_add_permission(self, request, obj=None) -> bool:
+# -- what a user may do to a record ----------------------------------------------------------------------------
+
+
+def can_publish(user) -> bool:
+    return user.has_perm(PUBLISH_PERMISSION)
+
+
+def can_edit(user, record: Record | None) -> bool:
+    """Contributors edit drafts and records in review; published and withdrawn ones are the editors'."""
+    if record is None:
+        return user.has_perm("records.add_record")
+    if not user.has_perm("records.change_record"):
         return False
+    return record.status in UNPUBLISHED or can_publish(user)
 
+
+# Buttons of the editor: the status each leads to, the statuses it may leave, whether it needs publishing rights.
+TRANSITIONS = {
+    "review": (IN_REVIEW, (DRAFT,), False, "Send to review"),
+    "draft": (DRAFT, (IN_REVIEW, WITHDRAWN), False, "Return to draft"),
+    "publish": (PUBLISHED, (*UNPUBLISHED, WITHDRAWN), True, "Publish"),
+    "withdraw": (WITHDRAWN, (PUBLISHED,), True, "Withdraw"),
+}
+
+
+def allowed_transitions(user, status: str) -> list[tuple[str, str]]:
+    """(button name, label) of the state changes this user may make from this status."""
+    out = []
+    for name, (_target, sources, needs_publish, label) in TRANSITIONS.items():
+        if status not in sources or (needs_publish and not can_publish(user)):
+            continue
+        if name == "draft" and status == WITHDRAWN and not can_publish(user):
+            continue
+        out.append((name, label))
+    return out
+
+
+@admin.register(Record)
+class RecordAdmin(RevisionAdminMixin, admin.ModelAdmin):
+    list_display = ("id", "title", "date_text", "status", "embargo_until", "revision", "updated")
+    list_filter = ("status", "date_precision", "date_certainty")
+    search_fields = ("id", "title")
+    actions = ["publish", "send_to_review", "make_draft"]
+
+    # -- permissions -------------------------------------------------------------------------------------------
     def has_change_permission(self, request, obj=None) -> bool:
-        return False
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or can_edit(request.user, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if not super().has_delete_permission(request, obj):
+            return False
+        return obj is None or obj.status in UNPUBLISHED or can_publish(request.user)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not can_publish(request.user):
+            actions.pop("publish", None)
+        return actions
+
+    # -- urls ----------------------------------------------------------------------------------------------------
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        # Record ids begin with a letter or digit, so "_date/" is never a record's.
+        return [
+            path("_date/", wrap(self.date_view), name="records_record_date"),
+            path("<path:object_id>/preview/", wrap(self.preview_view), name="records_record_preview"),
+            path("<path:object_id>/json/", wrap(self.json_view), name="records_record_json"),
+            *super().get_urls(),
+        ]
+
+    def date_view(self, request):
+        """JSON: what the schema makes of a date as written (editorial.js shows it beside the date field)."""
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            raise PermissionDenied
+        result = editorial.normalized_date(
+            request.GET.get("text", "")[:500], request.GET.get("edtf", "")[:100]
+        )
+        response = JsonResponse(result)
+        add_never_cache_headers(response)
+        return response
+
+    # -- the editor ---------------------------------------------------------------------------------------------
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        return self.editor_view(request, None)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        record = Record.objects.filter(pk=unquote(object_id)).first()
+        if record is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, record):
+            raise PermissionDenied
+        return self.editor_view(request, record)
+
+    def editor_view(self, request, record: Record | None):
+        user = request.user
+        editable = can_edit(user, record)
+        stored = normalize_record(record.document) if record else None
+        status = record.status if record else DRAFT
+        if request.method == "POST" and not editable:
+            raise PermissionDenied("Only editors change published and withdrawn records.")
+        if request.method == "POST":
+            form = editorial.RecordEditForm(
+                request.POST, initial={"id": record.pk if record else ""}, editing=record is not None
+            )
+            formsets = {
+                name: factory(request.POST, prefix=name) for name, factory in editorial.FORMSETS.items()
+            }
+        else:
+            initial, sets = editorial.initial_from_document(stored) if stored else ({}, {})
+            if record:
+                initial["base_revision"] = record.revision
+            form = editorial.RecordEditForm(initial=initial, editing=record is not None)
+            formsets = {
+                name: factory(initial=sets.get(name), prefix=name)
+                for name, factory in editorial.FORMSETS.items()
+            }
+        if not can_publish(user):
+            form.fields["embargo_until"].disabled = True
+        action = next(
+            (k[1:] for k in request.POST if k in ("_save", "_preview", *(f"_{t}" for t in TRANSITIONS))),
+            "save",
+        )
+        if request.method == "POST":
+            response = self._submit(request, record, stored, status, form, formsets, action)
+            if response is not None:
+                return response
+        return self._render_editor(request, record, status, form, formsets, editable)
+
+    def _submit(self, request, record, stored, status, form, formsets, action):
+        """Validate, then preview, or save and change the state; None to show the form again (with errors)."""
+        if action in TRANSITIONS and (action, TRANSITIONS[action][3]) not in allowed_transitions(
+            request.user, status
+        ):
+            raise PermissionDenied(f"You may not {TRANSITIONS[action][3].lower()} a record that is {status}.")
+        valid = form.is_valid() & all([fs.is_valid() for fs in formsets.values()])
+        if not valid:
+            return None
+        data = form.cleaned_data
+        doc = editorial.document_from_forms(form, formsets, stored)
+        doc["status"] = status
+        embargo = (
+            data.get("embargo_until") if can_publish(request.user) else (stored or {}).get("embargo_until")
+        )
+        doc["embargo_until"] = embargo.isoformat() if isinstance(embargo, dt.date) else embargo
+        if record is None and Record.objects.filter(pk=doc["id"]).exists():
+            form.add_error(
+                "id", f"A record {doc['id']!r} exists already: choose another id, or edit that one."
+            )
+            return None
+        try:
+            canonical = normalize_record(doc)
+        except RecordError as e:
+            editorial.place_error(e, form, formsets)
+            return None
+        if action == "preview":
+            return self._preview(request, canonical)
+        target = None
+        if action in TRANSITIONS:
+            target = TRANSITIONS[action][0]
+        note, reason = data.get("note", "").strip(), data.get("reason", "").strip()
+        if target == WITHDRAWN and not reason:
+            form.add_error(
+                "reason", "Say why the record is withdrawn: readers who follow a link to it read it."
+            )
+            return None
+        if target == PUBLISHED and record is not None and record.first_published and not note:
+            form.add_error("note", "Say why the record is published again: readers see it as a correction.")
+            return None
+        try:
+            result = save_document(request, doc, note=note, base_revision=data.get("base_revision"))
+            if target is not None:
+                _store(request).set_status(
+                    result.record_id, target, actor=request.user, note=note, reason=reason
+                )
+        except EditConflict as e:
+            return self._conflict(request, record, e, form, formsets)
+        except RecordError as e:
+            editorial.place_error(e, form, formsets)
+            return None
+        except (Conflict, NotFound) as e:
+            form.add_error(None, str(e))
+            return None
+        saved = Record.objects.get(pk=result.record_id)
+        said = {"created": "created", "updated": "saved", "unchanged": "unchanged"}[result.action]
+        if target is not None:
+            said = (
+                f"{said}, and is now {saved.status}"
+                if result.action != "unchanged"
+                else f"now {saved.status}"
+            )
+        self.message_user(request, f"The record {saved.pk} was {said}.", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:records_record_change", args=(quote(saved.pk),)))
+
+    def _render_editor(self, request, record, status, form, formsets, editable, extra=None):
+        data = form.data if form.is_bound else form.initial
+        date = editorial.normalized_date(data.get("date_text"), data.get("date"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "app_label": self.opts.app_label,
+            "title": f"Edit {record.pk}" if record else "New record",
+            "record": record,
+            "status": status,
+            "form": form,
+            "formsets": formsets,
+            "authority_fields": [(form[s.name], form[f"{s.name}_new"]) for s in editorial.AUTHORITY_FIELDS],
+            "date": date,
+            "editable": editable,
+            "can_publish": can_publish(request.user),
+            "transitions": allowed_transitions(request.user, status) if editable else [],
+            "media": forms.Media(js=["admin/js/jquery.init.js"])
+            + form.media
+            + formsets["texts"].media
+            + forms.Media(js=["records/editorial.js"], css={"all": ["records/editorial.css"]}),
+            "preview_url": reverse("admin:records_record_preview", args=(quote(record.pk),))
+            if record
+            else None,
+            "json_url": reverse("admin:records_record_json", args=(quote(record.pk),)) if record else None,
+            "history_url": reverse("admin:records_record_history", args=(quote(record.pk),))
+            if record
+            else None,
+            "date_url": reverse("admin:records_record_date"),
+            **(extra or {}),
+        }
+        return TemplateResponse(request, "admin/records/record/editor.html", context)
+
+    # -- preview -------------------------------------------------------------------------------------------------
+    def _preview(self, request, doc: dict):
+        response = TemplateResponse(
+            request, "admin/records/record/preview.html", preview_context(request, doc)
+        )
+        add_never_cache_headers(response)
+        patch_cache_control(response, private=True)
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+    def preview_view(self, request, object_id):
+        """The saved record as its public page would show it, whatever its state (staff only, never cached)."""
+        record = get_object_or_404(Record, pk=unquote(object_id))
+        if not self.has_view_or_change_permission(request, record):
+            raise PermissionDenied
+        return self._preview(request, normalize_record(record.document))
+
+    # -- conflicts -----------------------------------------------------------------------------------------------
+    def _conflict(self, request, record, conflict: EditConflict, form, formsets):
+        """Someone saved in between: both versions side by side, and the form again, with the editor's values,
+        now based on the current revision, so that saving applies them on top of it (nothing is lost)."""
+        data = request.POST.copy()
+        data["base_revision"] = str(conflict.current_revision)
+        form = editorial.RecordEditForm(data, initial={"id": conflict.record_id}, editing=record is not None)
+        formsets = {name: factory(data, prefix=name) for name, factory in editorial.FORMSETS.items()}
+        form.is_valid()
+        for fs in formsets.values():
+            fs.is_valid()
+        changes = revisions.diff_documents(conflict.theirs or {}, normalize_record(conflict.mine))
+        current = Record.objects.filter(pk=conflict.record_id).first()
+        response = self._render_editor(
+            request,
+            current or record,
+            current.status if current else DRAFT,
+            form,
+            formsets,
+            True,
+            extra={"conflict": conflict, "conflict_changes": changes},
+        )
+        response.status_code = 409
+        return response
+
+    # -- the raw document (advanced) -----------------------------------------------------------------------------
+    def json_view(self, request, object_id):
+        """The whole document as JSON, for what the form does not show (a reference's role, source ids)."""
+        record = get_object_or_404(Record, pk=unquote(object_id))
+        editable = can_edit(request.user, record)
+        if not self.has_view_or_change_permission(request, record):
+            raise PermissionDenied
+        if request.method == "POST" and not editable:
+            raise PermissionDenied
+        form = JsonDocumentForm(
+            request.POST or None,
+            initial={"document": _editable_document(record), "base_revision": record.revision},
+        )
+        if request.method == "POST" and form.is_valid():
+            doc = {**form.cleaned_data["document"], "id": record.pk, "status": record.status}
+            if not can_publish(request.user):
+                doc["embargo_until"] = record.document.get("embargo_until")
+            try:
+                save_document(
+                    request,
+                    doc,
+                    note=form.cleaned_data["note"],
+                    base_revision=form.cleaned_data["base_revision"],
+                )
+            except RecordError as e:
+                form.add_error("note" if e.field == "note" else "document", f"{e.field}: {e.message}")
+            except EditConflict as e:
+                form.add_error(None, str(e))
+            else:
+                self.message_user(request, f"The record {record.pk} was saved.", messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:records_record_change", args=(quote(record.pk),)))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"{record.pk} as JSON",
+            "record": record,
+            "form": form,
+            "editable": editable,
+            "change_url": reverse("admin:records_record_change", args=(quote(record.pk),)),
+        }
+        return TemplateResponse(request, "admin/records/record/json.html", context)
+
+    # -- deletes and list actions --------------------------------------------------------------------------------
+    def delete_model(self, request, obj) -> None:
+        _store(request).delete(obj.pk, actor=request.user)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for record in list(queryset):
+            if self.has_delete_permission(request, record):
+                _store(request).delete(record.pk, actor=request.user)
+
+    def _set_status(self, request, queryset, status: str) -> None:
+        changed = 0
+        for record in list(queryset):
+            if (
+                status != IN_REVIEW
+                and record.status in (PUBLISHED, WITHDRAWN)
+                and not can_publish(request.user)
+            ):
+                self.message_user(
+                    request, f"{record.pk}: only editors change a {record.status} record.", messages.ERROR
+                )
+                continue
+            try:
+                result = _store(request).set_status(record.pk, status, actor=request.user)
+                changed += result.action != "unchanged"
+            except (RecordError, NotFound) as e:
+                self.message_user(request, f"{record.pk}: {e}", messages.ERROR)
+        self.message_user(request, f"{changed} records set to {status}.", messages.SUCCESS)
+
+    @admin.action(description="Publish the selected records", permissions=["publish"])
+    def publish(self, request, queryset) -> None:
+        self._set_status(request, queryset, PUBLISHED)
+
+    def has_publish_permission(self, request) -> bool:
+        return can_publish(request.user)
+
+    @admin.action(description="Send the selected records to review")
+    def send_to_review(self, request, queryset) -> None:
+        self._set_status(request, queryset.filter(status=DRAFT), IN_REVIEW)
+
+    @admin.action(description="Return the selected records to draft")
+    def make_draft(self, request, queryset) -> None:
+        self._set_status(request, queryset, DRAFT)
+
+
+def _editable_document(record: Record) -> dict:
+    doc = normalize_record(record.document)
+    for key in ("status", "created", "updated", "first_published"):
+        doc.pop(key, None)
+    return doc
 
 
 class DocumentField(forms.JSONField):
     """The document shown indented, with its characters as they are (not escaped), to be read and edited."""
 
     def prepare_value(self, value):
+        import json
+
         if isinstance(value, forms.fields.InvalidJSONInput):
             return value
         return json.dumps(value, ensure_ascii=False, indent=2)
 
 
-class RecordForm(forms.ModelForm):
-    status = forms.ChoiceField(choices=[(s, s) for s in STATUSES])
+class JsonDocumentForm(forms.Form):
     document = DocumentField(
-        widget=forms.Textarea(attrs={"rows": 30, "cols": 110, "spellcheck": "false"}),
-        help_text="The record as JSON (docs/record-schema.md). Its status and embargo date are the fields above.",
+        widget=forms.Textarea(
+            attrs={"rows": 30, "cols": 110, "spellcheck": "false", "class": "vLargeTextField"}
+        ),
+        help_text="The record as JSON (docs/record-schema.md). Its status changes with the editor's buttons.",
     )
+    note = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Why you change it (required once the record is published).",
+    )
+    base_revision = forms.IntegerField(widget=forms.HiddenInput)
 
-    class Meta:
-        model = Record
-        fields = ("status", "embargo_until", "document")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk and not self.is_bound:
-            doc = normalize_record(self.instance.document)
-            for key in ("status", "embargo_until"):
-                doc.pop(key, None)
-            self.initial["document"] = doc
-
-    def clean(self):
-        cleaned = super().clean() or {}
-        doc = cleaned.get("document")
+    def clean_document(self):
+        doc = self.cleaned_data["document"]
         if not isinstance(doc, dict):
-            if "document" not in self.errors:
-                self.add_error("document", "The document must be a JSON object.")
-            return cleaned
-        embargo = cleaned.get("embargo_until")
-        doc = {
-            **doc,
-            "status": cleaned.get("status"),
-            "embargo_until": embargo.isoformat() if embargo else None,
-        }
-        if self.instance.pk:
-            if doc.get("id") not in (None, self.instance.pk):
-                self.add_error(
-                    "document",
-                    f"The id cannot change here (it is {self.instance.pk!r}); merge "
-                    f"records with `readingroom merge OLD NEW`.",
-                )
-                return cleaned
-            doc["id"] = self.instance.pk
-        elif Record.objects.filter(pk=doc.get("id")).exists():
-            self.add_error("document", f"A record {doc.get('id')!r} exists already: edit it instead.")
-            return cleaned
-        try:
-            cleaned["canonical"] = normalize_record(doc)
-        except RecordError as e:
-            self.add_error("document", f"{e.field}: {e.message}")
-        return cleaned
-
-    def _post_clean(self):
-        # The store validates and derives every column; the model's own validation of the columns the form
-        # does not carry (title, dates...) would only repeat it with stale values.
-        pass
+            raise forms.ValidationError("The document must be a JSON object.")
+        return doc
 
 
-@admin.register(Record)
-class RecordAdmin(RevisionAdminMixin, admin.ModelAdmin):
-    form = RecordForm
-    list_display = ("id", "title", "date_text", "status", "embargo_until", "updated")
-    list_filter = ("status", "date_precision", "date_certainty")
-    search_fields = ("id", "title")
-    derived = (
-        "title",
-        "summary",
-        "date_text",
-        "date_edtf",
-        "date_earliest",
-        "date_latest",
-        "date_precision",
-        "date_certainty",
-        "content_hash",
-        "created",
-        "updated",
-        "first_published",
-    )
-    inlines = [LinkInline]
-    actions = ["publish", "send_to_review", "withdraw", "make_draft"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return (("id",) + self.derived) if obj else ()
-
-    def get_fields(self, request, obj=None):
-        return (
-            (("id", "status", "embargo_until", "document") + self.derived)
-            if obj
-            else ("status", "embargo_until", "document")
-        )
-
-    def save_model(self, request, obj, form, change) -> None:
-        result = _store(request).save(form.cleaned_data["canonical"])
-        obj.pk = result.record_id
-        obj.refresh_from_db()
-
-    def save_formset(self, request, form, formset, change) -> None:
-        # Links are derived from the document by the store: the read-only inline saves nothing.
-        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-
-    def delete_model(self, request, obj) -> None:
-        _store(request).delete(obj.pk)
-
-    def delete_queryset(self, request, queryset) -> None:
-        for record_id in list(queryset.values_list("pk", flat=True)):
-            _store(request).delete(record_id)
-
-    def _set_status(self, request, queryset, status: str) -> None:
-        changed = 0
-        for record_id in list(queryset.values_list("pk", flat=True)):
-            try:
-                changed += _store(request).set_status(record_id, status).action != "unchanged"
-            except (RecordError, NotFound) as e:
-                self.message_user(request, f"{record_id}: {e}", messages.ERROR)
-        self.message_user(request, f"{changed} records set to {status}.", messages.SUCCESS)
-
-    @admin.action(description="Publish the selected records")
-    def publish(self, request, queryset) -> None:
-        self._set_status(request, queryset, "published")
-
-    @admin.action(description="Send the selected records to review")
-    def send_to_review(self, request, queryset) -> None:
-        self._set_status(request, queryset, "in-review")
-
-    @admin.action(description="Withdraw the selected records")
-    def withdraw(self, request, queryset) -> None:
-        self._set_status(request, queryset, "withdrawn")
-
-    @admin.action(description="Make the selected records drafts")
-    def make_draft(self, request, queryset) -> None:
-        self._set_status(request, queryset, "draft")
+# -- authorities -----------------------------------------------------------------------------------------------
 
 
 class AuthorityForm(forms.ModelForm):
+    description = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "class": "vLargeTextField"}),
+        help_text="Shown on the authority's public page.",
+    )
+    identifiers = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "vLargeTextField"}),
+        help_text="The same person, place or subject elsewhere, one http(s) URI a line: VIAF "
+        "(https://viaf.org/viaf/…), Wikidata (https://www.wikidata.org/wiki/Q…), LCNAF (https://id.loc.gov/…).",
+    )
+
     class Meta:
         model = Authority
-        fields = ("kind", "key", "name", "parent", "position", "data")
+        fields = ("kind", "key", "name", "parent", "position", "description", "identifiers", "data")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        data = self.instance.data or {}
+        self.initial.setdefault("description", data.get("description", ""))
+        self.initial.setdefault("identifiers", "\n".join(data.get("same_as") or []))
+        if "data" in self.fields:
+            self.fields["data"].required = False
+            self.fields["data"].help_text = "Other values kept with the authority, as JSON (advanced)."
+
+    def clean_identifiers(self) -> list[str]:
+        from urllib.parse import urlsplit
+
+        uris = editorial._lines(self.cleaned_data["identifiers"])
+        for uri in uris:
+            parts = urlsplit(uri)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise forms.ValidationError(
+                    f"{uri!r} is not an http(s) address: write the identifier's full URI, "
+                    "such as https://www.wikidata.org/wiki/Q42."
+                )
+        return uris
 
     def clean(self):
         cleaned = super().clean() or {}
@@ -196,9 +499,34 @@ class AuthorityForm(forms.ModelForm):
                 refuse_cycle(self.instance, parent.pk)
             except RecordError as e:
                 self.add_error("parent", e.message)
-        if not isinstance(cleaned.get("data"), dict):
+        data = cleaned.get("data")
+        if data in (None, ""):
+            data = {}
+        if not isinstance(data, dict):
             self.add_error("data", "The data must be a JSON object.")
+            return cleaned
+        data = {k: v for k, v in data.items() if k not in ("description", "same_as")}
+        if (cleaned.get("description") or "").strip():
+            data["description"] = cleaned["description"].strip()
+        if cleaned.get("identifiers"):
+            data["same_as"] = cleaned["identifiers"]
+        cleaned["data"] = data
         return cleaned
+
+
+class MergeForm(forms.Form):
+    into = forms.ModelChoiceField(Authority.objects.all(), label="Merge into")
+
+    def __init__(self, *args, kind: str, exclude: list[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["into"].queryset = Authority.objects.filter(kind=kind).exclude(pk__in=exclude)
+        widget = editorial.KindAutocomplete((kind,))
+        widget.choices = self.fields["into"].widget.choices
+        self.fields["into"].widget = widget
+        self.fields["into"].help_text = (
+            f"The {AUTHORITY_KIND[kind].label.lower()} that stays: the records citing the others will cite it, "
+            "and the others' pages will redirect to its page."
+        )
 
 
 @admin.register(Authority)
@@ -207,10 +535,21 @@ class AuthorityAdmin(admin.ModelAdmin):
     list_display = ("name", "kind", "key", "parent")
     list_filter = ("kind",)
     search_fields = ("name", "key")
-    raw_id_fields = ("parent",)
+    autocomplete_fields = ("parent",)
+    actions = ["merge"]
+
+    def get_fields(self, request, obj=None):
+        return ("kind", "key", "name", "parent", "position", "description", "identifiers", "data")
 
     def get_readonly_fields(self, request, obj=None):
         return ("kind", "key") if obj else ()
+
+    def get_search_results(self, request, queryset, search_term):
+        """The autocomplete of a record's field offers only the kinds it takes (?kind=person,organization)."""
+        kinds = [k for k in request.GET.get("kind", "").split(",") if k in AUTHORITY_KIND]
+        if kinds and request.resolver_match and request.resolver_match.url_name == "autocomplete":
+            queryset = queryset.filter(kind__in=kinds)
+        return super().get_search_results(request, queryset, search_term)
 
     def save_model(self, request, obj, form, change) -> None:
         data = form.cleaned_data
@@ -222,6 +561,7 @@ class AuthorityAdmin(admin.ModelAdmin):
                 parent=data.get("parent"),
                 position=data.get("position") or 0,
                 data=data.get("data") or {},
+                actor=request.user,
             )
         else:
             parent = data.get("parent")
@@ -232,6 +572,7 @@ class AuthorityAdmin(admin.ModelAdmin):
                 parent_key=parent.key if parent else None,
                 position=data.get("position") or 0,
                 data=data.get("data") or None,
+                actor=request.user,
             )
         obj.pk = saved.pk
         obj.refresh_from_db()
@@ -243,13 +584,52 @@ class AuthorityAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj) -> None:
         try:
-            _store(request).delete_authority(obj)
+            _store(request).delete_authority(obj, actor=request.user)
         except Conflict as e:
             self.message_user(request, str(e), messages.ERROR)
 
     def delete_queryset(self, request, queryset) -> None:
         for authority in list(queryset):
             self.delete_model(request, authority)
+
+    @admin.action(description="Merge the selected authorities into…", permissions=["change"])
+    def merge(self, request, queryset):
+        """A page to choose the authority that stays (autocomplete), then Store.merge_authorities for each."""
+        chosen = list(queryset)
+        kinds = {a.kind for a in chosen}
+        if len(kinds) != 1:
+            self.message_user(request, "Choose authorities of one kind to merge.", messages.ERROR)
+            return None
+        kind = kinds.pop()
+        form = MergeForm(
+            request.POST if "into" in request.POST else None, kind=kind, exclude=[a.pk for a in chosen]
+        )
+        if form.is_bound and form.is_valid():
+            into = form.cleaned_data["into"]
+            rewritten = 0
+            for old in chosen:
+                try:
+                    rewritten += len(_store(request).merge_authorities(old, into, actor=request.user))
+                except RecordError as e:
+                    self.message_user(request, f"{old.name}: {e.message}", messages.ERROR)
+                    return None
+            self.message_user(
+                request,
+                f"Merged {', '.join(a.name for a in chosen)} into {into.name}; {rewritten} records now cite "
+                f"{into.name}, and the old pages redirect to its page.",
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(reverse("admin:records_authority_change", args=(into.pk,)))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Merge {len(chosen)} {AUTHORITY_KIND[kind].label_plural.lower()} into another",
+            "chosen": chosen,
+            "form": form,
+            "media": self.media + form.media,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/records/authority/merge.html", context)
 
 
 @admin.register(Redirect)
