@@ -86,6 +86,23 @@ def allowed_transitions(user, status: str) -> list[tuple[str, str]]:
     return out
 
 
+def _refusal(action: str, status: str) -> str:
+    _target, sources, _needs, label = TRANSITIONS[action]
+    if status not in sources:
+        names = " or ".join(s.replace("-", " ") for s in sources)
+        return f"it is {status.replace('-', ' ')}: only a record {names} {_verb(action)}"
+    return f"only editors (records.publish_record) may {label.lower()}"
+
+
+def _verb(action: str) -> str:
+    return {
+        "review": "is sent to review",
+        "draft": "returns to draft",
+        "publish": "is published",
+        "withdraw": "is withdrawn (in its form, with a reason)",
+    }[action]
+
+
 @admin.register(Record)
 class RecordAdmin(RevisionAdminMixin, admin.ModelAdmin):
     list_display = ("id", "title", "date_text", "status", "embargo_until", "revision", "updated")
@@ -372,39 +389,35 @@ class RecordAdmin(RevisionAdminMixin, admin.ModelAdmin):
             if self.has_delete_permission(request, record):
                 _store(request).delete(record.pk, actor=request.user)
 
-    def _set_status(self, request, queryset, status: str) -> None:
+    def _set_status(self, request, queryset, action: str) -> None:
+        """A list action: the state change of the editor's button `action`, for each record it may leave."""
+        target, _sources, _needs, label = TRANSITIONS[action]
         changed = 0
         for record in list(queryset):
-            if (
-                status != IN_REVIEW
-                and record.status in (PUBLISHED, WITHDRAWN)
-                and not can_publish(request.user)
-            ):
-                self.message_user(
-                    request, f"{record.pk}: only editors change a {record.status} record.", messages.ERROR
-                )
+            if (action, label) not in allowed_transitions(request.user, record.status):
+                self.message_user(request, f"{record.pk}: {_refusal(action, record.status)}", messages.ERROR)
                 continue
             try:
-                result = _store(request).set_status(record.pk, status, actor=request.user)
+                result = _store(request).set_status(record.pk, target, actor=request.user)
                 changed += result.action != "unchanged"
             except (RecordError, NotFound) as e:
                 self.message_user(request, f"{record.pk}: {e}", messages.ERROR)
-        self.message_user(request, f"{changed} records set to {status}.", messages.SUCCESS)
+        self.message_user(request, f"{changed} records set to {target}.", messages.SUCCESS)
 
     @admin.action(description="Publish the selected records", permissions=["publish"])
     def publish(self, request, queryset) -> None:
-        self._set_status(request, queryset, PUBLISHED)
+        self._set_status(request, queryset, "publish")
 
     def has_publish_permission(self, request) -> bool:
         return can_publish(request.user)
 
     @admin.action(description="Send the selected records to review")
     def send_to_review(self, request, queryset) -> None:
-        self._set_status(request, queryset.filter(status=DRAFT), IN_REVIEW)
+        self._set_status(request, queryset, "review")
 
     @admin.action(description="Return the selected records to draft")
     def make_draft(self, request, queryset) -> None:
-        self._set_status(request, queryset, DRAFT)
+        self._set_status(request, queryset, "draft")
 
 
 def _editable_document(record: Record) -> dict:

@@ -425,13 +425,14 @@ def _ref(authority: Authority, previous: dict[tuple[str, str], dict]) -> dict:
     return ref
 
 
-def _previous_refs(doc: dict) -> dict[tuple[str, str], dict]:
+def _previous_refs(doc: dict, *, translators: bool = False) -> dict[tuple[str, str], dict]:
+    """The document's references by (kind, key): its translators' (as texts give them), or the others'."""
     found: dict[tuple[str, str], dict] = {}
-    for spec in AUTHORITY_FIELDS:
+    for spec in () if translators else AUTHORITY_FIELDS:
         value = doc.get(spec.name)
         for ref in value if isinstance(value, list) else [value] if value else []:
             found.setdefault((ref["kind"], ref["id"]), ref)
-    for text in doc.get("texts") or []:
+    for text in doc.get("texts") or [] if translators else []:
         if text.get("translator"):
             found.setdefault((text["translator"]["kind"], text["translator"]["id"]), text["translator"])
     return found
@@ -480,7 +481,8 @@ def document_from_forms(form: RecordEditForm, formsets: dict, stored: dict | Non
             doc[spec.name] = (
                 _ref(chosen, previous) if chosen else ({"kind": new_kind, "name": new} if new else None)
             )
-    doc["texts"] = [_text_entry(f.cleaned_data, previous) for f in _kept(formsets["texts"])]
+    translators = _previous_refs(doc, translators=True)
+    doc["texts"] = [_text_entry(f.cleaned_data, translators) for f in _kept(formsets["texts"])]
     doc["notes"] = [
         {k: f.cleaned_data.get(k) or None for k in ("id", "n", "type", "html")}
         for f in _kept(formsets["notes"])
