@@ -253,14 +253,11 @@ class RecordAdmin(RevisionAdminMixin, admin.ModelAdmin):
             form.add_error(None, str(e))
             return None
         saved = Record.objects.get(pk=result.record_id)
-        said = {"created": "created", "updated": "saved", "unchanged": "unchanged"}[result.action]
+        said = {"created": "was created", "updated": "was saved", "unchanged": "is unchanged"}[result.action]
         if target is not None:
-            said = (
-                f"{said}, and is now {saved.status}"
-                if result.action != "unchanged"
-                else f"now {saved.status}"
-            )
-        self.message_user(request, f"The record {saved.pk} was {said}.", messages.SUCCESS)
+            state = saved.status.replace("-", " ")
+            said = f"{said} and is now {state}" if result.action != "unchanged" else f"is now {state}"
+        self.message_user(request, f"The record {saved.pk} {said}.", messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:records_record_change", args=(quote(saved.pk),)))
 
     def _render_editor(self, request, record, status, form, formsets, editable, extra=None):
@@ -277,6 +274,7 @@ class RecordAdmin(RevisionAdminMixin, admin.ModelAdmin):
             "formsets": formsets,
             "authority_fields": [(form[s.name], form[f"{s.name}_new"]) for s in editorial.AUTHORITY_FIELDS],
             "date": date,
+            "error_fields": _error_fields(form, formsets) if form.is_bound else [],
             "editable": editable,
             "can_publish": can_publish(request.user),
             "transitions": allowed_transitions(request.user, status) if editable else [],
@@ -418,6 +416,24 @@ class RecordAdmin(RevisionAdminMixin, admin.ModelAdmin):
     @admin.action(description="Return the selected records to draft")
     def make_draft(self, request, queryset) -> None:
         self._set_status(request, queryset, "draft")
+
+
+def _error_fields(form, formsets) -> list[tuple[str, str]]:
+    """(label, element id) of every field with an error, for the list at the top of the form."""
+    found = [
+        (form.fields[name].label or name.replace("_", " ").capitalize(), form[name].id_for_label)
+        for name in form.errors
+        if name in form.fields
+    ]
+    for formset in formsets.values():
+        for i, f in enumerate(formset.forms):
+            item = formset.prefix.rstrip("s").capitalize()
+            found += [
+                (f"{item} {i + 1}: {f.fields[name].label or name.capitalize()}", f[name].id_for_label)
+                for name in f.errors
+                if name in f.fields
+            ]
+    return found
 
 
 def _editable_document(record: Record) -> dict:

@@ -190,9 +190,9 @@ class RecordEditForm(forms.Form):
                 )
                 self.fields[f"{spec.name}_new"] = forms.CharField(
                     required=False,
-                    label=f"New {spec.label.lower()}",
+                    label="New",
                     widget=forms.Textarea(attrs={"rows": 1}),
-                    help_text=f"Names not in the list yet, one a line (made as {spec.kinds[0]}).",
+                    help_text=f"Names not in the list yet, one a line (each becomes a new {spec.kinds[0]}).",
                 )
             else:
                 self.fields[spec.name] = forms.ModelChoiceField(
@@ -203,7 +203,7 @@ class RecordEditForm(forms.Form):
                     widget=KindAutocomplete(spec.kinds),
                 )
                 self.fields[f"{spec.name}_new"] = forms.CharField(
-                    required=False, label=f"New {spec.label.lower()}", help_text="A name not in the list yet."
+                    required=False, label="New", help_text="A name not in the list yet."
                 )
         if editing:
             self.fields["id"].disabled = True
