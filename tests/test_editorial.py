@@ -377,6 +377,8 @@ def test_authority_description_identifiers_and_merge(people, authorities, archiv
     assert [p["id"] for p in Record.objects.get(pk="test/cites-dup").document["persons"]] == ["rusk-dean"]
     moved = client.get("/persons/rusk-d/")
     assert moved.status_code == 301 and moved["Location"].endswith("/persons/rusk-dean/")
+    page = client.get("/persons/rusk-dean/").content.decode()
+    assert "US Secretary of State" in page and 'href="https://www.wikidata.org/wiki/Q295821"' in page
 
 
 def test_two_editors_save_the_same_record_and_the_second_sees_both(

@@ -96,8 +96,7 @@ def test_withdrawing_in_the_admin_change_form_updates_document_columns_and_index
     assert response.status_code == 200 and "Say why the record is withdrawn" in response.content.decode()
     values["reason"] = "Withdrawn by the test"
     response = editor.post(url, {**values, "_withdraw": "Withdraw"})
-    errors = lxml.html.fromstring(response.content.decode()).xpath("//ul[contains(@class, 'errorlist')]")
-    assert response.status_code == 302, [e.text_content() for e in errors]
+    assert response.status_code == 302, response.content.decode()[:2000]
     record = Record.objects.get(pk=SEED_ID)
     assert record.status == "withdrawn" and record.document["status"] == "withdrawn"
     assert SEED_ID not in found(archive, SEED_WORDS)

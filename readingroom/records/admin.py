@@ -18,6 +18,7 @@ import datetime as dt
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect, JsonResponse
@@ -158,7 +159,7 @@ class RecordAdmin(RevisionAdminMixin, admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         record = Record.objects.filter(pk=unquote(object_id)).first()
         if record is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)  # type: ignore[attr-defined]
         if not self.has_view_or_change_permission(request, record):
             raise PermissionDenied
         return self.editor_view(request, record)
@@ -548,7 +549,9 @@ class MergeForm(forms.Form):
 
     def __init__(self, *args, kind: str, exclude: list[int], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["into"].queryset = Authority.objects.filter(kind=kind).exclude(pk__in=exclude)
+        into = self.fields["into"]
+        assert isinstance(into, forms.ModelChoiceField)
+        into.queryset = Authority.objects.filter(kind=kind).exclude(pk__in=exclude)
         widget = editorial.KindAutocomplete((kind,))
         widget.choices = self.fields["into"].widget.choices
         self.fields["into"].widget = widget
@@ -656,7 +659,7 @@ class AuthorityAdmin(admin.ModelAdmin):
             "chosen": chosen,
             "form": form,
             "media": self.media + form.media,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/records/authority/merge.html", context)
 

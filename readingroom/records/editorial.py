@@ -283,7 +283,7 @@ class RelationForm(forms.Form):
     )
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         target = (cleaned.get("target") or "").strip()
         if target and not cleaned.get("external"):
             if not (
@@ -297,7 +297,7 @@ class RelationForm(forms.Form):
         return cleaned
 
 
-FORMSETS = {
+FORMSETS: dict[str, Any] = {
     "texts": forms.formset_factory(TextForm, extra=1, can_delete=True),
     "notes": forms.formset_factory(NoteForm, extra=1, can_delete=True),
     "media": forms.formset_factory(MediaForm, extra=1, can_delete=True),
