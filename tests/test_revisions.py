@@ -280,6 +280,8 @@ def test_merging_authorities_rewrites_records_and_redirects(store, editors, clie
         ("taylor-maxwell", "taylor-maxwell-d"),
     }
     assert client.get("/persons/taylor-m/")["Location"] == "/persons/taylor-maxwell-d/"
+    api = client.get("/api/v1/persons/taylor-m")  # the API's address of the authority too
+    assert api.status_code == 301 and api["Location"] == "/api/v1/persons/taylor-maxwell-d"
     assert AuditEvent.objects.filter(action="authority.merge", actor=ada).count() == 1
 
 
