@@ -384,7 +384,10 @@ def test_every_store_write_is_audited(store, editors):
     assert AuditEvent.objects.filter(actor=ada).count() == len(actions) - 1  # the plain save had no actor
     # A deleted record's history outlives it; its last document is kept in the revision before the end.
     history = revisions.history(RID)
-    assert history[0].action == "deleted" and history[1].document["status"] == "withdrawn"
+    assert history[0].action == "deleted" and not history[0].kept and history[1].kept
+    assert revisions.document_at(RID, history[1].number)["status"] == "withdrawn"
+    with pytest.raises(NotFound, match="has no document"):
+        revisions.document_at(RID, history[0].number)
     assert numbers("x/dup")[-1] == (2, "merged")
 
 
