@@ -106,7 +106,8 @@ class RevisionAdminMixin:
                     "revision": rev,
                     "who": rev.actor_name or "system",
                     "current": record is not None and rev.number == record.revision,
-                    "has_document": rev.kept or (record is not None and rev.number == record.revision),
+                    "has_document": getattr(rev, "kept", False)
+                    or (record is not None and rev.number == record.revision),
                     "previous": found[n + 1].number if n + 1 < len(found) else None,
                     "revert_url": reverse(
                         f"admin:{opts.app_label}_{opts.model_name}_revisions_revert",
