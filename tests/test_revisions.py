@@ -219,7 +219,8 @@ def test_a_withdrawn_record_that_was_public_has_a_tombstone(store, editors, clie
     )  # no authorities
     # Other surfaces say nothing of it.
     assert client.get(f"/records/{RID}/@cite.bib").status_code == 404
-    assert client.get(f"/api/v1/records/{RID}").status_code == 404
+    api = client.get(f"/api/v1/records/{RID}")
+    assert api.status_code == 404 and b"Published in error" not in api.content
 
 
 @pytest.mark.parametrize(
