@@ -459,3 +459,16 @@ def test_merging_a_place_keeps_the_places_under_it(store):
     assert Record.objects.get(pk=RID).document["places"][0]["parent"] == "republic-of-vietnam"
     with pytest.raises(RecordError, match="cannot be merged into itself"):
         store.merge_authorities(into, into)
+
+
+def test_a_deleted_record_made_again_continues_its_history(store, import_files, tmp_path):
+    store.save(doc())
+    store.delete(RID, note="a mistake")
+    assert store.save(doc(title="Back again")).revision == 3
+    assert numbers() == [(1, "created"), (2, "deleted"), (3, "created")]
+    store.delete(RID)
+    path = tmp_path / "again.jsonl"
+    path.write_text(json.dumps(doc(title="Imported again")) + "\n")
+    assert import_files(path).ok
+    assert numbers()[-2:] == [(4, "deleted"), (5, "imported")] and Record.objects.get(pk=RID).revision == 5
+    assert revisions.document_at(RID, 3)["title"] == "Back again"
