@@ -219,7 +219,8 @@ def test_a_withdrawn_record_that_was_public_has_a_tombstone(store, editors, clie
     )  # no authorities
     # Other surfaces say nothing of it.
     assert client.get(f"/records/{RID}/@cite.bib").status_code == 404
-    assert client.get(f"/api/v1/records/{RID}").status_code == 404
+    api = client.get(f"/api/v1/records/{RID}")
+    assert api.status_code == 404 and b"Published in error" not in api.content
 
 
 @pytest.mark.parametrize(
@@ -280,6 +281,8 @@ def test_merging_authorities_rewrites_records_and_redirects(store, editors, clie
         ("taylor-maxwell", "taylor-maxwell-d"),
     }
     assert client.get("/persons/taylor-m/")["Location"] == "/persons/taylor-maxwell-d/"
+    api = client.get("/api/v1/persons/taylor-m")  # the API's address of the authority too
+    assert api.status_code == 301 and api["Location"] == "/api/v1/persons/taylor-maxwell-d"
     assert AuditEvent.objects.filter(action="authority.merge", actor=ada).count() == 1
 
 
@@ -382,7 +385,10 @@ def test_every_store_write_is_audited(store, editors):
     assert AuditEvent.objects.filter(actor=ada).count() == len(actions) - 1  # the plain save had no actor
     # A deleted record's history outlives it; its last document is kept in the revision before the end.
     history = revisions.history(RID)
-    assert history[0].action == "deleted" and history[1].document["status"] == "withdrawn"
+    assert history[0].action == "deleted" and not history[0].kept and history[1].kept
+    assert revisions.document_at(RID, history[1].number)["status"] == "withdrawn"
+    with pytest.raises(NotFound, match="has no document"):
+        revisions.document_at(RID, history[0].number)
     assert numbers("x/dup")[-1] == (2, "merged")
 
 
@@ -453,3 +459,16 @@ def test_merging_a_place_keeps_the_places_under_it(store):
     assert Record.objects.get(pk=RID).document["places"][0]["parent"] == "republic-of-vietnam"
     with pytest.raises(RecordError, match="cannot be merged into itself"):
         store.merge_authorities(into, into)
+
+
+def test_a_deleted_record_made_again_continues_its_history(store, import_files, tmp_path):
+    store.save(doc())
+    store.delete(RID, note="a mistake")
+    assert store.save(doc(title="Back again")).revision == 3
+    assert numbers() == [(1, "created"), (2, "deleted"), (3, "created")]
+    store.delete(RID)
+    path = tmp_path / "again.jsonl"
+    path.write_text(json.dumps(doc(title="Imported again")) + "\n")
+    assert import_files(path).ok
+    assert numbers()[-2:] == [(4, "deleted"), (5, "imported")] and Record.objects.get(pk=RID).revision == 5
+    assert revisions.document_at(RID, 3)["title"] == "Back again"

@@ -61,7 +61,7 @@ class RevisionAdminMixin:
     def _record_id(self, request, object_id: str, *, change: bool = False) -> tuple[str, Record | None]:
         """The unquoted id and the record (None once deleted: its history stays readable), permission checked."""
         record_id = unquote(object_id)
-        record = Record.objects.filter(pk=record_id).first()
+        record = Record.objects.filter(pk=record_id).defer("document").first()
         if change:
             allowed = record is not None and self.has_change_permission(request, record)  # type: ignore[attr-defined]
         else:
@@ -106,7 +106,7 @@ class RevisionAdminMixin:
                     "revision": rev,
                     "who": rev.actor_name or "system",
                     "current": record is not None and rev.number == record.revision,
-                    "has_document": rev.document is not None
+                    "has_document": getattr(rev, "kept", False)
                     or (record is not None and rev.number == record.revision),
                     "previous": found[n + 1].number if n + 1 < len(found) else None,
                     "revert_url": reverse(

@@ -49,7 +49,8 @@ class Withdrawn(NotFound):
 
     def __init__(self, record):
         self.record = record
-        super().__init__(f"{record.pk!r} was withdrawn: {record.withdrawn_reason or 'no reason given'}")
+        # Said wherever there is no tombstone (the APIs, downloads): the same words as for any hidden record.
+        super().__init__(f"no published record {record.pk!r}")
 
 
 class AuthorityMoved(Exception):

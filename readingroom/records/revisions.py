@@ -14,6 +14,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import BooleanField, ExpressionWrapper, Q
+
 from .errors import NotFound
 from .models import Record, Revision
 from .schema import TIMESTAMP_FIELDS, normalize_record
@@ -57,12 +59,13 @@ DERIVED = {"date_earliest", "date_latest", "date_precision", "date_certainty"}
 
 
 def history(record_id: str) -> list[Revision]:
-    """The record's revisions, newest first (they outlive the record: a deleted record's history stays)."""
+    """The record's revisions, newest first (they outlive the record: a deleted record's history stays),
+    without their documents; `kept` says whether one has its document stored."""
     return list(
         Revision.objects.filter(record_id=record_id)
         .defer("document")
+        .annotate(kept=ExpressionWrapper(Q(document__isnull=False), output_field=BooleanField()))
         .order_by("-number")
-        .select_related("actor")
     )
 
 

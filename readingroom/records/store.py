@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from . import audit
@@ -308,6 +309,21 @@ class RecordWriter:
             results[i] = SaveResult(rid, "updated" if old else "created", columns["revision"])
         if not creates and not updates:
             return
+        if creates:
+            # An id may have lived before (deleted, or merged away): its history goes on from there.
+            earlier = dict(
+                Revision.objects.filter(record_id__in=[c["id"] for c, _, _ in creates])
+                .values("record_id")
+                .annotate(last=Max("number"))
+                .values_list("record_id", "last")
+            )
+            if earlier:
+                for columns, _, _ in creates:
+                    columns["revision"] = earlier.get(columns["id"], 0) + 1
+                for i, _ in prepared:
+                    result = results[i]
+                    if isinstance(result, SaveResult) and result.action == "created":
+                        result.revision = earlier.get(result.record_id, 0) + 1
         with transaction.atomic():
             _insert_records([(columns, text) for columns, _, text in creates])
             if updates:
