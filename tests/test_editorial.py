@@ -459,3 +459,28 @@ def test_the_form_sent_back_unchanged_changes_nothing(people, import_files):
 def _errors(response) -> list[str]:
     tree = lxml.html.fromstring(response.content.decode())
     return [e.text_content() for e in tree.xpath("//ul[contains(@class, 'errorlist')]")]
+
+
+def test_adding_a_row_keeps_what_was_typed_and_saves_nothing(people, authorities):
+    contributor, _ = people
+    values = every_field(authorities)
+    response = contributor.post(ADD, {**values, "relations-0-DELETE": "on", "_more_texts": "Add text"})
+    assert response.status_code == 200 and not Record.objects.filter(pk=RID).exists()
+    again = [
+        f for f in lxml.html.fromstring(response.content.decode()).forms if f.get("id") == "record_form"
+    ][0]
+    sent: dict[str, list[str]] = {}
+    for name, value in again.form_values():
+        sent.setdefault(name, []).append(value.removeprefix("\n"))
+    # Two texts, and two empty rows: the one every form has, and the one asked for.
+    assert sent["texts-TOTAL_FORMS"] == ["4"] and sent["texts-2-html"] == sent["texts-3-html"] == [""]
+    assert sent["texts-1-translator"] == [str(authorities["translator"].pk)]
+    assert sent["places"] == [str(authorities["place"].pk), str(authorities["place2"].pk)]
+    assert sent["relations-0-target"] == ["elsewhere/42"], "the row ticked for deletion went"
+    assert not _errors(response), "nothing is checked yet"
+    assert (
+        contributor.post(ADD, {**sent, "texts-2-html": "<p>A third text.</p>", "_save": "x"}).status_code
+        == 302
+    )
+    doc = Record.objects.get(pk=RID).document
+    assert len(doc["texts"]) == 3 and [r["target"] for r in doc["relations"]] == ["elsewhere/42"]

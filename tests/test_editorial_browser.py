@@ -59,6 +59,15 @@ def draft(page, base: str, rid: str, title: str) -> None:
     page.select_option("#id_texts-0-kind", "translation")
     page.fill("#id_texts-0-language", "eng")
     page.fill("#id_texts-0-html", "<p>I. In Paris, the delegation met the Americans in private.</p>")
+    # A second text: "Add text" gives an empty row more, keeping what was typed.
+    page.click("input[name=_more_texts]")
+    page.wait_for_selector("#id_texts-1-html")
+    assert (
+        page.input_value("#id_title") == title and page.input_value("#id_subjects_new") == "Paris Peace Talks"
+    )
+    page.select_option("#id_texts-1-kind", "original")
+    page.fill("#id_texts-1-language", "vie")
+    page.fill("#id_texts-1-html", "<p>I. Tại Paris, song song với cuộc đấu tranh công khai…</p>")
     page.fill("#id_rights_statement", "Translated for the archive; educational use.")
 
 
@@ -88,7 +97,7 @@ def test_an_archivist_drafts_reviews_publishes_corrects_and_withdraws(
     assert "delegation met the Americans" in preview.locator("main").inner_text()
     shot(preview, f"02-preview-{label}")
     preview.close()
-    page.click("input[name=_save]")
+    page.click(".editor-buttons input[name=_save]")
     page.wait_for_selector(".messagelist .success")
     assert Record.objects.get(pk=rid).status == "draft"
     assert page.locator("input[name=_publish]").count() == 0, "contributors do not publish"
@@ -109,13 +118,15 @@ def test_an_archivist_drafts_reviews_publishes_corrects_and_withdraws(
     # A correction needs a note, shown to readers as a correction.
     page.goto(base + f"/admin/records/record/{rid.replace('/', '_2F')}/change/")
     page.fill("#id_title", "Politburo Cable No. 323 to the delegation in Paris")
-    page.click("input[name=_save]")
+    page.press(
+        "#id_number", "Enter"
+    )  # Enter in a field saves (the form's default button), as a person expects
     page.wait_for_selector(".field-note .errorlist")
     assert "Note" in page.locator(".errornote .error-fields").inner_text()
     page.locator(".field-note").scroll_into_view_if_needed()
     shot(page, f"05-note-required-{label}", full=False)
     page.fill("#id_note", "The title now says to whom the cable went.")
-    page.click("input[name=_save]")
+    page.click(".editor-buttons input[name=_save]")
     page.wait_for_selector(".messagelist .success")
 
     # Withdrawing needs a reason; the public page becomes a tombstone.

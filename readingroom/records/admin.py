@@ -171,6 +171,17 @@ class RecordAdmin(RevisionAdminMixin, admin.ModelAdmin):
         status = record.status if record else DRAFT
         if request.method == "POST" and not editable:
             raise PermissionDenied("Only editors change published and withdrawn records.")
+        more = next((k[len("_more_") :] for k in request.POST if k.startswith("_more_")), None)
+        if request.method == "POST" and more in editorial.FORMSETS:
+            # "Add a text" (a file, a note, a relation): the same form, one empty row more, nothing checked yet.
+            initial, sets = editorial.initial_from_post(request.POST, more)
+            form = editorial.RecordEditForm(initial=initial, editing=record is not None)
+            formsets = {
+                name: factory(initial=sets[name], prefix=name) for name, factory in editorial.FORMSETS.items()
+            }
+            if not can_publish(user):
+                form.fields["embargo_until"].disabled = True
+            return self._render_editor(request, record, status, form, formsets, editable)
         if request.method == "POST":
             form = editorial.RecordEditForm(
                 request.POST, initial={"id": record.pk if record else ""}, editing=record is not None

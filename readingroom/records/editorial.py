@@ -408,6 +408,36 @@ def _relations_initial(relations: list[dict]) -> list[dict]:
     ]
 
 
+def initial_from_post(data, more: str) -> tuple[dict, dict[str, list[dict]]]:
+    """The submitted values as the initial values of the same form, with one empty row more in the formset
+    `more` (rows ticked for deletion are dropped): adding a row needs no JavaScript and checks nothing yet."""
+    form = RecordEditForm(editing=False)
+    initial: dict[str, Any] = {}
+    for name, field in form.fields.items():
+        if isinstance(field, forms.ModelMultipleChoiceField):
+            initial[name] = data.getlist(name)
+        elif name in data:
+            initial[name] = data.get(name)
+    sets: dict[str, list[dict]] = {}
+    for prefix, factory in FORMSETS.items():
+        fields = list(factory.form.base_fields)
+        try:
+            total = min(int(data.get(f"{prefix}-TOTAL_FORMS", 0)), 1000)
+        except ValueError:
+            total = 0
+        rows = []
+        for i in range(total):
+            row = {f: data.get(f"{prefix}-{i}-{f}") for f in fields if f"{prefix}-{i}-{f}" in data}
+            if data.get(f"{prefix}-{i}-DELETE") or not any(
+                v for k, v in row.items() if k not in ("kind", "type")
+            ):
+                continue
+            row["external"] = bool(row.get("external"))
+            rows.append(row)
+        sets[prefix] = rows + ([{}] if prefix == more else [])
+    return initial, sets
+
+
 # -- forms -> document ---------------------------------------------------------------------------------------------
 
 
