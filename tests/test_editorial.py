@@ -199,6 +199,9 @@ def test_a_contributor_drafts_previews_and_sends_to_review_but_cannot_publish(pe
     assert values["title"] == ["Secret North Vietnam Politburo Cable No. 323"]
     assert 'name="_publish"' not in contributor.get(url).content.decode()
     assert contributor.post(url, {**values, "_publish": "Publish"}).status_code == 403
+    changelist = reverse("admin:records_record_changelist")
+    assert 'value="publish"' not in contributor.get(changelist).content.decode()
+    contributor.post(changelist, {"action": "publish", "_selected_action": [RID]})
     assert Record.objects.get(pk=RID).status == "draft"
     response = contributor.post(url, {**values, "_review": "Send to review"})
     assert response.status_code == 302

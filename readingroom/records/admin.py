@@ -122,12 +122,6 @@ class RecordAdmin(RevisionAdminMixin, admin.ModelAdmin):
             return False
         return obj is None or obj.status in UNPUBLISHED or can_publish(request.user)
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        if not can_publish(request.user):
-            actions.pop("publish", None)
-        return actions
-
     # -- urls ----------------------------------------------------------------------------------------------------
     def get_urls(self):
         wrap = self.admin_site.admin_view
