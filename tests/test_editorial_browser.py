@@ -138,3 +138,57 @@ def test_an_archivist_drafts_reviews_publishes_corrects_and_withdraws(
     assert response is not None and response.status == 410
     assert "not cleared yet" in page.locator("main").inner_text()
     assert not errors, errors
+
+
+def test_no_script_runs_on_the_editorial_pages(live_server_url, archive, page, django_user_model):
+    """Markup placed in every kind of field is shown as text (or removed) on the editor, its preview, the JSON
+    editor, the conflict page and the authority pages: no script runs."""
+    payload = '"><img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
+    archive.store.save_authority("person", "evil", f"Evil {payload}", data={"description": payload})
+    archive.store.save(
+        {
+            "id": "test/hostile",
+            "title": f"Title {payload}",
+            "status": "draft",
+            "date_text": "1968",
+            "summary": payload,
+            "texts": [
+                {
+                    "html": f"<p>Text {payload}</p>",
+                    "translator": {"kind": "person", "id": "evil", "name": "x"},
+                }
+            ],
+            "notes": [{"html": payload}],
+            "persons": [{"kind": "person", "id": "evil", "name": f"Evil {payload}"}],
+            "relations": [{"target": "elsewhere/1", "label": payload}],
+            "rights": {"statement": payload, "uri": "javascript:window.__xss=3"},
+            "media": [{"url": "javascript:window.__xss=4", "label": payload}],
+            "extra": {"note": payload},
+        }
+    )
+    make_user(django_user_model, "editor", EDITOR)
+    base = live_server_url
+    log_in(page, base, "editor")
+    authority = archive.store.save_authority(
+        "person", "evil", f"Evil {payload}", data={"description": payload}
+    )
+    quoted = "test_2Fhostile"
+    for path in (
+        f"/admin/records/record/{quoted}/change/",
+        f"/admin/records/record/{quoted}/preview/",
+        f"/admin/records/record/{quoted}/json/",
+        "/admin/records/record/",
+        f"/admin/records/authority/{authority.pk}/change/",
+        "/admin/records/authority/",
+    ):
+        response = page.goto(base + path)
+        assert response is not None and response.status == 200, path
+        page.click("body")
+        assert page.evaluate("window.__xss") is None, path
+    # The conflict page shows the stored and the submitted versions: both hostile.
+    page.goto(base + f"/admin/records/record/{quoted}/change/")
+    archive.store.save({**archive.store.document("test/hostile"), "summary": f"Theirs {payload}"})
+    page.fill("#id_summary", f"Mine {payload}")
+    page.click(".editor-buttons input[name=_save]")
+    page.wait_for_selector(".conflict")
+    assert page.evaluate("window.__xss") is None
