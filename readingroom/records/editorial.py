@@ -22,7 +22,7 @@ from django.urls import reverse
 from . import dates
 from .models import Authority, Record, RecordLink, Redirect
 from .schema import RecordError
-from .vocabulary import AGENT_KINDS, AUTHORITY_KIND, DEFAULT_RELATION_TYPE, RELATION_TYPES, TEXT_KINDS
+from .vocabulary import AGENT_KINDS, DEFAULT_RELATION_TYPE, RELATION_TYPES, TEXT_KINDS
 
 
 @dataclass(frozen=True)
@@ -630,7 +630,3 @@ def normalized_date(date_text: str | None, edtf: str | None) -> dict:
         "precision": info.date_precision,
         "certainty": info.date_certainty,
     }
-
-
-def kind_labels(kinds: tuple[str, ...]) -> str:
-    return " or ".join(AUTHORITY_KIND[k].label.lower() for k in kinds)
