@@ -409,10 +409,21 @@ def test_two_editors_save_the_same_record_and_the_second_sees_both(
     for name, value in again.form_values():
         values.setdefault(name, []).append(value.removeprefix("\n"))
     assert values["base_revision"] == [str(Record.objects.get(pk=RID).revision)]
-    values["summary"] = ["A summary written meanwhile."]  # keep theirs
+    # Their change is there, and mine on top of it.
+    assert values["summary"] == ["A summary written meanwhile."] and values["title"] == ["My better title"]
+    assert "You both changed" not in page
     assert editor.post(url, {**values, "_save": "x"}).status_code == 302
     record = Record.objects.get(pk=RID)
     assert record.title == "My better title" and record.summary == "A summary written meanwhile."
+
+    # When both change the same field, the form holds mine and says so.
+    mine, theirs = form_values(editor, url), form_values(contributor, url)
+    theirs["title"] = ["Their title"]
+    assert contributor.post(url, {**theirs, "_save": "x"}).status_code == 302
+    mine["title"] = ["My title"]
+    response = editor.post(url, {**mine, "_save": "x"})
+    assert response.status_code == 409 and "You both changed: Title" in response.content.decode()
+    assert Record.objects.get(pk=RID).title == "Their title"
 
 
 def test_the_preview_has_what_the_record_page_has(people, authorities, archive, rf):

@@ -36,7 +36,7 @@ from .admin_revisions import RevisionAdminMixin
 from .errors import Conflict, EditConflict, NotFound
 from .models import Record
 from .preview import preview_context
-from .schema import RecordError, normalize_record
+from .schema import TIMESTAMP_FIELDS, RecordError, normalize_record
 from .vocabulary import PUBLISHED, STATUSES, WITHDRAWN
 
 PUBLISH_PERMISSION = "records.publish_record"
@@ -322,17 +322,47 @@ class RecordAdmin(RevisionAdminMixin, admin.ModelAdmin):
 
     # -- conflicts -----------------------------------------------------------------------------------------------
     def _conflict(self, request, record, conflict: EditConflict, form, formsets):
-        """Someone saved in between: both versions side by side, and the form again, with the editor's values,
-        now based on the current revision, so that saving applies them on top of it (nothing is lost)."""
-        data = request.POST.copy()
-        data["base_revision"] = str(conflict.current_revision)
-        form = editorial.RecordEditForm(data, initial={"id": conflict.record_id}, editing=record is not None)
-        formsets = {name: factory(data, prefix=name) for name, factory in editorial.FORMSETS.items()}
-        form.is_valid()
-        for fs in formsets.values():
-            fs.is_valid()
-        changes = revisions.diff_documents(conflict.theirs or {}, normalize_record(conflict.mine))
+        """Someone saved in between: both versions side by side, and the form again, holding the current version
+        with the editor's changes applied on top of it (the fields they changed from the revision they started
+        from), based on the current revision: saving it loses neither's work. Fields both changed hold the
+        editor's value, and are named, to be checked against theirs."""
+        mine = normalize_record(conflict.mine)
+        theirs = conflict.theirs
         current = Record.objects.filter(pk=conflict.record_id).first()
+        both: list[str] = []
+        if theirs is not None and current is not None:
+            try:
+                base = revisions.document_at(conflict.record_id, conflict.base_revision)
+            except NotFound:
+                base = theirs  # the revision is gone: every difference counts as the editor's
+            merged = dict(theirs)
+            for key in mine:
+                if key in editorial.NOT_EDITED or key in TIMESTAMP_FIELDS or mine.get(key) == base.get(key):
+                    continue
+                merged[key] = mine[key]
+                if theirs.get(key) != base.get(key) and theirs.get(key) != mine.get(key):
+                    both.append(revisions.LABELS.get(key, key.replace("_", " ").capitalize()))
+            initial, sets = editorial.initial_from_document(merged)
+            initial.update(
+                base_revision=conflict.current_revision,
+                note=request.POST.get("note", ""),
+                reason=request.POST.get("reason", ""),
+            )
+            form = editorial.RecordEditForm(initial=initial, editing=True)
+            formsets = {
+                name: factory(initial=sets.get(name), prefix=name)
+                for name, factory in editorial.FORMSETS.items()
+            }
+        else:  # deleted meanwhile: the editor's values, to save as a new record
+            data = request.POST.copy()
+            data["base_revision"] = str(conflict.current_revision)
+            form = editorial.RecordEditForm(
+                data, initial={"id": conflict.record_id}, editing=record is not None
+            )
+            formsets = {name: factory(data, prefix=name) for name, factory in editorial.FORMSETS.items()}
+        if not can_publish(request.user):
+            form.fields["embargo_until"].disabled = True
+        changes = revisions.diff_documents(theirs or {}, mine)
         response = self._render_editor(
             request,
             current or record,
@@ -340,7 +370,7 @@ class RecordAdmin(RevisionAdminMixin, admin.ModelAdmin):
             form,
             formsets,
             True,
-            extra={"conflict": conflict, "conflict_changes": changes},
+            extra={"conflict": conflict, "conflict_changes": changes, "changed_by_both": both},
         )
         response.status_code = 409
         return response
