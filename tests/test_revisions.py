@@ -472,3 +472,33 @@ def test_a_deleted_record_made_again_continues_its_history(store, import_files, 
     assert import_files(path).ok
     assert numbers()[-2:] == [(4, "deleted"), (5, "imported")] and Record.objects.get(pk=RID).revision == 5
     assert revisions.document_at(RID, 3)["title"] == "Back again"
+
+
+@pytest.mark.postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_two_saves_at_the_same_moment_one_wins_the_other_conflicts(archive):
+    import threading
+
+    from django.db import connection
+
+    archive.store.save(doc(status="draft"))
+    outcomes: list[str] = []
+    start = threading.Barrier(2)
+
+    def edit(title: str) -> None:
+        try:
+            start.wait()
+            archive.store.save(doc(status="draft", title=title), base_revision=1)
+            outcomes.append("saved")
+        except EditConflict:
+            outcomes.append("conflict")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=edit, args=(f"Editor {n}",)) for n in (1, 2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["conflict", "saved"]
+    assert Record.objects.get(pk=RID).revision == 2 and len(numbers()) == 2
