@@ -349,6 +349,9 @@ def test_an_import_makes_revisions_only_for_the_records_it_changes(import_files,
     assert numbers("x/two") == [(1, "imported"), (2, "imported")]
     assert Revision.objects.get(record_id="x/two", number=1).document["title"] == "Two"
     assert Revision.objects.count() == 4
+    # Readers see the correction, not the archive's file name.
+    [correction] = revisions.corrections(Record.objects.get(pk="x/two"))
+    assert correction.note == "Updated from its source." and correction.number == 2
     events = list(AuditEvent.objects.filter(action="import").order_by("id"))
     assert len(events) == 3  # one a file, not one a record
     assert events[0].detail["created"] == 3 and events[2].detail["updated"] == 1
