@@ -349,6 +349,9 @@ def test_an_import_makes_revisions_only_for_the_records_it_changes(import_files,
     assert numbers("x/two") == [(1, "imported"), (2, "imported")]
     assert Revision.objects.get(record_id="x/two", number=1).document["title"] == "Two"
     assert Revision.objects.count() == 4
+    # Readers see the correction, not the archive's file name.
+    [correction] = revisions.corrections(Record.objects.get(pk="x/two"))
+    assert correction.note == "Updated from its source." and correction.number == 2
     events = list(AuditEvent.objects.filter(action="import").order_by("id"))
     assert len(events) == 3  # one a file, not one a record
     assert events[0].detail["created"] == 3 and events[2].detail["updated"] == 1
@@ -472,3 +475,33 @@ def test_a_deleted_record_made_again_continues_its_history(store, import_files, 
     assert import_files(path).ok
     assert numbers()[-2:] == [(4, "deleted"), (5, "imported")] and Record.objects.get(pk=RID).revision == 5
     assert revisions.document_at(RID, 3)["title"] == "Back again"
+
+
+@pytest.mark.postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_two_saves_at_the_same_moment_one_wins_the_other_conflicts(archive):
+    import threading
+
+    from django.db import connection
+
+    archive.store.save(doc(status="draft"))
+    outcomes: list[str] = []
+    start = threading.Barrier(2)
+
+    def edit(title: str) -> None:
+        try:
+            start.wait()
+            archive.store.save(doc(status="draft", title=title), base_revision=1)
+            outcomes.append("saved")
+        except EditConflict:
+            outcomes.append("conflict")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=edit, args=(f"Editor {n}",)) for n in (1, 2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["conflict", "saved"]
+    assert Record.objects.get(pk=RID).revision == 2 and len(numbers()) == 2

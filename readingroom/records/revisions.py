@@ -38,6 +38,7 @@ __all__ = [
 # The revisions readers see listed as corrections: changes of what the record says. Status changes (withdrawing,
 # publishing, an embargo's end) are not corrections of the document.
 CORRECTION_ACTIONS = ("updated", "imported", "reverted", "merged")
+IMPORTED_NOTE = "Updated from its source."
 
 LABELS = {
     "title": "Title",
@@ -245,7 +246,8 @@ def corrections(record: Record) -> list[Correction]:
     if published_in is None:
         return []
     return [
-        Correction(time, note, number)
+        # An import's note names the file it came from, which is the archive's business, not the reader's.
+        Correction(time, IMPORTED_NOTE if action == "imported" else note, number)
         for number, time, action, note in reversed(revisions)
         if number > published_in and action in CORRECTION_ACTIONS
     ]
