@@ -129,6 +129,23 @@ def test_an_archivist_drafts_reviews_publishes_corrects_and_withdraws(
     page.click(".editor-buttons input[name=_save]")
     page.wait_for_selector(".messagelist .success")
 
+    # Someone else saves while the editor edits: the conflict page, then the editor's save on top of theirs.
+    archive.store.save(
+        {**archive.store.document(rid), "summary": "A summary written meanwhile."},
+        note="Summary added",
+    )
+    page.fill("#id_number", "323")
+    page.click(".editor-buttons input[name=_save]")
+    page.wait_for_selector(".conflict")
+    assert page.input_value("#id_summary") == "A summary written meanwhile."
+    assert page.input_value("#id_number") == "323"
+    shot(page, f"05b-conflict-{label}", full=False)
+    page.fill("#id_note", "Added the cable's number.")
+    page.click(".editor-buttons input[name=_save]")
+    page.wait_for_selector(".messagelist .success")
+    record = Record.objects.get(pk=rid)
+    assert record.summary == "A summary written meanwhile." and record.document["number"] == "323"
+
     # Withdrawing needs a reason; the public page becomes a tombstone.
     page.fill("#id_reason", "Published in error: the translation is not cleared yet.")
     page.click("input[name=_withdraw]")
