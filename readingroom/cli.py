@@ -260,10 +260,21 @@ def cmd_check(archive: Archive, args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_publish_due(archive: Archive, args: argparse.Namespace) -> int:
+    _require_archive(archive)
+    published = archive.store.publish_due()
+    archive.indexer.process_outbox()  # now, waiting for another indexer if need be
+    for record_id in published:
+        print(f"published {record_id} (its embargo has ended)")
+    print(f"{len(published)} records published whose embargo had ended")
+    return 0
+
+
 def cmd_serve(archive: Archive, args: argparse.Namespace) -> int:
     from readingroom import server
 
     archive.init()
+    cmd_publish_due(archive, args)  # what came due while the server was down
     archive.close()  # each server worker opens its own
     server.serve(args.host, args.port, workers=args.workers)
     return 0
@@ -422,6 +433,15 @@ def build_parser(importers: ImporterRegistry | None = None) -> argparse.Argument
     p.add_argument("old_id", help="the duplicate's id")
     p.add_argument("new_id", help="the id of the record that stays")
     p.set_defaults(func=cmd_merge)
+
+    p = sub.add_parser(
+        "publish-due",
+        help="publish the records whose embargo date has come (run daily, e.g. from cron)",
+        description="Makes public the published records whose embargo date has come: each gets a revision "
+        "'published-due', the search index takes them, and the audit log notes the run. Safe to run any "
+        "number of times; `serve` runs it at start-up. docs/revisions.md has a crontab line.",
+    )
+    p.set_defaults(func=cmd_publish_due)
 
     p = sub.add_parser("formats", help="list the import formats")
     p.set_defaults(func=cmd_formats)

@@ -322,7 +322,7 @@ def test_hidden_records_have_no_manifest_and_no_images(client, scans, name):
 def test_withdrawing_a_record_closes_its_images(client, scans):
     image = image_id("p/page-1.jpg")
     assert client.get(f"/iiif/{image}/info.json").status_code == 200
-    scans.store.set_status("p/public", "withdrawn")
+    scans.store.set_status("p/public", "withdrawn", reason="a test")
     assert client.get("/records/p/public/@manifest.json").status_code == 404
     assert client.get(f"/iiif/{image}/info.json").status_code == 404
     assert client.get(f"/iiif/{image}/full/max/0/default.jpg").status_code == 404

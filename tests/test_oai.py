@@ -193,11 +193,11 @@ def corpus(import_files, archive):
             "collections": [{"id": "letters", "name": "Letters"}],
         }
     )
-    store.set_status("oai/withdrawn", "withdrawn")
+    store.set_status("oai/withdrawn", "withdrawn", reason="a test")
     store.save({"id": "oai/withdrawn-draft", "title": "Never published", "status": "draft", "updated": T1})
-    store.set_status("oai/withdrawn-draft", "withdrawn")
+    store.set_status("oai/withdrawn-draft", "withdrawn", reason="a test")
     store.save({"id": "oai/withdrawn-embargoed", "title": "Withdrawn under embargo", "embargo_until": FUTURE})
-    store.set_status("oai/withdrawn-embargoed", "withdrawn")
+    store.set_status("oai/withdrawn-embargoed", "withdrawn", reason="a test")
     return archive
 
 
@@ -851,7 +851,7 @@ def test_a_token_stays_valid_while_records_change(client, corpus):
     assert seen == ["oai/old-1", "oai/embargo-over"]
     store.save({"id": "oai/added", "title": "Added during the harvest"})
     store.save({"id": "oai/old-1", "title": "The first record, corrected"})  # seen: it comes again, later
-    store.set_status("oai/tie-b", "withdrawn")  # not seen yet: it comes later, deleted
+    store.set_status("oai/tie-b", "withdrawn", reason="a test")  # not seen yet: it comes later, deleted
     store.set_status("oai/tie-a", "draft")  # not seen yet and now hidden: it never comes
     docs = [first] + pages(client, "ListIdentifiers", sent=2, resumptionToken=token)
     found = headers(docs)
@@ -1082,8 +1082,10 @@ def test_a_harvest_during_which_records_are_added_and_withdrawn(live_server_url,
         if n == 1:
             store.save({"id": "oai/added-1", "title": "Added during the harvest"})
         elif n == 3:
-            store.set_status("oai/old-1", "withdrawn")  # seen already
-            store.set_status("frus1964-68v07/d75", "withdrawn")  # one of the last: not seen yet
+            store.set_status("oai/old-1", "withdrawn", reason="a test")  # seen already
+            store.set_status(
+                "frus1964-68v07/d75", "withdrawn", reason="a test"
+            )  # one of the last: not seen yet
         elif n == 5:
             store.save(
                 {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
@@ -94,6 +94,17 @@ class FileReport:
     @property
     def records(self) -> int:
         return self.created + self.updated + self.unchanged
+
+    def audit_counts(self) -> dict[str, Any]:
+        """What the audit log keeps of the file (one event a file, records/audit.py)."""
+        return {
+            "importer": self.importer,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "authorities": self.authorities,
+            "problems": self.problem_count,
+        }
 
 
 @dataclass
@@ -278,10 +289,12 @@ def import_file(
             )
         with archive.indexer.alongside_import(enabled=not dry_run) as index:
             with transaction.atomic():
+                writer.change = replace(writer.change, note=f"imported from {path.name}")
                 _FileRun(report, writer, index, progress).run(importer, source)
                 if report.records == 0 and report.authorities == 0:
                     detail = f" ({report.problem_count} problems)" if report.problem_count else ""
                     raise IngestError(f"no record could be imported from this file{detail}")
+                archive.store.log_import(str(path), report.audit_counts())
                 if dry_run:
                     transaction.set_rollback(True)
             # The index commits after the database, inside the indexer lock: see AlongsideImport.

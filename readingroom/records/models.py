@@ -57,6 +57,12 @@ class Record(models.Model):
     created = models.DateTimeField()
     updated = models.DateTimeField()
     first_published = models.DateTimeField(null=True, blank=True)
+    # The number of the record's latest revision (models.Revision); an editor's save names the one it started
+    # from, and the store refuses it when another save came between (records.errors.EditConflict).
+    revision = models.IntegerField(default=0)
+    # Why and when the record was withdrawn: its tombstone page says so (docs/revisions.md).
+    withdrawn_reason = models.TextField(blank=True, default="")
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     objects = RecordQuerySet.as_manager()
 
@@ -77,6 +83,58 @@ class Record(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("record", kwargs={"record_id": self.id})
+
+
+class Revision(models.Model):
+    """One change of a record, made through the store (records/store.py), read by records/revisions.py.
+
+    `record_id` is plain text, not a foreign key: a record's revisions outlive its deletion and its merging.
+    The latest revision's `document` is NULL, being the record's own document; when the next revision is made,
+    this one gets the document it replaces. So an import stores each document once, as it did before revisions.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    record_id = models.CharField(max_length=ID_MAX_LENGTH)
+    number = models.IntegerField()
+    time = models.DateTimeField()
+    # Not indexed: nothing looks revisions up by account, and every imported record writes one.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
+    # Kept as written when the revision was made: the account may be renamed or deleted later.
+    actor_name = models.CharField(max_length=150, blank=True, default="")
+    note = models.TextField(blank=True, default="")
+    action = models.CharField(max_length=20)
+    status = models.CharField(max_length=20, blank=True, default="")
+    document = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["record_id", "number"], name="revision_record_number")]
+        ordering = ["record_id", "number"]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} revision {self.number} ({self.action})"
+
+
+class AuthorityRedirect(models.Model):
+    """An authority merged into another (Store.merge_authorities): its old page redirects to the one that stays."""
+
+    kind = models.CharField(max_length=20)
+    old_key = models.CharField(max_length=250)
+    authority = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="redirects")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "old_key"], name="authority_redirect_kind_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.old_key} -> {self.authority.key}"
 
 
 class RecordLink(models.Model):

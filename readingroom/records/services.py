@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import Moved, NotFound
-from .models import Authority, MediaFile, Record, RecordLink, Redirect
+from .errors import AuthorityMoved, Moved, NotFound, Withdrawn
+from .models import Authority, AuthorityRedirect, MediaFile, Record, RecordLink, Redirect
 from .schema import normalize_record
 from .store import format_ts
 
@@ -39,9 +39,13 @@ def export_document(record: Record) -> dict:
 
 
 def get_public_record(record_id: str) -> Record:
-    """A published record, or NotFound. A merged record's old id raises Moved with the new id."""
+    """A published record, or NotFound. A merged record's old id raises Moved with the new id; a withdrawn
+    record that was public raises Withdrawn (a NotFound carrying it, for its tombstone page)."""
     record = Record.objects.public().filter(pk=record_id).first()
     if record is None:
+        withdrawn = Record.objects.tombstones().filter(pk=record_id).first()
+        if withdrawn is not None:
+            raise Withdrawn(withdrawn)
         redirect = Redirect.objects.filter(pk=record_id).first()
         if redirect and Record.objects.public().filter(pk=redirect.new_id).exists():
             raise Moved(redirect.new_id)
@@ -60,6 +64,11 @@ def record_links(record: Record) -> dict[str, list[Authority]]:
 def get_authority(kind: str, key: str) -> Authority:
     obj = Authority.objects.filter(kind=kind, key=key).select_related("parent").first()
     if obj is None:
+        redirect = (
+            AuthorityRedirect.objects.filter(kind=kind, old_key=key).select_related("authority").first()
+        )
+        if redirect is not None:  # merged into another (Store.merge_authorities)
+            raise AuthorityMoved(redirect.authority.kind, redirect.authority.key)
         raise NotFound(f"no {kind} {key!r}")
     return obj
 

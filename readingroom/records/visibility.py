@@ -34,15 +34,23 @@ def public_or_withdrawn_q(prefix: str = "") -> Q:
     A withdrawn record counts only if it was published before (it has a first_published time) and is outside an
     embargo: announcing the id of a record that never came out would tell the public of it, and ids often carry
     the title. Drafts, records in review and embargoed records are left out altogether."""
-    withdrawn = Q(**{f"{prefix}status": WITHDRAWN, f"{prefix}first_published__isnull": False}) & (
+    return public_q(prefix) | tombstone_q(prefix)
+
+
+def tombstone_q(prefix: str = "") -> Q:
+    """The withdrawn records the public is told of (OAI-PMH's deleted headers, the record page's tombstone):
+    those that were published once (they have a first_published time) and are outside an embargo."""
+    return Q(**{f"{prefix}status": WITHDRAWN, f"{prefix}first_published__isnull": False}) & (
         Q(**{f"{prefix}embargo_until__isnull": True}) | Q(**{f"{prefix}embargo_until__lte": today()})
     )
-    return public_q(prefix) | withdrawn
 
 
 class RecordQuerySet(models.QuerySet):
     def public(self) -> RecordQuerySet:
         return self.filter(public_q())
+
+    def tombstones(self) -> RecordQuerySet:
+        return self.filter(tombstone_q())
 
 
 def _public(status: str | None, embargo_until: dt.date | None) -> bool:

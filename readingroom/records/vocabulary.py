@@ -69,6 +69,22 @@ KIND_BY_PLURAL = {k.plural: k.name for k in AUTHORITY_KIND.values()}
 """URL segment -> kind name."""
 
 
+ROLE_LABELS = {
+    "creator": "Creator",
+    "author": "Author",
+    "sender": "From",
+    "recipient": "To",
+    "translator": "Translator",
+    "editor": "Editor",
+    "compiler": "Compiler",
+    "contributor": "Contributor",
+}
+"""How a record page labels the people of a document by their role (a role not listed is shown capitalized)."""
+
+PEOPLE_ROLES = ("creator", "author", "sender", "recipient", "editor", "compiler", "contributor")
+"""The roles a record page lists at the top, in this order (and the preview of one: records/preview.py)."""
+
+
 # -- texts and relations ----------------------------------------------------------------------------------------
 
 TEXT_KINDS = ("original", "transcription", "translation")

@@ -69,6 +69,11 @@ def page_context(request, record: Record) -> dict:
     }
 
 
+def tombstone_citations(request, record: Record) -> list[styles.Rendered]:
+    """The citations of a withdrawn record, for its tombstone: how readers cited it, so they know it is this."""
+    return _rendered(record_item(request, record), record)
+
+
 def signposting(request, record: Record) -> str:
     """The Link header of a record page (https://signposting.org/FAIR/): cite-as, describedby, item, type."""
     links_out = [f'<{links.record_url(request, record.pk)}>; rel="cite-as"']

@@ -8,20 +8,9 @@ from django.core.paginator import Paginator
 
 from readingroom.records import browse, services
 from readingroom.records.models import Authority, Record
-from readingroom.records.vocabulary import AUTHORITY_KIND
-from readingroom.web import citations
+from readingroom.records.vocabulary import AUTHORITY_KIND, PEOPLE_ROLES, ROLE_LABELS
+from readingroom.web import citations, revisions
 from readingroom.web.links import record_url
-
-ROLE_LABELS = {
-    "creator": "Creator",
-    "author": "Author",
-    "sender": "From",
-    "recipient": "To",
-    "translator": "Translator",
-    "editor": "Editor",
-    "compiler": "Compiler",
-    "contributor": "Contributor",
-}
 
 
 def home_context() -> dict:
@@ -39,7 +28,7 @@ def record_context(request, record: Record) -> dict:
     doc = record.document
     links = services.record_links(record)
     people = []
-    for role in ("creator", "author", "sender", "recipient", "editor", "compiler", "contributor"):
+    for role in PEOPLE_ROLES:
         for a in links.get(role, []):
             people.append((ROLE_LABELS.get(role, role.title()), a))
     relations = list(record.relations.all())
@@ -63,6 +52,7 @@ def record_context(request, record: Record) -> dict:
         "source_record_id": (doc.get("extra") or {}).get("source_record_id"),
         **citations.page_context(request, record),
         "manifest_url": manifest_url(request, record),
+        **revisions.record_page_context(record),
     }
 
 

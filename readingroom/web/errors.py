@@ -10,7 +10,7 @@ from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 
-from readingroom.records.errors import BadRequest, Conflict, Moved, NotFound
+from readingroom.records.errors import AuthorityMoved, BadRequest, Conflict, Moved, NotFound, Withdrawn
 from readingroom.records.schema import RecordError
 
 STATUS = {
@@ -34,6 +34,10 @@ class ErrorMiddleware:
     def process_exception(self, request, exception):
         if isinstance(exception, Moved):
             return HttpResponsePermanentRedirect(moved_url(request, exception.new_id))
+        if isinstance(exception, AuthorityMoved):
+            return HttpResponsePermanentRedirect(authority_moved_url(request, exception.kind, exception.key))
+        if isinstance(exception, Withdrawn) and is_record_page(request):
+            return tombstone(request, exception.record)
         for cls, (status, title) in STATUS.items():
             if isinstance(exception, cls):
                 return error_response(request, status, title, str(exception))
@@ -49,6 +53,31 @@ def moved_url(request, new_id: str) -> str:
         except NoReverseMatch:
             pass
     return reverse("record", kwargs={"record_id": new_id})
+
+
+def authority_moved_url(request, kind: str, key: str) -> str:
+    """The same resource of the authority an old one was merged into: its page, or its API resource."""
+    match = getattr(request, "resolver_match", None)
+    if match is not None and "key" in match.kwargs:
+        try:
+            return reverse(match.view_name, kwargs={**match.kwargs, "kind": kind, "key": key})
+        except NoReverseMatch:
+            pass
+    return reverse("authority", kwargs={"kind": kind, "key": key})
+
+
+def is_record_page(request) -> bool:
+    match = getattr(request, "resolver_match", None)
+    return match is not None and match.view_name == "record" and not is_api(request)
+
+
+def tombstone(request, record):
+    """410 Gone on the page of a withdrawn record that was public: its title, the reason, the date and its
+    citation; never its text, media or authorities. (Every other surface answers 404, as for any record the
+    public may not see.)"""
+    from readingroom.web.revisions import tombstone_context
+
+    return render(request, "readingroom/tombstone.html", tombstone_context(request, record), status=410)
 
 
 def is_api(request) -> bool:

@@ -156,7 +156,7 @@ def test_etag_and_last_modified_answer_conditional_gets(api_corpus, client, arch
 
 def test_a_record_withdrawn_after_a_conditional_get_is_gone(api_corpus, client, archive):
     etag = get(client, f"/api/v1/records/{SEED_ID}")["ETag"]
-    archive.store.set_status(SEED_ID, "withdrawn")
+    archive.store.set_status(SEED_ID, "withdrawn", reason="a test")
     assert get(client, f"/api/v1/records/{SEED_ID}", **{"If-None-Match": etag}).status_code == 404
 
 
