@@ -8,6 +8,7 @@ from .errors import Moved, NotFound
 from .models import Authority, MediaFile, Record, RecordLink, Redirect
 from .schema import normalize_record
 from .store import format_ts
+from .visibility import authority_is_public, public_authorities_q, public_q
 
 __all__ = [
     "Moved",
@@ -58,8 +59,10 @@ def record_links(record: Record) -> dict[str, list[Authority]]:
 
 
 def get_authority(kind: str, key: str) -> Authority:
+    """A public authority (visibility.authority_is_public), or NotFound: one that no public record carries is
+    answered exactly as one that does not exist."""
     obj = Authority.objects.filter(kind=kind, key=key).select_related("parent").first()
-    if obj is None:
+    if obj is None or not authority_is_public(obj):
         raise NotFound(f"no {kind} {key!r}")
     return obj
 
@@ -77,15 +80,14 @@ def authority_records(authority: Authority, *, include_descendants: bool = True)
 
 
 def authorities_with_counts(kind: str):
-    """Authorities of a kind with the number of published records each is linked to (directly)."""
-    from django.db.models import Count, Q
-
-    from .visibility import public_q
+    """The public authorities of a kind (visibility.public_authorities_q: carried by a public record, or above
+    one that is), each with `public_count`, the number of public records linked to it directly (0 for a node
+    whose records are all below it)."""
+    from django.db.models import Count
 
     return (
-        Authority.objects.filter(kind=kind)
+        Authority.objects.filter(public_authorities_q(kind=kind), kind=kind)
         .annotate(public_count=Count("links__record", filter=public_q("links__record__"), distinct=True))
-        .filter(Q(public_count__gt=0) | Q(kind__in=("collection", "subject", "place")))
         .order_by("position", "name")
     )
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.core.paginator import Paginator
 
-from readingroom.records import browse, services
+from readingroom.records import browse, services, visibility
 from readingroom.records.models import Authority, Record
 from readingroom.records.vocabulary import AUTHORITY_KIND
 from readingroom.web import citations
@@ -42,10 +42,6 @@ def record_context(request, record: Record) -> dict:
     for role in ("creator", "author", "sender", "recipient", "editor", "compiler", "contributor"):
         for a in links.get(role, []):
             people.append((ROLE_LABELS.get(role, role.title()), a))
-    relations = list(record.relations.all())
-    public_ids = set(
-        Record.objects.public().filter(pk__in=[r.target_id for r in relations]).values_list("pk", flat=True)
-    )
     return {
         "record": record,
         "doc": doc,
@@ -57,7 +53,7 @@ def record_context(request, record: Record) -> dict:
         "translators": links.get("translator", []),
         "people": people,
         "mentioned": links.get("person", []),
-        "related": [(r, r.target_id in public_ids) for r in relations],
+        "related": visibility.public_relations(record),  # (relation, target): public targets only
         "permalink": record_url(request, record.pk),
         "similar": related_documents(request.archive.search, record),
         "source_record_id": (doc.get("extra") or {}).get("source_record_id"),
