@@ -266,7 +266,7 @@ def test_the_index_holds_only_public_records_through_every_change(leak_archive):
 
 
 def test_the_authority_rule_for_one_and_for_many_agree(leak_archive):
-    from readingroom.records import visibility
+    from readingroom.records import services, visibility
     from readingroom.records.models import Authority
 
     listed = set(Authority.objects.filter(visibility.public_authorities_q()).values_list("pk", flat=True))
@@ -274,6 +274,16 @@ def test_the_authority_rule_for_one_and_for_many_agree(leak_archive):
     assert listed == one_by_one
     keys = set(Authority.objects.filter(pk__in=listed).values_list("kind", "key"))
     assert keys == set(leaks.PUBLIC_AUTHORITIES)
+    for (
+        authority
+    ) in Authority.objects.all():  # read from one subtree, for its children's list: the same answer
+        children = Authority.objects.filter(
+            visibility.public_authorities_q(under=authority.pk), parent=authority
+        )
+        assert {c.pk for c in children} == {c.pk for c in authority.children.all() if c.pk in listed}
+    topics = Authority.objects.get(kind="subject", key="leak-topics")
+    assert topics.children.count() == len(TAGS)  # each hidden record's own subject hangs below it
+    assert not services.authorities_with_counts("subject", children_of=topics).exists()
     # A hierarchy: a node is public while a record below it is, and its public ancestors with it.
     child = Authority.objects.get(kind="collection", key=f"{TAGS['draft']}collection")
     parent = child.parent

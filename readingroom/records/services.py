@@ -79,17 +79,21 @@ def authority_records(authority: Authority, *, include_descendants: bool = True)
     return Record.objects.public().filter(pk__in=record_ids).order_by("date_earliest", "id")
 
 
-def authorities_with_counts(kind: str):
+def authorities_with_counts(kind: str, *, children_of: Authority | None = None):
     """The public authorities of a kind (visibility.public_authorities_q: carried by a public record, or above
     one that is), each with `public_count`, the number of public records linked to it directly (0 for a node
-    whose records are all below it)."""
+    whose records are all below it). `children_of`: only the public children of that authority."""
     from django.db.models import Count
 
-    return (
-        Authority.objects.filter(public_authorities_q(kind=kind), kind=kind)
-        .annotate(public_count=Count("links__record", filter=public_q("links__record__"), distinct=True))
-        .order_by("position", "name")
-    )
+    if children_of is not None:
+        found = Authority.objects.filter(
+            public_authorities_q(kind=kind, under=children_of.pk), kind=kind, parent=children_of
+        )
+    else:
+        found = Authority.objects.filter(public_authorities_q(kind=kind), kind=kind)
+    return found.annotate(
+        public_count=Count("links__record", filter=public_q("links__record__"), distinct=True)
+    ).order_by("position", "name")
 
 
 def public_media_file(path: str) -> tuple[MediaFile, Path]:

@@ -81,20 +81,29 @@ def document_is_public(doc: dict) -> bool:
 _MAX_DEPTH = 50  # levels walked down at most; a cycle left by a bad authority file must not loop
 
 
-def public_authority_ids_sql(kind: str | None = None) -> tuple[str, list]:
+def public_authority_ids_sql(kind: str | None = None, under: int | None = None) -> tuple[str, list]:
     """SQL (with its parameters) selecting the pks of the public authorities (of one kind, when given): those
     that public records link to, and every authority above one of them (a recursive query, which SQLite and
-    PostgreSQL both answer). The public condition is public_q()'s, compiled by Django, never written out again."""
+    PostgreSQL both answer). The public condition is public_q()'s, compiled by Django, never written out again.
+    `under`: only the links of this authority and those below it are read (its children's page need not read
+    every link of the kind); the answer is then right for the authorities of that subtree."""
     from django.db import connection
+    from django.db.models.expressions import RawSQL
 
     from .models import Authority, RecordLink
 
+    table = connection.ops.quote_name(Authority._meta.db_table)
     linked = RecordLink.objects.filter(public_q("record__"))
     if kind is not None:
         linked = linked.filter(authority__kind=kind)
+    if under is not None:
+        # UNION (not UNION ALL) adds a row only once: a cycle in a bad authority file ends the recursion.
+        below = (
+            f"WITH RECURSIVE below(id) AS (SELECT %s UNION SELECT a.id FROM {table} a "
+            f"JOIN below b ON a.parent_id = b.id) SELECT id FROM below"
+        )
+        linked = linked.filter(authority_id__in=RawSQL(below, [under]))
     base_sql, base_params = linked.values("authority_id").distinct().query.sql_with_params()
-    table = connection.ops.quote_name(Authority._meta.db_table)
-    # UNION (not UNION ALL) adds a row only once: a cycle in a bad authority file ends the recursion.
     sql = (
         f"WITH RECURSIVE public_authority(id) AS ("
         f"SELECT linked.authority_id FROM ({base_sql}) linked "
@@ -105,13 +114,13 @@ def public_authority_ids_sql(kind: str | None = None) -> tuple[str, list]:
     return sql, list(base_params)
 
 
-def public_authorities_q(prefix: str = "", kind: str | None = None) -> Q:
+def public_authorities_q(prefix: str = "", kind: str | None = None, under: int | None = None) -> Q:
     """The public authorities as a Q object: `Authority.objects.filter(public_authorities_q())`, or over a model
     pointing to authorities with a prefix ('authority__'). `kind` narrows the inner query to one kind (a list of
-    one kind need not look at every link of the archive)."""
+    one kind need not look at every link of the archive); `under` to one authority's subtree (its children)."""
     from django.db.models.expressions import RawSQL
 
-    sql, params = public_authority_ids_sql(kind)
+    sql, params = public_authority_ids_sql(kind, under)
     return Q(**{f"{prefix}pk__in": RawSQL(sql, params)})
 
 

@@ -141,7 +141,7 @@ def authority_context(kind: str, key: str, page_number) -> dict:
     while node is not None and len(ancestors) < 20:
         ancestors.insert(0, node)
         node = node.parent
-    children = services.authorities_with_counts(kind).filter(parent=authority)
+    children = services.authorities_with_counts(kind, children_of=authority)
     return {
         "authority": authority,
         "kind": AUTHORITY_KIND[kind],
