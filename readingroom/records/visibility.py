@@ -88,22 +88,29 @@ def public_authority_ids_sql(kind: str | None = None, under: int | None = None) 
     `under`: only the links of this authority and those below it are read (its children's page need not read
     every link of the kind); the answer is then right for the authorities of that subtree."""
     from django.db import connection
+    from django.db.models import Exists, OuterRef
     from django.db.models.expressions import RawSQL
 
-    from .models import Authority, RecordLink
+    from .models import Authority, Record, RecordLink
 
     table = connection.ops.quote_name(Authority._meta.db_table)
-    linked = RecordLink.objects.filter(public_q("record__"))
-    if kind is not None:
-        linked = linked.filter(authority__kind=kind)
-    if under is not None:
-        # UNION (not UNION ALL) adds a row only once: a cycle in a bad authority file ends the recursion.
+    if under is None:
+        linked = RecordLink.objects.filter(public_q("record__"))
+        if kind is not None:
+            linked = linked.filter(authority__kind=kind)
+    else:
+        # From the subtree's links, each looked up in the records (EXISTS): with a join, or a kind to match, the
+        # planner would rather start from every published record, or every link of the kind.
         below = (
-            f"WITH RECURSIVE below(id) AS (SELECT %s UNION SELECT a.id FROM {table} a "
-            f"JOIN below b ON a.parent_id = b.id) SELECT id FROM below"
+            f"WITH RECURSIVE below(id) AS (SELECT r.id FROM {table} r WHERE r.id = %s "
+            f"UNION SELECT a.id FROM {table} a JOIN below b ON a.parent_id = b.id) SELECT id FROM below"
         )
-        linked = linked.filter(authority_id__in=RawSQL(below, [under]))
-    base_sql, base_params = linked.values("authority_id").distinct().query.sql_with_params()
+        linked = RecordLink.objects.filter(
+            Exists(Record.objects.public().filter(pk=OuterRef("record_id"))),
+            authority_id__in=RawSQL(below, [under]),
+        )
+    # order_by(): RecordLink's default ordering would make DISTINCT keep one row per position too.
+    base_sql, base_params = linked.order_by().values("authority_id").distinct().query.sql_with_params()
     sql = (
         f"WITH RECURSIVE public_authority(id) AS ("
         f"SELECT linked.authority_id FROM ({base_sql}) linked "
