@@ -366,22 +366,16 @@ def url_table() -> dict[str, list[Fetch]]:
         "api/v1/": fetches(["/api/v1/"]),
         "api/v1/openapi.json": fetches(["/api/v1/openapi.json"]),
         "api/v1/search": fetches(f"/api/v1/search{q}" for q in searches),
-        "api/v1/records/<path:record_id>": [
-            *fetches([f"/api/v1/records/{PUBLIC_ID}"]),
-            *fetches([f"/api/v1/records/{i}" for i in [*hidden, f"leak/{GHOST}id"]], (404,)),
-        ],
+        "api/v1/records/<path:record_id>": record_urls("/api/v1/records/{}"),
         "api/v1/<kind:kind>/": fetches(f"/api/v1/{p}/" for p in plural.values()),
         "api/v1/<kind:kind>/<path:key>": authority_urls("/api/v1/{}/{}"),
         "srv/record.json": fetches(f"/srv/record.json{q}" for q in da_searches),
         "srv/record/date_range.json": fetches(["/srv/record/date_range.json"]),
         r"srv/^record/(?P<record_id>.+)/@text/(?P<number>[0-9]+)\.html$": [
-            *fetches([f"/srv/record/{PUBLIC_ID}/@text/{n}.html" for n in (1, 2)]),
-            *fetches([f"/srv/record/{i}/@text/{n}.html" for i in hidden for n in (1, 2)], (404,)),
+            *record_urls("/srv/record/{}/@text/1.html"),
+            *record_urls("/srv/record/{}/@text/2.html"),
         ],
-        r"srv/^record/(?P<record_id>.+)\.json$": [
-            *fetches([f"/srv/record/{PUBLIC_ID}.json"]),
-            *fetches([f"/srv/record/{i}.json" for i in hidden], (404,)),
-        ],
+        r"srv/^record/(?P<record_id>.+)\.json$": record_urls("/srv/record/{}.json"),
         r"srv/^(?P<model>subject|coverage|collection|contributor|donor|repository)\.json$": [
             *fetches(f"/srv/{m}.json" for m in da_models),
             *fetches(f"/srv/{m}.json?term={t}" for m in da_models for t in TAGS.values()),
