@@ -232,7 +232,7 @@ def test_the_public_record_relates_to_no_hidden_record(leak_archive, client):
 # -- the index holds public records only --------------------------------------------------------------------------
 
 
-def test_the_index_holds_only_public_records_through_every_change(leak_archive):
+def test_the_index_holds_only_public_records_through_every_change(leak_archive, client):
     import datetime as dt
 
     from readingroom.records.models import Record
@@ -253,6 +253,9 @@ def test_the_index_holds_only_public_records_through_every_change(leak_archive):
     assert indexed() == {PUBLIC_ID}
     store.set_status(PUBLIC_ID, "withdrawn")
     assert indexed() == set()
+    # What only it carried is gone with it, at once: the rule is asked at every request.
+    assert client.get("/subjects/leak-topics/").status_code == 404
+    assert client.get("/api/v1/search").json()["total"] == 0
     store.set_status(PUBLIC_ID, "published")
     store.set_status(hidden_id("draft"), "in-review")
     store.set_status(hidden_id("in-review"), "draft")
