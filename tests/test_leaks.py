@@ -299,3 +299,31 @@ def test_the_authority_rule_for_one_and_for_many_agree(leak_archive):
     leak_archive.store.set_status(hidden_id("draft"), "published")
     assert visibility.authority_is_public(parent) and visibility.authority_is_public(child)
     assert Authority.objects.filter(visibility.public_authorities_q(kind="collection"), pk=parent.pk).exists()
+
+
+def test_a_relation_to_a_public_record_shows_on_every_surface(leak_archive, client):
+    """The other side of the rule: once a target is public, the relation is there, with its title."""
+    store = leak_archive.store
+    store.save({"id": "leak/other", "title": "Another public record", "date": "1968-10-16"})
+    doc = store.document(PUBLIC_ID)
+    doc["relations"] = [*doc["relations"], {"type": "related", "target": "leak/other"}]
+    store.save(doc)
+    store.set_status(hidden_id("draft"), "published")  # a cited draft comes out
+    leak_archive.indexer.process_outbox()
+    page = client.get(f"/records/{PUBLIC_ID}/").content.decode()
+    related = page.split("<h2>Related records</h2>", 1)[1].split("</section>", 1)[0]
+    assert f'href="/records/{hidden_id("draft")}/">Title {TAGS["draft"]}title</a>' in related
+    assert 'href="/records/leak/other/">Another public record</a>' in related
+    assert related.count("<li>") == 2
+    api = client.get(f"/api/v1/records/{PUBLIC_ID}").json()["relations"]
+    assert [(r["id"], r["title"]) for r in api] == [
+        (hidden_id("draft"), f"Title {TAGS['draft']}title about the shared words"),
+        ("leak/other", "Another public record"),
+    ]
+    da = client.get(f"/srv/record/{PUBLIC_ID}.json").json()
+    assert [link["id"] for link in da["links"]] == [hidden_id("draft"), "leak/other"]
+    exported = [
+        json.loads(line) for line in client.get("/export/?format=jsonl").getvalue().decode().splitlines()
+    ]
+    relations = next(d["relations"] for d in exported if d["id"] == PUBLIC_ID)
+    assert [r["target"] for r in relations] == [hidden_id("draft"), "leak/other"]
