@@ -242,8 +242,14 @@ def test_the_index_holds_only_public_records_through_every_change(leak_archive, 
     def indexed() -> set[str]:
         indexer.process_outbox()
         found = leak_archive.search.ids()
-        assert found == set(Record.objects.public().values_list("pk", flat=True))
+        public = set(Record.objects.public().values_list("pk", flat=True))
+        assert found == public
         assert not indexer.check_drift()
+        # What a reader is answered, facets and all (an engine may keep counts from before the change).
+        answer = client.get("/api/v1/search").json()
+        assert {h["id"] for h in answer["hits"]} == public and answer["total"] == len(public)
+        counted = {v["value"]: v["count"] for v in answer["facets"]["subject"]["values"]}
+        assert counted.get("Shared subject", 0) == len(public & {PUBLIC_ID, *(hidden_id(s) for s in TAGS)})
         return found
 
     assert indexed() == {PUBLIC_ID}
