@@ -26,7 +26,7 @@ from urllib.parse import quote
 
 from django.db.models import Prefetch, Q
 
-from readingroom.records import services, texts
+from readingroom.records import services, texts, visibility
 from readingroom.records.errors import BadRequest
 from readingroom.records.languages import language_name
 from readingroom.records.models import Authority, Record, RecordLink
@@ -310,7 +310,7 @@ def documents(record_ids: list[str], *, full: bool) -> list[dict]:
         for r in Record.objects.public().filter(pk__in=record_ids).prefetch_related(links, "relations")
     }
     targets = {rel.target_id for r in found.values() for rel in r.relations.all()}
-    related = {r.pk: r for r in Record.objects.public().filter(pk__in=targets).only("id", "title")}
+    related = visibility.public_targets(targets)
     out = []
     for record_id in record_ids:
         record = found.get(record_id)

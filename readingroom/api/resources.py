@@ -108,7 +108,7 @@ def authority(request, kind: str, key: str):
         raise NotFound(f"no {kind} {key!r}")
     page = paginator.page(_existing(request, total, RECORD_PAGE_SIZE))
     links = page_links(request, page.number, page.paginator.num_pages)
-    children = services.authorities_with_counts(kind).filter(parent=obj, public_count__gt=0)
+    children = services.authorities_with_counts(kind, children_of=obj).filter(public_count__gt=0)
     body = serializers.authority_json(
         request,
         obj,

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.urls import reverse
 
-from readingroom.records import services
+from readingroom.records import services, visibility
 from readingroom.records.models import Authority, Record
 from readingroom.records.store import LINK_FIELDS
 from readingroom.records.vocabulary import AUTHORITY_KIND
@@ -59,27 +59,21 @@ def media_entry(request, media: dict) -> dict:
 
 
 def public_relations(request, record: Record) -> tuple[list[dict], list[Record]]:
-    """The record's relations to public records, with their targets' titles; and those targets."""
-    relations = list(record.relations.all())
-    targets = {
-        r.pk: r
-        for r in Record.objects.public()
-        .filter(pk__in=[r.target_id for r in relations])
-        .only("id", "title", "updated")
-    }
+    """The record's relations to public records (records.visibility.public_relations), with their targets'
+    titles; and those targets."""
+    kept = visibility.public_relations(record)
     out = [
         {
             "type": r.type,
             "label": r.label or None,
-            "id": r.target_id,
-            "title": targets[r.target_id].title,
-            "url": api_record_url(request, r.target_id),
-            "html_url": record_url(request, r.target_id),
+            "id": target.pk,
+            "title": target.title,
+            "url": api_record_url(request, target.pk),
+            "html_url": record_url(request, target.pk),
         }
-        for r in relations
-        if r.target_id in targets
+        for r, target in kept
     ]
-    return out, list(targets.values())
+    return out, list({target.pk: target for _r, target in kept}.values())
 
 
 def record_json(request, record: Record) -> tuple[dict, list[Record]]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from readingroom.records.models import Record
+from readingroom.records.visibility import public_document, public_targets
 
 CHUNK = 500  # records read at a time
 SEARCH_PAGE = 250  # hits asked of the search engine at a time (Typesense answers at most 250)
@@ -75,13 +76,32 @@ class Selection:
             )
 
     def records(self) -> Iterator[Record]:
+        """The selected records, a chunk at a time. A public selection's documents are as the public may have
+        them (records.visibility.public_document): no relation to a record that is not public."""
+        for chunk in self._chunks():
+            if self.public:
+                targets = public_targets(
+                    rel["target"] for r in chunk for rel in r.document.get("relations") or []
+                )
+                for r in chunk:
+                    r.document = public_document(r.document, targets)
+            yield from chunk
+
+    def _chunks(self) -> Iterator[list[Record]]:
         if self.ids is None:
-            yield from self.queryset().order_by("id").iterator(chunk_size=CHUNK)
+            chunk: list[Record] = []
+            for record in self.queryset().order_by("id").iterator(chunk_size=CHUNK):
+                chunk.append(record)
+                if len(chunk) >= CHUNK:
+                    yield chunk
+                    chunk = []
+            if chunk:
+                yield chunk
             return
         for start in range(0, len(self.ids), CHUNK):
-            chunk = self.ids[start : start + CHUNK]
-            by_id = {r.pk: r for r in self.queryset().filter(pk__in=chunk)}
-            yield from (by_id[i] for i in chunk if i in by_id)
+            ids = self.ids[start : start + CHUNK]
+            by_id = {r.pk: r for r in self.queryset().filter(pk__in=ids)}
+            yield [by_id[i] for i in ids if i in by_id]
 
 
 def narrows_nothing(request: Any) -> bool:

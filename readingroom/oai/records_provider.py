@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from readingroom.records import harvest
+from readingroom.records import harvest, visibility
 from readingroom.records.store import format_ts
 from readingroom.records.vocabulary import WITHDRAWN
 
@@ -86,6 +86,14 @@ class RecordsProvider(Provider):
     def _items(self, records, *, metadata: bool) -> list[Item]:
         links = harvest.collection_links(r.id for r in records) if records else {}
         tree = self.tree() if links else {}
+        # Relations to records the public may not see are left out of the metadata (records/visibility.py).
+        targets = (
+            visibility.public_targets(
+                rel["target"] for r in records for rel in (r.document or {}).get("relations") or []
+            )
+            if metadata
+            else {}
+        )
         items = []
         for record in records:
             deleted = record.status == WITHDRAWN
@@ -94,7 +102,7 @@ class RecordsProvider(Provider):
             document = None
             if metadata and not deleted:
                 document = {
-                    **record.document,
+                    **visibility.public_document(record.document, targets),
                     "created": format_ts(record.created),
                     "updated": format_ts(record.updated),
                 }

@@ -16,7 +16,7 @@ from django.db.models import BooleanField, Exists, Expression, F, OuterRef, Quer
 
 from .models import Authority, Record, RecordLink
 from .store import descendant_ids
-from .visibility import public_or_withdrawn_q
+from .visibility import public_authorities_q, public_or_withdrawn_q
 
 HEADER_FIELDS = ("id", "updated", "status")
 UPDATED_ID_INDEX = "record_updated_id"  # models.Record.Meta.indexes
@@ -124,33 +124,34 @@ def earliest_updated() -> dt.datetime | None:
 # -- collections ----------------------------------------------------------------------------------------------
 
 
+def public_collections() -> QuerySet:
+    """The collections the public may see (visibility.public_authorities_q): the only ones that are sets, and
+    the only ones a record's header names, so a collection that only a withdrawn record carried is not heard of.
+    A public collection's ancestors are public too, so the chains above a record are whole."""
+    return Authority.objects.filter(public_authorities_q(kind="collection"), kind="collection")
+
+
 def collections_exist() -> bool:
-    return Authority.objects.filter(kind="collection").exists()
+    return public_collections().exists()
 
 
 def collections(*, after_key: str | None = None, limit: int | None = None) -> list[Authority]:
-    """Collections in key order, after `after_key`."""
-    qs = (
-        Authority.objects.filter(kind="collection")
-        .order_by("key")
-        .only("pk", "key", "name", "parent_id", "data")
-    )
+    """Public collections in key order, after `after_key`."""
+    qs = public_collections().order_by("key").only("pk", "key", "name", "parent_id", "data")
     if after_key is not None:
         qs = qs.filter(key__gt=after_key)
     return list(qs[:limit] if limit is not None else qs)
 
 
 def collection(key: str) -> Authority | None:
-    return Authority.objects.filter(kind="collection", key=key).first()
+    return public_collections().filter(key=key).first()
 
 
 def collection_tree() -> dict[int, tuple[str, str, int | None]]:
-    """Every collection: pk -> (key, name, parent pk)."""
+    """Every public collection: pk -> (key, name, parent pk)."""
     return {
         pk: (key, name, parent)
-        for pk, key, name, parent in Authority.objects.filter(kind="collection").values_list(
-            "pk", "key", "name", "parent_id"
-        )
+        for pk, key, name, parent in public_collections().values_list("pk", "key", "name", "parent_id")
     }
 
 

@@ -8,6 +8,7 @@ from .errors import AuthorityMoved, Moved, NotFound, Withdrawn
 from .models import Authority, AuthorityRedirect, MediaFile, Record, RecordLink, Redirect
 from .schema import normalize_record
 from .store import format_ts
+from .visibility import authority_is_public, public_authorities_q, public_q
 
 __all__ = [
     "Moved",
@@ -62,13 +63,17 @@ def record_links(record: Record) -> dict[str, list[Authority]]:
 
 
 def get_authority(kind: str, key: str) -> Authority:
+    """A public authority (visibility.authority_is_public), or NotFound: one that no public record carries is
+    answered exactly as one that does not exist."""
     obj = Authority.objects.filter(kind=kind, key=key).select_related("parent").first()
     if obj is None:
         redirect = (
             AuthorityRedirect.objects.filter(kind=kind, old_key=key).select_related("authority").first()
         )
-        if redirect is not None:  # merged into another (Store.merge_authorities)
+        # Merged into another (Store.merge_authorities): redirect only to a public one, whose key may be told.
+        if redirect is not None and authority_is_public(redirect.authority):
             raise AuthorityMoved(redirect.authority.kind, redirect.authority.key)
+    if obj is None or not authority_is_public(obj):
         raise NotFound(f"no {kind} {key!r}")
     return obj
 
@@ -85,18 +90,21 @@ def authority_records(authority: Authority, *, include_descendants: bool = True)
     return Record.objects.public().filter(pk__in=record_ids).order_by("date_earliest", "id")
 
 
-def authorities_with_counts(kind: str):
-    """Authorities of a kind with the number of published records each is linked to (directly)."""
-    from django.db.models import Count, Q
+def authorities_with_counts(kind: str, *, children_of: Authority | None = None):
+    """The public authorities of a kind (visibility.public_authorities_q: carried by a public record, or above
+    one that is), each with `public_count`, the number of public records linked to it directly (0 for a node
+    whose records are all below it). `children_of`: only the public children of that authority."""
+    from django.db.models import Count
 
-    from .visibility import public_q
-
-    return (
-        Authority.objects.filter(kind=kind)
-        .annotate(public_count=Count("links__record", filter=public_q("links__record__"), distinct=True))
-        .filter(Q(public_count__gt=0) | Q(kind__in=("collection", "subject", "place")))
-        .order_by("position", "name")
-    )
+    if children_of is not None:
+        found = Authority.objects.filter(
+            public_authorities_q(kind=kind, under=children_of.pk), kind=kind, parent=children_of
+        )
+    else:
+        found = Authority.objects.filter(public_authorities_q(kind=kind), kind=kind)
+    return found.annotate(
+        public_count=Count("links__record", filter=public_q("links__record__"), distinct=True)
+    ).order_by("position", "name")
 
 
 def public_media_file(path: str) -> tuple[MediaFile, Path]:

@@ -1,8 +1,15 @@
-"""The one place that decides what the public may see.
+"""The one place that decides what the public may see (docs/access.md).
 
-A record is public when it is published and not under embargo. Every public surface (pages, search, facets,
-APIs, OAI-PMH, sitemaps, exports, media) gets its records through `RecordQuerySet.public()` or `is_public()`;
-an import indexing the records it has just written asks `document_is_public()` of their documents.
+- A record is public when it is published and not under embargo. Every public surface (pages, search, facets,
+  APIs, OAI-PMH, sitemaps, exports, media) gets its records through `RecordQuerySet.public()` or `is_public()`;
+  an import indexing the records it has just written asks `document_is_public()` of their documents.
+- An authority is public while a public record carries it or an authority below it: `public_authorities_q()`,
+  `authority_is_public()`. Any other authority does not exist for the public.
+- A relation is shown only when its target is public: `public_relations()`, `public_targets()`,
+  `public_document()`; a relation to anything else is left out, id, title and label alike.
+
+tests/test_leaks.py fetches every URL the project defines, anonymously, against an archive holding a draft, an
+in-review, an embargoed and a withdrawn record beside a public one, and fails on any trace of them.
 """
 
 from __future__ import annotations
@@ -68,3 +75,123 @@ def document_is_public(doc: dict) -> bool:
     records, when each row and its long text had to be found again in the WAL)."""
     embargo = doc.get("embargo_until")
     return _public(doc.get("status"), dt.date.fromisoformat(embargo) if embargo else None)
+
+
+# -- authorities --------------------------------------------------------------------------------------------------
+# An authority (person, organization, place, subject, collection, repository, funder) is public while at least one
+# public record carries it, or carries an authority below it (hierarchies: "Vietnam War" is public when a public
+# record is filed under "Vietnam War / Paris Peace Talks"). So a public authority's ancestors are public too, and
+# its page lists at least one record: exactly the records `services.authority_records` gives. Any other authority
+# does not exist for the public: its page, its API resource and its list entry answer as an unknown key does.
+# Stated twice, like the record rule: for querysets (public_authorities_q) and for one authority
+# (authority_is_public); tests/test_leaks.py holds both to the same answer.
+
+_MAX_DEPTH = 50  # levels walked down at most; a cycle left by a bad authority file must not loop
+
+
+def public_authority_ids_sql(kind: str | None = None, under: int | None = None) -> tuple[str, list]:
+    """SQL (with its parameters) selecting the pks of the public authorities (of one kind, when given): those
+    that public records link to, and every authority above one of them (a recursive query, which SQLite and
+    PostgreSQL both answer). The public condition is public_q()'s, compiled by Django, never written out again.
+    `under`: only the links of this authority and those below it are read (its children's page need not read
+    every link of the kind); the answer is then right for the authorities of that subtree."""
+    from django.db import connection
+    from django.db.models import Exists, OuterRef
+    from django.db.models.expressions import RawSQL
+
+    from .models import Authority, Record, RecordLink
+
+    table = connection.ops.quote_name(Authority._meta.db_table)
+    if under is None:
+        linked = RecordLink.objects.filter(public_q("record__"))
+        if kind is not None:
+            linked = linked.filter(authority__kind=kind)
+    else:
+        # From the subtree's links, each looked up in the records (EXISTS): with a join, or a kind to match, the
+        # planner would rather start from every published record, or every link of the kind.
+        below = (
+            f"WITH RECURSIVE below(id) AS (SELECT r.id FROM {table} r WHERE r.id = %s "
+            f"UNION SELECT a.id FROM {table} a JOIN below b ON a.parent_id = b.id) SELECT id FROM below"
+        )
+        linked = RecordLink.objects.filter(
+            Exists(Record.objects.public().filter(pk=OuterRef("record_id"))),
+            authority_id__in=RawSQL(below, [under]),
+        )
+    # order_by(): RecordLink's default ordering would make DISTINCT keep one row per position too.
+    base_sql, base_params = linked.order_by().values("authority_id").distinct().query.sql_with_params()
+    sql = (
+        f"WITH RECURSIVE public_authority(id) AS ("
+        f"SELECT linked.authority_id FROM ({base_sql}) linked "
+        f"UNION SELECT a.parent_id FROM {table} a JOIN public_authority p ON a.id = p.id "
+        f"WHERE a.parent_id IS NOT NULL"
+        f") SELECT id FROM public_authority"
+    )
+    return sql, list(base_params)
+
+
+def public_authorities_q(prefix: str = "", kind: str | None = None, under: int | None = None) -> Q:
+    """The public authorities as a Q object: `Authority.objects.filter(public_authorities_q())`, or over a model
+    pointing to authorities with a prefix ('authority__'). `kind` narrows the inner query to one kind (a list of
+    one kind need not look at every link of the archive); `under` to one authority's subtree (its children)."""
+    from django.db.models.expressions import RawSQL
+
+    sql, params = public_authority_ids_sql(kind, under)
+    return Q(**{f"{prefix}pk__in": RawSQL(sql, params)})
+
+
+def authority_is_public(authority) -> bool:
+    """public_authorities_q() for one authority: a public record links to it or to an authority below it."""
+    from .models import Authority, Record
+
+    pks, frontier = {authority.pk}, [authority.pk]
+    for _depth in range(_MAX_DEPTH):
+        frontier = [
+            pk
+            for pk in Authority.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
+            if pk not in pks
+        ]
+        if not frontier:
+            break
+        pks.update(frontier)
+    return Record.objects.public().filter(links__authority_id__in=pks).exists()
+
+
+# -- relations between records ------------------------------------------------------------------------------------
+# A record's relation to a record the public may not see (a draft, one in review, an embargoed or withdrawn one, or
+# one not in the archive at all: telling those apart would tell that the hidden one exists) is left out whole: its
+# target id, the target's title, and its label (an import often copies the target's title into it).
+
+
+def public_relations(record) -> list[tuple]:
+    """The record's relations (RecordRelation rows) whose targets are public, each with its target Record (id,
+    title, dates, updated), in the record's order."""
+    relations = list(record.relations.all())
+    targets = public_targets(r.target_id for r in relations)
+    return [(r, targets[r.target_id]) for r in relations if r.target_id in targets]
+
+
+def public_targets(target_ids) -> dict:
+    """The public records among these ids, by id (only the columns a relation shows)."""
+    from .models import Record
+
+    ids = list(dict.fromkeys(target_ids))
+    found: dict = {}
+    for start in range(0, len(ids), 500):
+        for rec in (
+            Record.objects.public()
+            .filter(pk__in=ids[start : start + 500])
+            .only("id", "title", "date_text", "date_edtf", "updated")
+        ):
+            found[rec.pk] = rec
+    return found
+
+
+def public_document(doc: dict, public_ids: set[str] | dict) -> dict:
+    """A record document as the public may have it (a public export, harvested metadata): its relations to
+    records outside `public_ids` (public_targets() of its relations) left out. The document itself is not
+    changed."""
+    relations = doc.get("relations") or []
+    kept = [r for r in relations if r.get("target") in public_ids]
+    if len(kept) == len(relations):
+        return doc
+    return {**doc, "relations": kept}

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.core.paginator import Paginator
 
-from readingroom.records import browse, services
+from readingroom.records import browse, services, visibility
 from readingroom.records.models import Authority, Record
 from readingroom.records.vocabulary import AUTHORITY_KIND, PEOPLE_ROLES, ROLE_LABELS
 from readingroom.web import citations, revisions
@@ -31,10 +31,6 @@ def record_context(request, record: Record) -> dict:
     for role in PEOPLE_ROLES:
         for a in links.get(role, []):
             people.append((ROLE_LABELS.get(role, role.title()), a))
-    relations = list(record.relations.all())
-    public_ids = set(
-        Record.objects.public().filter(pk__in=[r.target_id for r in relations]).values_list("pk", flat=True)
-    )
     return {
         "record": record,
         "doc": doc,
@@ -46,7 +42,7 @@ def record_context(request, record: Record) -> dict:
         "translators": links.get("translator", []),
         "people": people,
         "mentioned": links.get("person", []),
-        "related": [(r, r.target_id in public_ids) for r in relations],
+        "related": visibility.public_relations(record),  # (relation, target): public targets only
         "permalink": record_url(request, record.pk),
         "similar": related_documents(request.archive.search, record),
         "source_record_id": (doc.get("extra") or {}).get("source_record_id"),
@@ -135,7 +131,7 @@ def authority_context(kind: str, key: str, page_number) -> dict:
     while node is not None and len(ancestors) < 20:
         ancestors.insert(0, node)
         node = node.parent
-    children = services.authorities_with_counts(kind).filter(parent=authority)
+    children = services.authorities_with_counts(kind, children_of=authority)
     return {
         "authority": authority,
         "kind": AUTHORITY_KIND[kind],

@@ -127,7 +127,7 @@ class Baseline:
     """The facet counts over the whole index (or over the documents holding one word) at one index generation,
     exact for every value."""
 
-    generation: tuple[int, int] | None
+    generation: tuple[int, int, int] | None
     total: int
     counts: dict[str, dict[str, int]]  # facet -> value -> documents; facets too large to hold are left out
     order: dict[str, list[str]]  # facet -> its values, most documents first
@@ -165,7 +165,7 @@ class TantivyBackend(SearchBackend):
         for name, analyzer in analysis.analyzers().items():
             self.index_.register_tokenizer(name, analyzer)
         self.index_.config_reader(reload_policy="Manual")
-        self._seen_meta: tuple[int, int] | None = None
+        self._seen_meta: tuple[int, int, int] | None = None
         self._writer: tantivy.IndexWriter | None = None
         self._lock = HeldFileLock(self.path / "readingroom-writer.lock")
         self._pool: ThreadPoolExecutor | None = None
@@ -275,7 +275,9 @@ class TantivyBackend(SearchBackend):
             st = (self.path / "meta.json").stat()
         except FileNotFoundError:
             return
-        meta = (st.st_mtime_ns, st.st_size)
+        # The inode too: tantivy writes meta.json anew at each commit, and two commits within the file system's
+        # time granularity may leave a file of the same size (a withdrawal then stays visible to this reader).
+        meta = (st.st_ino, st.st_mtime_ns, st.st_size)
         if force or meta != self._seen_meta:
             self.index_.reload()
             self._seen_meta = meta
@@ -454,7 +456,7 @@ class TantivyBackend(SearchBackend):
     def _count_baseline(
         self,
         searcher: tantivy.Searcher,
-        generation: tuple[int, int] | None,
+        generation: tuple[int, int, int] | None,
         within: tantivy.Query | None = None,
     ) -> Baseline:
         spec = {f.name: {"terms": {"field": f.name, "size": BASELINE_VALUES}} for f in facets.FACETS}
@@ -505,7 +507,7 @@ class TantivyBackend(SearchBackend):
     def _word_baseline(
         self,
         searcher: tantivy.Searcher,
-        generation: tuple[int, int] | None,
+        generation: tuple[int, int, int] | None,
         key: tuple,
         within: tantivy.Query,
     ) -> Baseline | None:
@@ -533,7 +535,7 @@ class TantivyBackend(SearchBackend):
         return None
 
     def _current_baseline(
-        self, searcher: tantivy.Searcher, generation: tuple[int, int] | None
+        self, searcher: tantivy.Searcher, generation: tuple[int, int, int] | None
     ) -> Baseline | None:
         base = self._baseline
         if base is not None and base.generation == generation:
@@ -588,7 +590,7 @@ class TantivyBackend(SearchBackend):
     def _count_facets(
         self,
         searcher: tantivy.Searcher,
-        generation: tuple[int, int] | None,
+        generation: tuple[int, int, int] | None,
         req: SearchRequest,
         query: tantivy.Query,
     ) -> Callable[[], dict]:
