@@ -482,9 +482,12 @@ def build_parser(importers: ImporterRegistry | None = None) -> argparse.Argument
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Django first: the parser's help lists formats and roles read from modules that define models.
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--home")
+    _setup(early.parse_known_args(argv)[0].home)
     parser = build_parser()
     args = parser.parse_args(argv)
-    _setup(args.home)
     from readingroom.archive import Archive
 
     with Archive.from_environment() as archive:

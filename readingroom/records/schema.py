@@ -47,6 +47,48 @@ class RecordError(ValueError):
         return (RecordError, (self.field, self.message, self.record_id))
 
 
+# Keys whose values are links wherever they appear (rights, source, archival_reference, extra, authority refs).
+URL_KEYS = frozenset({"url", "uri", "href", "link", "homepage"})
+URL_SCHEMES = ("http", "https")
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
+# What browsers drop from a URL before reading its scheme ("java\tscript:" is "javascript:").
+_URL_IGNORED = re.compile(r"[\x00-\x20\x7f]")
+
+
+def check_url(value: str | None, field: str, rid: str | None) -> str | None:
+    """An http(s) or relative URL, else RecordError: a javascript:, data: or other URL would run or load
+    something when clicked."""
+    if value is None:
+        return None
+    match = _SCHEME.match(_URL_IGNORED.sub("", value))
+    if match and match.group(1).lower() not in URL_SCHEMES:
+        raise RecordError(
+            field,
+            f"{match.group(1).lower()}: URLs are not accepted: give an http(s) URL (https://...) or a relative "
+            "one (/records/...)",
+            rid,
+        )
+    return value
+
+
+def _is_url_key(key: str) -> bool:
+    key = key.lower()
+    return key in URL_KEYS or key.endswith(("_url", "_uri"))
+
+
+def _check_urls_in(value: Any, field: str, rid: str | None) -> None:
+    """Every link-named value inside a free-form object (nested objects and lists too)."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if isinstance(v, str) and isinstance(k, str) and _is_url_key(k):
+                check_url(v, f"{field}.{k}", rid)
+            else:
+                _check_urls_in(v, f"{field}.{k}", rid)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _check_urls_in(v, f"{field}[{i}]", rid)
+
+
 def slugify(value: str) -> str:
     """A stable, readable authority key ("Rusk, Dean" -> "rusk-dean")."""
     import unicodedata
@@ -127,6 +169,7 @@ def authority_ref(
     for extra in sorted(set(value) - {"kind", "id", "name", "parent", "role"}):
         if value[extra] not in (None, "", [], {}):
             out[extra] = value[extra]
+            _check_urls_in({extra: value[extra]}, field, rid)
     return out
 
 
@@ -198,7 +241,7 @@ def _media(value: Any, rid: str | None) -> list[dict]:
             raise RecordError(f"{field}.sha256", "must be 64 lowercase hex digits", rid)
         out.append(
             {
-                "url": _str(item.get("url"), f"{field}.url", rid),
+                "url": check_url(_str(item.get("url"), f"{field}.url", rid), f"{field}.url", rid),
                 "path": path,
                 "label": _str(item.get("label"), f"{field}.label", rid),
                 "mime_type": _str(item.get("mime_type"), f"{field}.mime_type", rid),
@@ -334,6 +377,8 @@ def normalize_record(raw: dict, *, default_status: str = DEFAULT_STATUS) -> dict
         value = _str(raw.get(ts), ts, rid)
         if value:
             rec[ts] = value
+    for name in ("rights", "source", "archival_reference", "extra"):
+        _check_urls_in(rec[name], name, rid)
     unknown = set(raw) - set(rec) - {"text"} - set(TIMESTAMP_FIELDS)
     if unknown:
         raise RecordError(
