@@ -62,6 +62,12 @@ def test_create_user_gives_the_role(db):
     assert admin.is_superuser and admin.is_staff
     assert contributor.password.startswith("argon2$")
     assert contributor.check_password(PASSWORD)
+    created = AuditEvent.objects.filter(action="user.create").order_by("id")
+    assert [(e.target, e.detail["role"]) for e in created] == [
+        ("cora", "contributor"),
+        ("ed", "editor"),
+        ("ada", "administrator"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -360,3 +366,25 @@ def test_media_never_runs(client, media_files, path, content_type, inline):
     assert response["Content-Security-Policy"].startswith("sandbox; default-src 'none'")
     disposition = response["Content-Disposition"]
     assert disposition.startswith("inline" if inline else "attachment")
+
+
+def test_an_administrator_sets_a_new_password(client, db, throttle_cache):
+    """Password reset is the administrator's: the admin's user form links to a form that sets a new one."""
+    ed = create_user("ed", PASSWORD, "editor")
+    client.force_login(create_user("ada", PASSWORD, "administrator"))
+    change = client.get(f"/admin/auth/user/{ed.pk}/change/").content.decode()
+    assert 'href="../password/"' in change or f"/admin/auth/user/{ed.pk}/password/" in change
+    new = "another long passphrase"
+    response = client.post(
+        f"/admin/auth/user/{ed.pk}/password/",
+        {"password1": new, "password2": new, "usable_password": "true"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    ed.refresh_from_db()
+    assert ed.check_password(new) and not ed.check_password(PASSWORD)
+    assert ed.password.startswith("argon2$")
+    event = AuditEvent.objects.get(action="user.password")
+    assert (event.actor_name, event.target) == ("ada", "ed")
+    # An editor cannot change anyone's password.
+    client.force_login(create_user("other", PASSWORD, "editor"))
+    assert client.get(f"/admin/auth/user/{ed.pk}/password/").status_code == 403

@@ -3,12 +3,39 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 
+from readingroom.records.audit import log_event
 from readingroom.records.models import AuditEvent
 
+from . import throttle
 from .forms import AdminLoginForm
 
 admin.site.login_form = AdminLoginForm
+
+User = get_user_model()
+
+
+class AuditedUserAdmin(UserAdmin):
+    """Django's user admin; a password an administrator sets goes to the audit log."""
+
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user = self.get_object(request, id)
+            log_event(
+                "user.password",
+                actor=request.user,
+                target=user.get_username() if user else str(id),
+                ip=throttle.client_ip(request),
+            )
+        return response
+
+
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+admin.site.register(User, AuditedUserAdmin)
 
 
 @admin.register(AuditEvent)

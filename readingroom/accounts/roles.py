@@ -120,9 +120,12 @@ def create_user(username: str, password: str, role: str, email: str = ""):
         password_validation.validate_password(password, user)
     except ValidationError as e:
         raise RoleError("password refused: " + " ".join(e.messages)) from None
+    from readingroom.records.audit import log_event
+
     groups = ensure_roles()
     with transaction.atomic():
         user.set_password(password)
         user.save()
         user.groups.add(groups[role])
+        log_event("user.create", target=username, detail={"role": role})
     return user
