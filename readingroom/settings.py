@@ -193,7 +193,7 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache"
     },  # per process: rendered citations
     "throttle": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "BACKEND": "readingroom.accounts.cache.ThrottleCache",
         "LOCATION": str(HOME / "cache"),
         "OPTIONS": {"MAX_ENTRIES": 20000},
     },

@@ -31,13 +31,14 @@ CONTENT_SECURITY_POLICY = "; ".join(
 class RateLimitMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
+        self.counter = throttle.RateCounter()  # one per process, as the middleware is
 
     def __call__(self, request):
         scope = throttle.scope_of(request.path)
         if scope and settings.READINGROOM_RATE_LIMITS_ON:
-            limit = throttle.rate_limit(scope, throttle.client_ip(request))
+            per_minute = settings.READINGROOM_RATE_LIMITS.get(scope, 0)
+            limit = self.counter.hit(scope, throttle.client_ip(request), per_minute)
             if not limit.allowed:
-                per_minute = settings.READINGROOM_RATE_LIMITS[scope]
                 response = error_response(
                     request,
                     429,
