@@ -402,3 +402,35 @@ def test_rate_counter_batches_far_from_the_limit_and_is_exact_at_it(throttle_cac
     # Far from the limit the shared count is written in batches: fewer writes than requests, none lost.
     assert len(writes) < 60 and sum(writes) <= 120 and writes[0] == 10
     assert RateCounter().hit("search", "192.0.2.201", 100).allowed
+
+
+def test_media_runs_no_script_in_chromium(live_server_url, settings, tmp_path, page):
+    """In a browser: what could run downloads; plain text shows as text; an image shows as an image."""
+    settings.MEDIA_ROOT = str(tmp_path)
+    files = {
+        "b/drawing.svg": SVG,
+        "b/page.html": HTML,
+        "b/notes.txt": b"<html><body><script>alert(3)</script></body></html>",
+        "b/readme.txt": b"Plain text with <img src=x onerror=alert(4)> inside.",
+    }
+    (tmp_path / "b").mkdir()
+    for path, content in files.items():
+        (tmp_path / path).write_bytes(content)
+    RecordWriter().save(
+        {"id": "b/files", "title": "Files", "status": "published", "media": [{"path": p} for p in files]}
+    )
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    for path in ("b/drawing.svg", "b/page.html", "b/notes.txt"):
+        with page.expect_download() as download:
+            try:
+                page.goto(f"{live_server_url}/media/{path}")
+            except Exception as e:  # Chromium reports a navigation that became a download as an error
+                assert "Download is starting" in str(e)
+        assert download.value.suggested_filename == path.split("/")[1]
+    response = page.goto(f"{live_server_url}/media/b/readme.txt")
+    assert response is not None and response.headers["content-type"] == "text/plain; charset=utf-8"
+    assert page.locator("body").inner_text().strip() == files["b/readme.txt"].decode()
+    assert page.locator("img").count() == 0
+    page.wait_for_timeout(200)
+    assert dialogs == []

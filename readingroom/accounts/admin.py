@@ -28,7 +28,7 @@ class AuditedUserAdmin(UserAdmin):
                 "user.password",
                 actor=request.user,
                 target=user.get_username() if user else str(id),
-                ip=throttle.client_ip(request),
+                ip=throttle.client_ip(request) or None,
             )
         return response
 

@@ -12,7 +12,7 @@ from . import throttle
 
 
 def _ip(request) -> str | None:
-    return throttle.client_ip(request) if request is not None else None
+    return (throttle.client_ip(request) or None) if request is not None else None
 
 
 @receiver(user_logged_in, dispatch_uid="readingroom-audit-login")

@@ -9,6 +9,7 @@ every server worker). Counts are fixed windows: approximate under concurrent wor
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import math
 import threading
 import time
@@ -46,13 +47,18 @@ class Limit:
 
 def client_ip(request) -> str:
     """The client's address: REMOTE_ADDR, or behind a proxy (READINGROOM_BEHIND_PROXY=1) the last address of
-    X-Forwarded-For, the one our proxy added (earlier ones are the client's to forge)."""
+    X-Forwarded-For, the one our proxy added (earlier ones are the client's to forge). "" when there is none (a
+    request made in-process)."""
+    candidates = []
     if getattr(settings, "READINGROOM_BEHIND_PROXY", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        last = forwarded.split(",")[-1].strip()
-        if last:
-            return last
-    return request.META.get("REMOTE_ADDR") or "unknown"
+        candidates.append(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip())
+    candidates.append(request.META.get("REMOTE_ADDR") or "")
+    for candidate in candidates:
+        try:
+            return str(ipaddress.ip_address(candidate))
+        except ValueError:
+            continue
+    return ""
 
 
 def _cache():
