@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -264,7 +265,12 @@ def test_security_headers(client, db):
 
 
 def _deploy_check(**env) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("READINGROOM_")}
+    # DJANGO_ALLOW_ASYNC_UNSAFE: set by the browser fixture for the test process, never in deployment.
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("READINGROOM_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     environment.update(
         READINGROOM_HOME=os.environ["READINGROOM_HOME"],
         READINGROOM_ALLOWED_HOSTS="archive.example.org",
@@ -434,3 +440,39 @@ def test_media_runs_no_script_in_chromium(live_server_url, settings, tmp_path, p
     assert page.locator("img").count() == 0
     page.wait_for_timeout(200)
     assert dialogs == []
+
+
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        (
+            {"creators": [{"name": "A", "role": "r" * 51}]},
+            "field 'creators[0].role': is 51 characters long; at most 50",
+        ),
+        ({"date": "1968", "date_text": "d" * 501}, "field 'date_text': is 501 characters long; at most 500"),
+        (
+            {"persons": [{"name": "n" * 1001}]},
+            "field 'persons[0].name': is 1001 characters long; at most 1000",
+        ),
+        ({"persons": [{"name": "N", "id": "k" * 251}]}, "field 'persons[0].id': is 251 characters long"),
+        (
+            {"relations": [{"target": "x", "label": "l" * 501}]},
+            "field 'relations[0].label': is 501 characters",
+        ),
+        ({"media": [{"path": "p" * 501}]}, "field 'media[0].path': is 501 characters long"),
+        (
+            {"persons": [{"name": "N", "uri": "javascript:alert(1)"}]},
+            "field 'persons[0].uri': javascript: URLs",
+        ),
+        (
+            {"extra": {"links": [{"homepage": " data:text/html,x"}]}},
+            "field 'extra.links[0].homepage': data: URLs",
+        ),
+    ],
+)
+def test_values_that_would_not_fit_or_would_run_are_refused(db, fields, message):
+    """Refused with the field named, on every database (PostgreSQL would fail the write of a too-long value)."""
+    from readingroom.records.schema import RecordError
+
+    with pytest.raises(RecordError, match=re.escape(message)):
+        RecordWriter().save({"id": "v/1", "title": "T", **fields})

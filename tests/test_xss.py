@@ -88,7 +88,7 @@ def record_with(n: int, payloads: list[str]) -> dict:
         ],
         "notes": [{"html": p, "n": str(i)} for i, p in enumerate(payloads)],
         "media": [{"url": f"https://example.org/scan-{i}.pdf", "label": p} for i, p in enumerate(payloads)],
-        "creators": [{**r, "role": payloads[0]} for r in refs("person")[:3]],
+        "creators": [{**r, "role": payloads[0][:50]} for r in refs("person")[:3]],
         "recipients": refs("organization")[:3],
         "persons": refs("person"),
         "places": refs("place"),
