@@ -166,7 +166,12 @@ SILENCED_SYSTEM_CHECKS = [
 if config.get("READINGROOM_BASE_URL").startswith("https://"):
     CSRF_TRUSTED_ORIGINS = ["/".join(config.get("READINGROOM_BASE_URL").split("/")[:3])]
 
-SESSION_COOKIE_AGE = int(float(config.get("READINGROOM_SESSION_HOURS") or 8) * 3600)
+try:
+    SESSION_COOKIE_AGE = int(float(config.get("READINGROOM_SESSION_HOURS") or 8) * 3600)
+except ValueError:
+    raise ImproperlyConfigured(
+        f"READINGROOM_SESSION_HOURS={config.get('READINGROOM_SESSION_HOURS')!r}: give a number of hours, such as 8"
+    ) from None
 SESSION_EXPIRE_AT_BROWSER_CLOSE = _flag("READINGROOM_SESSION_EXPIRE_AT_BROWSER_CLOSE")
 SESSION_COOKIE_HTTPONLY = True
 LOGIN_URL = "/accounts/login/"

@@ -476,3 +476,22 @@ def test_values_that_would_not_fit_or_would_run_are_refused(db, fields, message)
 
     with pytest.raises(RecordError, match=re.escape(message)):
         RecordWriter().save({"id": "v/1", "title": "T", **fields})
+
+
+def test_login_and_logout_in_chromium(live_server_url, page, throttle_cache):
+    create_user("ed", PASSWORD, "editor")
+    blocked = []
+    page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
+    page.goto(f"{live_server_url}/accounts/login/")
+    assert page.locator("link[href$='accounts.css']").count() == 1
+    assert "After 5 failed logins" in page.locator("main").inner_text()
+    page.fill("#id_username", "ed")
+    page.fill("#id_password", PASSWORD)
+    page.click("form.login button[type=submit]")
+    page.wait_for_url(f"{live_server_url}/admin/")
+    page.click("#logout-form button")  # the admin's log-out form (a POST)
+    page.wait_for_load_state("load")
+    assert "Logged out" in page.content() or "logged out" in page.content().lower()
+    assert page.goto(f"{live_server_url}/admin/").url.startswith(f"{live_server_url}/admin/login/")
+    assert blocked == []
+    assert [e.action for e in AuditEvent.objects.order_by("id")] == ["user.create", "login", "logout"]
