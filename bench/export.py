@@ -24,6 +24,9 @@ import sys
 import time
 from pathlib import Path
 
+# Rate limits would throttle the benchmark's own requests: measure the server, not its limits.
+os.environ.setdefault("READINGROOM_RATE_LIMITS", "0")
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("READINGROOM_SHARED") or ROOT.parent / "shared")  # see docs/settings.md
 OUT = ROOT / "bench" / "out"

@@ -23,6 +23,9 @@ import tempfile
 import time
 from pathlib import Path
 
+# Rate limits would throttle the benchmark's own requests: measure the server, not its limits.
+os.environ.setdefault("READINGROOM_RATE_LIMITS", "0")
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(ROOT))

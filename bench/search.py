@@ -46,6 +46,9 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+# Rate limits would throttle the benchmark's own requests: measure the server, not its limits.
+os.environ.setdefault("READINGROOM_RATE_LIMITS", "0")
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("READINGROOM_SHARED") or ROOT.parent / "shared")  # see docs/settings.md
 CORPUS = SHARED / "corpus"

@@ -328,6 +328,34 @@ def cmd_reindex(archive: Archive, args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def cmd_createuser(archive: Archive, args: argparse.Namespace) -> int:
+    _require_archive(archive)
+    from readingroom.accounts.roles import RoleError, create_user
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        import getpass
+
+        if not sys.stdin.isatty():
+            print(
+                "readingroom createuser: no terminal to ask the password on: pipe it in with --password-stdin",
+                file=sys.stderr,
+            )
+            return 2
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Password (again): ") != password:
+            print("readingroom createuser: the two passwords differ; nothing was created", file=sys.stderr)
+            return 1
+    try:
+        user = create_user(args.username, password, args.role, email=args.email or "")
+    except RoleError as e:
+        print(f"readingroom createuser: {e}", file=sys.stderr)
+        return 1
+    print(f"created {args.role} {user.get_username()!r}: log in at /accounts/login/ or /admin/")
+    return 0
+
+
 def build_parser(importers: ImporterRegistry | None = None) -> argparse.ArgumentParser:
     """The command line; `importers` (default: the built-in and installed ones) fills `import --help`."""
     from readingroom.ingest.registry import ImporterRegistry
@@ -452,13 +480,34 @@ def build_parser(importers: ImporterRegistry | None = None) -> argparse.Argument
     )
     p.add_argument("--quiet", action="store_true", help="no progress line")
     p.set_defaults(func=cmd_reindex)
+
+    from readingroom.accounts.roles import ROLES
+
+    p = sub.add_parser(
+        "createuser",
+        help="create a staff account with a role (contributor, editor, administrator)",
+        description="Roles: "
+        + "; ".join(f"{r.name}: {r.help}" for r in ROLES.values())
+        + ". The password is asked twice, or read from the first line of standard input with --password-stdin. "
+        "docs/security.md has more.",
+    )
+    p.add_argument("username")
+    p.add_argument("--role", required=True, choices=list(ROLES), help="what the account may do")
+    p.add_argument("--email", help="the user's e-mail address")
+    p.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input (scripts)"
+    )
+    p.set_defaults(func=cmd_createuser)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Django first: the parser's help lists formats and roles read from modules that define models.
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--home")
+    _setup(early.parse_known_args(argv)[0].home)
     parser = build_parser()
     args = parser.parse_args(argv)
-    _setup(args.home)
     from readingroom.archive import Archive
 
     with Archive.from_environment() as archive:

@@ -38,7 +38,11 @@ SETTINGS = [
         "http://127.0.0.1:8108",
         "Typesense server URL, for the typesense backend.",
     ),
-    Setting("READINGROOM_TYPESENSE_API_KEY", "readingroom", "Typesense API key."),
+    Setting(
+        "READINGROOM_TYPESENSE_API_KEY",
+        "",
+        "Typesense API key, required with the typesense backend (there is no default key).",
+    ),
     Setting(
         "READINGROOM_TYPESENSE_COLLECTION", "records", "Name of the Typesense collection holding the records."
     ),
@@ -80,6 +84,84 @@ SETTINGS = [
         "100",
         "Records (or sets) in one OAI-PMH response; a resumption token asks for the next ones.",
     ),
+    # Security (docs/security.md).
+    Setting(
+        "READINGROOM_PRODUCTION",
+        "0",
+        "1 for a public server: secure cookies, HTTPS redirect and HSTS by default, debug refused; "
+        "`django-admin check --deploy` is clean.",
+    ),
+    Setting(
+        "READINGROOM_BEHIND_PROXY",
+        "0",
+        "1 when a reverse proxy terminates HTTPS: trust its X-Forwarded-Proto, X-Forwarded-Host and the last "
+        "X-Forwarded-For address (the client's address for throttling and the audit log).",
+    ),
+    Setting(
+        "READINGROOM_SECURE_COOKIES",
+        "",
+        "1: session and CSRF cookies only over HTTPS. Empty: as READINGROOM_PRODUCTION.",
+    ),
+    Setting(
+        "READINGROOM_SSL_REDIRECT",
+        "",
+        "1: redirect plain HTTP requests to HTTPS. Empty: as READINGROOM_PRODUCTION.",
+    ),
+    Setting(
+        "READINGROOM_HSTS_SECONDS",
+        "",
+        "Strict-Transport-Security max-age in seconds; 0 sends none. Empty: 31536000 (a year) in production, "
+        "else 0.",
+    ),
+    Setting(
+        "READINGROOM_HSTS_INCLUDE_SUBDOMAINS", "0", "1 adds includeSubDomains to Strict-Transport-Security."
+    ),
+    Setting(
+        "READINGROOM_HSTS_PRELOAD",
+        "0",
+        "1 adds preload to Strict-Transport-Security (ask browsers to ship the domain as HTTPS-only).",
+    ),
+    Setting("READINGROOM_SESSION_HOURS", "8", "A login lasts this many hours, then the user logs in again."),
+    Setting(
+        "READINGROOM_SESSION_EXPIRE_AT_BROWSER_CLOSE",
+        "0",
+        "1: a login also ends when the browser is closed.",
+    ),
+    Setting(
+        "READINGROOM_LOGIN_FAILURES",
+        "5",
+        "Failed logins, for one username or from one address, that lock logging in; 0 never locks.",
+    ),
+    Setting(
+        "READINGROOM_LOGIN_LOCKOUT_MINUTES",
+        "15",
+        "The period in which failed logins count, and how long a lock lasts after the last failure.",
+    ),
+    Setting(
+        "READINGROOM_RATE_LIMITS",
+        "1",
+        "0 turns every rate limit off (benchmarks, load tests); the limits below then do not apply.",
+    ),
+    Setting(
+        "READINGROOM_RATE_LIMIT_SEARCH",
+        "300",
+        "Requests a minute from one address to the search page (/search/); 0: no limit.",
+    ),
+    Setting(
+        "READINGROOM_RATE_LIMIT_API",
+        "600",
+        "Requests a minute from one address to the JSON APIs (/api/v1/, /srv/); 0: no limit.",
+    ),
+    Setting(
+        "READINGROOM_RATE_LIMIT_OAI",
+        "300",
+        "Requests a minute from one address to OAI-PMH (/oai); 0: no limit.",
+    ),
+    Setting(
+        "READINGROOM_RATE_LIMIT_EXPORT",
+        "60",
+        "Requests a minute from one address to search exports (/export/); 0: no limit.",
+    ),
 ]
 
 
@@ -102,7 +184,7 @@ class ArchiveSettings:
     home: Path
     search_backend: str = "tantivy"
     typesense_url: str = "http://127.0.0.1:8108"
-    typesense_api_key: str = "readingroom"
+    typesense_api_key: str = ""
     typesense_collection: str = "records"
     facet_cache: int = 512
     site_name: str = "Readingroom"

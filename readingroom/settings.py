@@ -32,6 +32,11 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 DEBUG = config.get("READINGROOM_DEBUG") == "1"
+PRODUCTION = config.get("READINGROOM_PRODUCTION") == "1"
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured(
+        "READINGROOM_DEBUG=1 shows debug pages to anyone: unset it when READINGROOM_PRODUCTION=1"
+    )
 ALLOWED_HOSTS = [h.strip() for h in config.get("READINGROOM_ALLOWED_HOSTS").split(",") if h.strip()]
 
 INSTALLED_APPS = [
@@ -45,10 +50,13 @@ INSTALLED_APPS = [
     "readingroom.search",
     "readingroom.web",
     "readingroom.web.searchpage",
+    "readingroom.accounts",  # after records: its post_migrate makes the roles' groups from their permissions
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "readingroom.accounts.middleware.ContentSecurityPolicyMiddleware",
+    "readingroom.accounts.middleware.RateLimitMiddleware",
     "readingroom.api.http.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -118,9 +126,89 @@ STATIC_ROOT = str(HOME / "static")
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = str(HOME / "media")
 
+# Security (docs/security.md). Content-Security-Policy: readingroom/accounts/middleware.py.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = config.get(name).strip()
+    return default if value == "" else value == "1"
+
+
+def _int(name: str, default: int = 0) -> int:
+    value = config.get(name).strip()
+    if value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r}: give a whole number") from None
+
+
+READINGROOM_BEHIND_PROXY = _flag("READINGROOM_BEHIND_PROXY")
+if READINGROOM_BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = True
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _flag("READINGROOM_SECURE_COOKIES", PRODUCTION)
+SECURE_SSL_REDIRECT = _flag("READINGROOM_SSL_REDIRECT", PRODUCTION)
+SECURE_HSTS_SECONDS = _int("READINGROOM_HSTS_SECONDS", 31536000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _flag("READINGROOM_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = _flag("READINGROOM_HSTS_PRELOAD")
+SILENCED_SYSTEM_CHECKS = [
+    # includeSubDomains and preload commit every subdomain, and browsers' preload lists, to HTTPS for good:
+    # the archive's operator chooses them (READINGROOM_HSTS_INCLUDE_SUBDOMAINS, READINGROOM_HSTS_PRELOAD).
+    "security.W005",
+    "security.W021",
+]
+if config.get("READINGROOM_BASE_URL").startswith("https://"):
+    CSRF_TRUSTED_ORIGINS = ["/".join(config.get("READINGROOM_BASE_URL").split("/")[:3])]
+
+try:
+    SESSION_COOKIE_AGE = int(float(config.get("READINGROOM_SESSION_HOURS") or 8) * 3600)
+except ValueError:
+    raise ImproperlyConfigured(
+        f"READINGROOM_SESSION_HOURS={config.get('READINGROOM_SESSION_HOURS')!r}: give a number of hours, such as 8"
+    ) from None
+SESSION_EXPIRE_AT_BROWSER_CLOSE = _flag("READINGROOM_SESSION_EXPIRE_AT_BROWSER_CLOSE")
+SESSION_COOKIE_HTTPONLY = True
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/admin/"
+LOGOUT_REDIRECT_URL = None
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    # Kept to read (and upgrade on login) passwords hashed before argon2 was the default.
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Login throttling and rate limits (readingroom/accounts/throttle.py) count in the cache `throttle`, a folder every worker
+# shares (a per-process memory cache would let each worker count on its own).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache"
+    },  # per process: rendered citations
+    "throttle": {
+        "BACKEND": "readingroom.accounts.cache.ThrottleCache",
+        "LOCATION": str(HOME / "cache"),
+        "OPTIONS": {"MAX_ENTRIES": 20000},
+    },
+}
+READINGROOM_LOGIN_FAILURES = _int("READINGROOM_LOGIN_FAILURES", 5)
+READINGROOM_LOGIN_LOCKOUT = _int("READINGROOM_LOGIN_LOCKOUT_MINUTES", 15) * 60
+READINGROOM_RATE_LIMITS_ON = _flag("READINGROOM_RATE_LIMITS", True)
+READINGROOM_RATE_LIMITS = {
+    scope: _int(f"READINGROOM_RATE_LIMIT_{scope.upper()}") for scope in ("search", "api", "oai", "export")
+}
 
 LOGGING = {
     "version": 1,

@@ -6,6 +6,7 @@ from readingroom.web import oai
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/", include("readingroom.accounts.urls")),
     path("search/", include("readingroom.web.searchpage.urls")),
     path("api/v1/", include(api_urls.v1)),
     path("srv/", include(api_urls.srv)),

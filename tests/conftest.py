@@ -31,6 +31,8 @@ def missing_shared_message(shared: Path) -> str:
 if os.environ.get("READINGROOM_TEST_KEEP_HOME") != "1":
     os.environ["READINGROOM_HOME"] = tempfile.mkdtemp(prefix="readingroom-test-")
 os.environ.setdefault("READINGROOM_SECRET_KEY", "test-secret-key")
+# The suite makes many requests from one address: rate limits are off, and tests/test_security.py turns them on.
+os.environ.setdefault("READINGROOM_RATE_LIMITS", "0")
 os.environ["DJANGO_SETTINGS_MODULE"] = "readingroom.settings"
 Path(os.environ["READINGROOM_HOME"]).mkdir(parents=True, exist_ok=True)
 (Path(os.environ["READINGROOM_HOME"]) / "static").mkdir(exist_ok=True)

@@ -23,7 +23,7 @@ ALLOWED = {
     "archive": {"records", "ingest", "search", "exports", "archive"},
     "oai": {"records", "oai"},  # the protocol over the records; the web serves it (web/oai.py)
 }
-TOP = {"web", "api", "cli", "server", "wsgi", "urls", "settings", "demo"}
+TOP = {"web", "api", "accounts", "cli", "server", "wsgi", "urls", "settings", "demo"}
 
 
 def part_of(module: str) -> str:

@@ -448,6 +448,11 @@ ERRORS = {
     },
     "404": {"description": "Nothing public here", "content": {JSON: {"schema": ref("Error")}}},
     "405": {"description": "Only GET and HEAD", "content": {JSON: {"schema": ref("Error")}}},
+    "429": {
+        "description": "Too many requests from one address (docs/security.md): wait Retry-After seconds",
+        "content": {JSON: {"schema": ref("Error")}},
+        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+    },
 }
 
 

@@ -47,6 +47,55 @@ class RecordError(ValueError):
         return (RecordError, (self.field, self.message, self.record_id))
 
 
+# Keys whose values are links wherever they appear (rights, source, archival_reference, extra, authority refs).
+URL_KEYS = frozenset({"url", "uri", "href", "link", "homepage"})
+URL_SCHEMES = ("http", "https")
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
+# What browsers drop from a URL before reading its scheme ("java\tscript:" is "javascript:").
+_URL_IGNORED = re.compile(r"[\x00-\x20\x7f]")
+
+
+def check_url(value: str | None, field: str, rid: str | None) -> str | None:
+    """An http(s) or relative URL, else RecordError: a javascript:, data: or other URL would run or load
+    something when clicked."""
+    if value is None:
+        return None
+    match = _SCHEME.match(_URL_IGNORED.sub("", value))
+    if match and match.group(1).lower() not in URL_SCHEMES:
+        raise RecordError(
+            field,
+            f"{match.group(1).lower()}: URLs are not accepted: give an http(s) URL (https://...) or a relative "
+            "one (/records/...)",
+            rid,
+        )
+    return value
+
+
+def _fits(value: str | None, limit: int, field: str, rid: str | None) -> str | None:
+    """A value kept in a database column of `limit` characters (PostgreSQL refuses longer ones)."""
+    if value is not None and len(value) > limit:
+        raise RecordError(field, f"is {len(value)} characters long; at most {limit} fit", rid)
+    return value
+
+
+def _is_url_key(key: str) -> bool:
+    key = key.lower()
+    return key in URL_KEYS or key.endswith(("_url", "_uri"))
+
+
+def _check_urls_in(value: Any, field: str, rid: str | None) -> None:
+    """Every link-named value inside a free-form object (nested objects and lists too)."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if isinstance(v, str) and isinstance(k, str) and _is_url_key(k):
+                check_url(v, f"{field}.{k}", rid)
+            else:
+                _check_urls_in(v, f"{field}.{k}", rid)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _check_urls_in(v, f"{field}[{i}]", rid)
+
+
 def slugify(value: str) -> str:
     """A stable, readable authority key ("Rusk, Dean" -> "rusk-dean")."""
     import unicodedata
@@ -107,7 +156,8 @@ def authority_ref(
         value = {"name": value}
     if not isinstance(value, dict):
         raise RecordError(field, "must be a name or an object with a 'name'", rid)
-    name = _str(value.get("name"), f"{field}.name", rid, required=True)
+    name = _fits(_str(value.get("name"), f"{field}.name", rid, required=True), 1000, f"{field}.name", rid)
+    assert name is not None
     ref_kind = value.get("kind") or kind or "person"
     if kind and ref_kind != kind:
         raise RecordError(f"{field}.kind", f"must be {kind!r}, not {ref_kind!r}", rid)
@@ -115,18 +165,19 @@ def authority_ref(
         raise RecordError(
             f"{field}.kind", f"unknown kind {ref_kind!r}: use one of {', '.join(AUTHORITY_KINDS)}", rid
         )
-    key = _str(value.get("id"), f"{field}.id", rid) or slugify(name)
+    key = _fits(_str(value.get("id"), f"{field}.id", rid), 250, f"{field}.id", rid) or slugify(name)
     out: dict[str, Any] = {"kind": ref_kind, "id": key, "name": name}
     parent = _str(value.get("parent"), f"{field}.parent", rid)
     if parent:
         out["parent"] = parent
     if with_role:
-        role = _str(value.get("role"), f"{field}.role", rid)
+        role = _fits(_str(value.get("role"), f"{field}.role", rid), 50, f"{field}.role", rid)
         if role:
             out["role"] = role
     for extra in sorted(set(value) - {"kind", "id", "name", "parent", "role"}):
         if value[extra] not in (None, "", [], {}):
             out[extra] = value[extra]
+            _check_urls_in({extra: value[extra]}, field, rid)
     return out
 
 
@@ -185,7 +236,7 @@ def _media(value: Any, rid: str | None) -> list[dict]:
             item = {"url": item}
         if not isinstance(item, dict) or not (item.get("url") or item.get("path")):
             raise RecordError(field, "must have a 'url' or a 'path'", rid)
-        path = _str(item.get("path"), f"{field}.path", rid)
+        path = _fits(_str(item.get("path"), f"{field}.path", rid), 500, f"{field}.path", rid)
         if path and (path.startswith("/") or ".." in path.split("/") or "\\" in path):
             raise RecordError(
                 f"{field}.path", f"{path!r} must be a relative path inside the media folder", rid
@@ -198,7 +249,7 @@ def _media(value: Any, rid: str | None) -> list[dict]:
             raise RecordError(f"{field}.sha256", "must be 64 lowercase hex digits", rid)
         out.append(
             {
-                "url": _str(item.get("url"), f"{field}.url", rid),
+                "url": check_url(_str(item.get("url"), f"{field}.url", rid), f"{field}.url", rid),
                 "path": path,
                 "label": _str(item.get("label"), f"{field}.label", rid),
                 "mime_type": _str(item.get("mime_type"), f"{field}.mime_type", rid),
@@ -241,7 +292,13 @@ def _relations(value: Any, rid: str | None) -> list[dict]:
                 f"relations[{i}].type", f"unknown type {rtype!r}: use one of {', '.join(RELATION_TYPES)}", rid
             )
         out.append(
-            {"type": rtype, "target": target, "label": _str(item.get("label"), f"relations[{i}].label", rid)}
+            {
+                "type": rtype,
+                "target": target,
+                "label": _fits(
+                    _str(item.get("label"), f"relations[{i}].label", rid), 500, f"relations[{i}].label", rid
+                ),
+            }
         )
     return out
 
@@ -334,6 +391,9 @@ def normalize_record(raw: dict, *, default_status: str = DEFAULT_STATUS) -> dict
         value = _str(raw.get(ts), ts, rid)
         if value:
             rec[ts] = value
+    _fits(rec.get("date_text"), 500, "date_text", rid)
+    for name in ("rights", "source", "archival_reference", "extra"):
+        _check_urls_in(rec[name], name, rid)
     unknown = set(raw) - set(rec) - {"text"} - set(TIMESTAMP_FIELDS)
     if unknown:
         raise RecordError(

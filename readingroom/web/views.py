@@ -8,7 +8,7 @@ from django.shortcuts import render
 
 from readingroom.records import services
 from readingroom.records.models import Record
-from readingroom.web import citations, contexts
+from readingroom.web import citations, contexts, mediatypes
 
 
 def home(request):
@@ -54,9 +54,19 @@ def on_this_day(request):
 
 
 def media(request, path: str):
-    """A record's file, only while the record is public."""
+    """A record's file, only while the record is public; never run as a page (web/mediatypes.py)."""
     media_file, location = services.public_media_file(path)
-    response = FileResponse(open(location, "rb"), content_type=media_file.mime_type or None)
+    handle = open(location, "rb")
+    served = mediatypes.served_as(location, handle.read(512))
+    handle.seek(0)
+    response = FileResponse(
+        handle,
+        content_type=served.content_type,
+        as_attachment=not served.inline,
+        filename=location.name,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = mediatypes.SANDBOX_CSP
     if media_file.sha256:
         response["Digest"] = f"sha-256={media_file.sha256}"
     response["Cache-Control"] = "no-cache"  # visibility can change: always revalidate

@@ -30,6 +30,8 @@ except ImportError as e:  # an extra: `pip install readingroom` alone is the emb
         name=e.name,
     ) from e
 
+from django.core.exceptions import ImproperlyConfigured
+
 from readingroom.config import ArchiveSettings
 
 from .. import analysis, facets, fields, snippets
@@ -120,6 +122,11 @@ class TypesenseBackend(SearchBackend):
 
     @classmethod
     def from_settings(cls, settings: ArchiveSettings) -> TypesenseBackend:
+        if not settings.typesense_api_key:
+            raise ImproperlyConfigured(
+                "READINGROOM_SEARCH_BACKEND=typesense needs READINGROOM_TYPESENSE_API_KEY: set it to your "
+                "Typesense server's API key (there is no default key)"
+            )
         return cls(settings.typesense_url, settings.typesense_api_key, settings.typesense_collection)
 
     @classmethod
