@@ -13,7 +13,9 @@ pytestmark = pytest.mark.django_db
 
 def test_an_event_keeps_who_did_what():
     user = User.objects.create_user("archivist", password="x" * 12)
-    log_event("record.update", actor=user, target="frus1964-68v07/d74", detail={"note": "typo"}, ip="10.0.0.1")
+    log_event(
+        "record.update", actor=user, target="frus1964-68v07/d74", detail={"note": "typo"}, ip="10.0.0.1"
+    )
     event = AuditEvent.objects.get()
     assert (event.actor, event.actor_name, event.action, event.target) == (
         user,

@@ -18,6 +18,10 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import pickle
+import signal
+import sys
+import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -35,7 +39,35 @@ BEHIND = 8  # chunks waiting for the writer, from which a child validates record
 READER_NICENESS = 10
 
 
-def _reader(importer: Importer, source: Source, queue, prepare: Callable[[dict], Any] | None) -> None:
+def die_with_parent(parent_pid: int) -> None:
+    """End this (forked) process when its parent dies, even by `kill -9`: an orphan reader would block on its
+    full queue forever, holding whatever its parent held at the fork. Linux: the kernel sends SIGKILL
+    (PR_SET_PDEATHSIG); elsewhere a thread looks at the parent's pid every second."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            pr_set_pdeathsig = 1
+            if libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0) == 0:
+                if os.getppid() != parent_pid:  # the parent died before the request was made
+                    os._exit(1)
+                return
+        except (OSError, AttributeError):
+            pass
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="readingroom-parent-watch", daemon=True).start()
+
+
+def _reader(
+    importer: Importer, source: Source, queue, prepare: Callable[[dict], Any] | None, parent_pid: int
+) -> None:
+    die_with_parent(parent_pid)
     from django.db import connections
 
     # The parent's database connections belong to the parent: never use or close them here.
@@ -87,7 +119,7 @@ class ParallelRead:
         ctx = mp.get_context("fork")
         queue = ctx.Queue(maxsize=QUEUE_CHUNKS)
         process = ctx.Process(
-            target=_reader, daemon=True, args=(self.importer, self.source, queue, self.prepare)
+            target=_reader, daemon=True, args=(self.importer, self.source, queue, self.prepare, os.getpid())
         )
         process.start()
         try:
