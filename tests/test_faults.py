@@ -169,3 +169,131 @@ def test_waiting_for_a_lock_says_who_holds_it(tmp_path, monkeypatch):
     finally:
         holder.kill()
         holder.wait()
+
+
+# --- 2. wrong types, deep nesting, a file gone before its turn: a message each, and the rest goes on ---------
+
+
+def _jsonl(path: Path, *objs) -> Path:
+    path.write_text(
+        "".join((o if isinstance(o, str) else json.dumps(o)) + "\n" for o in objs), encoding="utf-8"
+    )
+    return path
+
+
+GOOD = {"id": "fault/ok", "title": "A telegram", "text": "Hello."}
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("date", 1968, "field 'date': must be text, not int: write it in quotes"),
+        ("date_earliest", [1968], "field 'date_earliest': must be text, not list"),
+        ("status", ["published"], "field 'status': must be text, not list"),
+        ("title", ["a", "b"], "field 'title': must be text, not list"),
+        ("relations", {"target": "x"}, "field 'relations': must be a list ([...]), not dict"),
+        ("media", 5, "field 'media': must be a list ([...]), not int"),
+        ("texts", "plain", "field 'texts': must be a list ([...]), not str"),
+        (
+            "places",
+            [{"name": "Hanoi", "parent": {"id": "vn"}}],
+            "field 'places[0].parent': must be text, not dict",
+        ),
+        (
+            "persons",
+            [{"name": "Rusk", "id": "rusk\ndean"}],
+            "field 'persons[0].id': 'rusk\\ndean' contains a line",
+        ),
+        ("date", "0000-05-01", "impossible year 0"),
+    ],
+)
+def test_a_wrong_field_is_that_records_problem(import_files, tmp_path, field, value, message):
+    from readingroom.records.models import Record
+
+    path = _jsonl(tmp_path / "mixed.jsonl", {"id": "fault/bad", "title": "T", field: value}, GOOD)
+    report = import_files(path)
+    (file_report,) = report.files
+    assert file_report.error is None
+    assert [str(p) for p in file_report.problems] == [
+        str(p) for p in file_report.problems if "'fault/bad'" in str(p)
+    ]
+    assert len(file_report.problems) == 1 and message in str(file_report.problems[0]), file_report.problems
+    assert list(Record.objects.values_list("id", flat=True)) == ["fault/ok"]
+    assert not report.ok
+
+
+def test_an_authority_of_the_wrong_shape_is_refused_the_others_kept(import_files, tmp_path):
+    from readingroom.records.models import Authority
+
+    path = _jsonl(
+        tmp_path / "authorities.jsonl",
+        {"kind": "place", "key": "asia", "name": "Asia"},
+        {"kind": "place", "key": "hanoi", "name": "Hanoi", "parent": {"key": "asia"}},
+        {"kind": "place", "key": "hue", "name": "Hue", "parent": ["asia"]},
+        {"kind": "person", "key": "rusk\ndean", "name": "Dean Rusk"},
+        {"kind": "place", "key": "saigon", "name": "Saigon", "parent": "asia"},
+    )
+    (file_report,) = import_files(path).files
+    messages = [str(p) for p in file_report.problems]
+    assert len(messages) == 3, messages
+    assert (
+        "authority 'hanoi' (place): the authority's parent must be the key of another place (text), not dict"
+        in messages
+    )
+    assert "not list" in messages[1]
+    assert "contains a line break" in messages[2]
+    assert sorted(Authority.objects.values_list("key", flat=True)) == ["asia", "saigon"]
+
+
+def test_json_nested_a_thousand_deep(import_files, tmp_path):
+    from readingroom.records.models import Record
+
+    deep = '{"id": "fault/deep", "title": "T", "extra": {"x": ' + "[" * 1000 + "]" * 1000 + "}}"
+    lines = _jsonl(tmp_path / "deep.jsonl", deep, GOOD)
+    whole = tmp_path / "deep.json"
+    whole.write_text("[" * 1000 + "]" * 1000, encoding="utf-8")
+    report = import_files(lines, whole)
+    by_name = {f.path.name: f for f in report.files}
+    assert by_name["deep.jsonl"].error is None
+    assert "line 1 is nested too deeply" in str(by_name["deep.jsonl"].problems[0])
+    assert "is nested more than" in (by_name["deep.json"].error or "")
+    assert list(Record.objects.values_list("id", flat=True)) == ["fault/ok"]
+
+
+def test_a_file_deleted_before_its_turn(archive, db, tmp_path):
+    from readingroom.records.models import Record
+
+    first = _jsonl(tmp_path / "a.jsonl", {"id": "fault/a", "title": "A"})
+    gone = _jsonl(tmp_path / "b.jsonl", {"id": "fault/b", "title": "B"})
+    last = _jsonl(tmp_path / "c.jsonl", GOOD)
+
+    def remove_b(file_report) -> None:
+        if file_report.path == first:
+            gone.unlink()
+
+    report = archive.import_paths([first, gone, last], show_progress=False, on_file=remove_b)
+    errors = {f.path.name: f.error for f in report.files}
+    assert errors["a.jsonl"] is None and errors["c.jsonl"] is None
+    assert "removed or renamed before its turn" in (errors["b.jsonl"] or "")
+    assert sorted(Record.objects.values_list("id", flat=True)) == ["fault/a", "fault/ok"]
+    assert not report.ok
+
+
+def test_the_command_goes_on_and_exits_1(tmp_path):
+    bad = _jsonl(tmp_path / "bad.jsonl", {"id": "fault/date", "title": "T", "date": 1968}, GOOD)
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 5000 + "]" * 5000, encoding="utf-8")
+    ok = _jsonl(tmp_path / "ok.jsonl", {"id": "fault/last", "title": "Last"})
+    env = _env(tmp_path)
+    result = subprocess.run(
+        _rr(tmp_path / "archive", "import", "--quiet", str(bad), str(deep), str(ok)),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "field 'date': must be text, not int" in result.stderr
+    assert "deep.json: error: is nested more than" in result.stderr
+    assert "ok.jsonl: imported 1 records" in result.stdout

@@ -503,7 +503,7 @@ class DigitalArchiveJsonImporter(Importer):
             first = head.lstrip(b"\xef\xbb\xbf \t\r\n").split(b"\n", 1)[0]
             try:
                 obj = json.loads(first)
-            except ValueError:
+            except (ValueError, RecursionError):
                 return False
             return isinstance(obj, dict) and "doc_date" in obj and "uri" in obj
         return False
