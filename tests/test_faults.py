@@ -297,3 +297,34 @@ def test_the_command_goes_on_and_exits_1(tmp_path):
     assert "field 'date': must be text, not int" in result.stderr
     assert "deep.json: error: is nested more than" in result.stderr
     assert "ok.jsonl: imported 1 records" in result.stdout
+
+
+# --- 3. the translator-credit pattern takes linear time ------------------------------------------------------
+
+
+def test_a_300_kb_page_of_translator_credits_imports_in_seconds(import_files, tmp_path):
+    from readingroom.ingest.da_page import TRANSLATOR
+    from readingroom.records.models import Record
+
+    from .conftest import SEED
+
+    hostile = "Translated for x " * 20000  # 340 KB of credits that never say "by": 137 s before
+    text = SEED.read_text(encoding="utf-8").replace(
+        "Archive of the Party Central Committee, Hanoi.",
+        f"Archive of the Party Central Committee, Hanoi. {hostile}",
+    )
+    assert len(text.encode()) > 300_000
+    page = tmp_path / "credits.txt"
+    page.write_text(text, encoding="utf-8")
+    started = time.monotonic()
+    assert TRANSLATOR.search(hostile) is None
+    report = import_files(page)
+    elapsed = time.monotonic() - started
+    assert report.files[0].error is None, report.files[0].error
+    record = Record.objects.get()
+    assert any(c.get("name") == "Merle Pribbenow" for c in record.document["contributors"])
+    assert elapsed < 5, f"{elapsed:.1f} s"
+    spaces = "Translated for a" + " " * 300_000 + "x"
+    started = time.monotonic()
+    assert TRANSLATOR.search(spaces) is None
+    assert time.monotonic() - started < 2

@@ -38,8 +38,12 @@ HEADINGS = (
 )
 SKIP = {"Skip to content", "Download", "Print", "Share", "Cite", "Original Language", "English", "PDF"}
 FUNDER = re.compile(r"^This document was made possible with support from (?P<funder>.+?)\.?$")
+# Linear time: every repetition is bounded, so each "Translated" tries at most a few hundred characters (an
+# unbounded lazy "for ..." group made a page with many "Translated for" and no "by" quadratic: 306 KB, 137 s).
 TRANSLATOR = re.compile(
-    r"\b(?:Translated|Translation)\s+(?:for\s+(?P<for>[\w\s&.'-]+?)\s+)?by\s+(?P<name>[^.;]+)", re.I
+    r"\b(?:Translated|Translation)\s{1,20}(?:for\s{1,20}(?P<for>[\w&.'-](?:[\w\s&.'-]{0,200}?[\w&.'-])?)\s{1,20})?"
+    r"by\s{1,20}(?P<name>[^.;\s][^.;]{0,300})",
+    re.I,
 )
 RIGHTS_START = re.compile(
     r"^(The History and Public Policy Program|To enquire about|Rights|This document)", re.I
