@@ -328,3 +328,25 @@ def test_a_300_kb_page_of_translator_credits_imports_in_seconds(import_files, tm
     started = time.monotonic()
     assert TRANSLATOR.search(spaces) is None
     assert time.monotonic() - started < 2
+
+
+# --- 4. a record with 100,000 references is refused at once, with the limit --------------------------------
+
+
+@pytest.mark.parametrize("field", ["persons", "relations"])
+def test_a_hundred_thousand_references(import_files, tmp_path, field):
+    from readingroom.records.models import Record
+    from readingroom.records.schema import MAX_REFERENCES
+
+    many = [{"name": f"Person {i}"} if field == "persons" else {"target": f"t/{i}"} for i in range(100_000)]
+    path = _jsonl(tmp_path / "many.jsonl", {"id": "fault/many", "title": "Many", field: many}, GOOD)
+    started = time.monotonic()
+    (file_report,) = import_files(path).files
+    assert time.monotonic() - started < 20
+    (problem,) = file_report.problems
+    assert f"links to 100,000 authorities and records; at most {MAX_REFERENCES:,}" in str(problem)
+    assert list(Record.objects.values_list("id", flat=True)) == ["fault/ok"]
+    at_limit = [{"target": f"t/{i}"} for i in range(MAX_REFERENCES)]
+    path = _jsonl(tmp_path / "limit.jsonl", {"id": "fault/limit", "title": "At the limit", "relations": at_limit})
+    (file_report,) = import_files(path).files
+    assert file_report.ok and file_report.created == 1

@@ -255,7 +255,7 @@ TEXT_ONLY_FIELDS = ("status", "date", "date_text", "date_earliest", "date_latest
 LIST_FIELDS = ("texts", "notes", "media", "relations")
 # Authority references one record may make (persons, places, relations...). Each becomes a row linking the
 # record to its authority: a record with more is almost surely a mistake, and would take minutes to save.
-MAX_REFERENCES = 10_000
+MAX_REFERENCES = 5_000
 
 
 AUTHORITY_KEY_MAX = 250  # Authority.key's column
