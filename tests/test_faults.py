@@ -347,6 +347,42 @@ def test_a_hundred_thousand_references(import_files, tmp_path, field):
     assert f"links to 100,000 authorities and records; at most {MAX_REFERENCES:,}" in str(problem)
     assert list(Record.objects.values_list("id", flat=True)) == ["fault/ok"]
     at_limit = [{"target": f"t/{i}"} for i in range(MAX_REFERENCES)]
-    path = _jsonl(tmp_path / "limit.jsonl", {"id": "fault/limit", "title": "At the limit", "relations": at_limit})
+    path = _jsonl(
+        tmp_path / "limit.jsonl", {"id": "fault/limit", "title": "At the limit", "relations": at_limit}
+    )
     (file_report,) = import_files(path).files
     assert file_report.ok and file_report.created == 1
+
+
+# --- 6. a line break in an authority id, year 0: refused at input, and no page answers 500 ------------------
+
+
+def test_year_zero_and_line_breaks_never_reach_a_page(import_files, tmp_path, client):
+    path = _jsonl(
+        tmp_path / "dates.jsonl",
+        {"id": "fault/y0", "title": "Year 0", "date": "0000", "status": "published"},
+        {"id": "fault/y1", "title": "Year 1", "date": "0001-03-01", "status": "published"},
+        {
+            "id": "fault/nl",
+            "title": "A line break",
+            "status": "published",
+            "persons": [{"id": "rusk\ndean", "name": "Dean Rusk"}],
+        },
+        {
+            "id": "fault/nl2",
+            "title": "Another",
+            "status": "published",
+            "places": [{"name": "Hue", "parent": "a\rb"}],
+        },
+    )
+    (file_report,) = import_files(path).files
+    messages = sorted(str(p) for p in file_report.problems)
+    assert len(messages) == 3, messages
+    assert "record 'fault/y0', field 'date': impossible year 0" in messages[2]
+    assert "field 'persons[0].id': 'rusk\\ndean' contains a line break" in messages[0]
+    assert "field 'places[0].parent': 'a\\rb' contains a line break" in messages[1]
+    client.raise_request_exception = False
+    assert client.get("/years/1/").status_code == 200
+    assert "Year 1" in client.get("/years/1/").content.decode()
+    for url in ("/years/0/", "/years/00000/", "/years/10000/"):
+        assert client.get(url).status_code == 404, url
