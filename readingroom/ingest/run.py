@@ -400,10 +400,10 @@ def authority_problem(entry: AuthorityEntry) -> str | None:
             return f"the authority's {label} must be non-empty text, not {type(value).__name__}"
     if entry.parent is not None and not isinstance(entry.parent, str):
         return f"the authority's parent must be the key of another {entry.kind} (text), not {type(entry.parent).__name__}"
-    for label, value in (("key", entry.key), ("parent", entry.parent)):
-        bad = wrong_key_reason(value) if value else None
+    for label, text in (("key", entry.key), ("parent", entry.parent)):
+        bad = wrong_key_reason(text) if text else None
         if bad:
-            return f"the authority's {label} {value!r} {bad}"
+            return f"the authority's {label} {text!r} {bad}"
     if not isinstance(entry.data, dict):
         return f"the authority's data must be an object, not {type(entry.data).__name__}"
     if entry.position is not None and not isinstance(entry.position, int):
