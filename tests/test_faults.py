@@ -386,3 +386,102 @@ def test_year_zero_and_line_breaks_never_reach_a_page(import_files, tmp_path, cl
     assert "Year 1" in client.get("/years/1/").content.decode()
     for url in ("/years/0/", "/years/00000/", "/years/10000/"):
         assert client.get(url).status_code == 404, url
+
+
+# --- 5. a .json file is read one record at a time, not whole -----------------------------------------------
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 64, 1 << 20])
+def test_json_array_items_agree_with_json_loads(monkeypatch, chunk):
+    import io
+
+    from readingroom.ingest import json_stream
+
+    monkeypatch.setattr(json_stream, "CHUNK", chunk)
+    value = [
+        {
+            "id": "1",
+            "n": 12345678901234567890,
+            "f": -1.5e-7,
+            "s": 'a "quoted" ] , [ {',
+            "t": [True, False, None],
+        },
+        [],
+        {},
+        "\u00e9t\u00e9 \U0001f600",
+        1234567,
+        [[1, [2, [3]]], {"a": {"b": "c"}}],
+        0,
+    ]
+    for text in (json.dumps(value), json.dumps(value, indent=3), "\ufeff" + json.dumps(value)):
+        got = list(json_stream.array_items(io.BytesIO(text.encode("utf-8"))))
+        assert got == value
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            '[{"id": "1"},\n {"id": "2", }]',
+            "is not valid JSON: Expecting property name enclosed in double quotes at line 2, column 14",
+        ),
+        ('[{"id": "1"}, {"id": "2"', "is not valid JSON: Expecting ',' delimiter at line 1, column 25"),
+        ('[{"id": "1"} {"id": "2"}]', "is not valid JSON: expected ',' or ']' at line 1, column 14"),
+        ('[{"id": "1"},', "is not valid JSON"),
+        ('[{"id": "1"}] trailing', "text after the closing ']' at line 1, column 15"),
+        ("[1, 2", "the list is not closed with ']'"),
+    ],
+)
+def test_json_array_items_name_where_the_file_is_broken(monkeypatch, text, message):
+    import io
+
+    from readingroom.ingest import json_stream
+    from readingroom.ingest.base import IngestError
+
+    monkeypatch.setattr(json_stream, "CHUNK", 5)
+    with pytest.raises(IngestError) as caught:
+        list(json_stream.array_items(io.BytesIO(text.encode())))
+    assert message in str(caught.value)
+
+
+def _many_small_values(path: Path, records: int) -> Path:
+    """Digital Archive records with a thousand small subjects each: the shape that cost most memory per byte."""
+    base = json.loads((ROOT / "tests" / "data" / "da" / "114010.json").read_text(encoding="utf-8"))
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("[")
+        for i in range(records):
+            doc = dict(base, id=str(500000 + i), uri=f"/srv/record/{500000 + i}.json", slug=f"doc-{i}")
+            doc["subjects"] = [{"id": str(j), "name": f"Subject {j % 50}"} for j in range(1000)]
+            f.write(("," if i else "") + json.dumps(doc, separators=(",", ":")))
+        f.write("]")
+    return path
+
+
+def test_reading_a_json_file_holds_one_record_not_the_file(tmp_path):
+    import tracemalloc
+
+    from readingroom.ingest.base import RecordEntry, Source
+    from readingroom.ingest.da_json import DigitalArchiveJsonImporter
+
+    path = _many_small_values(tmp_path / "dump.json", 150)  # 5 MB; parsed whole it took 11 times that
+    size = path.stat().st_size
+    tracemalloc.start()
+    try:
+        records = sum(
+            isinstance(e, RecordEntry) for e in DigitalArchiveJsonImporter().read(Source(path, size))
+        )
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert records == 150
+    assert peak < size, f"reading took {peak / size:.1f} times the file's size"
+
+
+def test_a_json_list_imports_as_before(import_files, tmp_path):
+    from readingroom.records.models import Record
+
+    path = _many_small_values(tmp_path / "dump.json", 3)
+    report = import_files(path)
+    assert report.files[0].error is None and report.files[0].created == 3
+    doc = Record.objects.get(id="500001").document
+    assert len(doc["subjects"]) == 50 and doc["title"] == "Secret North Vietnam Politburo Cable No. 323"
