@@ -485,3 +485,22 @@ def test_a_json_list_imports_as_before(import_files, tmp_path):
     assert report.files[0].error is None and report.files[0].created == 3
     doc = Record.objects.get(id="500001").document
     assert len(doc["subjects"]) == 50 and doc["title"] == "Secret North Vietnam Politburo Cable No. 323"
+
+
+def test_heavy_records_go_to_the_store_in_smaller_batches(import_files, tmp_path, monkeypatch):
+    from readingroom.ingest import run
+    from readingroom.records.store import RecordWriter
+
+    sizes: list[int] = []
+    original = RecordWriter.save_many
+
+    def counting(self, records):
+        sizes.append(len(records))
+        return original(self, records)
+
+    monkeypatch.setattr(RecordWriter, "save_many", counting)
+    path = _many_small_values(tmp_path / "dump.json", 45)  # 1,000 subjects each: 20 a batch, not 500
+    report = import_files(path)
+    assert report.files[0].created == 45
+    per_batch = run.BATCH_WEIGHT // 1000
+    assert sizes == [per_batch, per_batch, 45 - 2 * per_batch]

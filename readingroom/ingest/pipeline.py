@@ -30,6 +30,9 @@ from .base import Entry, Importer, IngestError, RecordEntry, Source
 
 PARALLEL_MIN_BYTES = 2 << 20  # below this, starting a process costs more than it saves
 CHUNK = 50  # entries per message: with a queue of QUEUE_CHUNKS, what the child holds ahead of the writer
+# ... or fewer, when they are heavy: a record with a thousand subjects is a thousand small objects, and 800 such
+# records in flight held hundreds of MB. A chunk is sent once its entries hold this many list items.
+CHUNK_WEIGHT = 5000
 QUEUE_CHUNKS = 16  # bounded, so a fast reader cannot fill memory ahead of the writer
 BEHIND = 8  # chunks waiting for the writer, from which a child validates records itself
 # The reading process yields the CPU to the importing process and its search indexing threads. Otherwise they
@@ -75,6 +78,7 @@ def _reader(
         conn.connection = None
     os.nice(READER_NICENESS)
     chunk: list[Entry] = []
+    weight = 0
     try:
         for entry in importer.read(source):
             if prepare is not None and isinstance(entry, RecordEntry) and queue.qsize() >= BEHIND:
@@ -82,9 +86,10 @@ def _reader(
                 # keeps up, records go raw and the writer validates them: both processes stay busy.
                 entry = RecordEntry({"id": entry.document.get("id")}, prepare(entry.document))
             chunk.append(entry)
-            if len(chunk) == CHUNK:
+            weight += entry_weight(entry)
+            if len(chunk) == CHUNK or weight >= CHUNK_WEIGHT:
                 queue.put(("entries", chunk, source.consumed))
-                chunk = []
+                chunk, weight = [], 0
         queue.put(("end", chunk, source.consumed))
     except BaseException as e:  # sent back whole, after the entries read before it: the parent decides
         try:
@@ -98,6 +103,17 @@ def _reader(
     finally:
         queue.close()
         queue.join_thread()
+
+
+def entry_weight(entry: Any) -> int:
+    """About how many objects an entry holds beyond its own: the items of a record's lists (references, texts).
+    1 for anything else. Cheap: the lengths of the top-level lists only."""
+    if not isinstance(entry, RecordEntry):
+        return 1
+    doc = entry.document if entry.prepared is None else getattr(entry.prepared, "doc", entry.document)
+    if not isinstance(doc, dict):
+        return 1
+    return 1 + sum(len(v) for v in doc.values() if isinstance(v, list))
 
 
 def use_parallel(source: Source) -> bool:

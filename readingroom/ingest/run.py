@@ -16,7 +16,7 @@ from readingroom.records.vocabulary import AUTHORITY_KINDS
 
 from .base import AuthorityEntry, Importer, IngestError, Notice, Problem, RecordEntry, Source
 from .gc_tuning import bulk_collection
-from .pipeline import ParallelRead, use_parallel
+from .pipeline import ParallelRead, entry_weight, use_parallel
 from .registry import ImporterRegistry
 
 if TYPE_CHECKING:
@@ -60,6 +60,7 @@ class Target(Protocol):
 HEAD_BYTES = 65536
 MAX_DEPTH = 900  # about where Python's parsers give up (RecursionError): a file nested deeper is refused
 BATCH = 500  # records saved per round trip to the store
+BATCH_WEIGHT = 20_000  # ... or fewer, once they hold this many list items (pipeline.entry_weight)
 # Problems and notices a file's report keeps (the others are counted): a file of 100,000 records that each link to
 # a document not in the archive must not hold 100,000 messages in memory, nor print them all.
 KEPT_MESSAGES = 1000
@@ -197,6 +198,7 @@ class _FileRun:
         self.prepare = _preparer(writer, index)
         self.batch: list[tuple[Any, dict | Prepared | RecordError]] = []  # (id as read, record)
         self.tracker: Source | ParallelRead | None = None  # who knows the bytes read
+        self.weight = 0  # of the batch
 
     def run(self, importer: Importer, source: Source) -> None:
         entries = (
@@ -209,7 +211,8 @@ class _FileRun:
                 # Validated by a reading process already, or raw: then validated here, in flush().
                 record = entry.document if entry.prepared is None else entry.prepared
                 self.batch.append((entry.document.get("id"), record))
-                if len(self.batch) >= BATCH:
+                self.weight += entry_weight(entry)
+                if len(self.batch) >= BATCH or self.weight >= BATCH_WEIGHT:
                     self.flush()
             elif isinstance(entry, Notice):
                 report.notice(entry)
@@ -256,6 +259,7 @@ class _FileRun:
             self.progress.records += len(self.batch)
             self.progress.update(self.tracker)
         self.batch.clear()
+        self.weight = 0
 
 
 def import_file(
