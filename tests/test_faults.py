@@ -66,11 +66,32 @@ def _records_file(path: Path, n: int, pad: int = 100) -> Path:
 # --- 1. a killed import's reading process died with it, and left no lock -----------------------------------
 
 
+@pytest.fixture
+def subprocess_env(tmp_path, db_vendor):
+    """The environment of a subprocess archive: SQLite in its home on the SQLite run; on the PostgreSQL run, a
+    database of its own on the same server (a forked reader also holds its parent's PostgreSQL connection)."""
+    env = _env(tmp_path)
+    if db_vendor != "postgresql":
+        yield env
+        return
+    import psycopg
+
+    base = os.environ["READINGROOM_DATABASE_URL"].rsplit("/", 1)[0]
+    name = f"rr_faults_{os.getpid()}"
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    env["READINGROOM_DATABASE_URL"] = f"{base}/{name}"
+    yield env
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc to find the reading process")
-def test_killed_import_leaves_no_reader_and_no_lock(tmp_path):
+def test_killed_import_leaves_no_reader_and_no_lock(tmp_path, subprocess_env):
     big = _records_file(tmp_path / "big.jsonl", 20000)  # 11 MB: read in a child process (pipeline.py)
     home = tmp_path / "archive"
-    env = _env(tmp_path)
+    env = subprocess_env
     assert subprocess.run(_rr(home, "init"), env=env, capture_output=True, timeout=120).returncode == 0
     first = subprocess.Popen(
         _rr(home, "import", "--quiet", str(big)), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
