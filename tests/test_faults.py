@@ -525,3 +525,15 @@ def test_heavy_records_go_to_the_store_in_smaller_batches(import_files, tmp_path
     assert report.files[0].created == 45
     per_batch = run.BATCH_WEIGHT // 1000
     assert sizes == [per_batch, per_batch, 45 - 2 * per_batch]
+
+
+def test_a_name_longer_than_the_database_takes_is_that_records_problem(import_files, tmp_path):
+    from readingroom.records.models import Record
+
+    path = _jsonl(
+        tmp_path / "long.jsonl", {"id": "fault/long", "title": "T", "persons": [{"name": "R" * 1001}]}, GOOD
+    )
+    (file_report,) = import_files(path).files
+    assert file_report.error is None
+    assert "field 'persons[0].name': is longer than 1000 characters" in str(file_report.problems[0])
+    assert list(Record.objects.values_list("id", flat=True)) == ["fault/ok"]

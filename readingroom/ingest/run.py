@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from readingroom.progress import Progress as ProgressLine
-from readingroom.records.schema import RecordError, wrong_key_reason
+from readingroom.records.schema import AUTHORITY_NAME_MAX, RecordError, wrong_key_reason
 from readingroom.records.store import Prepared, RecordWriter, Store
 from readingroom.records.vocabulary import AUTHORITY_KINDS
 
@@ -322,6 +322,10 @@ def import_file(
         )
     except MemoryError:
         report.error = "does not fit in memory: split it into smaller files"
+    except DatabaseError as e:  # a value the database refuses that no check above foresaw: this file only
+        report.error = (
+            f"the database refused it ({type(e).__name__}: {str(e).strip()}); nothing from it was kept"
+        )
     if report.error or dry_run:
         writer.forget_cache()
     return report
@@ -408,6 +412,8 @@ def authority_problem(entry: AuthorityEntry) -> str | None:
         bad = wrong_key_reason(text) if text else None
         if bad:
             return f"the authority's {label} {text!r} {bad}"
+    if len(entry.name) > AUTHORITY_NAME_MAX:
+        return f"the authority's name is longer than {AUTHORITY_NAME_MAX} characters"
     if not isinstance(entry.data, dict):
         return f"the authority's data must be an object, not {type(entry.data).__name__}"
     if entry.position is not None and not isinstance(entry.position, int):

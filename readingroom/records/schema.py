@@ -121,6 +121,8 @@ def authority_ref(
         wrong = wrong_key_reason(text) if text else None
         if wrong:
             raise RecordError(f"{field}.{part}", f"{text!r} {wrong}", rid)
+    if len(name) > AUTHORITY_NAME_MAX:
+        raise RecordError(f"{field}.name", f"is longer than {AUTHORITY_NAME_MAX} characters", rid)
     out: dict[str, Any] = {"kind": ref_kind, "id": key, "name": name}
     if parent:
         out["parent"] = parent
@@ -259,6 +261,7 @@ MAX_REFERENCES = 5_000
 
 
 AUTHORITY_KEY_MAX = 250  # Authority.key's column
+AUTHORITY_NAME_MAX = 1000  # Authority.name's
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
