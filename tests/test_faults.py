@@ -537,3 +537,20 @@ def test_a_name_longer_than_the_database_takes_is_that_records_problem(import_fi
     assert file_report.error is None
     assert "field 'persons[0].name': is longer than 1000 characters" in str(file_report.problems[0])
     assert list(Record.objects.values_list("id", flat=True)) == ["fault/ok"]
+
+
+@pytest.mark.postgresql_only
+def test_a_value_the_database_refuses_fails_that_file_only(import_files, tmp_path):
+    from readingroom.records.models import Record
+
+    refused = _jsonl(
+        tmp_path / "role.jsonl",
+        {"id": "fault/role", "title": "T", "contributors": [{"name": "Rusk", "role": "r" * 60}]},
+    )
+    fine = _jsonl(tmp_path / "fine.jsonl", GOOD)
+    report = import_files(refused, fine)
+    errors = {f.path.name: f.error for f in report.files}
+    assert "the database refused it (DataError" in (errors["role.jsonl"] or "")
+    assert "nothing from it was kept" in (errors["role.jsonl"] or "")
+    assert errors["fine.jsonl"] is None
+    assert list(Record.objects.values_list("id", flat=True)) == ["fault/ok"]
