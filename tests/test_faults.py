@@ -554,3 +554,18 @@ def test_a_value_the_database_refuses_fails_that_file_only(import_files, tmp_pat
     assert "nothing from it was kept" in (errors["role.jsonl"] or "")
     assert errors["fine.jsonl"] is None
     assert list(Record.objects.values_list("id", flat=True)) == ["fault/ok"]
+
+
+def test_check_names_what_input_refuses_now_but_an_older_archive_may_hold(archive, db):
+    from readingroom.records.models import Authority
+
+    Authority.objects.create(kind="person", key="rusk\ndean", name="Dean Rusk")
+    Authority.objects.create(kind="person", key="rusk-dean", name="Dean Rusk")
+    report = archive.check()
+    assert not report.ok
+    assert any(
+        "line break or control character in their key (e.g. person 'rusk\\ndean')" in p
+        for p in report.problems
+    )
+    Authority.objects.filter(key="rusk\ndean").delete()
+    assert not any("control character" in p for p in archive.check().problems)
