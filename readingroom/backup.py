@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from django.db import connection
+from django.db import DatabaseError, connection
 
 from readingroom.progress import Progress
 
@@ -363,7 +363,13 @@ def _refuse_unless_empty(home: Path, vendor: str) -> None:
                 "another READINGROOM_DATABASE_URL)"
             )
     else:
-        tables = connection.introspection.table_names()
+        try:
+            tables = connection.introspection.table_names()
+        except DatabaseError as e:
+            raise BackupError(
+                f"cannot open the database {connection.settings_dict['NAME']!r} ({str(e).strip()}): create an "
+                "empty one first (`createdb NAME`) and point READINGROOM_DATABASE_URL at it"
+            ) from None
         if tables:
             raise BackupError(
                 f"the database {connection.settings_dict['NAME']!r} already holds {len(tables)} tables: restore "
