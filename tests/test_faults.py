@@ -226,6 +226,7 @@ GOOD = {"id": "fault/ok", "title": "A telegram", "text": "Hello."}
             "field 'persons[0].id': 'rusk\\ndean' contains a line",
         ),
         ("date", "0000-05-01", "impossible year 0"),
+        ("notes", [{"html": 5}], "field 'notes[0].html': must be text, not int"),
     ],
 )
 def test_a_wrong_field_is_that_records_problem(import_files, tmp_path, field, value, message):

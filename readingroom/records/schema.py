@@ -287,6 +287,9 @@ def check_types(raw: dict, rid: str | None) -> None:
         value = raw.get(name)
         if value is not None and not isinstance(value, list):
             raise RecordError(name, f"must be a list ([...]), not {type(value).__name__}", rid)
+    for i, note in enumerate(raw.get("notes") or []):
+        if isinstance(note, dict) and note.get("html") is not None and not isinstance(note["html"], str):
+            raise RecordError(f"notes[{i}].html", f"must be text, not {type(note['html']).__name__}", rid)
     count = 0
     for name, value in raw.items():
         if isinstance(value, list) and name not in ("texts", "notes", "media"):
