@@ -18,12 +18,14 @@ import fcntl
 import os
 import sys
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 WAIT_NOTICE = 5.0  # seconds of waiting for a file lock before saying who holds it
 
 _held_fds: set[int] = set()  # descriptors of the file locks this process holds
+_holders: weakref.WeakSet[HeldFileLock] = weakref.WeakSet()  # the HeldFileLocks among them
 
 
 def _close_in_child() -> None:
@@ -33,6 +35,9 @@ def _close_in_child() -> None:
         except OSError:
             pass
     _held_fds.clear()
+    for lock in list(_holders):  # the child holds none of them: release() must not touch a closed descriptor
+        lock._fd = None
+    _holders.clear()
 
 
 if hasattr(os, "register_at_fork"):
@@ -118,10 +123,12 @@ class HeldFileLock:
             os.close(fd)
             return False
         self._fd = fd
+        _holders.add(self)
         return True
 
     def release(self) -> None:
         if self._fd is not None:
+            _holders.discard(self)
             _held_fds.discard(self._fd)
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)

@@ -570,3 +570,26 @@ def test_check_names_what_input_refuses_now_but_an_older_archive_may_hold(archiv
     )
     Authority.objects.filter(key="rusk\ndean").delete()
     assert not any("control character" in p for p in archive.check().problems)
+
+
+def test_a_forked_child_neither_holds_nor_releases_a_held_writer_lock(tmp_path):
+    lock = locks.HeldFileLock(tmp_path / "writer.lock")
+    assert lock.acquire()
+    try:
+        pid = os.fork()
+        if pid == 0:
+            code = 2
+            try:
+                lock.release()  # in the child: nothing to release, and the parent's lock stays
+                code = 0 if not lock.held and str(lock.path) not in _open_files() else 3
+            finally:
+                os._exit(code)
+        _pid, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert lock.held
+        other = locks.HeldFileLock(lock.path)
+        assert not other.acquire(wait=False)  # still the parent's
+    finally:
+        lock.release()
+    assert other.acquire(wait=False)
+    other.release()
