@@ -180,6 +180,22 @@ def check(archive: Archive) -> CheckReport:
             bad += 1
             if bad <= 10:
                 report.problems.append(f"record {rec.id!r}: stored document and columns disagree")
+    # Stored before input refused them: an authority key with a line break cannot be linked (its page and every
+    # page naming it failed), a date of year 0 has no page.
+    control = "[[:cntrl:]]" if connection.vendor == "postgresql" else r"[\x00-\x1f\x7f]"
+    unlinkable = list(Authority.objects.filter(key__regex=control).values_list("kind", "key")[:3])
+    if unlinkable:
+        report.problems.append(
+            f"authorities with a line break or control character in their key (e.g. "
+            f"{', '.join(f'{k} {key!r}' for k, key in unlinkable)}): their pages cannot be linked; change the "
+            "key in /admin/ or import the authority again with a one-line key"
+        )
+    year_zero = list(Record.objects.filter(date_earliest__startswith="0000").values_list("pk", flat=True)[:3])
+    if year_zero:
+        report.problems.append(
+            f"records dated in year 0 (e.g. {', '.join(year_zero)}): there is no year 0; correct their dates "
+            "and import them again"
+        )
     pending = IndexOutbox.objects.count()
     report.lines.append(f"search index updates pending: {pending}")
     report.problems.extend(archive.indexer.check_drift())

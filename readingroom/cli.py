@@ -356,6 +356,64 @@ def cmd_createuser(archive: Archive, args: argparse.Namespace) -> int:
     return 0
 
 
+# -- backup and restore (readingroom/backup.py, docs/operations.md) -------------------------------------------
+BACKUP_EPILOG = """\
+examples:
+  readingroom backup /srv/backups/archive-2026-12-01      while the server runs
+  readingroom --home /srv/new-archive restore /srv/backups/archive-2026-12-01
+
+A backup is a new folder: the database (SQLite's online backup, or pg_dump), the media and the IIIF tiles, and
+manifest.json with every file's SHA-256. The search index is not in it: restore rebuilds it. Restore goes only
+into an empty archive, and refuses a backup any of whose files fails its checksum. docs/operations.md has more.
+"""
+
+
+def cmd_backup(archive: Archive, args: argparse.Namespace) -> int:
+    _require_archive(archive)
+    from readingroom.backup import BackupError, backup
+
+    try:
+        report = backup(archive, Path(args.dest), progress=not args.quiet)
+    except BackupError as e:
+        print(f"readingroom backup: {e}", file=sys.stderr)
+        return 1
+    print(report.line())
+    return 0
+
+
+def cmd_restore(archive: Archive, args: argparse.Namespace) -> int:
+    from readingroom.backup import BackupError, restore
+
+    try:
+        report = restore(archive, Path(args.src), progress=not args.quiet)
+    except BackupError as e:
+        print(f"readingroom restore: {e}", file=sys.stderr)
+        return 1
+    print(report.line())
+    return 0
+
+
+def _add_backup_commands(sub) -> None:
+    p = sub.add_parser(
+        "backup",
+        help="copy the archive (database, media, IIIF tiles) into a new folder, with checksums; safe while serving",
+        epilog=BACKUP_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("dest", metavar="DEST", help="a new (or empty) folder for the backup")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.set_defaults(func=cmd_backup)
+    p = sub.add_parser(
+        "restore",
+        help="restore a backup into a new, empty archive (--home), checking every file, then rebuild the index",
+        epilog=BACKUP_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("src", metavar="SRC", help="a folder written by `readingroom backup`")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.set_defaults(func=cmd_restore)
+
+
 def build_parser(importers: ImporterRegistry | None = None) -> argparse.ArgumentParser:
     """The command line; `importers` (default: the built-in and installed ones) fills `import --help`."""
     from readingroom.ingest.registry import ImporterRegistry
@@ -498,6 +556,7 @@ def build_parser(importers: ImporterRegistry | None = None) -> argparse.Argument
         "--password-stdin", action="store_true", help="read the password from standard input (scripts)"
     )
     p.set_defaults(func=cmd_createuser)
+    _add_backup_commands(sub)
     return parser
 
 

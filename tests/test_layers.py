@@ -21,6 +21,7 @@ ALLOWED = {
     "citations": {"records", "citations"},
     "iiif": {"records", "iiif"},
     "archive": {"records", "ingest", "search", "exports", "archive"},
+    "backup": {"records", "search", "archive", "backup"},  # a whole archive copied: over the archive object
     "oai": {"records", "oai"},  # the protocol over the records; the web serves it (web/oai.py)
 }
 TOP = {"web", "api", "accounts", "cli", "server", "wsgi", "urls", "settings", "demo"}

@@ -12,11 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pycountry
 
-from readingroom.records.models import Authority, Record
+if TYPE_CHECKING:  # the command line reads export formats before Django is set up: no models at import
+    from readingroom.records.models import Record
 
 AUTHOR_ROLES = ("author", "creator", "sender")
 EDITOR_ROLES = ("editor", "compiler")
@@ -37,6 +38,8 @@ def volume_of(doc: dict) -> Volume | None:
     tops = [c["id"] for c in doc.get("collections") or [] if not c.get("parent")]
     if not tops:
         return None
+    from readingroom.records.models import Authority
+
     for name, data in Authority.objects.filter(kind="collection", key__in=tops).values_list("name", "data"):
         data = data or {}
         if data.get("editors") or data.get("published"):

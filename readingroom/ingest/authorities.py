@@ -27,7 +27,7 @@ class AuthoritiesImporter(Importer):
             return False
         try:
             first = json.loads(head.lstrip().split(b"\n", 1)[0])
-        except ValueError:
+        except (ValueError, RecursionError):
             return False
         return isinstance(first, dict) and {"kind", "key", "name"} <= set(first) and "title" not in first
 

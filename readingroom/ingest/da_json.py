@@ -24,11 +24,15 @@ from readingroom.records.schema import RecordError, slugify
 
 from .base import AuthorityEntry, Entry, Importer, IngestError, Notice, Problem, RecordEntry, Source
 from .da_page import TRANSLATOR
+from .json_stream import array_items
 from .line_reader import json_lines
 from .people import looks_like_people
 
 DA_BASE = "https://digitalarchive.wilsoncenter.org/"
 MAX_JSON = 256 << 20  # one JSON document is parsed whole; larger dumps go one record a line (.jsonl)
+
+HEAD = 65536  # bytes looked at for the file's first character
+_END = object()  # no more items
 
 MARKERS = ("uri", "doc_date", "frontend_doc_date")
 
@@ -503,7 +507,7 @@ class DigitalArchiveJsonImporter(Importer):
             first = head.lstrip(b"\xef\xbb\xbf \t\r\n").split(b"\n", 1)[0]
             try:
                 obj = json.loads(first)
-            except ValueError:
+            except (ValueError, RecursionError):
                 return False
             return isinstance(obj, dict) and "doc_date" in obj and "uri" in obj
         return False
@@ -520,6 +524,10 @@ class DigitalArchiveJsonImporter(Importer):
                 f"{MAX_JSON >> 20} MiB): write one record object per line to a .jsonl file instead"
             )
         with source.open() as f:
+            if f.peek(HEAD).lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"[":
+                # A list of records, the shape of large dumps: read one item at a time (json_stream.py).
+                yield from self._read_items(array_items(f), name, emitted)
+                return
             data = f.read()
         try:
             top = json.loads(data.decode("utf-8-sig"))
@@ -548,15 +556,29 @@ class DigitalArchiveJsonImporter(Importer):
             )
         if not items:
             raise IngestError("has no records: the list is empty")
+        yield from self._read_items(iter(items), name, emitted)
+
+    def _read_items(self, items: Iterator[Any], name: str, emitted: set[tuple[str, str]]) -> Iterator[Entry]:
+        """The entries of a list's items, each item let go once read. An item is labelled "item N" when the
+        list has more than one (the first waits for the second to know)."""
         seen: set[str] = set()
-        for n, obj in enumerate(items, 1):
+        held = next(items, _END)
+        if held is _END:
+            raise IngestError("has no records: the list is empty")
+        following = next(items, _END)
+        n = 1
+        while held is not _END:
+            obj = held
             rid = str(obj["id"]) if isinstance(obj, dict) and obj.get("id") not in (None, "") else None
             if rid and rid in seen:
                 yield Problem(f"item {n}: duplicate id in this file; the first one was kept", rid, "id")
-                continue
-            if rid:
-                seen.add(rid)
-            yield from record_entries(obj, f"item {n}" if len(items) > 1 else "", name, emitted)
+            else:
+                if rid:
+                    seen.add(rid)
+                several = n > 1 or following is not _END
+                yield from record_entries(obj, f"item {n}" if several else "", name, emitted)
+            held, following = following, (next(items, _END) if following is not _END else _END)
+            n += 1
 
     def _read_lines(self, source: Source, emitted: set[tuple[str, str]]) -> Iterator[Entry]:
         seen: set[str] = set()

@@ -38,8 +38,13 @@ HEADINGS = (
 )
 SKIP = {"Skip to content", "Download", "Print", "Share", "Cite", "Original Language", "English", "PDF"}
 FUNDER = re.compile(r"^This document was made possible with support from (?P<funder>.+?)\.?$")
+MAX_REPOSITORY = 500  # characters of the text before a translator credit taken as the repository's name
+# Linear time: every repetition is bounded, so each "Translated" tries at most a few hundred characters (an
+# unbounded lazy "for ..." group made a page with many "Translated for" and no "by" quadratic: 306 KB, 137 s).
 TRANSLATOR = re.compile(
-    r"\b(?:Translated|Translation)\s+(?:for\s+(?P<for>[\w\s&.'-]+?)\s+)?by\s+(?P<name>[^.;]+)", re.I
+    r"\b(?:Translated|Translation)\s{1,20}(?:for\s{1,20}(?P<for>[\w&.'-](?:[\w\s&.'-]{0,200}?[\w&.'-])?)\s{1,20})?"
+    r"by\s{1,20}(?P<name>[^.;\s][^.;]{0,300})",
+    re.I,
 )
 RIGHTS_START = re.compile(
     r"^(The History and Public Policy Program|To enquire about|Rights|This document)", re.I
@@ -185,7 +190,7 @@ def _document_information(info: list[str], doc: dict) -> str | None:
             translator = m["name"].strip()
             repo_part = block[: m.start()].strip().rstrip(".")
             doc["source_description"] = block
-            if repo_part:
+            if repo_part and len(repo_part) <= MAX_REPOSITORY:  # longer is not an archive's name
                 doc["repository"] = {"name": repo_part}
             doc["contributors"] = [
                 {"name": translator, "role": "translator", **({"for": m["for"].strip()} if m["for"] else {})}

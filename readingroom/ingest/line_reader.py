@@ -26,6 +26,12 @@ def json_lines(
             except json.JSONDecodeError as e:
                 yield Problem(f"line {lineno} is not valid JSON: {e.msg} at column {e.colno}")
                 continue
+            except RecursionError:
+                yield Problem(
+                    f"line {lineno} is nested too deeply (objects or lists within each other, hundreds of "
+                    "levels): no record is shaped like that"
+                )
+                continue
             except ValueError:  # the one other refusal: an integer longer than Python reads from text
                 yield Problem(
                     f"line {lineno} has a number of more than {sys.get_int_max_str_digits():,} digits: "

@@ -18,6 +18,10 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import pickle
+import signal
+import sys
+import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -26,6 +30,9 @@ from .base import Entry, Importer, IngestError, RecordEntry, Source
 
 PARALLEL_MIN_BYTES = 2 << 20  # below this, starting a process costs more than it saves
 CHUNK = 50  # entries per message: with a queue of QUEUE_CHUNKS, what the child holds ahead of the writer
+# ... or fewer, when they are heavy: a record with a thousand subjects is a thousand small objects, and 800 such
+# records in flight held hundreds of MB. A chunk is sent once its entries hold this many list items.
+CHUNK_WEIGHT = 5000
 QUEUE_CHUNKS = 16  # bounded, so a fast reader cannot fill memory ahead of the writer
 BEHIND = 8  # chunks waiting for the writer, from which a child validates records itself
 # The reading process yields the CPU to the importing process and its search indexing threads. Otherwise they
@@ -35,7 +42,35 @@ BEHIND = 8  # chunks waiting for the writer, from which a child validates record
 READER_NICENESS = 10
 
 
-def _reader(importer: Importer, source: Source, queue, prepare: Callable[[dict], Any] | None) -> None:
+def die_with_parent(parent_pid: int) -> None:
+    """End this (forked) process when its parent dies, even by `kill -9`: an orphan reader would block on its
+    full queue forever, holding whatever its parent held at the fork. Linux: the kernel sends SIGKILL
+    (PR_SET_PDEATHSIG); elsewhere a thread looks at the parent's pid every second."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            pr_set_pdeathsig = 1
+            if libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0) == 0:
+                if os.getppid() != parent_pid:  # the parent died before the request was made
+                    os._exit(1)
+                return
+        except (OSError, AttributeError):
+            pass
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="readingroom-parent-watch", daemon=True).start()
+
+
+def _reader(
+    importer: Importer, source: Source, queue, prepare: Callable[[dict], Any] | None, parent_pid: int
+) -> None:
+    die_with_parent(parent_pid)
     from django.db import connections
 
     # The parent's database connections belong to the parent: never use or close them here.
@@ -43,6 +78,7 @@ def _reader(importer: Importer, source: Source, queue, prepare: Callable[[dict],
         conn.connection = None
     os.nice(READER_NICENESS)
     chunk: list[Entry] = []
+    weight = 0
     try:
         for entry in importer.read(source):
             if prepare is not None and isinstance(entry, RecordEntry) and queue.qsize() >= BEHIND:
@@ -50,9 +86,10 @@ def _reader(importer: Importer, source: Source, queue, prepare: Callable[[dict],
                 # keeps up, records go raw and the writer validates them: both processes stay busy.
                 entry = RecordEntry({"id": entry.document.get("id")}, prepare(entry.document))
             chunk.append(entry)
-            if len(chunk) == CHUNK:
+            weight += entry_weight(entry)
+            if len(chunk) == CHUNK or weight >= CHUNK_WEIGHT:
                 queue.put(("entries", chunk, source.consumed))
-                chunk = []
+                chunk, weight = [], 0
         queue.put(("end", chunk, source.consumed))
     except BaseException as e:  # sent back whole, after the entries read before it: the parent decides
         try:
@@ -66,6 +103,17 @@ def _reader(importer: Importer, source: Source, queue, prepare: Callable[[dict],
     finally:
         queue.close()
         queue.join_thread()
+
+
+def entry_weight(entry: Any) -> int:
+    """About how many objects an entry holds beyond its own: the items of a record's lists (references, texts).
+    1 for anything else. Cheap: the lengths of the top-level lists only."""
+    if not isinstance(entry, RecordEntry):
+        return 1
+    doc = entry.document if entry.prepared is None else getattr(entry.prepared, "doc", entry.document)
+    if not isinstance(doc, dict):
+        return 1
+    return 1 + sum(len(v) for v in doc.values() if isinstance(v, list))
 
 
 def use_parallel(source: Source) -> bool:
@@ -87,7 +135,7 @@ class ParallelRead:
         ctx = mp.get_context("fork")
         queue = ctx.Queue(maxsize=QUEUE_CHUNKS)
         process = ctx.Process(
-            target=_reader, daemon=True, args=(self.importer, self.source, queue, self.prepare)
+            target=_reader, daemon=True, args=(self.importer, self.source, queue, self.prepare, os.getpid())
         )
         process.start()
         try:

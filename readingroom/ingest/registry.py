@@ -81,7 +81,11 @@ class ImporterRegistry:
 
     def detect(self, path: Path, head: bytes) -> Importer | None:
         for importer in self.importers():
-            if importer.detect(path, head):
+            try:
+                ours = importer.detect(path, head)
+            except RecursionError:  # a first line nested too deep to parse: the importer reading it says so
+                ours = False
+            if ours:
                 return importer
         return None
 

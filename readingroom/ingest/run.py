@@ -7,15 +7,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from readingroom.progress import Progress as ProgressLine
-from readingroom.records.schema import RecordError
+from readingroom.records.schema import AUTHORITY_NAME_MAX, RecordError, wrong_key_reason
 from readingroom.records.store import Prepared, RecordWriter, Store
+from readingroom.records.vocabulary import AUTHORITY_KINDS
 
 from .base import AuthorityEntry, Importer, IngestError, Notice, Problem, RecordEntry, Source
 from .gc_tuning import bulk_collection
-from .pipeline import ParallelRead, use_parallel
+from .pipeline import ParallelRead, entry_weight, use_parallel
 from .registry import ImporterRegistry
 
 if TYPE_CHECKING:
@@ -57,7 +58,9 @@ class Target(Protocol):
 
 
 HEAD_BYTES = 65536
+MAX_DEPTH = 900  # about where Python's parsers give up (RecursionError): a file nested deeper is refused
 BATCH = 500  # records saved per round trip to the store
+BATCH_WEIGHT = 20_000  # ... or fewer, once they hold this many list items (pipeline.entry_weight)
 # Problems and notices a file's report keeps (the others are counted): a file of 100,000 records that each link to
 # a document not in the archive must not hold 100,000 messages in memory, nor print them all.
 KEPT_MESSAGES = 1000
@@ -206,6 +209,7 @@ class _FileRun:
         self.prepare = _preparer(writer, index)
         self.batch: list[tuple[Any, dict | Prepared | RecordError]] = []  # (id as read, record)
         self.tracker: Source | ParallelRead | None = None  # who knows the bytes read
+        self.weight = 0  # of the batch
 
     def run(self, importer: Importer, source: Source) -> None:
         entries = (
@@ -218,7 +222,8 @@ class _FileRun:
                 # Validated by a reading process already, or raw: then validated here, in flush().
                 record = entry.document if entry.prepared is None else entry.prepared
                 self.batch.append((entry.document.get("id"), record))
-                if len(self.batch) >= BATCH:
+                self.weight += entry_weight(entry)
+                if len(self.batch) >= BATCH or self.weight >= BATCH_WEIGHT:
                     self.flush()
             elif isinstance(entry, Notice):
                 report.notice(entry)
@@ -226,6 +231,11 @@ class _FileRun:
                 report.problem(entry)
             elif isinstance(entry, AuthorityEntry):
                 self.flush()
+                wrong = authority_problem(entry)
+                if wrong:
+                    key = entry.key if isinstance(entry.key, str) else None
+                    report.problem(Problem(f"authority {key!r} ({entry.kind}): {wrong}" if key else wrong))
+                    continue
                 self.writer.authority(
                     entry.kind,
                     entry.key,
@@ -260,6 +270,7 @@ class _FileRun:
             self.progress.records += len(self.batch)
             self.progress.update(self.tracker)
         self.batch.clear()
+        self.weight = 0
 
 
 def import_file(
@@ -313,6 +324,21 @@ def import_file(
         )
     except (RecordError, ValueError) as e:
         report.error = str(e)
+    except FileNotFoundError:
+        report.error = "the file was removed or renamed before its turn came: nothing was read from it"
+    except (IsADirectoryError, PermissionError) as e:
+        report.error = f"cannot be read ({e.strerror}): check the file's permissions"
+    except RecursionError:
+        report.error = (
+            f"is nested more than {MAX_DEPTH} levels deep (objects or lists within each other): "
+            "no record is shaped like that; check that the file is what it should be"
+        )
+    except MemoryError:
+        report.error = "does not fit in memory: split it into smaller files"
+    except DatabaseError as e:  # a value the database refuses that no check above foresaw: this file only
+        report.error = (
+            f"the database refused it ({type(e).__name__}: {str(e).strip()}); nothing from it was kept"
+        )
     if report.error or dry_run:
         writer.forget_cache()
     return report
@@ -355,14 +381,54 @@ def import_paths(
 
 def _preparer(writer: RecordWriter, index: ImportIndex) -> Callable[[dict], Prepared | RecordError]:
     """What the parsing process does to each record: validate it, and compute its searchable text when the
-    index is built alongside the import, so that the writer only writes."""
-    if not index.indexes_alongside:
-        return writer.prepare
+    index is built alongside the import, so that the writer only writes. A record that fails in a way the
+    validator did not foresee is that record's problem, named with its id: the file goes on."""
+    alongside = index.indexes_alongside
 
     def prepare(raw: dict) -> Prepared | RecordError:
-        prepared = writer.prepare(raw)
-        if isinstance(prepared, Prepared):
-            prepared.plain = index.plain_text(prepared.doc)
+        try:
+            prepared = writer.prepare(raw)
+            if alongside and isinstance(prepared, Prepared):
+                prepared.plain = index.plain_text(prepared.doc)
+        except RecursionError:
+            return RecordError(
+                "(record)", f"is nested more than {MAX_DEPTH} levels deep: flatten it", _read_id(raw)
+            )
+        except (TypeError, AttributeError, ValueError, KeyError) as e:
+            return RecordError(
+                "(record)",
+                f"could not be read ({type(e).__name__}: {e}); check the types of its fields "
+                "against docs/record-schema.md",
+                _read_id(raw),
+            )
         return prepared
 
     return prepare
+
+
+def _read_id(raw: Any) -> str | None:
+    rid = raw.get("id") if isinstance(raw, dict) else None
+    return rid if isinstance(rid, str) else None
+
+
+def authority_problem(entry: AuthorityEntry) -> str | None:
+    """What is wrong with an authority an importer read, as a sentence; None when nothing is. Keys become URLs
+    (/persons/KEY/): a control character in one would break every page that links to it."""
+    if entry.kind not in AUTHORITY_KINDS:
+        return f"unknown authority kind {entry.kind!r}: use one of {', '.join(AUTHORITY_KINDS)}"
+    for label, value in (("key", entry.key), ("name", entry.name)):
+        if not isinstance(value, str) or not value.strip():
+            return f"the authority's {label} must be non-empty text, not {type(value).__name__}"
+    if entry.parent is not None and not isinstance(entry.parent, str):
+        return f"the authority's parent must be the key of another {entry.kind} (text), not {type(entry.parent).__name__}"
+    for label, text in (("key", entry.key), ("parent", entry.parent)):
+        bad = wrong_key_reason(text) if text else None
+        if bad:
+            return f"the authority's {label} {text!r} {bad}"
+    if len(entry.name) > AUTHORITY_NAME_MAX:
+        return f"the authority's name is longer than {AUTHORITY_NAME_MAX} characters"
+    if not isinstance(entry.data, dict):
+        return f"the authority's data must be an object, not {type(entry.data).__name__}"
+    if entry.position is not None and not isinstance(entry.position, int):
+        return f"the authority's position must be a whole number, not {type(entry.position).__name__}"
+    return None

@@ -56,6 +56,8 @@ UNDATED = DateInfo(None, None, None, None, "undated", "stated")
 def _check_year(year: str, original: str) -> int:
     if len(year) != 4:
         raise DateError(f"impossible year {year!r} in {original!r}: write years with four digits, e.g. 1957")
+    if year == "0000":  # no year 0 in the calendar (1 BC is followed by AD 1), nor in Python's dates
+        raise DateError(f"impossible year 0 in {original!r}: the first year is 0001")
     return int(year)
 
 

@@ -166,8 +166,12 @@ def authority_ref(
             f"{field}.kind", f"unknown kind {ref_kind!r}: use one of {', '.join(AUTHORITY_KINDS)}", rid
         )
     key = _fits(_str(value.get("id"), f"{field}.id", rid), 250, f"{field}.id", rid) or slugify(name)
-    out: dict[str, Any] = {"kind": ref_kind, "id": key, "name": name}
     parent = _str(value.get("parent"), f"{field}.parent", rid)
+    for part, text in (("id", key), ("parent", parent)):
+        wrong = wrong_key_reason(text) if text else None
+        if wrong:
+            raise RecordError(f"{field}.{part}", f"{text!r} {wrong}", rid)
+    out: dict[str, Any] = {"kind": ref_kind, "id": key, "name": name}
     if parent:
         out["parent"] = parent
     if with_role:
@@ -303,6 +307,57 @@ def _relations(value: Any, rid: str | None) -> list[dict]:
     return out
 
 
+# Fields read as text by the date parser, and lists read item by item: a wrong type gets a message, not a crash.
+TEXT_ONLY_FIELDS = ("status", "date", "date_text", "date_earliest", "date_latest", "date_certainty")
+LIST_FIELDS = ("texts", "notes", "media", "relations")
+# Authority references one record may make (persons, places, relations...). Each becomes a row linking the
+# record to its authority: a record with more is almost surely a mistake, and would take minutes to save.
+MAX_REFERENCES = 5_000
+
+
+AUTHORITY_KEY_MAX = 250  # Authority.key's column
+AUTHORITY_NAME_MAX = 1000  # Authority.name's
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def wrong_key_reason(key: str) -> str | None:
+    """Why an authority key cannot be one (it becomes a URL, /persons/KEY/), or None."""
+    if _CONTROL.search(key):
+        return "contains a line break or another control character: authority ids are one line of text"
+    if len(key) > AUTHORITY_KEY_MAX:
+        return f"is longer than {AUTHORITY_KEY_MAX} characters"
+    return None
+
+
+def check_types(raw: dict, rid: str | None) -> None:
+    """Refuse a field of the wrong JSON type, naming the field and the type expected."""
+    for name in TEXT_ONLY_FIELDS:
+        value = raw.get(name)
+        if value is not None and not isinstance(value, str):
+            example = ', e.g. "1968-10-15"' if name.startswith("date") and name != "date_certainty" else ""
+            raise RecordError(
+                name, f"must be text, not {type(value).__name__}: write it in quotes{example}", rid
+            )
+    for name in LIST_FIELDS:
+        value = raw.get(name)
+        if value is not None and not isinstance(value, list):
+            raise RecordError(name, f"must be a list ([...]), not {type(value).__name__}", rid)
+    for i, note in enumerate(raw.get("notes") or []):
+        if isinstance(note, dict) and note.get("html") is not None and not isinstance(note["html"], str):
+            raise RecordError(f"notes[{i}].html", f"must be text, not {type(note['html']).__name__}", rid)
+    count = 0
+    for name, value in raw.items():
+        if isinstance(value, list) and name not in ("texts", "notes", "media"):
+            count += len(value)
+    if count > MAX_REFERENCES:
+        raise RecordError(
+            "(record)",
+            f"links to {count:,} authorities and records; at most {MAX_REFERENCES:,} are accepted on one "
+            "record: split the record, or move the list under 'extra'",
+            rid,
+        )
+
+
 def _dict(value: Any, field: str, rid: str | None) -> dict:
     if value is None:
         return {}
@@ -320,6 +375,7 @@ def normalize_record(raw: dict, *, default_status: str = DEFAULT_STATUS) -> dict
     if len(rid) > ID_MAX_LENGTH or not ID_PATTERN.match(rid):
         raise RecordError("id", f"{rid!r} is not a valid id: {ID_RULE}", rid)
     title = _str(raw.get("title"), "title", rid, required=True)
+    check_types(raw, rid)
     status = raw.get("status") or default_status
     if status not in STATUSES:
         raise RecordError("status", f"unknown status {status!r}: use one of {', '.join(STATUSES)}", rid)

@@ -69,7 +69,7 @@ def _accept(word: str, prefix: bool, token: str) -> bool:
 def match_spans(text: str, matches: tuple[Match, ...]) -> list[tuple[int, int, str]]:
     """(start, end, query word) of every word in `text` that a query word matches."""
     folded = fold(text[:MAX_SCAN])
-    spans = []
+    spans: list[tuple[int, int, str]] = []
     for m in matches:
         if m.field not in (None, "title", "text"):
             continue

@@ -19,6 +19,25 @@ class KindConverter:
 
 register_converter(KindConverter, "kind")
 
+
+class YearConverter:
+    """A calendar year, 1 to 9999 (what a record's date can hold): /years/0/ is a page not found, not an error.
+    Any whole number is written out, so a link to the year before 1 is a 404 rather than a broken page."""
+
+    regex = "[0-9]{1,6}"
+
+    def to_python(self, value: str) -> int:
+        year = int(value)
+        if not 1 <= year <= 9999:
+            raise ValueError(value)  # no match: 404
+        return year
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+register_converter(YearConverter, "year")
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("robots.txt", sitemaps.robots_txt, name="robots"),
@@ -44,7 +63,7 @@ urlpatterns = [
         name="iiif-image",
     ),
     path("years/", views.years, name="years"),
-    path("years/<int:year>/", views.year, name="year"),
+    path("years/<year:year>/", views.year, name="year"),
     path("on-this-day/", views.on_this_day, name="on-this-day"),
     path("<kind:kind>/", views.authority_list, name="authorities"),
     path("<kind:kind>/<path:key>/", views.authority, name="authority"),
