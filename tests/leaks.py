@@ -195,7 +195,9 @@ def build(archive, settings) -> None:
         elif state == "embargoed":
             doc["embargo_until"] = LATER
         store.save(doc)
-    store.set_status(hidden_id("withdrawn"), "withdrawn")  # published first, then withdrawn
+    store.set_status(
+        hidden_id("withdrawn"), "withdrawn", reason=f"{TAGS['withdrawn']}reason"
+    )  # published, then withdrawn
     TileStore.of(archive.settings).for_records([PUBLIC_ID, *(hidden_id(s) for s in TAGS)])
     archive.indexer.process_outbox()
 
@@ -211,6 +213,19 @@ class Fetch:
     url: str
     status: tuple[int, ...] = (200,)
     allow: frozenset[str] = field(default_factory=frozenset)
+
+
+# What a tombstone may show of a withdrawn record: title, reason, and what its citation names.
+TOMBSTONE_PARTS = (
+    "title",
+    "reason",
+    "organization",
+    "number",
+    "translator",
+    "publisher",
+    "box",
+    "repository",
+)
 
 
 def fetches(urls: Iterable[str], status: tuple[int, ...] = (200,), allow: Iterable[str] = ()) -> list[Fetch]:
@@ -407,8 +422,11 @@ def url_table() -> dict[str, list[Fetch]]:
             *fetches(
                 [f"/records/{i}/" for i in hidden if i != withdrawn] + [f"/records/leak/{GHOST}id/"], (404,)
             ),
-            # The one exception: a withdrawn record's tombstone may show its title (and its id, in the URL).
-            Fetch(f"/records/{withdrawn}/", gone, frozenset({f"{TAGS['withdrawn']}title"})),
+            # The one exception: a withdrawn record's tombstone shows its title, the reason it was withdrawn and
+            # its citation (#12: title, reason, date, citation; no text), so the names a citation is made of.
+            Fetch(
+                f"/records/{withdrawn}/", gone, frozenset(f"{TAGS['withdrawn']}{p}" for p in TOMBSTONE_PARTS)
+            ),
         ],
         "media/<path:path>": [
             *fetches([f"/media/{media_path(None)}"]),
@@ -428,7 +446,9 @@ def url_table() -> dict[str, list[Fetch]]:
             *fetches([f"/iiif/{images[s]}/full/max/0/default.jpg" for s in TAGS], (404,)),
         ],
         "years/": fetches(["/years/"]),
-        "years/<int:year>/": fetches(f"/years/{y}/" for y in ["1968", *(d[:4] for d in DAYS.values())]),
+        "accounts/login/": fetches(["/accounts/login/"]),
+        "accounts/logout/": fetches(["/accounts/logout/"], (405,)),  # logging out is a POST
+        "years/<year:year>/": fetches(f"/years/{y}/" for y in ["1968", *(d[:4] for d in DAYS.values())]),
         "on-this-day/": fetches(f"/on-this-day/?date={d[5:]}" for d in [PUBLIC_DAY, *DAYS.values()]),
         "<kind:kind>/": fetches(f"/{p}/" for p in plural.values()),
         "<kind:kind>/<path:key>/": authority_urls("/{}/{}/"),

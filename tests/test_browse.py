@@ -114,3 +114,12 @@ def test_related_by_shared_authorities(client, db):
     page = client.get("/records/r/a/").content.decode()
     assert "Related documents" in page and "Beta shares three" in page and "Epsilon" not in page
     assert page.index("Beta shares three") < page.index("Gamma shares one")
+
+
+def test_the_first_and_last_years_link_no_year_outside_the_calendar(client, db):
+    """Year 1's pager linked /years/0/ (a 404 now, a 500 before); year 9999's would link /years/10000/."""
+    first = client.get("/years/1/").content.decode()
+    assert 'href="/years/2/"' in first and "/years/0/" not in first
+    last = client.get("/years/9999/").content.decode()
+    assert 'href="/years/9998/"' in last and "/years/10000/" not in last
+    assert client.get("/years/0/").status_code == 404

@@ -257,7 +257,7 @@ def test_the_index_holds_only_public_records_through_every_change(leak_archive, 
     assert indexed() == set()  # put under embargo
     store.set_status(PUBLIC_ID, "published", embargo_until=None)
     assert indexed() == {PUBLIC_ID}
-    store.set_status(PUBLIC_ID, "withdrawn")
+    store.set_status(PUBLIC_ID, "withdrawn", reason="a duplicate")
     assert indexed() == set()
     # What only it carried is gone with it, at once: the rule is asked at every request.
     assert client.get("/subjects/leak-topics/").status_code == 404
