@@ -18,7 +18,11 @@ from .conftest import ROOT
 PACKAGE = ROOT / "readingroom"
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # Used by name, not imported: Django loads them from a setting.
-USED_BY_NAME = {"whitenoise": "settings.MIDDLEWARE", "psycopg": "Django's postgresql backend (DATABASES)"}
+USED_BY_NAME = {
+    "whitenoise": "settings.MIDDLEWARE",
+    "psycopg": "Django's postgresql backend (DATABASES)",
+    "argon2-cffi": "settings.PASSWORD_HASHERS (Django's Argon2PasswordHasher)",
+}
 
 
 def normalized(requirement: str) -> str:
