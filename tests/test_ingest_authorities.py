@@ -49,7 +49,7 @@ def test_people_detected_by_content(tmp_path):
     assert ImporterRegistry.default().detect(records, head(records)).name == "jsonl"
 
 
-def test_people_whole_file(import_files, client, corpus_counts):
+def test_people_whole_file(import_files, client, corpus_counts, archive):
     report = import_files(PEOPLE)
     f = report.files[0]
     assert (f.error, f.problems, f.importer, f.authorities, f.records) == (
@@ -83,6 +83,18 @@ def test_people_whole_file(import_files, client, corpus_counts):
         aaron.data["sources"][0] == "https://history.state.gov/departmenthistory/people/aaron-david-laurence"
     )
 
+    # An authority has a public page while a public record carries it (records/visibility.py).
+    assert client.get("/persons/102556/").status_code == 404
+    archive.store.save(
+        {
+            "id": "t/chung",
+            "title": "A record naming them",
+            "persons": [
+                {"kind": "person", "id": "102556", "name": "Chung Il-kwon"},
+                {"kind": "person", "id": "111738", "name": "Rusk, David Dean"},
+            ],
+        }
+    )
     page = client.get("/persons/102556/").content.decode()
     assert "<h1>Chung Il-kwon</h1>" in page and "Also: Chong Il-kwon" in page
     assert 'href="https://viaf.org/viaf/75337374/"' in page
@@ -129,7 +141,7 @@ def test_people_bad_lines_reported_good_ones_kept(import_files, tmp_path):
 # -- taxonomy -------------------------------------------------------------------------------------------------------
 
 
-def test_taxonomy_hierarchy(import_files, client, corpus_counts):
+def test_taxonomy_hierarchy(import_files, client, corpus_counts, archive):
     report = import_files(TAXONOMY)
     f = report.files[0]
     assert (f.error, f.problems, f.importer, f.authorities) == (None, [], "taxonomy", corpus_counts.taxonomy)
@@ -186,6 +198,15 @@ def test_taxonomy_hierarchy(import_files, client, corpus_counts):
         .startswith("For people named in resources, only use a person tag")
     )
 
+    archive.store.save(
+        {
+            "id": "t/civil",
+            "title": "A record about it",
+            "subjects": [
+                {"kind": "subject", "id": "civil-rights-domestic", "name": "Civil Rights: Domestic"}
+            ],
+        }
+    )
     page = client.get("/subjects/civil-rights-domestic/").content.decode()
     assert "<h1>Civil Rights: Domestic</h1>" in page
     assert 'class="definition">Documents that chronicle the civil rights movement' in page

@@ -72,7 +72,12 @@ def preview_context(request, doc: dict) -> dict:
         RecordRelation(target_id=r["target"], type=r["type"], label=r.get("label") or "", position=i)
         for i, r in enumerate(doc.get("relations") or [])
     ]
-    held = set(Record.objects.filter(pk__in=[r.target_id for r in relations]).values_list("pk", flat=True))
+    held = {
+        rec.pk: rec
+        for rec in Record.objects.filter(pk__in=[r.target_id for r in relations]).only(
+            "id", "title", "date_text"
+        )
+    }
     return {
         "record": record,
         "doc": doc,
@@ -84,8 +89,10 @@ def preview_context(request, doc: dict) -> dict:
         "translators": links.get("translator", []),
         "people": people,
         "mentioned": links.get("person", []),
-        # In a preview every held record is linked (staff may open it), so that its id can be checked.
-        "related": [(r, r.target_id in held) for r in relations],
+        # (relation, target) as the record page has them; in a preview every held record is linked, public or not
+        # (staff may open it), so that its id can be checked. A target the archive does not hold is left out, as
+        # the public page leaves it out.
+        "related": [(r, held[r.target_id]) for r in relations if r.target_id in held],
         "permalink": request.build_absolute_uri(f"/records/{record.pk}/"),
         "similar": [],
         "source_record_id": (doc.get("extra") or {}).get("source_record_id"),
