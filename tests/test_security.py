@@ -495,3 +495,14 @@ def test_login_and_logout_in_chromium(live_server_url, page, throttle_cache):
     assert page.goto(f"{live_server_url}/admin/").url.startswith(f"{live_server_url}/admin/login/")
     assert blocked == []
     assert [e.action for e in AuditEvent.objects.order_by("id")] == ["user.create", "login", "logout"]
+
+
+def test_login_and_logout_pages_name_the_archive_not_the_host(client, db, archive):
+    """Django's auth views put the request's host in `site_name`; the pages show the archive's name."""
+    name = archive.settings.site_name
+    page = client.get("/accounts/login/").content.decode()
+    assert f">{name}</a>" in page and ">testserver</a>" not in page
+    get_user_model().objects.create_user("reader", password="a long enough password 1")
+    client.login(username="reader", password="a long enough password 1")
+    out = client.post("/accounts/logout/").content.decode()
+    assert f">{name}</a>" in out and ">testserver</a>" not in out
