@@ -548,7 +548,12 @@ def test_a_value_the_database_refuses_fails_that_file_only(import_files, tmp_pat
 
     refused = _jsonl(
         tmp_path / "role.jsonl",
-        {"id": "fault/role", "title": "T", "contributors": [{"name": "Rusk", "role": "r" * 60}]},
+        # A file's type longer than its column (100): the schema does not bound it, PostgreSQL refuses it.
+        {
+            "id": "fault/role",
+            "title": "T",
+            "media": [{"path": "fault/a.pdf", "mime_type": "application/" + "x" * 120}],
+        },
     )
     fine = _jsonl(tmp_path / "fine.jsonl", GOOD)
     report = import_files(refused, fine)
