@@ -41,6 +41,8 @@ class ExportContext:
     site_name: str
     base_url: str = ""  # the archive's public URL: RIS and BibTeX link each record when it is known
     media_root: Path | None = None  # the media folder, for formats that carry the files (BagIt)
+    # The day of the export: every RIS and BibTeX entry's access date, read once rather than per record.
+    accessed: dt.date = field(default_factory=dt.date.today)
 
     # Published volumes by the record's top-level collections: a FRUS volume's thousands of documents ask once.
     _volumes: dict[tuple[str, ...], Volume | None] = field(default_factory=dict, compare=False, repr=False)
@@ -59,7 +61,7 @@ class ExportContext:
         return csl.from_document(
             doc,
             url=self.record_url(record) or "",
-            accessed=dt.date.today(),
+            accessed=self.accessed,
             site_name=self.site_name,
             volume=self._volumes[tops],
         )
