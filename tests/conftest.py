@@ -187,6 +187,33 @@ def pg_url() -> str:
     return os.environ["READINGROOM_DATABASE_URL"]
 
 
+def scratch_database(url: str, *, create: bool = True) -> None:
+    """Drop the PostgreSQL database at url if it exists, then (by default) create it empty.
+
+    DROP ... WITH (FORCE) ends the other sessions on the database, but a role that is not a superuser (the
+    test role is not) may not end an autovacuum worker, which has no role: PostgreSQL answers "must be a
+    member of the role whose process is being terminated". After heavy writes such a worker is done in a
+    moment, so the drop is tried again until it has gone.
+    """
+    import time
+
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    for attempt in range(60):
+        try:
+            with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            break
+        except psycopg.errors.InsufficientPrivilege:
+            if attempt == 59:
+                raise
+            time.sleep(0.5)
+    if create:
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
 # --- Typesense --------------------------------------------------------------------------------------------
 
 

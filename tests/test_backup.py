@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import SEED
+from .conftest import SEED, scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -123,7 +123,7 @@ def _round_trip(rr, tmp_path: Path, url_a: str | None = None, url_b: str | None 
     for rel, entry in manifest["files"].items():
         assert len(entry["sha256"]) == 64 and (backup / rel).stat().st_size == entry["size"]
     if url_b is not None:  # the busy restore filled the second database: empty it for this one
-        _reset_database(url_b)
+        scratch_database(url_b)
     again = tmp_path / "restored"
     result = rr(again, "restore", "--quiet", str(backup), url=url_b)
     assert result.returncode == 0, result.stderr
@@ -191,19 +191,6 @@ def test_restore_refuses_a_non_empty_archive_and_backup_an_existing_folder(tmp_p
 # --- PostgreSQL: pg_dump and pg_restore, into a second database this test makes ---------------------------
 
 
-def _admin(url: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(sql)
-
-
-def _reset_database(url: str) -> None:
-    base, name = url.rsplit("/", 1)
-    _admin(f"{base}/postgres", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    _admin(f"{base}/postgres", f'CREATE DATABASE "{name}"')
-
-
 @pytest.mark.postgresql_only
 def test_backup_while_writing_and_restore_on_postgresql(tmp_path, pg_url):
     for tool in ("pg_dump", "pg_restore"):
@@ -213,7 +200,7 @@ def test_backup_while_writing_and_restore_on_postgresql(tmp_path, pg_url):
     suffix = uuid.uuid4().hex[:8]
     url_a, url_b = f"{base}/rr_backup_a_{suffix}", f"{base}/rr_backup_b_{suffix}"
     for url in (url_a, url_b):
-        _reset_database(url)
+        scratch_database(url)
     try:
         _round_trip(_runner(tmp_path), tmp_path, url_a, url_b)
         rr = _runner(tmp_path)
@@ -223,4 +210,4 @@ def test_backup_while_writing_and_restore_on_postgresql(tmp_path, pg_url):
         )
     finally:
         for url in (url_a, url_b):
-            _admin(f"{base}/postgres", f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+            scratch_database(url, create=False)

@@ -14,6 +14,8 @@ import pytest
 
 from readingroom import locks
 
+from .conftest import SEED, scratch_database
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -74,17 +76,12 @@ def subprocess_env(tmp_path, db_vendor):
     if db_vendor != "postgresql":
         yield env
         return
-    import psycopg
-
     base = os.environ["READINGROOM_DATABASE_URL"].rsplit("/", 1)[0]
     name = f"rr_faults_{os.getpid()}"
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+    scratch_database(f"{base}/{name}")
     env["READINGROOM_DATABASE_URL"] = f"{base}/{name}"
     yield env
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    scratch_database(f"{base}/{name}", create=False)
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc to find the reading process")
@@ -327,8 +324,6 @@ def test_the_command_goes_on_and_exits_1(tmp_path):
 def test_a_300_kb_page_of_translator_credits_imports_in_seconds(import_files, tmp_path):
     from readingroom.ingest.da_page import TRANSLATOR
     from readingroom.records.models import Record
-
-    from .conftest import SEED
 
     hostile = "Translated for x " * 20000  # 340 KB of credits that never say "by": 137 s before
     text = SEED.read_text(encoding="utf-8").replace(
