@@ -214,6 +214,30 @@ def scratch_database(url: str, *, create: bool = True) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def cli_runner(tmp_path: Path, database_url: str | None = None):
+    """A function that runs the `readingroom` command in a subprocess on an archive home:
+    rr(home, *args, url=...) -> CompletedProcess (text, captured). The database is the home's SQLite unless a
+    PostgreSQL URL is given (here or per call)."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "READINGROOM_DATABASE_URL"}
+    env["READINGROOM_HOME"] = str(tmp_path / "unused")
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+
+    def rr(home: Path, *args: str, url: str | None = database_url) -> subprocess.CompletedProcess:
+        run_env = dict(env, READINGROOM_DATABASE_URL=url) if url else env
+        return subprocess.run(
+            [sys.executable, "-m", "readingroom.cli", "--home", str(home), *args],
+            env=run_env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    return rr
+
+
 # --- Typesense --------------------------------------------------------------------------------------------
 
 

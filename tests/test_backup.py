@@ -5,38 +5,14 @@ archive in its own folder (and, on PostgreSQL, its own database)."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 import threading
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from .conftest import SEED, scratch_database
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _runner(tmp_path: Path, database_url: str | None = None) -> Callable[..., subprocess.CompletedProcess]:
-    env = {k: v for k, v in os.environ.items() if k != "READINGROOM_DATABASE_URL"}
-    env["READINGROOM_HOME"] = str(tmp_path / "unused")
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-
-    def rr(home: Path, *args: str, url: str | None = database_url) -> subprocess.CompletedProcess:
-        run_env = dict(env, READINGROOM_DATABASE_URL=url) if url else env
-        return subprocess.run(
-            [sys.executable, "-m", "readingroom.cli", "--home", str(home), *args],
-            env=run_env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-
-    return rr
+from .conftest import SEED, cli_runner, scratch_database
 
 
 def _batch(path: Path, n: int, size: int = 20) -> Path:
@@ -139,12 +115,12 @@ def _round_trip(rr, tmp_path: Path, url_a: str | None = None, url_b: str | None 
 
 @pytest.mark.sqlite_only
 def test_backup_while_writing_and_restore_on_sqlite(tmp_path):
-    _round_trip(_runner(tmp_path), tmp_path)
+    _round_trip(cli_runner(tmp_path), tmp_path)
 
 
 @pytest.mark.sqlite_only
 def test_a_damaged_backup_is_refused_naming_the_file(tmp_path):
-    rr = _runner(tmp_path)
+    rr = cli_runner(tmp_path)
     home = tmp_path / "archive"
     _make_archive(rr, home, tmp_path)
     backup = tmp_path / "backup"
@@ -172,7 +148,7 @@ def test_a_damaged_backup_is_refused_naming_the_file(tmp_path):
 
 @pytest.mark.sqlite_only
 def test_restore_refuses_a_non_empty_archive_and_backup_an_existing_folder(tmp_path):
-    rr = _runner(tmp_path)
+    rr = cli_runner(tmp_path)
     home = tmp_path / "archive"
     _make_archive(rr, home, tmp_path)
     backup = tmp_path / "backup"
@@ -202,8 +178,8 @@ def test_backup_while_writing_and_restore_on_postgresql(tmp_path, pg_url):
     for url in (url_a, url_b):
         scratch_database(url)
     try:
-        _round_trip(_runner(tmp_path), tmp_path, url_a, url_b)
-        rr = _runner(tmp_path)
+        _round_trip(cli_runner(tmp_path), tmp_path, url_a, url_b)
+        rr = cli_runner(tmp_path)
         result = rr(tmp_path / "other", "restore", "--quiet", str(tmp_path / "backup"), url=url_b)
         assert (
             result.returncode == 1 and "already holds" in result.stderr and "empty database" in result.stderr
