@@ -567,7 +567,10 @@ def main(argv: list[str] | None = None) -> int:
     _setup(early.parse_known_args(argv)[0].home)
     parser = build_parser()
     args = parser.parse_args(argv)
+    from django.db import DatabaseError
+
     from readingroom.archive import Archive
+    from readingroom.storage import advice, storage_problem
 
     with Archive.from_environment() as archive:
         try:
@@ -575,6 +578,15 @@ def main(argv: list[str] | None = None) -> int:
         except KeyboardInterrupt:
             print("interrupted", file=sys.stderr)
             return 130
+        except (DatabaseError, OSError) as e:  # the archive's disk, not the command, is at fault: say so
+            problem = storage_problem(e, archive.home)
+            if problem is None:
+                raise
+            print(
+                f"readingroom: {problem} ({str(e).strip() or type(e).__name__}): {advice(problem)}",
+                file=sys.stderr,
+            )
+            return 1
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from readingroom.progress import Progress as ProgressLine
 from readingroom.records.schema import AUTHORITY_NAME_MAX, RecordError, wrong_key_reason
 from readingroom.records.store import Prepared, RecordWriter, Store
 from readingroom.records.vocabulary import AUTHORITY_KINDS
+from readingroom.storage import advice, storage_problem
 
 from .base import AuthorityEntry, Importer, IngestError, Notice, Problem, RecordEntry, Source
 from .gc_tuning import bulk_collection
@@ -45,7 +46,10 @@ class Indexer(Protocol):
 
 
 class Target(Protocol):
-    """The archive an import writes into (readingroom.archive.Archive): its importers, store and indexer."""
+    """The archive an import writes into (readingroom.archive.Archive): its folder, importers, store and indexer."""
+
+    @property
+    def home(self) -> Path: ...
 
     @property
     def importers(self) -> ImporterRegistry: ...
@@ -79,6 +83,7 @@ class FileReport:
     error: str | None = None
     problem_count: int = 0  # all of them
     notice_count: int = 0
+    storage: str | None = None  # STORAGE_FULL or STORAGE_READ_ONLY: the import stops here
 
     @property
     def ok(self) -> bool:
@@ -120,7 +125,8 @@ class ImportReport:
         return bool(self.files) and all(f.ok for f in self.files)
 
     def total(self, attr: str) -> int:
-        return sum(getattr(f, attr) for f in self.files)
+        """A count over the files that were kept (a failed file's records were rolled back)."""
+        return sum(getattr(f, attr) for f in self.files if f.error is None)
 
 
 class Progress:
@@ -284,6 +290,8 @@ def import_file(
 ) -> FileReport:
     report = FileReport(path)
     importers = archive.importers
+    counted = (progress.records, progress.authorities) if progress else (0, 0)
+    stage = "database"
     try:
         head = _check_file(path)
         importer = importers.get(importer_name) if importer_name else importers.detect(path, head)
@@ -309,12 +317,37 @@ def import_file(
                 if dry_run:
                     transaction.set_rollback(True)
             # The index commits after the database, inside the indexer lock: see AlongsideImport.
+            stage = "index"
             if dry_run:
                 index.rollback()
             else:
                 index.commit()
         if progress:
             progress.done_bytes += source.size
+    except Exception as e:
+        storage = storage_problem(e, archive.home)
+        if storage is None:
+            _file_error(report, e)
+        else:
+            report.storage = storage
+            report.error = f"{storage} ({str(e).strip() or type(e).__name__}): " + (
+                "nothing from this file was kept"
+                if stage == "database"
+                else "its records are stored, but the search index could not be written; "
+                "`readingroom check` shows what it lacks and `readingroom reindex` repairs it"
+            )
+            report.error += f", and the files after it were not tried: {advice(storage)}"
+    if report.error and progress:  # what this file added to the progress line was not kept
+        progress.records, progress.authorities = counted
+    if report.error or dry_run:
+        writer.forget_cache()
+    return report
+
+
+def _file_error(report: FileReport, e: Exception) -> None:
+    """The message of an error that is this file's own: the other files go on."""
+    try:
+        raise e
     except IngestError as e:
         report.error = str(e)
     except UnicodeDecodeError as e:
@@ -339,9 +372,6 @@ def import_file(
         report.error = (
             f"the database refused it ({type(e).__name__}: {str(e).strip()}); nothing from it was kept"
         )
-    if report.error or dry_run:
-        writer.forget_cache()
-    return report
 
 
 def import_paths(
@@ -363,16 +393,23 @@ def import_paths(
             on_file(failure)
     writer = archive.store.writer(status_override=status)
     progress = Progress(sum(f.stat().st_size for f in files), progress_stream, enabled=show_progress)
+    stopped: str | None = None
     with bulk_collection():
         for path in files:
-            file_report = import_file(
-                archive, path, writer, importer_name=importer_name, dry_run=dry_run, progress=progress
-            )
+            if stopped:
+                file_report = FileReport(path, error=f"not tried: {stopped}")
+            else:
+                file_report = import_file(
+                    archive, path, writer, importer_name=importer_name, dry_run=dry_run, progress=progress
+                )
+                stopped = file_report.storage
             report.files.append(file_report)
             if on_file:
                 on_file(file_report)
     progress.finish()
-    if not dry_run:
+    if (
+        not dry_run and not stopped
+    ):  # with the storage full or read-only these would fail too: the next import runs them
         for importer in archive.importers.importers():
             importer.after_import(report.files, archive.store)
         archive.indexer.process_outbox()  # what the hooks changed, and any row an earlier crash left
