@@ -32,7 +32,11 @@ def small_disk(tmp_path):
     """A 6 MiB file system of its own, unmounted afterwards."""
     where = tmp_path / "disk"
     where.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", str(where)], check=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", str(where)], capture_output=True, text=True
+    )
+    if mounted.returncode != 0:  # a container without the right to mount
+        pytest.skip(f"cannot mount a small file system here: {mounted.stderr.strip()}")
     try:
         yield where
     finally:
