@@ -6,12 +6,14 @@ error page with the same three facts.
 
 from __future__ import annotations
 
+from django.db import DatabaseError
 from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 
 from readingroom.records.errors import AuthorityMoved, BadRequest, Conflict, Moved, NotFound, Withdrawn
 from readingroom.records.schema import RecordError
+from readingroom.storage import STORAGE_FULL, storage_problem
 
 STATUS = {
     NotFound: (404, "Not found"),
@@ -41,7 +43,34 @@ class ErrorMiddleware:
         for cls, (status, title) in STATUS.items():
             if isinstance(exception, cls):
                 return error_response(request, status, title, str(exception))
+        if isinstance(exception, (DatabaseError, OSError)):
+            return unavailable(request, exception)
         return None
+
+
+BUSY_RETRY_SECONDS = 30
+
+
+def unavailable(request, exception: BaseException):
+    """503 for a write the archive cannot take now, saying that nothing was changed: SQLite's write lock held
+    past its wait (an import writes each file in one transaction), or storage that is full or read-only.
+    None for any other database error (a 500, logged)."""
+    storage = storage_problem(exception)
+    if storage is not None:
+        detail = (
+            f"The archive cannot write now: {storage}. Nothing was changed. The archive's team has to "
+            + ("free space on its disk." if storage == STORAGE_FULL else "make its storage writable again.")
+        )
+    elif "database is locked" in str(exception) or "database table is locked" in str(exception):
+        detail = (
+            "The archive is busy writing (an import may be running). Nothing was changed: "
+            "go back and try again in a minute; the form keeps what you entered."
+        )
+    else:
+        return None
+    response = error_response(request, 503, "Busy", detail)
+    response["Retry-After"] = str(BUSY_RETRY_SECONDS)
+    return response
 
 
 def moved_url(request, new_id: str) -> str:
