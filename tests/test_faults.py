@@ -127,6 +127,40 @@ def test_killed_import_leaves_no_reader_and_no_lock(tmp_path, subprocess_env):
     assert reindex.returncode == 0 and "reindexed 20000 public records" in reindex.stdout, reindex.stderr
 
 
+def test_two_imports_into_one_archive_at_once_both_complete(tmp_path, subprocess_env):
+    """The second waits for the first (saying for whom, when the wait is long), then both finish: every record of
+    both files is there once, and the index agrees with the store."""
+    env = subprocess_env
+    home = tmp_path / "archive"
+    assert subprocess.run(_rr(home, "init"), env=env, capture_output=True, timeout=120).returncode == 0
+    files = []
+    for name in ("a", "b"):
+        path = _records_file(tmp_path / f"{name}.jsonl", 15000)
+        path.write_text(path.read_text().replace('"fault/', f'"{name}/'))
+        files.append(path)
+    first = subprocess.Popen(
+        _rr(home, "import", "--quiet", str(files[0])),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(1.0)  # the first is writing
+    second = subprocess.run(
+        _rr(home, "import", "--quiet", str(files[1])), env=env, capture_output=True, text=True, timeout=300
+    )
+    out, err = first.communicate(timeout=300)
+    assert first.returncode == 0, err
+    assert second.returncode == 0, second.stderr
+    assert "imported 15000 records (15000 new" in out and "imported 15000 records (15000 new" in second.stdout
+    if "waiting for the lock" in second.stderr:
+        assert f"held by process {first.pid}" in second.stderr
+    check = subprocess.run(_rr(home, "check"), env=env, capture_output=True, text=True, timeout=120)
+    assert check.returncode == 0 and "records: 30,000" in check.stdout.replace("30000", "30,000"), (
+        check.stdout
+    )
+
+
 def test_a_forked_child_does_not_keep_a_held_lock(tmp_path):
     path = tmp_path / "indexer.lock"
     with locks.file_lock(path) as got:
