@@ -1106,3 +1106,20 @@ def test_a_harvest_during_which_records_are_added_and_withdrawn(live_server_url,
     changed = {"oai/added-1": False, "oai/added-2": False, "oai/old-1": True, "frus1964-68v07/d75": True}
     assert {i: later.get(i) for i in changed} == changed
     assert not NEVER & set(later)  # (records imported in the second the harvest started may be there too)
+
+
+def test_an_imported_file_is_stamped_when_it_commits_not_when_it_began(import_files, tmp_path, db):
+    """A harvest made while a long import file is being written cannot see its records yet; the harvester's next
+    `from` is that harvest's time. The file's records must carry a datestamp after it, so: stamped just before
+    the commit (after the file's last batch and its audit event), not as each batch was written."""
+    from readingroom.records.models import AuditEvent, Record
+
+    path = tmp_path / "cables.jsonl"
+    with open(path, "w", encoding="utf-8") as f:
+        for i in range(1300):  # three batches of the store's writer
+            f.write(json.dumps({"id": f"stamp/{i}", "title": f"Cable {i}", "status": "published"}) + "\n")
+    report = import_files(path)
+    assert report.total("created") == 1300
+    event = AuditEvent.objects.filter(action="import", target=str(path)).get()
+    stamps = list(Record.objects.filter(id__startswith="stamp/").values_list("updated", flat=True))
+    assert len(stamps) == 1300 and min(stamps) >= event.time

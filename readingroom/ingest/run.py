@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from django.db import DatabaseError, transaction
+from django.utils import timezone
 
 from readingroom.progress import Progress as ProgressLine
 from readingroom.records.schema import AUTHORITY_NAME_MAX, RecordError, wrong_key_reason
@@ -306,6 +307,7 @@ def import_file(
                 f"file is {source.size / 2**20:,.0f} MiB; the {importer.name} format is read whole, up to "
                 f"{importer.max_bytes >> 20} MiB: split it into smaller files"
             )
+        started = timezone.now()
         with archive.indexer.alongside_import(enabled=not dry_run) as index:
             with transaction.atomic():
                 writer.change = replace(writer.change, note=f"imported from {path.name}")
@@ -314,6 +316,8 @@ def import_file(
                     detail = f" ({report.problem_count} problems)" if report.problem_count else ""
                     raise IngestError(f"no record could be imported from this file{detail}")
                 archive.store.log_import(str(path), report.audit_counts())
+                if not dry_run:
+                    archive.store.stamp_at_commit(started)  # OAI-PMH datestamps: when harvesters can see them
                 if dry_run:
                     transaction.set_rollback(True)
             # The index commits after the database, inside the indexer lock: see AlongsideImport.

@@ -647,6 +647,15 @@ class Store:
         Each record it changes gets an "imported" revision; log_import() notes the file in the audit log."""
         return RecordWriter(status_override=status_override)
 
+    def stamp_at_commit(self, since: dt.datetime) -> int:
+        """Re-stamp what this transaction wrote since `since` with the time now, just before it commits.
+
+        OAI-PMH harvests by datestamp: a harvester asks `from` the time of its last harvest. A record written at
+        the start of a long transaction (an import file of a minute) but committed at its end would carry a
+        datestamp older than a harvest made in between, which could not see it yet: the next harvest, `from` then,
+        would never list it. Stamped now, just before the commit, it is listed. Returns the rows re-stamped."""
+        return Record.objects.filter(updated__gte=since).update(updated=timezone.now())
+
     def log_import(self, path: str, counts: dict[str, Any]) -> None:
         """One audit event for one imported file (not one per record), in the file's transaction."""
         audit.log_event("import", target=str(path), detail=counts)
