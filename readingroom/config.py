@@ -36,7 +36,7 @@ SETTINGS = [
     Setting(
         "READINGROOM_TYPESENSE_URL",
         "http://127.0.0.1:8108",
-        "Typesense server URL, for the typesense backend.",
+        "Typesense server URL, for the typesense backend. A cluster: the URLs of its nodes, separated by commas.",
     ),
     Setting(
         "READINGROOM_TYPESENSE_API_KEY",

@@ -60,3 +60,17 @@ def test_an_api_write_error_of_storage_is_json(rf):
     assert response.status_code == 503 and response["Content-Type"] == "application/json"
     assert b"the disk that holds the archive is full. Nothing was changed" in response.content
     assert unavailable(rf.get("/"), OperationalError("no such table: x")) is None  # a bug stays a 500
+
+
+def test_a_database_that_does_not_answer_is_a_503(rf):
+    """What a page meets while PostgreSQL restarts: psycopg's own message, made by connecting to a closed port."""
+    import psycopg
+    from django.db import OperationalError
+
+    from readingroom.web.errors import unavailable
+
+    with pytest.raises(psycopg.OperationalError) as refused:
+        psycopg.connect("postgresql://nobody@127.0.0.1:9/none", connect_timeout=2)
+    response = unavailable(rf.get("/search/"), OperationalError(str(refused.value)))
+    assert response.status_code == 503 and response["Retry-After"] == "30"
+    assert "database does not answer just now. Nothing was changed" in response.content.decode()

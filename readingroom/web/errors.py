@@ -49,6 +49,16 @@ class ErrorMiddleware:
 
 
 BUSY_RETRY_SECONDS = 30
+# What psycopg says when the PostgreSQL server is down or restarting: a 503, not a bug.
+_DATABASE_DOWN = (
+    "connection refused",
+    "could not connect",
+    "connection failed",
+    "server closed the connection",
+    "the database system is starting up",
+    "the database system is shutting down",
+    "terminating connection due to administrator command",
+)
 
 
 def unavailable(request, exception: BaseException):
@@ -60,6 +70,10 @@ def unavailable(request, exception: BaseException):
         detail = (
             f"The archive cannot write now: {storage}. Nothing was changed. The archive's team has to "
             + ("free space on its disk." if storage == STORAGE_FULL else "make its storage writable again.")
+        )
+    elif any(words in str(exception).lower() for words in _DATABASE_DOWN):
+        detail = (
+            "The archive's database does not answer just now. Nothing was changed: try again in a minute."
         )
     elif "database is locked" in str(exception) or "database table is locked" in str(exception):
         detail = (

@@ -102,20 +102,33 @@ class TypesenseBackend(SearchBackend):
     def __init__(self, url: str, api_key: str, collection: str):
         from urllib.parse import urlparse
 
-        u = urlparse(url)
         self.collection = collection
         # Any: requests are built from the field table at run time, which the client's TypedDicts cannot follow.
-        node: Any = {
-            "host": u.hostname or "127.0.0.1",
-            "port": str(u.port or (443 if u.scheme == "https" else 8108)),
-            "protocol": u.scheme or "http",
-        }
+        nodes: list[Any] = []
+        for one in (part.strip() for part in url.split(",")):
+            if not one:
+                continue
+            u = urlparse(one)
+            nodes.append(
+                {
+                    "host": u.hostname or "127.0.0.1",
+                    "port": str(u.port or (443 if u.scheme == "https" else 8108)),
+                    "protocol": u.scheme or "http",
+                }
+            )
+        if not nodes:
+            raise ImproperlyConfigured("READINGROOM_TYPESENSE_URL is empty: give the Typesense server's URL")
+        # A cluster's nodes are tried in turn: a node that does not answer (a lost leader) is set aside for
+        # `healthcheck_interval_seconds` and the request goes to the next, so searches go on while the others
+        # elect a new leader.
         self.client: Any = typesense.Client(
             {
-                "nodes": [node],
+                "nodes": nodes,
                 "api_key": api_key,
-                "connection_timeout_seconds": 30,
-                "num_retries": 2,
+                "connection_timeout_seconds": 30 if len(nodes) == 1 else 5,
+                "num_retries": 2 if len(nodes) == 1 else 2 * len(nodes),
+                "retry_interval_seconds": 0.1 if len(nodes) == 1 else 0.5,
+                "healthcheck_interval_seconds": 15,
             }
         )
         self._ready = False
