@@ -87,7 +87,7 @@ def test_seed_page_shows_every_value_in_order(client, seed_record):
     page = response.content.decode()
     order = [
         '<time datetime="1968-10-15" title="Normalized date (EDTF): 1968-10-15">October 15, 1968</time>',
-        '<h1 class="record-title" id="title">Secret North Vietnam Politburo Cable No. 323</h1>',
+        '<h1 class="record-title">Secret North Vietnam Politburo Cable No. 323</h1>',
         '<span class="marking">Secret</span>',
         "This document was made possible with support from Henry Luce Foundation",
         # The summary where a reader sees it first, before the text (the Wilson page puts it after).

@@ -67,6 +67,9 @@ def neighbours(record: Record, volume: Authority) -> tuple[Record | None, Record
         .only(*fields)
         .first()
     )
+    for found in (before, after):
+        if found is not None and found.number in ("", "null"):  # SQLite reads a JSON null as the text "null"
+            found.number = None
     return before, after
 
 
