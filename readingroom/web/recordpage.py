@@ -135,7 +135,7 @@ def record_page(doc: dict) -> RecordPage:
         page.translated_from = ", ".join(language_name(c) or c for c in from_languages)
     kinds = {t.kind for t in page.texts}
     page.parallel = len(page.texts) == 2 and "translation" in kinds and len(kinds) == 2
-    signature = doc.get("signature")
+    signature = doc.get("signature") or ""
     page.show_signature = bool(signature) and not (
         'class="signature"' in markup or html.escape(signature, quote=False) in markup
     )
