@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.db.models.fields.json import KT
 
 from .models import Authority, Record
@@ -48,29 +48,34 @@ def neighbours(record: Record, volume: Authority) -> tuple[Record | None, Record
     """The public documents just before and after `record` in `volume` (directly linked to it), in date order
     (a FRUS volume prints its documents by date; ties by id). One query each, over the link index
     (authority, role) and the volume's records."""
-    in_volume = (
-        Record.objects.public()
-        .filter(links__authority=volume, links__role="collection")
-        .annotate(number=KT("document__number"))  # the number alone, not the whole document
-    )
-    fields = ("id", "title", "date_text", "date_edtf")
+    in_volume = Record.objects.public().filter(links__authority=volume, links__role="collection")
     key, pk = record.date_earliest, record.pk
     before = (
         in_volume.filter(Q(date_earliest__lt=key) | Q(date_earliest=key, id__lt=pk))
         .order_by("-date_earliest", "-id")
-        .only(*fields)
-        .first()
+        .values("pk")[:1]
     )
     after = (
         in_volume.filter(Q(date_earliest__gt=key) | Q(date_earliest=key, id__gt=pk))
         .order_by("date_earliest", "id")
-        .only(*fields)
-        .first()
+        .values("pk")[:1]
     )
-    for found in (before, after):
-        if found is not None and found.number in ("", "null"):  # SQLite reads a JSON null as the text "null"
-            found.number = None
-    return before, after
+    found = [
+        # The number alone is read from the one document found (as a subquery: the same single query), not
+        # the whole document, nor the number of every document of the volume.
+        Record.objects.filter(pk=Subquery(side))
+        .annotate(number=KT("document__number"))
+        .only("id", "title", "date_text", "date_edtf")
+        .first()
+        for side in (before, after)
+    ]
+    for neighbour in found:
+        if neighbour is not None and neighbour.number in (
+            "",
+            "null",
+        ):  # SQLite: a JSON null is the text "null"
+            neighbour.number = None
+    return found[0], found[1]
 
 
 def apparatus(record: Record, collections: list[Authority]) -> Apparatus | None:
