@@ -70,11 +70,8 @@ def neighbours(record: Record, volume: Authority) -> tuple[Record | None, Record
         for side in (before, after)
     ]
     for neighbour in found:
-        if neighbour is not None and neighbour.number in (
-            "",
-            "null",
-        ):  # SQLite: a JSON null is the text "null"
-            neighbour.number = None
+        if neighbour is not None and neighbour.number == "null":  # SQLite's text for a JSON null
+            neighbour.number = ""
     return found[0], found[1]
 
 
