@@ -160,7 +160,10 @@ def test_da_record_page(import_files, client):
     import_files(DA_RECORD, DA_PAGE)
     page = client.get("/records/114010/").content.decode()
     assert '<h1 class="record-title">Secret North Vietnam Politburo Cable No. 323</h1>' in page
-    assert '<time datetime="1968-10-15">October 15, 1968</time>' in page
+    assert (
+        '<time datetime="1968-10-15" title="Normalized date (EDTF): 1968-10-15">October 15, 1968</time>'
+        in page
+    )
     assert '<span class="marking">Secret</span>' in page
     assert "<p>I. In Paris, in parallel with the public struggle" in page
     assert 'href="/places/vietnam-democratic-republic/">Vietnam (Democratic Republic)</a>' in page

@@ -413,14 +413,15 @@ def test_frus_history_documents(import_files, corpus_counts):
     assert Record.objects.filter(pk__startswith="frus-history/").count() == corpus_counts.frus_history
     assert {f.importer for f in report.files} == {"tei"}
     notices = [str(n) for f in report.files for n in f.notices]
-    # The source's own slips are reported, not silently fixed.
+    # The source's own slips: a created date contradicting the date as written, the title and the dateline is
+    # corrected to the date as written, reported here and said on the record page (extra.date_corrected).
     assert notices == [
         "record 'frus-history/1959-11-06-hac-meeting-minutes', field 'date': the teiHeader's created date "
-        "1958-11-07 does not match the document's dateline 'November 6-7, 1959'; the header's date was kept: check "
-        "the source",
+        "when='1958-11-07' contradicts the date as written ('November 6, 1959'), the title (November 1959) and "
+        "the dateline; the date as written was kept",
         "record 'frus-history/1979-09-25-ho-meeting-with-cia', field 'date': the teiHeader's created date "
-        "1979-08-15 does not match the document's dateline 'September 25, 1979'; the header's date was kept: check "
-        "the source",
+        "when='1979-08-15' contradicts the date as written ('September 25, 1979'), the title (September 1979) "
+        "and the dateline; the date as written was kept",
     ]
     collection = Authority.objects.get(kind="collection", key="frus-history")
     assert collection.name.startswith("Toward “Thorough, Accurate, and Reliable”")
@@ -593,7 +594,7 @@ def test_hostile_files_are_listed():
 def test_record_page_shows_the_imported_telegram(volume, client):
     body = client.get(f"/records/{V}/d74/").content.decode()
     assert "Telegram From the Department of State to the Embassy in France" in body
-    assert '<a class="note-ref" href="#d74fn2">2</a>' in body and 'id="d74fn2"' in body
+    assert '<a class="note-ref" href="#d74fn2" id="d74fn2-ref">2</a>' in body and 'id="d74fn2"' in body
     assert "Rusk, Dean" in body
 
 

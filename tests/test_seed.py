@@ -1,5 +1,6 @@
 """The Wilson Center DA record page of the seed: every value on the stored record and on its page."""
 
+import json
 import re
 
 import pytest
@@ -51,6 +52,11 @@ def test_seed_record_fields(seed_record):
     assert doc["texts"][0]["translator"]["name"] == "Merle Pribbenow"
     assert doc["rights"]["statement"].startswith("The History and Public Policy Program welcomes reuse")
     assert "request permission for commercial use" in doc["rights"]["statement"]
+    # Cloudflare's e-mail hiding left "[email protected]" in the capture: the address is lost, and said so.
+    assert doc["rights"]["statement"].endswith("Program at [e-mail address hidden in the source capture].")
+    assert "protected]" not in json.dumps(doc)
+    # A translation whose original's language the capture does not name: not claimed to be English.
+    assert doc["languages"] == [] and doc["texts"][0]["language"] == "eng"
     # Lost in the capture: not invented.
     assert doc["places"] == [] and doc["subjects"] == []
     assert doc["original_uploaded"] is None
@@ -61,7 +67,8 @@ def test_seed_record_fields(seed_record):
 def test_seed_missing_values_are_reported(import_files):
     report = import_files(SEED)
     fields = {n.field for n in report.files[0].notices}
-    assert fields == {"places", "subjects", "original_uploaded", "id"}
+    # The capture lost the original's language too: reported, not guessed (it used to be claimed English).
+    assert fields == {"places", "subjects", "original_uploaded", "id", "languages"}
     assert report.ok
 
 
@@ -79,14 +86,16 @@ def test_seed_page_shows_every_value_in_order(client, seed_record):
     assert response.status_code == 200
     page = response.content.decode()
     order = [
-        '<time datetime="1968-10-15">October 15, 1968</time>',
+        '<time datetime="1968-10-15" title="Normalized date (EDTF): 1968-10-15">October 15, 1968</time>',
         '<h1 class="record-title">Secret North Vietnam Politburo Cable No. 323</h1>',
         '<span class="marking">Secret</span>',
         "This document was made possible with support from Henry Luce Foundation",
+        # The summary where a reader sees it first, before the text (the Wilson page puts it after).
+        "The Vietnamese Politburo informs COSVN",
+        "Translated into English; the source does not name the original's language.",
         'backstage <span class="editorial">[private]</span> probes',
         '<span class="editorial">[Tran Buu]</span> Kiem',
         '<p class="signature">[signed] The Politburo</p>',
-        "The Vietnamese Politburo informs COSVN",
         "Document Information",
         "Archive of the Party Central Committee, Hanoi",
         '<a href="/persons/merle-pribbenow/">Merle Pribbenow</a>',
@@ -102,7 +111,15 @@ def test_seed_page_shows_every_value_in_order(client, seed_record):
         assert heading not in page
     assert f"/records/{seed_record.id}/" in page
     assert "1968-10-15" in page
-    assert "<dt>Languages</dt><dd>English</dd>" in page
+    # Printed once each: the date as written, the signature (the text body has none of its own).
+    record = body[: body.index('<section class="cite"')]  # citations repeat the date, as citations must
+    assert record.count("October 15, 1968") == 1
+    assert record.count("[signed] The Politburo") == 1
+    # Not "Languages: English": the text is an English translation of an original the capture does not name.
+    assert '<dt>Text</dt><dd class="text-languages">Translation (English)</dd>' in body
+    assert '<section class="text text-translation" lang="en" data-language="eng">' in body
+    assert "<dt>Languages</dt>" not in page
+    assert "protected]" not in page
 
 
 def test_html_capture_imports_the_same(import_files, tmp_path):

@@ -143,3 +143,17 @@ class Importer:
         """Called once at the end of every import run (not a dry run) with all files' reports, whichever
         importers read them: for work that spans files, such as linking to authorities imported later. Writes
         go through `store` (records.store.Store), like every other write."""
+
+
+def without_capture_artefacts(value: Any) -> Any:
+    """A document (or any part of it) with the web capture's "[email protected]" said for what it is
+    (records/texts.py HIDDEN_EMAIL), in every text, however deep: rights statements, summaries, texts, notes."""
+    from readingroom.records.texts import replace_hidden_email
+
+    if isinstance(value, str):
+        return replace_hidden_email(value)
+    if isinstance(value, dict):
+        return {k: without_capture_artefacts(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_capture_artefacts(v) for v in value]
+    return value

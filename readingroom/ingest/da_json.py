@@ -22,7 +22,17 @@ from typing import Any
 
 from readingroom.records.schema import RecordError, slugify
 
-from .base import AuthorityEntry, Entry, Importer, IngestError, Notice, Problem, RecordEntry, Source
+from .base import (
+    AuthorityEntry,
+    Entry,
+    Importer,
+    IngestError,
+    Notice,
+    Problem,
+    RecordEntry,
+    Source,
+    without_capture_artefacts,
+)
 from .da_page import TRANSLATOR
 from .json_stream import array_items
 from .line_reader import json_lines
@@ -321,7 +331,7 @@ class _Record:
         self._source(doc)
         notices = self._da_extra(da)
         doc["extra"] = {"source_record_id": self.rid, **({"da": da} if da else {})}
-        return doc, notices
+        return without_capture_artefacts(doc), notices
 
     def languages(self) -> list[str]:
         languages = []

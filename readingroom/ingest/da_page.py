@@ -13,7 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from readingroom.records import dates
+from readingroom.records.languages import code_for_name
 from readingroom.records.schema import slugify
+from readingroom.records.texts import replace_hidden_email
 from readingroom.records.vocabulary import TITLE_MARKINGS as CLASSIFICATIONS
 
 from . import safe_xml
@@ -76,7 +78,7 @@ def _blocks_from_html(data: bytes) -> list[str]:
 
 def parse_blocks(blocks: list[str], source_name: str) -> tuple[dict, list[Notice]]:
     """Turn a page's blocks into a record document, and report what the page lacks."""
-    blocks = [b for b in blocks if b not in SKIP]
+    blocks = [replace_hidden_email(b) for b in blocks if b not in SKIP]
     date_info, title, i = _date_and_title(blocks)
     doc: dict = {"title": title, "date_text": date_info.date_text, "date": date_info.date}
     classification = [c for c in CLASSIFICATIONS if re.match(rf"^{re.escape(c)}\b", title)]
@@ -99,7 +101,15 @@ def parse_blocks(blocks: list[str], source_name: str) -> tuple[dict, list[Notice
             **({"translator": {"name": translator}} if translator else {}),
         }
     ]
-    doc["languages"] = ["eng"]
+    # `languages` are the original's: English only when the text is not a translation. A translation's original
+    # language is what the page's Languages section names; a capture that lost it does not say (and the
+    # record page says so), rather than claiming English.
+    named = [code_for_name(b) for b in sections.get("Languages", [])]
+    doc["languages"] = [c for c in named if c] or ([] if translator else ["eng"])
+    if translator and not doc["languages"]:
+        problems.append(
+            Notice("the page does not name the original's language (no Languages section)", field="languages")
+        )
     problems += _uploaded_date(sections, doc)
     problems += _record_id(sections, doc, f"{date_info.date or 'undated'} {title}")
     doc["source"] = {"format": "da-page", "file": source_name}

@@ -870,8 +870,16 @@ def build_document(
     archival, apparatus = _apparatus(body, documents, renderer)  # before the text: notes are numbered as met
     text_html = _text_html(body, documents, renderer)
     language = language_code(root.get(XML_LANG) or body.get(XML_LANG)) or ("eng" if place.from_hsg else None)
-    notices = list(_dateline_notices(place.record_id, facts.date, documents))
-    yield RecordEntry(_record(place, facts, documents, renderer, text_html, language, archival, apparatus))
+    correction = _date_correction(facts, documents)
+    if correction is not None:
+        facts.date, corrected = correction
+        notices = [Notice(corrected["reason"], place.record_id, "date")]
+    else:
+        corrected, notices = None, list(_dateline_notices(place.record_id, facts.date, documents))
+    record = _record(place, facts, documents, renderer, text_html, language, archival, apparatus)
+    if corrected is not None:
+        record["extra"]["date_corrected"] = corrected
+    yield RecordEntry(record)
     # The collection comes after its one record, so a file that fails leaves not even an empty collection.
     if place.collection:
         yield AuthorityEntry(
@@ -889,6 +897,7 @@ def build_document(
 class _HeaderFacts:
     title: str
     date: dates.DateInfo
+    date_attribute: str | None  # the created date's @when (or bounds) as the source gives it
     posted: str | None  # when the publisher put it online
     scan: str | None  # the address of a PDF scan of the original
     source_description: str | None
@@ -902,9 +911,14 @@ def _header_facts(header: etree._Element) -> _HeaderFacts:
     source_desc = header.find(f"{tei('fileDesc')}/{tei('sourceDesc')}")
     scan = _scan_link(source_desc) if source_desc is not None else None
     posted = next((d.get("when") for d in header.iter(tei("date")) if d.get("type") == "posted"), None)
+    created = None
+    for d in header.iter(tei("date")):
+        if d.get("type") == "created":
+            created = d  # the last one, as _created_date reads it
     return _HeaderFacts(
         title,
         _created_date(header),
+        date_from_attributes(created) if created is not None else None,
         posted,
         scan,
         plain_text(source_desc) if source_desc is not None else None,
@@ -1066,6 +1080,58 @@ def _scan_media(facts: _HeaderFacts) -> list[dict]:
     size = re.search(r"\(PDF,\s*([^)]*)\)", facts.source_description or "")
     label = f"Scan of the original (PDF, {size.group(1)})" if size else "Scan of the original (PDF)"
     return [{"url": facts.scan, "mime_type": "application/pdf", "label": label}]
+
+
+def _month_year(info: dates.DateInfo) -> str | None:
+    """ "November 1959" for a date of that month, the way FRUS titles name a document's month."""
+    import calendar
+
+    day = (info.date_earliest or "")[:7]
+    if not re.fullmatch(r"\d{4}-\d{2}", day):
+        return None
+    return f"{calendar.month_name[int(day[5:])]} {day[:4]}"
+
+
+def _overlap(a: dates.DateInfo, b: dates.DateInfo) -> bool:
+    if not (a.date_earliest and a.date_latest and b.date_earliest and b.date_latest):
+        return True  # an open or undated side contradicts nothing
+    return not (a.date_latest[:10] < b.date_earliest[:10] or a.date_earliest[:10] > b.date_latest[:10])
+
+
+def _date_correction(
+    facts: _HeaderFacts, documents: list[etree._Element]
+) -> tuple[dates.DateInfo, dict] | None:
+    """The date as written, when the header's machine-readable date contradicts it and the source is otherwise
+    unanimous: the title names the written date's month and year, the document's own dateline (when it has one)
+    agrees with it, and nothing supports the attribute. frus-history has two such slips (a @when copied from the
+    year before, another from an earlier meeting); a reader would otherwise find the document under the wrong
+    year. Anything less clear keeps the attribute, and _dateline_notices reports the disagreement."""
+    info, written_text = facts.date, facts.date.date_text
+    if not facts.date_attribute or not written_text:
+        return None
+    try:
+        written = dates.from_text(written_text)
+    except dates.DateError:
+        return None
+    if _overlap(info, written) or not written.date_earliest:
+        return None
+    written_month, attribute_month = _month_year(written), _month_year(info)
+    if not written_month or written_month not in facts.title or (attribute_month or "") in facts.title:
+        return None
+    dateline = next(documents[0].iter(tei("dateline")), None) if len(documents) == 1 else None
+    if dateline is not None:
+        try:
+            from_dateline = dates.from_text(plain_text(dateline))
+        except dates.DateError:
+            from_dateline = None
+        if from_dateline is not None and from_dateline.date_earliest:
+            if not _overlap(from_dateline, written) or _overlap(from_dateline, info):
+                return None
+    reason = (
+        f"the teiHeader's created date when={facts.date_attribute!r} contradicts the date as written "
+        f"({written_text!r}), the title ({written_month}) and the dateline; the date as written was kept"
+    )
+    return written, {"source_value": facts.date_attribute, "date_text": written_text, "reason": reason}
 
 
 def _dateline_notices(

@@ -102,6 +102,8 @@ def preview_context(request, doc: dict) -> dict:
         "dc_schema": "",
         "json_ld": "",
         "manifest_url": None,
+        "scans": [],  # the media folder's files are served once the record is public
+        "apparatus": None,  # previous and next are among published documents
         "corrections": [],
         "last_revised": None,
         "preview": True,

@@ -123,3 +123,17 @@ def html_to_plain(markup: str) -> str:
     if "&" in text:
         text = html.unescape(text)
     return "\n".join(line for line in map(_plain_line, text.split("\n")) if line)
+
+
+# Cloudflare's e-mail obfuscation replaces every address of a page with "[email protected]" (a no-break space
+# between the words; "&#160;" in saved HTML) and decodes it with a script, so a capture of the page keeps only
+# that text. It is not the document's: the address is lost, and saying so is the honest rendering.
+HIDDEN_EMAIL = "[e-mail address hidden in the source capture]"
+HIDDEN_EMAIL_ARTEFACT = re.compile(r"\[email(?:\s|\u00a0|&#160;|&nbsp;|&#xa0;)+protected\]", re.I)
+
+
+def replace_hidden_email(text: str) -> str:
+    """The capture's "[email protected]" said for what it is (HIDDEN_EMAIL); other text unchanged."""
+    if "protected]" not in text:
+        return text
+    return HIDDEN_EMAIL_ARTEFACT.sub(HIDDEN_EMAIL, text)

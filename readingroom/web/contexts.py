@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.core.paginator import Paginator
 
 from readingroom.records import browse, services, visibility
+from readingroom.records.apparatus import apparatus
 from readingroom.records.models import Authority, Record
 from readingroom.records.vocabulary import AUTHORITY_KIND, PEOPLE_ROLES, ROLE_LABELS
 from readingroom.web import citations, revisions
@@ -47,21 +49,57 @@ def record_context(request, record: Record) -> dict:
         "similar": related_documents(request.archive.search, record),
         "source_record_id": (doc.get("extra") or {}).get("source_record_id"),
         **citations.page_context(request, record),
-        "manifest_url": manifest_url(request, record),
+        **scans_context(request, record),
+        "apparatus": apparatus(record, links.get("collection", [])),
         **revisions.record_page_context(record),
     }
 
 
-def manifest_url(request, record: Record) -> str | None:
-    """The record's IIIF manifest (web/iiif.py), when it has scans in the media folder."""
+@dataclass(frozen=True)
+class ScanView:
+    label: str
+    href: str  # the file
+    thumbnail: str | None  # a size the IIIF image service made
+    width: int | None
+    height: int | None
+
+
+THUMBNAIL_WIDTH = 240  # CSS pixels the thumbnail column is wide; the smallest made size at least this wide
+
+
+def scans_context(request, record: Record) -> dict:
+    """The record's scans in the media folder, each with a thumbnail from its IIIF image service when its
+    tiles are made, and the IIIF manifest (web/iiif.py) when there is a scan."""
     from django.urls import reverse
 
     from readingroom.iiif.images import TileStore, scans
 
     tiles = TileStore.of(request.archive.settings)
-    if any(tiles.source_file(scan.path) for scan in scans(record.document)):
-        return reverse("iiif-manifest", kwargs={"record_id": record.pk})
-    return None
+    found: list[ScanView] = []
+    for n, scan in enumerate(scans(record.document), 1):
+        if not tiles.source_file(scan.path):
+            continue
+        info = tiles.info(scan.path)
+        thumb = w = h = None
+        if info is not None and info.get("sizes"):
+            sizes = sorted(info["sizes"], key=lambda s: s["width"])
+            size = next((s for s in sizes if s["width"] >= THUMBNAIL_WIDTH), sizes[-1])
+            w, h = size["width"], size["height"]
+            thumb = reverse(
+                "iiif-image",
+                kwargs={
+                    "image": scan.image_id,
+                    "region": "full",
+                    "size": f"{w},{h}",
+                    "rotation": "0",
+                    "quality": "default",
+                    "fmt": "jpg",
+                },
+            )
+        label = scan.label or f"Scan {n}"
+        found.append(ScanView(label, reverse("media", kwargs={"path": scan.path}), thumb, w, h))
+    manifest = reverse("iiif-manifest", kwargs={"record_id": record.pk}) if found else None
+    return {"scans": found, "manifest_url": manifest}
 
 
 def related_documents(backend, record: Record, limit: int = 8) -> list[Record]:

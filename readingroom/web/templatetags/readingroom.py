@@ -1,10 +1,12 @@
 import html
 
 from django import template
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 
+from readingroom.records.languages import bcp47 as bcp47_tag
 from readingroom.records.languages import language_name
-from readingroom.records.texts import sanitize
+from readingroom.records.texts import HIDDEN_EMAIL, HIDDEN_EMAIL_ARTEFACT, sanitize
+from readingroom.web import recordpage
 
 register = template.Library()
 
@@ -16,11 +18,52 @@ def language(code: str) -> str:
 
 
 @register.filter
+def bcp47(code: str) -> str:
+    """'vie' -> 'vi': a stored language code as an HTML lang attribute wants it."""
+    return bcp47_tag(code) if code else ""
+
+
+@register.filter
 def sanitized(markup) -> str:
     """Stored HTML cleaned again as it is shown, by the cleaner imports use: a row changed behind the importer's
     back (by hand, by a restore, by a bug) cannot put script on a page. Not cached: a hit would still hash the
     whole text, and the saving is small beside the rest of a record page (bench/sanitize.py)."""
     return mark_safe(sanitize(markup if isinstance(markup, str) else str(markup or "")))
+
+
+@register.filter
+def note_anchors(markup) -> str:
+    """Sanitized text (after |sanitized) whose footnote references carry the ids their notes link back to.
+    Anything not already safe is escaped first, never trusted."""
+    if not isinstance(markup, SafeString):
+        markup = html.escape(str(markup or ""), quote=False)
+    return mark_safe(recordpage.with_reference_ids(markup))
+
+
+_HIDDEN_EMAIL_HTML = (
+    '<span class="editorial hidden-email" title="The web page this record was captured from hid an e-mail '
+    'address behind a script, so the capture holds no address here">' + html.escape(HIDDEN_EMAIL) + "</span>"
+)
+
+
+@register.filter
+def capture_artefacts(value) -> str:
+    """The capture's "[email protected]" (Cloudflare's e-mail hiding) shown for what it is: an address the
+    capture lost, set as an editorial note, never as the document's words. Plain text is escaped first; safe
+    (sanitized) markup is kept as it is."""
+    if value is None:
+        return ""
+    if not isinstance(value, SafeString):
+        value = html.escape(str(value), quote=False).replace(HIDDEN_EMAIL, "[email protected]")
+    if "protected]" not in value:
+        return mark_safe(value)
+    return mark_safe(HIDDEN_EMAIL_ARTEFACT.sub(_HIDDEN_EMAIL_HTML, value))
+
+
+@register.simple_tag
+def record_page(doc) -> recordpage.RecordPage:
+    """The page's setting of a document (web/recordpage.py): `{% record_page doc as page %}`."""
+    return recordpage.record_page(doc or {})
 
 
 @register.filter
