@@ -25,6 +25,40 @@ def year_counts() -> list[tuple[int, int]]:
     return [(int(r["year"]), r["n"]) for r in rows]
 
 
+def timeline(counts: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Every year from the first to the last of `counts` (year_counts()), those without documents with 0: a
+    timeline that skipped them would draw 1932 and 1934 side by side."""
+    if not counts:
+        return []
+    found = dict(counts)
+    return [(y, found.get(y, 0)) for y in range(counts[0][0], counts[-1][0] + 1)]
+
+
+def years_with_documents() -> list[int]:
+    """The years a published document's date range touches, in order (what records_in_year() finds)."""
+    years: set[int] = set()
+    for first, last in (
+        Record.objects.public()
+        .exclude(date_earliest="")
+        .annotate(first=Substr("date_earliest", 1, 4), last=Substr("date_latest", 1, 4))
+        .values_list("first", "last")
+        .distinct()
+    ):
+        start = int(first)
+        end = int(last) if last and last[:4].isdigit() else start
+        years.update(range(start, max(start, end) + 1))
+    return sorted(years)
+
+
+def nearest(values: list, value) -> tuple:
+    """The nearest value before and after `value` in a sorted list (None where there is none)."""
+    import bisect
+
+    before = bisect.bisect_left(values, value)
+    after = bisect.bisect_right(values, value)
+    return (values[before - 1] if before else None, values[after] if after < len(values) else None)
+
+
 def undated_count() -> int:
     return Record.objects.public().filter(date_earliest="").count()
 
@@ -39,35 +73,125 @@ def records_in_year(year: int):
     )
 
 
+DAY_PRECISIONS = ("day", "minute", "second")
+
+
 def on_this_day(day: dt.date):
     """Documents dated (to the day) on this month and day, any year, oldest first."""
     suffix = f"-{day.month:02d}-{day.day:02d}"
     return (
         Record.objects.public()
-        .filter(date_precision__in=("day", "minute", "second"), date_earliest__regex=rf"^\d{{4}}{suffix}")
+        .filter(date_precision__in=DAY_PRECISIONS, date_earliest__regex=rf"^\d{{4}}{suffix}")
         .order_by("date_earliest", "id")
     )
+
+
+def days_with_documents() -> list[dt.date]:
+    """The days of the year (in the leap year 2000, so 29 February is one) on which a published document is
+    dated to the day, in calendar order: at most 366, whatever the size of the archive."""
+    days = set()
+    for month_day in (
+        Record.objects.public()
+        .filter(date_precision__in=DAY_PRECISIONS)
+        .annotate(month_day=Substr("date_earliest", 6, 5))
+        .values_list("month_day", flat=True)
+        .distinct()
+    ):
+        try:
+            days.add(dt.date(2000, int(month_day[:2]), int(month_day[3:5])))
+        except ValueError:
+            continue  # not a calendar day (a malformed date): nothing to lead a reader to
+    return sorted(days)
+
+
+def nearest_days(days: list[dt.date], day: dt.date) -> tuple[dt.date | None, dt.date | None]:
+    """The nearest day before and after `day` with documents, round the year (after December 31 comes January
+    1); None when no other day has any."""
+    others = [d for d in days if d != day]
+    if not others:
+        return None, None
+    earlier, later = nearest(others, day)
+    return earlier or others[-1], later or others[0]
 
 
 @dataclass
 class TreeNode:
     authority: Authority
-    count: int
+    count: int  # public documents linked to this authority itself
+    total: int = 0  # distinct public documents linked to it or to any authority below it
     children: list[TreeNode] = field(default_factory=list)
 
-    @property
-    def total(self) -> int:
-        return self.count + sum(c.total for c in self.children)
+
+def public_record_ids_by_authority(kind: str) -> dict[int, set[str]]:
+    """The public records linked to each authority of a kind, by authority pk."""
+    from .models import RecordLink
+    from .visibility import public_q
+
+    found: dict[int, set[str]] = {}
+    rows = (
+        RecordLink.objects.filter(public_q("record__"), authority__kind=kind)
+        .order_by()
+        .values_list("authority_id", "record_id")
+        .distinct()
+    )
+    for authority_id, record_id in rows.iterator(chunk_size=5000):
+        found.setdefault(authority_id, set()).add(record_id)
+    return found
 
 
 def authority_tree(kind: str) -> list[TreeNode]:
-    """The whole hierarchy of a kind, each node with its public document count, siblings in order."""
+    """The whole hierarchy of a kind, each node with its public document counts (its own, and the distinct
+    documents of its subtree: a document filed under a volume and under its chapter is counted once), siblings in
+    order."""
     nodes = {a.pk: TreeNode(a, a.public_count) for a in authorities_with_counts(kind)}
     roots: list[TreeNode] = []
     for node in nodes.values():
         parent = nodes.get(node.authority.parent_id)
         (parent.children if parent else roots).append(node)
+    _count(roots, public_record_ids_by_authority(kind), depth=0)
     return _prune(roots)
+
+
+def subtree_totals(roots) -> dict[int, int]:
+    """Distinct public documents linked to each of these authorities or to any below it, by pk: what its page
+    lists (services.authority_records). Reads only the links of their subtrees."""
+    from .models import RecordLink
+    from .visibility import public_q
+
+    top = {a.pk: a.pk for a in roots}  # every authority of the subtrees -> the root it is under
+    frontier = list(top)
+    for _depth in range(50):  # a cycle left by a bad authority file must not loop
+        below = Authority.objects.filter(parent_id__in=frontier).values_list("pk", "parent_id")
+        frontier = []
+        for pk, parent in below:
+            if pk not in top:
+                top[pk] = top[parent]
+                frontier.append(pk)
+        if not frontier:
+            break
+    found: dict[int, set[str]] = {pk: set() for pk in top.values()}
+    pks = list(top)
+    for start in range(0, len(pks), 500):
+        rows = (
+            RecordLink.objects.filter(public_q("record__"), authority_id__in=pks[start : start + 500])
+            .order_by()
+            .values_list("authority_id", "record_id")
+        )
+        for authority_id, record_id in rows.iterator(chunk_size=5000):
+            found[top[authority_id]].add(record_id)
+    return {pk: len(ids) for pk, ids in found.items()}
+
+
+def _count(nodes: list[TreeNode], linked: dict[int, set[str]], depth: int) -> set[str]:
+    """Set each node's total; the record ids of all these subtrees together."""
+    everything: set[str] = set()
+    for node in nodes:
+        ids = set(linked.get(node.authority.pk, ()))
+        if depth < 50:  # a cycle left by a bad authority file must not loop
+            ids |= _count(node.children, linked, depth + 1)
+        node.total = len(ids)
+        everything |= ids
+    return everything
 
 
 def _prune(nodes: list[TreeNode]) -> list[TreeNode]:
