@@ -36,7 +36,9 @@ def test_a_person_page_shows_the_identification_positions_and_life(import_files,
     assert "<dt>Identified in FRUS as</dt><dd>Secretary of State" in person
     assert '<a href="/persons/frus1964-68v07/p_RD1/">Rusk, Dean</a>' in person
     assert "Narrower" not in person and "4 published documents." in person
-    assert '<nav class="breadcrumbs"><a href="/persons/">People</a> › </nav>' in person  # no "parent" person
+    assert (
+        '<nav class="breadcrumbs" aria-label="Breadcrumbs"><a href="/persons/">People</a> › </nav>' in person
+    )  # no "parent" person
 
 
 def test_a_volume_counts_its_documents_once_on_the_real_frus_volume(import_files, client, corpus_counts):

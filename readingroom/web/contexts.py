@@ -99,11 +99,17 @@ def years_context() -> dict:
     """Every year from the first to the last on one axis (empty years too), and the same as a table by decade."""
     years = browse.timeline(browse.year_counts())
     peak = max((n for _, n in years), default=1)
-    bars = [{"year": y, "count": n, "height": max(2, round(100 * n / peak)) if n else 0} for y, n in years]
-    major, minor = axis_steps(len(bars))
-    for bar in bars:
-        bar["decade"] = bar["year"] % 10 == 0 or bar is bars[0]
-        bar["label"] = "major" if bar["year"] % major == 0 else "minor" if bar["year"] % minor == 0 else ""
+    major, minor = axis_steps(len(years))
+    bars: list[dict] = [
+        {
+            "year": y,
+            "count": n,
+            "height": max(2, round(100 * n / peak)) if n else 0,  # a class, h0 to h100 (site.css)
+            "decade": y % 10 == 0 or i == 0,  # a tick on the axis
+            "label": "major" if y % major == 0 else "minor" if y % minor == 0 else "",  # minor: wide screens
+        }
+        for i, (y, n) in enumerate(years)
+    ]
     decades: dict[int, list[dict | None]] = {}
     for bar in bars:
         row = decades.setdefault(bar["year"] // 10 * 10, [None] * 10)
