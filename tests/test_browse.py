@@ -191,7 +191,15 @@ def test_an_empty_year_leads_to_the_nearest_years_with_public_documents(client, 
     assert 'rel="next" href="/years/1967/"' in far and 'rel="prev"' not in far
     full = client.get("/years/1968/").content.decode()
     assert 'rel="prev" href="/years/1967/"' in full and 'rel="next" href="/years/1970/"' in full
-    assert browse.years_with_documents() == [1967, 1968, 1970]  # a range counts in every year it touches
+    # A range counts in every year it touches: 1967-12-20/1968-01-05 puts a document in 1967 and 1968.
+    assert [browse.nearest_years(y) for y in (1966, 1967, 1968, 1969, 1970, 1971)] == [
+        (None, 1967),
+        (None, 1968),
+        (1967, 1970),
+        (1968, 1970),
+        (1968, None),
+        (1970, None),
+    ]
 
 
 def test_on_this_day_shows_the_nearest_day_with_documents_and_says_so(client, archive):

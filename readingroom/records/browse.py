@@ -34,20 +34,24 @@ def timeline(counts: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return [(y, found.get(y, 0)) for y in range(counts[0][0], counts[-1][0] + 1)]
 
 
-def years_with_documents() -> list[int]:
-    """The years a published document's date range touches, in order (what records_in_year() finds)."""
-    years: set[int] = set()
-    for first, last in (
-        Record.objects.public()
-        .exclude(date_earliest="")
-        .annotate(first=Substr("date_earliest", 1, 4), last=Substr("date_latest", 1, 4))
-        .values_list("first", "last")
-        .distinct()
-    ):
-        start = int(first)
-        end = int(last) if last and last[:4].isdigit() else start
-        years.update(range(start, max(start, end) + 1))
-    return sorted(years)
+def nearest_years(year: int) -> tuple[int | None, int | None]:
+    """The nearest years before and after `year` that records_in_year() finds published documents in (a
+    document counts in every year its date range touches). Two aggregates over the dated records, whatever the
+    size of the archive: the latest end among those beginning before the year, the earliest beginning among those
+    ending after it."""
+    from django.db.models import Max, Min
+
+    dated = Record.objects.public().exclude(date_earliest="").exclude(date_latest="")
+    before = dated.filter(date_earliest__lt=f"{year:04d}").aggregate(end=Max("date_latest"))["end"]
+    after = None
+    if year < 9999:  # dates are compared as text: "9999-12-31" would come after "10000"
+        after = dated.filter(date_latest__gte=f"{year + 1:04d}").aggregate(start=Min("date_earliest"))[
+            "start"
+        ]
+    return (
+        min(year - 1, int(before[:4])) if before else None,
+        max(year + 1, int(after[:4])) if after else None,
+    )
 
 
 def nearest(values: list, value) -> tuple:
@@ -122,23 +126,6 @@ class TreeNode:
     children: list[TreeNode] = field(default_factory=list)
 
 
-def public_record_ids_by_authority(kind: str) -> dict[int, set[str]]:
-    """The public records linked to each authority of a kind, by authority pk."""
-    from .models import RecordLink
-    from .visibility import public_q
-
-    found: dict[int, set[str]] = {}
-    rows = (
-        RecordLink.objects.filter(public_q("record__"), authority__kind=kind)
-        .order_by()
-        .values_list("authority_id", "record_id")
-        .distinct()
-    )
-    for authority_id, record_id in rows.iterator(chunk_size=5000):
-        found.setdefault(authority_id, set()).add(record_id)
-    return found
-
-
 def authority_tree(kind: str) -> list[TreeNode]:
     """The whole hierarchy of a kind, each node with its public document counts (its own, and the distinct
     documents of its subtree: a document filed under a volume and under its chapter is counted once), siblings in
@@ -148,50 +135,50 @@ def authority_tree(kind: str) -> list[TreeNode]:
     for node in nodes.values():
         parent = nodes.get(node.authority.parent_id)
         (parent.children if parent else roots).append(node)
-    _count(roots, public_record_ids_by_authority(kind), depth=0)
+    totals = subtree_totals(kind=kind)
+    for node in nodes.values():
+        node.total = totals.get(node.authority.pk, 0)
     return _prune(roots)
 
 
-def subtree_totals(roots) -> dict[int, int]:
-    """Distinct public documents linked to each of these authorities or to any below it, by pk: what its page
-    lists (services.authority_records). Reads only the links of their subtrees."""
+def subtree_totals(roots=None, *, kind: str | None = None) -> dict[int, int]:
+    """Distinct public documents linked to each authority or to any below it, by pk: what its page lists
+    (services.authority_records). For these `roots`, or for every authority of a `kind`.
+
+    Counted by the database in one query: each authority paired with itself and every authority below it (a
+    recursive query; UNION stops at a cycle a bad authority file may have left), joined to the public links."""
+    from django.db import connection
+
     from .models import RecordLink
     from .visibility import public_q
 
-    top = {a.pk: a.pk for a in roots}  # every authority of the subtrees -> the root it is under
-    frontier = list(top)
-    for _depth in range(50):  # a cycle left by a bad authority file must not loop
-        below = Authority.objects.filter(parent_id__in=frontier).values_list("pk", "parent_id")
-        frontier = []
-        for pk, parent in below:
-            if pk not in top:
-                top[pk] = top[parent]
-                frontier.append(pk)
-        if not frontier:
-            break
-    found: dict[int, set[str]] = {pk: set() for pk in top.values()}
-    pks = list(top)
-    for start in range(0, len(pks), 500):
-        rows = (
-            RecordLink.objects.filter(public_q("record__"), authority_id__in=pks[start : start + 500])
-            .order_by()
-            .values_list("authority_id", "record_id")
-        )
-        for authority_id, record_id in rows.iterator(chunk_size=5000):
-            found[top[authority_id]].add(record_id)
-    return {pk: len(ids) for pk, ids in found.items()}
-
-
-def _count(nodes: list[TreeNode], linked: dict[int, set[str]], depth: int) -> set[str]:
-    """Set each node's total; the record ids of all these subtrees together."""
-    everything: set[str] = set()
-    for node in nodes:
-        ids = set(linked.get(node.authority.pk, ()))
-        if depth < 50:  # a cycle left by a bad authority file must not loop
-            ids |= _count(node.children, linked, depth + 1)
-        node.total = len(ids)
-        everything |= ids
-    return everything
+    table = connection.ops.quote_name(Authority._meta.db_table)
+    if roots is not None:
+        pks = [a.pk for a in roots]
+        if not pks:
+            return {}
+        start, params = f"r.id IN ({', '.join(['%s'] * len(pks))})", list(pks)
+    elif kind is not None:
+        start, params = "r.kind = %s", [kind]
+    else:
+        raise ValueError("subtree_totals: give the roots or a kind")
+    links = RecordLink.objects.filter(public_q("record__"))
+    if kind is not None:
+        links = links.filter(authority__kind=kind)
+    links_sql, links_params = links.order_by().values("authority_id", "record_id").query.sql_with_params()
+    sql = (
+        f"WITH RECURSIVE below(node, top) AS ("
+        f"SELECT r.id, r.id FROM {table} r WHERE {start} "
+        f"UNION SELECT a.id, b.top FROM {table} a JOIN below b ON a.parent_id = b.node"
+        f") SELECT below.top, COUNT(DISTINCT links.record_id) FROM below "
+        f"JOIN ({links_sql}) links ON links.authority_id = below.node GROUP BY below.top"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *links_params])
+        found = {top: n for top, n in cursor.fetchall()}
+    if roots is not None:
+        return {pk: found.get(pk, 0) for pk in pks}
+    return found
 
 
 def _prune(nodes: list[TreeNode]) -> list[TreeNode]:

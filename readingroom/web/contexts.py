@@ -100,16 +100,25 @@ def years_context() -> dict:
     years = browse.timeline(browse.year_counts())
     peak = max((n for _, n in years), default=1)
     major, minor = axis_steps(len(years))
-    bars: list[dict] = [
-        {
-            "year": y,
-            "count": n,
-            "height": max(2, round(100 * n / peak)) if n else 0,  # a class, h0 to h100 (site.css)
-            "decade": y % 10 == 0 or i == 0,  # a tick on the axis
-            "label": "major" if y % major == 0 else "minor" if y % minor == 0 else "",  # minor: wide screens
-        }
-        for i, (y, n) in enumerate(years)
-    ]
+    bars: list[dict] = []
+    for i, (y, n) in enumerate(years):
+        decade = y % 10 == 0 or i == 0  # a tick on the axis
+        label = (
+            "major" if y % major == 0 else "minor" if y % minor == 0 else ""
+        )  # minor: on wide screens only
+        bars.append(
+            {
+                "year": y,
+                "count": n,
+                "href": reverse("year", args=[y]) if n else "",
+                # Classes, not inline styles (the Content-Security-Policy has none): h0 to h100 in site.css.
+                "bar": (f"bar h{max(2, round(100 * n / peak))}" if n else "bar empty")
+                + (" decade" if decade else ""),
+                "tick": " ".join(c for c in ("tick", "decade" if decade else "", label) if c),
+                "label": label,
+                "title": f"{y}: {n} document{'s' if n != 1 else ''}" if n else f"{y}: no documents",
+            }
+        )
     decades: dict[int, list[dict | None]] = {}
     for bar in bars:
         row = decades.setdefault(bar["year"] // 10 * 10, [None] * 10)
@@ -137,7 +146,7 @@ def axis_steps(span: int) -> tuple[int, int]:
 
 def year_context(year: int, page_number) -> dict:
     page = Paginator(browse.records_in_year(year).only("id", "title", "date_text", "date_edtf"), 50)
-    earlier, later = browse.nearest(browse.years_with_documents(), year)
+    earlier, later = browse.nearest_years(year)
     return {
         "year": year,
         "page": page.get_page(page_number),
