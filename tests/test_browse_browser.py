@@ -19,6 +19,27 @@ def dated(live_server_url):
         for i in range(n):
             w.save({"id": f"t/{year}/{i}", "title": f"Document {i} of {year}", "date": f"{year}-03-0{i + 1}"})
     w.save({"id": "t/draft", "title": "Draft of 1900", "status": "draft", "date": "1900-01-01"})
+    w.authority(
+        "person",
+        "hsg-rusk",
+        "Rusk, David Dean",
+        data={"birth_year": "1909", "death_year": "1994", "remarks": ["Secretary of State, 1961–1969"]},
+    )
+    w.authority(
+        "person",
+        "v/p_RD1",
+        "Rusk, Dean",
+        parent_key="hsg-rusk",
+        data={"description": "Secretary of State", "volume": "v"},
+    )
+    w.save(
+        {
+            "id": "t/rusk",
+            "title": "Telegram",
+            "date": "1933-10-15",
+            "persons": [{"id": "v/p_RD1", "name": "x"}],
+        }
+    )
     return live_server_url
 
 
@@ -54,3 +75,19 @@ def test_the_timeline_in_a_browser(dated, page, width):
     page.goto(dated + "/years/1900/")
     assert "No published document is dated in 1900" in page.locator("main").inner_text()
     page.screenshot(path=str(SHOTS / f"browse-empty-year-{width}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_browse_pages_have_no_accessibility_violations(dated, page, width):
+    """axe-core (WCAG 2.2 AA and best practices) on the timeline, a year, an empty year, on this day and a
+    person's page."""
+    axe = pytest.importorskip("axe_playwright_python.sync_playwright").Axe()
+    page.set_viewport_size({"width": width, "height": 900})
+    rules = {"runOnly": ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa", "best-practice"]}
+    pages = ["/years/", "/years/1968/", "/years/1900/", "/on-this-day/?date=03-05", "/persons/v/p_RD1/"]
+    for url in pages:
+        page.goto(dated + url)
+        violations = axe.run(page, options=rules).response["violations"]
+        assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations] == [], url
+        if url.startswith("/persons/"):
+            assert "Secretary of State, 1961–1969" in page.locator("section.positions").inner_text()
