@@ -96,7 +96,7 @@ def test_people_whole_file(import_files, client, corpus_counts, archive):
         }
     )
     page = client.get("/persons/102556/").content.decode()
-    assert "<h1>Chung Il-kwon</h1>" in page and "Also: Chong Il-kwon" in page
+    assert "<h1>Chung Il-kwon</h1>" in page and "<dt>Also known as</dt><dd>Chong Il-kwon</dd>" in page
     assert 'href="https://viaf.org/viaf/75337374/"' in page
     assert "1909–1994" in client.get("/persons/111738/").content.decode()
 

@@ -188,6 +188,21 @@ def test_counts_and_totals_count_only_the_public_record(leak_archive, client):
     assert topics["total"] == 1 and topics["children"] == []
     collections = client.get("/collections/").content.decode()
     assert "Leak shared collection" in collections
+    assert set(re.findall(r'<span class="count">(\d+)</span>', collections)) == {"1"}
+    # The timeline and the links to the nearest year or day with documents know of the public record only.
+    assert len(re.findall(r'class="bar ', years)) == 1 and 'title="1968: 1 document"' in years
+    hidden_years = {d[:4] for d in leaks.DAYS.values()}
+    for year in hidden_years:
+        page = client.get(f"/years/{year}/").content.decode()
+        assert f"No published document is dated in {year}" in page
+        assert 'rel="next" href="/years/1968/"' in page and not re.search(r'href="/years/191\d/"', page)
+    assert 'rel="prev"' not in client.get("/years/1968/").content.decode()
+    for day in leaks.DAYS.values():
+        page = client.get(f"/on-this-day/?date={day[5:]}").content.decode()
+        assert "On this day: October 15" in page and "The public record about the shared words" in page
+        assert 'rel="prev"' not in page and 'rel="next"' not in page  # no other day has public documents
+    person = client.get("/persons/leak-rusk/").content.decode()
+    assert "1 published document." in person
 
 
 def test_oai_shows_the_withdrawn_record_only_as_a_deleted_header(leak_archive, client):

@@ -6,8 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.paginator import Paginator
+from django.urls import reverse
+from django.utils.formats import date_format
 
-from readingroom.records import browse, services, visibility
+from readingroom.records import browse, persons, services, visibility
 from readingroom.records.apparatus import apparatus
 from readingroom.records.models import Authority, Record
 from readingroom.records.vocabulary import AUTHORITY_KIND, PEOPLE_ROLES, ROLE_LABELS
@@ -17,12 +19,16 @@ from readingroom.web.links import record_url
 
 def home_context() -> dict:
     public = Record.objects.public()
+    collections = list(services.authorities_with_counts("collection").filter(parent__isnull=True)[:20])
+    totals = browse.subtree_totals(collections)
+    for c in collections:
+        c.public_count = totals[c.pk]  # its documents and those of its parts, each once
     return {
         "record_count": public.count(),
         "recent": public.order_by("-first_published", "id").only("id", "title", "date_text", "date_edtf")[
             :12
         ],
-        "collections": services.authorities_with_counts("collection").filter(parent__isnull=True)[:20],
+        "collections": collections,
     }
 
 
@@ -128,53 +134,122 @@ def authority_list_context(kind: str) -> dict:
 
 
 def years_context() -> dict:
-    counts = browse.year_counts()
-    peak = max((n for _, n in counts), default=1)
-    bars = [{"year": y, "count": n, "height": max(2, round(100 * n / peak))} for y, n in counts]
-    decades: dict[int, list[dict]] = {}
+    """Every year from the first to the last on one axis (empty years too), and the same as a table by decade."""
+    years = browse.timeline(browse.year_counts())
+    peak = max((n for _, n in years), default=1)
+    major, minor = axis_steps(len(years))
+    bars: list[dict] = []
+    for i, (y, n) in enumerate(years):
+        decade = y % 10 == 0 or i == 0  # a tick on the axis
+        label = (
+            "major" if y % major == 0 else "minor" if y % minor == 0 else ""
+        )  # minor: on wide screens only
+        bars.append(
+            {
+                "year": y,
+                "count": n,
+                "href": reverse("year", args=[y]) if n else "",
+                # Classes, not inline styles (the Content-Security-Policy has none): h0 to h100 in site.css.
+                "bar": (f"bar h{max(2, round(100 * n / peak))}" if n else "bar empty")
+                + (" decade" if decade else ""),
+                "tick": " ".join(c for c in ("tick", "decade" if decade else "", label) if c),
+                "label": label,
+                "title": f"{y}: {n} document{'s' if n != 1 else ''}" if n else f"{y}: no documents",
+            }
+        )
+    decades: dict[int, list[dict | None]] = {}
     for bar in bars:
-        decades.setdefault(bar["year"] // 10 * 10, []).append(bar)
-    return {"bars": bars, "decades": sorted(decades.items()), "undated": browse.undated_count()}
+        row = decades.setdefault(bar["year"] // 10 * 10, [None] * 10)
+        row[bar["year"] % 10] = bar
+    return {
+        "bars": bars,
+        "first": years[0][0] if years else None,
+        "last": years[-1][0] if years else None,
+        "decades": sorted(decades.items()),
+        "total": sum(n for _, n in years),
+        "undated": browse.undated_count(),
+    }
+
+
+AXIS_STEPS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
+
+
+def axis_steps(span: int) -> tuple[int, int]:
+    """Years between the axis labels always shown (at most 6) and those shown on wide screens too (at most 16),
+    the first a multiple of the second, so that the two never crowd each other."""
+    minor = next((s for s in AXIS_STEPS if span / s <= 16), AXIS_STEPS[-1])
+    major = next((s for s in AXIS_STEPS if s % minor == 0 and span / s <= 6), minor)
+    return major, minor
 
 
 def year_context(year: int, page_number) -> dict:
     page = Paginator(browse.records_in_year(year).only("id", "title", "date_text", "date_edtf"), 50)
-    return {"year": year, "page": page.get_page(page_number)}
+    earlier, later = browse.nearest_years(year)
+    return {
+        "year": year,
+        "page": page.get_page(page_number),
+        "earlier": earlier and {"href": reverse("year", args=[earlier]), "text": str(earlier)},
+        "later": later and {"href": reverse("year", args=[later]), "text": str(later)},
+    }
 
 
 def on_this_day_context(value: str | None) -> dict:
-    today = dt.date.today()
-    day = today
+    """The documents of a day of the year; when it has none, those of the nearest day that has some (said so)."""
+    asked = dt.date.today().replace(year=2000)  # 2000 was a leap year: every day of any year is in it
     if value:
         try:
             month, dom = (int(p) for p in value.split("-"))
-            day = dt.date(2000, month, dom)  # a leap year, so 02-29 is a valid choice
+            asked = dt.date(2000, month, dom)  # a leap year, so 02-29 is a valid choice
         except ValueError:
-            day = today
+            pass
+    days = browse.days_with_documents()
+    day = asked
+    if asked not in days and days:
+        day = min(days, key=lambda d: (_days_apart(d, asked), d))
     records = browse.on_this_day(day).only("id", "title", "date_text", "date_edtf")[:200]
+    earlier, later = browse.nearest_days(days, day)
     return {
         "day": day,
+        "asked": asked,
+        "moved": day != asked,
         "records": records,
-        "previous": day - dt.timedelta(days=1),
-        "next": day + dt.timedelta(days=1),
+        "earlier": earlier and {"href": f"?date={earlier:%m-%d}", "text": date_format(earlier, "F j")},
+        "later": later and {"href": f"?date={later:%m-%d}", "text": date_format(later, "F j")},
     }
+
+
+def _days_apart(a: dt.date, b: dt.date) -> int:
+    """Days between two days of the year, round the year (December 31 and January 1 are one day apart)."""
+    apart = abs((a - b).days)
+    return min(apart, 366 - apart)
 
 
 def authority_context(kind: str, key: str, page_number) -> dict:
     authority = services.get_authority(kind, key)
     records = services.authority_records(authority).only("id", "title", "date_text", "date_edtf")
     page = Paginator(records, 50).get_page(page_number)
+    children = list(services.authorities_with_counts(kind, children_of=authority))
+    context = {
+        "authority": authority,
+        "kind": AUTHORITY_KIND[kind],
+        "page": page,
+        "ancestors": [],
+        "children": children,
+        "data": authority.data,
+        "person": None,
+    }
+    if kind == "person":
+        # A person's "parent" and "children" are the same person in another list (records/persons.py).
+        context["person"] = persons.person_facts(authority, children)
+        context["children"] = []
+        return context
     ancestors: list[Authority] = []
     node = authority.parent
     while node is not None and len(ancestors) < 20:
         ancestors.insert(0, node)
         node = node.parent
-    children = services.authorities_with_counts(kind, children_of=authority)
-    return {
-        "authority": authority,
-        "kind": AUTHORITY_KIND[kind],
-        "page": page,
-        "ancestors": ancestors,
-        "children": children,
-        "data": authority.data,
-    }
+    totals = browse.subtree_totals(children)
+    for child in children:
+        child.public_count = totals[child.pk]  # its documents and those below it, each once
+    context["ancestors"] = ancestors
+    return context
