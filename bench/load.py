@@ -360,8 +360,7 @@ def scenario(
 def after_leader_loss(env: dict, home: Path) -> dict:
     """The lost node back, the cluster converged, and `readingroom check` on it."""
     cluster = [sys.executable, str(ROOT / "scripts" / "cluster.py")]
-    for node in range(3):
-        subprocess.run([*cluster, "start-node", str(node)], capture_output=True, text=True, timeout=300)
+    subprocess.run([*cluster, "heal"], capture_output=True, text=True, timeout=300)
     t0 = time.monotonic()
     while True:
         check = subprocess.run(

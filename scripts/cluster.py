@@ -9,6 +9,7 @@ loopback, with the archive folder (media, IIIF tiles, the secret key) shared by 
     .venv/bin/python scripts/cluster.py env            # export lines for the readingroom command on this cluster
     .venv/bin/python scripts/cluster.py kill-leader    # SIGKILL the Typesense leader (a lost server)
     .venv/bin/python scripts/cluster.py start-node N   # start Typesense node N (0-2) again
+    .venv/bin/python scripts/cluster.py heal           # start every node that is not running, wait for a leader
     .venv/bin/python scripts/cluster.py down           # stop everything it started
 
 Everything lives in .tmp/cluster/ (gitignored): node data, logs, pid files, the shared archive folder.
@@ -286,6 +287,7 @@ def main() -> int:
     sub.add_parser("kill-leader")
     p = sub.add_parser("start-node")
     p.add_argument("node", type=int, choices=range(len(NODES)))
+    sub.add_parser("heal")
     args = ap.parse_args()
     if args.command == "up":
         up(args.demo)
@@ -302,6 +304,10 @@ def main() -> int:
     elif args.command == "start-node":
         start_node(args.node)
         wait_for_leader()
+    elif args.command == "heal":
+        for i in range(len(NODES)):
+            start_node(i)
+        say(f"node {wait_for_leader()} leads; three nodes healthy")
     return 0
 
 
