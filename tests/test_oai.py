@@ -1123,3 +1123,51 @@ def test_an_imported_file_is_stamped_when_it_commits_not_when_it_began(import_fi
     event = AuditEvent.objects.filter(action="import", target=str(path)).get()
     stamps = list(Record.objects.filter(id__startswith="stamp/").values_list("updated", flat=True))
     assert len(stamps) == 1300 and min(stamps) >= event.time
+
+
+def test_a_public_record_deleted_or_merged_away_stays_a_deleted_header(client, corpus):
+    """deletedRecord is "persistent": a record the public saw, deleted or merged into another, is listed as a
+    deleted header for good (in its sets, at the time it went); one never public is not heard of; saved again,
+    it is a record again."""
+    store = corpus.store
+    letters = [{"id": "letters", "name": "Letters"}]
+    store.save({"id": "oai/gone", "title": "Deleted after publication", "collections": letters})
+    store.save({"id": "oai/dup", "title": "A duplicate of the first record"})
+    store.save({"id": "oai/draft-gone", "title": "Never public", "status": "draft", "collections": letters})
+    store.delete("oai/gone", note="a test")
+    store.merge("oai/dup", "oai/old-1")
+    store.delete("oai/draft-gone", note="a test")
+
+    found = headers(pages(client, "ListIdentifiers", metadataPrefix="oai_dc"))
+    ids = [record_id(h) for h in found]
+    assert len(ids) == len(set(ids))
+    assert {i for i, h in zip(ids, found, strict=True) if h.get("status") == "deleted"} == {
+        "oai/withdrawn",
+        "oai/gone",
+        "oai/dup",
+    }
+    assert "oai/draft-gone" not in ids
+    stamps = [h.findtext("oai:datestamp", namespaces=NS) for h in found]
+    assert stamps == sorted(stamps)
+    assert ids[-2:] == sorted(["oai/gone", "oai/dup"], key=lambda i: ids.index(i))  # went last: listed last
+
+    in_letters = headers(pages(client, "ListIdentifiers", metadataPrefix="oai_dc", set="letters"))
+    gone = [h for h in in_letters if record_id(h) == "oai/gone"]
+    assert len(gone) == 1 and gone[0].get("status") == "deleted"
+    assert gone[0].findtext("oai:setSpec", namespaces=NS) == "letters"
+    since = gone[0].findtext("oai:datestamp", namespaces=NS)
+    recent = headers(pages(client, "ListIdentifiers", metadataPrefix="oai_dc", **{"from": since}))
+    assert "oai/gone" in {record_id(h) for h in recent}  # an incremental harvest hears of it
+
+    doc = oai(client, {"verb": "GetRecord", "identifier": ident("oai/gone"), "metadataPrefix": "oai_dc"})
+    assert doc.find(".//oai:header", NS).get("status") == "deleted"
+    assert doc.find(".//oai:metadata", NS) is None
+    doc = oai(
+        client, {"verb": "GetRecord", "identifier": ident("oai/draft-gone"), "metadataPrefix": "oai_dc"}
+    )
+    assert error(doc) == "idDoesNotExist"
+
+    store.save({"id": "oai/gone", "title": "Back again"})
+    found = headers(pages(client, "ListIdentifiers", metadataPrefix="oai_dc"))
+    back = [h for h in found if record_id(h) == "oai/gone"]
+    assert len(back) == 1 and back[0].get("status") is None

@@ -1,7 +1,7 @@
 """The provider over Readingroom's records: records/harvest.py's queries, in the protocol's terms.
 
 Items are the records visibility.py lets OAI-PMH show (`public_or_withdrawn_q`): public records, and withdrawn
-ones as deleted. Datestamps are the records' `updated` times; sets are collections (setspecs.py).
+ones as deleted; and records that were public once and were deleted or merged away (DeletedRecord), as deleted. Datestamps are the records' `updated` times; sets are collections (setspecs.py).
 """
 
 from __future__ import annotations
@@ -69,19 +69,34 @@ class RecordsProvider(Provider):
             collections = self._set_pks(selection.set_spec)
             if collections is None:
                 return []
+        cursor = (after.datestamp, after.record_id) if after else None
         records = harvest.page(
             limit,
-            after=(after.datestamp, after.record_id) if after else None,
+            after=cursor,
             since=selection.since,
             before=selection.before,
             collections=collections,
             with_documents=metadata,
         )
-        return self._items(records, metadata=metadata)
+        gone = harvest.deleted_page(
+            limit, after=cursor, since=selection.since, before=selection.before, collections=collections
+        )
+        items = self._items(records, metadata=metadata) + [self._gone(row) for row in gone]
+        # Two ordered lists, one page: the first `limit` of both in (datestamp, id) order.
+        return sorted(items, key=lambda item: (item.datestamp, item.record_id))[:limit]
 
     def item(self, record_id: str) -> Item | None:
         record = harvest.record(record_id)
-        return self._items([record], metadata=True)[0] if record else None
+        if record is not None:
+            return self._items([record], metadata=True)[0]
+        row = harvest.deleted_record(record_id)
+        return self._gone(row) if row is not None else None
+
+    def _gone(self, row) -> Item:
+        """A deleted header for a record that was public once and is gone, in the sets that are still sets."""
+        public = {key for key, _name, _parent in self.tree().values()}
+        keys = [key for key in row.collections.split("|") if key and key in public]
+        return Item(row.record_id, row.deleted, True, tuple(setspecs.from_key(k) for k in keys), None, ())
 
     def _items(self, records, *, metadata: bool) -> list[Item]:
         links = harvest.collection_links(r.id for r in records) if records else {}

@@ -12,9 +12,9 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.db import connection
-from django.db.models import BooleanField, Exists, Expression, F, OuterRef, QuerySet
+from django.db.models import BooleanField, Exists, Expression, F, OuterRef, Q, QuerySet
 
-from .models import Authority, Record, RecordLink
+from .models import Authority, DeletedRecord, Record, RecordLink
 from .store import descendant_ids
 from .visibility import public_authorities_q, public_or_withdrawn_q
 
@@ -109,6 +109,38 @@ def run(qs: QuerySet) -> list[Record]:
     )
 
 
+def deleted_page(
+    limit: int,
+    *,
+    after: tuple[dt.datetime, str] | None = None,
+    since: dt.datetime | None = None,
+    before: dt.datetime | None = None,
+    collections: list[int] | None = None,
+) -> list[DeletedRecord]:
+    """Records that were public once and are gone (deleted or merged away), in (deleted, id) order after the
+    cursor, as page_query() selects records: their datestamp is when they went."""
+    qs = DeletedRecord.objects.all()
+    if since is not None:
+        qs = qs.filter(deleted__gte=since)
+    if before is not None:
+        qs = qs.filter(deleted__lt=before)
+    if collections is not None:
+        keys = list(Authority.objects.filter(pk__in=collections).values_list("key", flat=True))
+        if not keys:
+            return []
+        anywhere = Q()
+        for key in keys:
+            anywhere |= Q(collections__contains=f"|{key}|")
+        qs = qs.filter(anywhere)
+    if after is not None:
+        qs = qs.filter(Q(deleted__gt=after[0]) | Q(deleted=after[0], record_id__gt=after[1]))
+    return list(qs.order_by("deleted", "record_id")[:limit])
+
+
+def deleted_record(record_id: str) -> DeletedRecord | None:
+    return DeletedRecord.objects.filter(pk=record_id).first()
+
+
 def record(record_id: str) -> Record | None:
     """One harvestable record (public or withdrawn), with its document."""
     return candidates().filter(pk=record_id).only(*HEADER_FIELDS, "document", "created").first()
@@ -118,7 +150,10 @@ def earliest_updated() -> dt.datetime | None:
     """The datestamp of the first harvestable record (the first of the (updated, id) order, not a MIN() over
     every record)."""
     first = page(1)
-    return first[0].updated if first else None
+    gone = deleted_page(1)
+    stamps = [first[0].updated] if first else []
+    stamps += [gone[0].deleted] if gone else []
+    return min(stamps, default=None)
 
 
 # -- collections ----------------------------------------------------------------------------------------------

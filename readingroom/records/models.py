@@ -182,6 +182,20 @@ class Redirect(models.Model):
     new_id = models.CharField(max_length=ID_MAX_LENGTH)
 
 
+class DeletedRecord(models.Model):
+    """A record that was public once and is gone (deleted, or merged into another): OAI-PMH lists it as a
+    deleted header for good (the repository declares deletedRecord "persistent"), in the sets it was in.
+    Withdrawn records need no row: they are still records, harvested as deleted. Saving the id again removes it."""
+
+    record_id = models.CharField(primary_key=True, max_length=ID_MAX_LENGTH)
+    deleted = models.DateTimeField()
+    # The keys of the collections it was in, as "|key|key|": a set's harvest finds it with one LIKE per key.
+    collections = models.TextField(blank=True, default="")
+
+    class Meta:
+        indexes = [models.Index(fields=["deleted", "record_id"], name="deletedrecord_deleted_id")]
+
+
 class IndexOutbox(models.Model):
     """Record ids whose search index entry must be refreshed, written in the same transaction as the change.
 

@@ -25,6 +25,7 @@ from .errors import Conflict, EditConflict, NotFound
 from .models import (
     Authority,
     AuthorityRedirect,
+    DeletedRecord,
     IndexOutbox,
     MediaFile,
     Record,
@@ -309,6 +310,7 @@ class RecordWriter:
             results[i] = SaveResult(rid, "updated" if old else "created", columns["revision"])
         if not creates and not updates:
             return
+        earlier: dict[str, int] = {}
         if creates:
             # An id may have lived before (deleted, or merged away): its history goes on from there.
             earlier = dict(
@@ -326,6 +328,8 @@ class RecordWriter:
                         result.revision = earlier.get(result.record_id, 0) + 1
         with transaction.atomic():
             _insert_records([(columns, text) for columns, _, text in creates])
+            if earlier:  # back again: no longer a deleted header in OAI-PMH
+                DeletedRecord.objects.filter(pk__in=list(earlier)).delete()
             if updates:
                 update_ids = [columns["id"] for columns, _, _ in updates]
                 keep_documents(update_ids)
@@ -1034,13 +1038,26 @@ def _require_note(change: Change, current: Record | None, new_status: str) -> No
 
 def _end_revisions(record_ids: list[str], change: Change) -> None:
     """The last revisions of records about to be deleted or merged away: each keeps the record's last
-    document in the revision before it, and says who removed it and why (its own document is NULL)."""
-    records = list(Record.objects.filter(pk__in=record_ids).values_list("pk", "revision"))
-    keep_documents([rid for rid, _ in records])
+    document in the revision before it, and says who removed it and why (its own document is NULL). Those that
+    were public once are remembered as deleted, for harvesters (DeletedRecord)."""
+    records = list(Record.objects.filter(pk__in=record_ids).values_list("pk", "revision", "first_published"))
+    keep_documents([rid for rid, _, _ in records])
     now = timezone.now()
     _insert_revisions(
-        [(rid, number + 1, now, change, change.action or "deleted", "") for rid, number in records]
+        [(rid, number + 1, now, change, change.action or "deleted", "") for rid, number, _ in records]
     )
+    once_public = [rid for rid, _, first_published in records if first_published is not None]
+    if once_public:
+        keys: dict[str, list[str]] = {rid: [] for rid in once_public}
+        for rid, key in RecordLink.objects.filter(
+            record_id__in=once_public, role="collection", authority__kind="collection"
+        ).values_list("record_id", "authority__key"):
+            keys[rid].append(key)
+        for rid in once_public:
+            DeletedRecord.objects.update_or_create(
+                record_id=rid,
+                defaults={"deleted": now, "collections": "".join(f"|{k}" for k in sorted(keys[rid])) + "|"},
+            )
 
 
 def _recite(doc: dict, old: Authority, into: Authority) -> dict:
