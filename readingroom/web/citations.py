@@ -89,14 +89,19 @@ def signposting(request, record: Record) -> str:
 
 
 def download(request, record_id: str, name: str):
-    """/records/<id>/@<name>: a citation download, only of a public record."""
+    """/records/<id>/@<name>: a citation download (cite.bib, ...) or the record as a file (record.pdf, ...:
+    web/downloads.py), only of a public record."""
+    from readingroom.web import downloads
+
     fmt = FORMATS.get(name)
-    if fmt is None:
+    if fmt is None and name not in downloads.DOWNLOADS:
         raise Http404(f"no {name!r} of a record")
     try:
         record = services.get_public_record(record_id)
     except Moved as moved:
         return HttpResponsePermanentRedirect(links.subresource_path(moved.new_id, name))
+    if fmt is None:
+        return downloads.download(request, record, name)
     response = HttpResponse(
         fmt.render(record_item(request, record)), content_type=f"{fmt.media_type}; charset=utf-8"
     )
