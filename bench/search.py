@@ -739,7 +739,7 @@ def datasette_times(db: Path, mix, reps: int) -> dict:
 
 
 class Gunicorn:
-    def __init__(self, home: Path, env: dict):
+    def __init__(self, home: Path, env: dict, workers: int = 2):
         self.port = free_port()
         self.proc = subprocess.Popen(
             [
@@ -748,7 +748,7 @@ class Gunicorn:
                 "gunicorn",
                 "readingroom.wsgi:application",
                 "-w",
-                "2",
+                str(workers),
                 "-b",
                 f"127.0.0.1:{self.port}",
                 "--timeout",

@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import sys
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,31 @@ from readingroom.ingest.registry import ImporterRegistry
 from readingroom.records.store import Store
 from readingroom.search.backends import SearchBackend, backend_class, create
 from readingroom.search.indexing import Indexer
+
+
+class Memo:
+    """Values computed from the store and kept by this process under a key that names everything they depend on
+    (the record page's related documents: web/contexts.py), the least recently used dropped beyond `size`. Held
+    by the archive, so a test's archive starts with none."""
+
+    def __init__(self, size: int = 4096):
+        self.size = size
+        self._values: OrderedDict[tuple, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> Any:
+        with self._lock:
+            value = self._values.get(key)
+            if value is not None:
+                self._values.move_to_end(key)
+            return value
+
+    def set(self, key: tuple, value: Any) -> None:
+        with self._lock:
+            self._values[key] = value
+            self._values.move_to_end(key)
+            while len(self._values) > self.size:
+                self._values.popitem(last=False)
 
 
 class Archive:
@@ -47,6 +73,7 @@ class Archive:
         # Every write's unit of work ends by bringing the index up to date, without waiting for another indexer
         # (an import holding it applies the rows itself when it finishes; the search page catches up too).
         self.store = Store(on_commit=lambda: self.indexer.process_outbox(wait=False))
+        self.memo = Memo()
 
     @classmethod
     def from_environment(cls, **overrides: Any) -> Archive:

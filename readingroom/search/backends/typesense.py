@@ -324,7 +324,7 @@ class TypesenseBackend(SearchBackend):
             "sort_by": sort_by,
             "per_page": req.page_size,
             "page": req.page,
-            "include_fields": ",".join(("id", *STORED_FIELDS)),
+            "include_fields": ",".join(("id", *(f for f in STORED_FIELDS if req.snippets or f != "text"))),
             "highlight_fields": "none",
             "highlight_full_fields": "none",
         }
@@ -372,7 +372,10 @@ class TypesenseBackend(SearchBackend):
                     collection=d.get("collection_label", ""),
                     snippet_html=snippets.snippet_html(
                         d.get("text", ""), positive, fallback=d.get("summary", "")
-                    ),
+                    )
+                    if req.snippets
+                    else "",
+                    summary=d.get("summary", ""),
                 )
             )
         return SearchResult(
