@@ -34,27 +34,35 @@ from readingroom.search.indexing import Indexer
 
 class Memo:
     """Values computed from the store and kept by this process under a key that names everything they depend on
-    (the record page's related documents: web/contexts.py), the least recently used dropped beyond `size`. Held
-    by the archive, so a test's archive starts with none."""
+    (the record page and its related documents: web/pagecache.py, web/contexts.py), the least recently used
+    dropped beyond `size` entries or `max_bytes` (as the callers count them). Held by the archive, so a test's
+    archive starts with none."""
 
-    def __init__(self, size: int = 4096):
+    def __init__(self, size: int = 4096, max_bytes: int = 64 * 1024 * 1024):
         self.size = size
-        self._values: OrderedDict[tuple, Any] = OrderedDict()
+        self.max_bytes = max_bytes
+        self._values: OrderedDict[tuple, tuple[Any, int]] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
 
     def get(self, key: tuple) -> Any:
         with self._lock:
-            value = self._values.get(key)
-            if value is not None:
-                self._values.move_to_end(key)
-            return value
-
-    def set(self, key: tuple, value: Any) -> None:
-        with self._lock:
-            self._values[key] = value
+            found = self._values.get(key)
+            if found is None:
+                return None
             self._values.move_to_end(key)
-            while len(self._values) > self.size:
-                self._values.popitem(last=False)
+            return found[0]
+
+    def set(self, key: tuple, value: Any, nbytes: int = 0) -> None:
+        with self._lock:
+            old = self._values.pop(key, None)
+            if old is not None:
+                self._bytes -= old[1]
+            self._values[key] = (value, nbytes)
+            self._bytes += nbytes
+            while self._values and (len(self._values) > self.size or self._bytes > self.max_bytes):
+                _key, (_value, dropped) = self._values.popitem(last=False)
+                self._bytes -= dropped
 
 
 class Archive:

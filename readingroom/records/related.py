@@ -18,10 +18,13 @@ from django.db.models import Case, Count, Exists, FloatField, OuterRef, Sum, Val
 
 from .models import Record, RecordLink, RecordRelation
 from .visibility import public_targets
+from .vocabulary import AUTHORITY_KIND
 
-SHARED_KINDS = ("person", "organization", "place", "subject")
-"""The kinds of authority that relate two documents (collections, repositories and funders say where a document
-is kept or who paid for its publication, not what it is about)."""
+SHARED_KINDS = tuple(
+    k.name for k in AUTHORITY_KIND.values() if k.agent or (k.hierarchical and k.name != "collection")
+)
+"""The kinds of authority that relate two documents: people, organizations, places and subjects (collections,
+repositories and funders say where a document is kept or who paid for its publication, not what it is about)."""
 
 COMMON_LINKS = 1000
 """An authority on more documents than this says little about relatedness, and counting its documents would
@@ -31,13 +34,6 @@ CROSS_REFERENCE_WEIGHT = (
     3.0  # a citation is an editor's word: about as much as sharing three rare authorities
 )
 SHOWN_NAMES = 3  # names listed per kind in a reason; the rest are counted
-
-_KIND_WORDS = {  # (one, many)
-    "person": ("person", "people"),
-    "organization": ("organization", "organizations"),
-    "place": ("place", "places"),
-    "subject": ("subject", "subjects"),
-}
 
 
 @dataclass
@@ -56,7 +52,7 @@ def weight(documents: int) -> float:
 
 def shared_reason(kind: str, names: list[str]) -> str:
     """'shares 3 people: Rusk, Dean; Bundy, McGeorge; Thompson, Llewellyn' (names up to SHOWN_NAMES, then '…')."""
-    one, many = _KIND_WORDS.get(kind, (kind, kind + "s"))
+    one, many = AUTHORITY_KIND[kind].label.lower(), AUTHORITY_KIND[kind].label_plural.lower()
     count = len(names)
     listed = "; ".join(names[:SHOWN_NAMES]) + (" …" if count > SHOWN_NAMES else "")
     article = "an" if one[0] in "aeiou" else "a"

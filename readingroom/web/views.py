@@ -8,7 +8,7 @@ from django.shortcuts import render
 
 from readingroom.records import services
 from readingroom.records.models import Record
-from readingroom.web import citations, contexts, mediatypes
+from readingroom.web import citations, contexts, mediatypes, pagecache
 
 
 def home(request):
@@ -25,9 +25,13 @@ def record_list(request):
 
 def record(request, record_id: str):
     rec = services.get_public_record(record_id.rstrip("/"))
-    response = render(request, "readingroom/record.html", contexts.record_context(request, rec))
-    response["Link"] = citations.signposting(request, rec)
-    return response
+
+    def build():
+        response = render(request, "readingroom/record.html", contexts.record_context(request, rec))
+        response["Link"] = citations.signposting(request, rec)
+        return response
+
+    return pagecache.record_page(request, rec, build)
 
 
 def authority_list(request, kind: str):
