@@ -24,7 +24,8 @@ def record_list(request):
 
 
 def record(request, record_id: str):
-    rec = services.get_public_record(record_id.rstrip("/"))
+    # The document (the largest column: a transcript's is hundreds of kilobytes) is read only when the page is made.
+    rec = services.get_public_record(record_id.rstrip("/"), defer=("document",))
 
     def build():
         response = render(request, "readingroom/record.html", contexts.record_context(request, rec))
