@@ -260,7 +260,7 @@ def _macro(self, name):
     return macros[name]
 
 
-CitationStylesElement.get_macro = _macro  # type: ignore[method-assign]
+CitationStylesElement.get_macro = _macro
 
 
 def _load(csl: str) -> _Style:
