@@ -10,8 +10,9 @@ The goal: record pages (the seed, a FRUS document, the longest frus-history tran
 and >= 300 record pages/s, measured side by side with the search page in one run.
 
 Figures:
-- latency: each page asked in turns, one request at a time (so the figure is the server's time plus a loopback
-  round trip), p50/p95 over --reps rounds after two warming rounds. "first visit" is the first request of each
+- latency: each page asked in turns, one request at a time, p50/p95 over --reps rounds after two warming rounds,
+  as the client sees them and as gunicorn logs them (server time: from reading the request to writing the
+  response; bench/out/pages-N/access.log). "first visit" is the first request of each
   page on a fresh server (nothing cached in the worker that answered).
 - a sample of --sample random synthetic records, each asked once on the fresh server (first visits) and then again:
   the spread of record pages beyond the three named ones.
@@ -85,8 +86,22 @@ def named_pages(db: Path) -> dict[str, str]:
     }
 
 
-def latency(client, base: str, pages: dict[str, str], reps: int) -> dict[str, dict]:
-    """Every page asked in turns, so that whatever else the machine does weighs on all alike."""
+def server_times(log: Path, start: int) -> dict[str, list[float]]:
+    """Server time in ms by path, from the access log's lines after byte `start` (gunicorn's %(U)s %(D)s: from
+    reading the request to writing the response, in the worker)."""
+    times: dict[str, list[float]] = {}
+    with open(log, "rb") as f:
+        f.seek(start)
+        for line in f.read().decode().splitlines():
+            path, _, micros = line.rpartition(" ")
+            if path and micros.isdigit():
+                times.setdefault(path, []).append(int(micros) / 1000)
+    return times
+
+
+def latency(client, base: str, pages: dict[str, str], reps: int, log: Path) -> dict[str, dict]:
+    """Every page asked in turns, so that whatever else the machine does weighs on all alike. p50/p95 as the
+    client sees them and as the server logs them."""
     first = {}
     for label, path in pages.items():
         t0 = time.perf_counter()
@@ -96,20 +111,27 @@ def latency(client, base: str, pages: dict[str, str], reps: int) -> dict[str, di
         for path in pages.values():
             client.get(base + path).raise_for_status()
     samples: dict[str, list[float]] = {label: [] for label in pages}
+    time.sleep(0.5)  # the warming requests' log lines written
+    start = log.stat().st_size
     for _ in range(reps):
         for label, path in pages.items():
             t0 = time.perf_counter()
             client.get(base + path).raise_for_status()
             samples[label].append((time.perf_counter() - t0) * 1000)
-    return {
-        label: {
+    time.sleep(0.5)
+    logged = server_times(log, start)
+    out = {}
+    for label, times in samples.items():
+        server = logged.get(pages[label].split("?")[0]) or [float("nan")]
+        out[label] = {
             "first": first[label],
             "p50": search_bench.pct(times, 50),
             "p95": search_bench.pct(times, 95),
+            "server_p50": search_bench.pct(server, 50),
+            "server_p95": search_bench.pct(server, 95),
             "requests": len(times),
         }
-        for label, times in samples.items()
-    }
+    return out
 
 
 def sample_pages(client, base: str, paths: list[str]) -> dict:
@@ -199,16 +221,21 @@ def main() -> int:
     import httpx
 
     figures: dict = {"records": args.records, "workers": workers, "machine": search_bench.machine()}
-    server_proc = search_bench.Gunicorn(home, {"READINGROOM_SEARCH_BACKEND": "tantivy"}, workers=workers)
+    log = work / "access.log"
+    log.write_text("")
+    server_proc = search_bench.Gunicorn(
+        home, {"READINGROOM_SEARCH_BACKEND": "tantivy"}, workers=workers, access_log=log
+    )
     try:
         with httpx.Client(timeout=120) as client:
             figures["load_before"] = load()
             figures["latency"] = latency(
-                client, server_proc.base, {**pages, "search page": SEARCH_QUERY}, args.reps
+                client, server_proc.base, {**pages, "search page": SEARCH_QUERY}, args.reps, log
             )
             for label, row in figures["latency"].items():
                 print(
-                    f"  {label:22} first {row['first']:7.1f} ms   p50 {row['p50']:6.1f}   p95 {row['p95']:6.1f} ms",
+                    f"  {label:22} first {row['first']:7.1f} ms   p50 {row['p50']:6.1f}   p95 {row['p95']:6.1f} ms"
+                    f"   server p50 {row['server_p50']:6.1f}   p95 {row['server_p95']:6.1f} ms",
                     flush=True,
                 )
             figures["sample"] = sample_pages(client, server_proc.base, sample)
@@ -233,22 +260,19 @@ def main() -> int:
     print(f"{figures['load_before']} before, {figures['load_after']} after")
     print(f"versions: {search_bench.versions(None)}")
     print()
-    print("| page | first visit | p50 | p95 | goal |")
-    print("|---|---:|---:|---:|---|")
+    print("| page | first visit | p50 | p95 | server p50 | server p95 | goal |")
+    print("|---|---:|---:|---:|---:|---:|---|")
     for label, row in figures["latency"].items():
-        goal = (
-            ""
-            if label == "search page"
-            else ("p95 ≤ 20 ms: met" if row["p95"] <= 20 else "p95 ≤ 20 ms: NOT met")
-        )
+        met = row["server_p95"] <= 20
+        goal = "" if label == "search page" else f"server p95 ≤ 20 ms: {'met' if met else 'NOT met'}"
         print(
             f"| {label} ({row['requests']} requests) | {row['first']:,.1f} | {row['p50']:,.1f} | "
-            f"{row['p95']:,.1f} | {goal} |"
+            f"{row['p95']:,.1f} | {row['server_p50']:,.1f} | {row['server_p95']:,.1f} | {goal} |"
         )
     s = figures["sample"]
     print(
-        f"| {s['records']} random records, first visit | | {s['first'][0]:,.1f} | {s['first'][1]:,.1f} | |\n"
-        f"| the same, second visit (either worker) | | {s['again'][0]:,.1f} | {s['again'][1]:,.1f} | |"
+        f"| {s['records']} random records, first visit | | {s['first'][0]:,.1f} | {s['first'][1]:,.1f} | | | |\n"
+        f"| the same, second visit (either worker) | | {s['again'][0]:,.1f} | {s['again'][1]:,.1f} | | | |"
     )
     print()
     rate = figures["record_pages_per_s"]
