@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, Exists, FloatField, OuterRef, Sum, Value, When
+from django.db.models import Exists, OuterRef
 
 from .models import Record, RecordLink, RecordRelation
 from .visibility import public_targets
@@ -66,7 +66,7 @@ def related_by_links(record: Record, limit: int = 8) -> list[Related]:
         link.authority_id: link.authority
         for link in RecordLink.objects.filter(record_id=record.pk, authority__kind__in=SHARED_KINDS)
         .select_related("authority")
-        .only("authority_id", "authority__id", "authority__kind", "authority__name", "authority__position")
+        .only("authority_id", "authority__id", "authority__kind", "authority__name")
     }
     # Cross-references, both ways: what this record cites or relates to, and what cites or relates to it.
     outgoing = set(RecordRelation.objects.filter(source_id=record.pk).values_list("target_id", flat=True))
@@ -85,55 +85,39 @@ def related_by_links(record: Record, limit: int = 8) -> list[Related]:
             *(["refers to this document"] if pk in incoming else []),
         ]
     usable = _usable_authorities(list(own))
-    # Each link's record looked up by id (EXISTS): with a join, SQLite would rather start from every published
-    # record (visibility.public_authority_ids_sql meets the same planner).
-    public_link = Exists(Record.objects.public().filter(pk=OuterRef("record_id")))
     if usable:
-        # Public documents per authority: the weight. The record itself is among them (it is public: its page
-        # is shown), so an authority no other public document carries counts 1 and matches nothing below.
-        counts = dict(
-            RecordLink.objects.filter(public_link, authority_id__in=usable)
+        # The public documents carrying each usable authority, in one read of at most COMMON_LINKS links each;
+        # each link's record looked up by id (EXISTS): with a join, SQLite would rather start from every published
+        # record (visibility.public_authority_ids_sql meets the same planner).
+        carriers: dict[int, set[str]] = {}
+        for pk, a in (
+            RecordLink.objects.filter(
+                Exists(Record.objects.public().filter(pk=OuterRef("record_id"))), authority_id__in=usable
+            )
             .order_by()
-            .values("authority_id")
-            .annotate(n=Count("record_id", distinct=True))
-            .values_list("authority_id", "n")
-        )
-        weights = {a: weight(n) for a, n in counts.items() if n > 1}
-        if weights:
-            score = Sum(
-                Case(
-                    *(When(authority_id=a, then=Value(w)) for a, w in weights.items()),
-                    default=Value(0.0),
-                    output_field=FloatField(),
-                )
+            .values_list("record_id", "authority_id")
+        ):
+            carriers.setdefault(a, set()).add(pk)
+        # The weight counts the public documents carrying the authority, the record itself among them (it is
+        # public: its page is shown); an authority no other public document carries relates nothing.
+        weights = {a: weight(len(pks)) for a, pks in carriers.items() if len(pks) > 1}
+        shared: dict[str, list[int]] = {}
+        in_order = {a: i for i, a in enumerate(own)}  # the record's own order of its names
+        # The rarest, most telling, first:
+        for a in sorted(weights, key=lambda a: (-weights[a], in_order[a])):
+            for pk in carriers[a]:
+                if pk != record.pk:
+                    shared.setdefault(pk, []).append(a)
+        for pk, authorities in shared.items():
+            scores[pk] = scores.get(pk, 0.0) + sum(weights[a] for a in authorities)
+        best = sorted(shared, key=lambda pk: (-scores[pk], pk))[:limit]
+        for pk in best:
+            by_kind: dict[str, list[str]] = {}
+            for a in shared[pk]:
+                by_kind.setdefault(own[a].kind, []).append(own[a].name)
+            reasons.setdefault(pk, []).extend(
+                shared_reason(kind, by_kind[kind]) for kind in SHARED_KINDS if kind in by_kind
             )
-            ranked = (
-                RecordLink.objects.filter(public_link, authority_id__in=list(weights))
-                .exclude(record_id=record.pk)
-                .order_by()
-                .values("record_id")
-                .annotate(score=score)
-                .order_by("-score", "record_id")
-                .values_list("record_id", "score")[: limit + len(public_refs)]
-            )
-            top = dict(ranked)
-            for pk, s in top.items():
-                scores[pk] = scores.get(pk, 0.0) + s
-            shared: dict[str, dict[int, None]] = {}
-            for pk, a in (  # by the record index: a handful of rows (by authority, thousands)
-                RecordLink.objects.filter(record_id__in=list(top))
-                .order_by("record_id", "position")
-                .values_list("record_id", "authority_id")
-            ):
-                if a in weights:
-                    shared.setdefault(pk, {})[a] = None
-            for pk, authorities in shared.items():
-                by_kind: dict[str, list[str]] = {}
-                for a in sorted(authorities, key=lambda a: -weights[a]):  # the rarest, most telling, first
-                    by_kind.setdefault(own[a].kind, []).append(own[a].name)
-                reasons.setdefault(pk, []).extend(
-                    shared_reason(kind, by_kind[kind]) for kind in SHARED_KINDS if kind in by_kind
-                )
     order = sorted(scores, key=lambda pk: (-scores[pk], pk))[:limit]
     found = dict(public_refs)
     missing = [pk for pk in order if pk not in found]
