@@ -27,12 +27,11 @@ SHARED_KINDS = tuple(
 repositories and funders say where a document is kept or who paid for its publication, not what it is about)."""
 
 COMMON_LINKS = 1000
-"""An authority on more documents than this says little about relatedness, and counting its documents would
-cost the page most of its time: it is left out of the ranking."""
+"""An authority with more links than this says little about relatedness, and reading its links would cost the
+page most of its time: it is left out of the ranking."""
 
-CROSS_REFERENCE_WEIGHT = (
-    3.0  # a citation is an editor's word: about as much as sharing three rare authorities
-)
+# A cross-reference is an editor's word: it weighs about as much as sharing three rare authorities.
+CROSS_REFERENCE_WEIGHT = 3.0
 SHOWN_NAMES = 3  # names listed per kind in a reason; the rest are counted
 
 
