@@ -739,8 +739,12 @@ def datasette_times(db: Path, mix, reps: int) -> dict:
 
 
 class Gunicorn:
-    def __init__(self, home: Path, env: dict):
+    def __init__(self, home: Path, env: dict, workers: int = 2, access_log: Path | None = None):
+        """`access_log`: each request's path and server time in microseconds (gunicorn's %(D)s), one a line."""
         self.port = free_port()
+        logging = (
+            ["--access-logfile", str(access_log), "--access-logformat", "%(U)s %(D)s"] if access_log else []
+        )
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -748,11 +752,12 @@ class Gunicorn:
                 "gunicorn",
                 "readingroom.wsgi:application",
                 "-w",
-                "2",
+                str(workers),
                 "-b",
                 f"127.0.0.1:{self.port}",
                 "--timeout",
                 "600",
+                *logging,
             ],
             env={**os.environ, "READINGROOM_HOME": str(home), **env},
             cwd=ROOT,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import sys
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,39 @@ from readingroom.ingest.registry import ImporterRegistry
 from readingroom.records.store import Store
 from readingroom.search.backends import SearchBackend, backend_class, create
 from readingroom.search.indexing import Indexer
+
+
+class Memo:
+    """Values computed from the store and kept by this process under a key that names everything they depend on
+    (the record page and its related documents: web/pagecache.py, web/contexts.py), the least recently used
+    dropped beyond `size` entries or `max_bytes` (as the callers count them). Held by the archive, so a test's
+    archive starts with none."""
+
+    def __init__(self, size: int = 4096, max_bytes: int = 64 * 1024 * 1024):
+        self.size = size
+        self.max_bytes = max_bytes
+        self._values: OrderedDict[tuple, tuple[Any, int]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> Any:
+        with self._lock:
+            found = self._values.get(key)
+            if found is None:
+                return None
+            self._values.move_to_end(key)
+            return found[0]
+
+    def set(self, key: tuple, value: Any, nbytes: int = 0) -> None:
+        with self._lock:
+            old = self._values.pop(key, None)
+            if old is not None:
+                self._bytes -= old[1]
+            self._values[key] = (value, nbytes)
+            self._bytes += nbytes
+            while self._values and (len(self._values) > self.size or self._bytes > self.max_bytes):
+                _key, (_value, dropped) = self._values.popitem(last=False)
+                self._bytes -= dropped
 
 
 class Archive:
@@ -47,6 +81,7 @@ class Archive:
         # Every write's unit of work ends by bringing the index up to date, without waiting for another indexer
         # (an import holding it applies the rows itself when it finishes; the search page catches up too).
         self.store = Store(on_commit=lambda: self.indexer.process_outbox(wait=False))
+        self.memo = Memo()
 
     @classmethod
     def from_environment(cls, **overrides: Any) -> Archive:

@@ -22,7 +22,7 @@ from django.urls import path
 from readingroom.records.vocabulary import AUTHORITY_KIND
 
 from . import leaks
-from .leaks import PUBLIC_ID, TAGS, hidden_id
+from .leaks import MARKER, PUBLIC_ID, TAGS, hidden_id
 
 pytestmark = pytest.mark.django_db
 
@@ -348,3 +348,29 @@ def test_a_relation_to_a_public_record_shows_on_every_surface(leak_archive, clie
     ]
     relations = next(d["relations"] for d in exported if d["id"] == PUBLIC_ID)
     assert [r["target"] for r in relations] == [hidden_id("draft"), "leak/other"]
+
+
+def test_related_documents_neither_show_nor_count_a_hidden_record(leak_archive, client):
+    """Every hidden record shares the public record's person, subject and words, and cites it: none is shown as
+    related, and none counts in what the public record is said to share (web/contexts.py, records/related.py)."""
+    from readingroom.records.models import Record
+    from readingroom.records.related import related_by_links, weight
+
+    store = leak_archive.store
+    store.save(
+        {
+            "id": "leak/other",
+            "title": "Another public record",
+            "date": "1968-10-16",
+            "persons": [{"id": "leak-rusk", "name": "Rusk, Dean"}],
+        }
+    )
+    leak_archive.indexer.process_outbox()
+    found = related_by_links(Record.objects.get(pk=PUBLIC_ID), limit=50)
+    assert [(r.record.pk, r.reasons) for r in found] == [("leak/other", ["shares a person: Rusk, Dean"])]
+    assert found[0].score == pytest.approx(weight(2))  # Rusk: on the two public records, not the four hidden
+    page = client.get(f"/records/{PUBLIC_ID}/").content.decode()
+    section = page.split('<section class="similar"', 1)[1].split("</section>", 1)[0]
+    assert 'href="/records/leak/other/">Another public record</a>' in section
+    assert not MARKER.search(section), MARKER.search(section)
+    assert section.count('<li class="record-item">') == 1

@@ -243,6 +243,24 @@ class _Style(CitationStylesStyle):
         self.xml = etree.parse(io.BytesIO(source), parser)
         self.root = self.xml.getroot()
         self.root.set_locale_list(self.root.get("default-locale", "en-US"), validate=False)
+        # The style's macros by name, found once: citeproc-py looks each up by XPath at every call, thousands a
+        # citation (most of a record page's first rendering). The root's proxy lives as long as this object, and
+        # the attribute with it (_macro below reads it).
+        self.root._macros = {m.get("name"): m for m in self.root.iterfind(f"{{{CSL_NS}}}macro")}
+
+
+_xpath_macro = CitationStylesElement.get_macro
+
+
+def _macro(self, name):
+    """citeproc-py's get_macro, from the table _Style made (the same first <macro name=...>), else as it does."""
+    macros = getattr(self.get_root(), "_macros", None)
+    if macros is None or name not in macros:
+        return _xpath_macro(self, name)
+    return macros[name]
+
+
+CitationStylesElement.get_macro = _macro
 
 
 def _load(csl: str) -> _Style:

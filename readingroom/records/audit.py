@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from .models import AuditEvent
 
-__all__ = ["ACTIONS", "log_event"]
+__all__ = ["ACTIONS", "latest_event_id", "log_event"]
 
 # What the log records, one word each (the admin filters by them).
 ACTIONS = (
@@ -57,3 +57,10 @@ def log_event(
         detail=detail or {},
         ip=ip or None,
     )
+
+
+def latest_event_id() -> int:
+    """The id of the latest event (0 when none). Every change of the store logs one in its own transaction, so
+    anything computed from the store stays current while this number does not change (the record page's related
+    documents are cached by it: web/contexts.py)."""
+    return AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0

@@ -39,10 +39,11 @@ def export_document(record: Record) -> dict:
 # -- reading, as the public sees it -------------------------------------------------------------------------------
 
 
-def get_public_record(record_id: str) -> Record:
+def get_public_record(record_id: str, defer: tuple[str, ...] = ()) -> Record:
     """A published record, or NotFound. A merged record's old id raises Moved with the new id; a withdrawn
-    record that was public raises Withdrawn (a NotFound carrying it, for its tombstone page)."""
-    record = Record.objects.public().filter(pk=record_id).first()
+    record that was public raises Withdrawn (a NotFound carrying it, for its tombstone page). `defer`: fields
+    read only when used (the record page kept by web/pagecache.py needs no document)."""
+    record = Record.objects.public().filter(pk=record_id).defer(*defer).first()
     if record is None:
         withdrawn = Record.objects.tombstones().filter(pk=record_id).first()
         if withdrawn is not None:

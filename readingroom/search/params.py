@@ -40,6 +40,9 @@ class SearchRequest:
     page_size: int = PAGE_SIZE
     facets: tuple[str, ...] = tuple(f.name for f in facet_defs.FACETS)
     notes: tuple[str, ...] = ()
+    # False: the hits come without snippets (Hit.snippet_html is ""), for a caller that shows none (related
+    # documents): making them is most of a search's time when the texts are long.
+    snippets: bool = True
 
     @property
     def offset(self) -> int:

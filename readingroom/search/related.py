@@ -1,12 +1,18 @@
-"""Documents whose words resemble a record's: the title's and summary's distinctive words, OR-ed, through the
-same engine interface (so both engines answer it), most relevant first."""
+"""Documents whose words resemble a record's, through the SearchBackend interface (so both engines answer it):
+the title's and summary's distinctive words OR-ed, without snippets; a hit counts only when its own title and
+summary share enough of those words (LIKENESS_SHARE, at least MIN_SHARED), so that one common word does not make
+two documents alike. Public documents only: the index holds nothing else (search/indexing.py).
+
+The documents sharing people, places, subjects and cross-references come first (records/related.py)."""
 
 from __future__ import annotations
 
 import logging
+import math
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
+from . import analysis
 from .params import request_from_params
 
 log = logging.getLogger(__name__)
@@ -22,6 +28,9 @@ documents memorandum telegram letter cable conversation minutes meeting message 
 """.split()
 )
 MAX_WORDS = 12
+LIKENESS_SHARE = 0.5  # of the record's distinctive words a document's title and summary must share
+MIN_SHARED = 3  # two words ("department", "state") are what half of FRUS shares
+CANDIDATES = 3  # hits asked for per document wanted: some fall below the threshold
 
 
 def distinctive_words(*texts: str) -> list[str]:
@@ -34,15 +43,51 @@ def distinctive_words(*texts: str) -> list[str]:
     return words[:MAX_WORDS]
 
 
-def similar_ids(backend, record_id: str, title: str, summary: str = "", limit: int = 8) -> list[str]:
-    """Ids of public documents most like this one by text; [] when the engine cannot answer."""
+@dataclass(frozen=True)
+class Alike:
+    """A document alike in words, and the record's words it shares (as the record spells them)."""
+
+    id: str
+    words: tuple[str, ...]
+
+
+def similar_documents(
+    backend, record_id: str, title: str, summary: str = "", limit: int = 8, exclude=()
+) -> list[Alike]:
+    """Public documents most like this one by text, above the likeness threshold, most relevant first; [] when
+    the engine cannot answer. `exclude`: ids not to give (those already related otherwise)."""
     words = distinctive_words(title, summary)
     if not words:
         return []
-    request = replace(request_from_params({"q": [" OR ".join(words)]}), facets=(), page_size=limit + 1)
+    needed = max(MIN_SHARED, math.ceil(LIKENESS_SHARE * len(words)))
+    if len(words) < needed:
+        return []
+    skip = {record_id, *exclude}
+    request = replace(
+        request_from_params({"q": [" OR ".join(words)]}),
+        facets=(),
+        page_size=CANDIDATES * limit + len(skip),
+        snippets=False,
+    )
     try:
         result = backend.search(request)
     except Exception as e:  # a page must not fail because the engine is down; the search page reports that
         log.warning("related documents: search engine unavailable: %s", e)
         return []
-    return [h.id for h in result.hits if h.id != record_id][:limit]
+    stems = {w: analysis.stem(w) for w in words}
+    found: list[Alike] = []
+    for hit in result.hits:
+        if hit.id in skip:
+            continue
+        theirs = set(analysis.stemmed(f"{hit.title} {hit.summary}"))
+        shared = tuple(w for w in words if stems[w] and stems[w] in theirs)
+        if len(shared) >= needed:
+            found.append(Alike(hit.id, shared))
+            if len(found) == limit:
+                break
+    return found
+
+
+def similar_ids(backend, record_id: str, title: str, summary: str = "", limit: int = 8) -> list[str]:
+    """The ids of similar_documents()."""
+    return [a.id for a in similar_documents(backend, record_id, title, summary, limit)]

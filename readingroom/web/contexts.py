@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.urls import reverse
 from django.utils.formats import date_format
 
-from readingroom.records import browse, persons, services, visibility
+from readingroom.records import audit, browse, persons, related, services, visibility
 from readingroom.records.apparatus import apparatus
 from readingroom.records.models import Authority, Record
 from readingroom.records.vocabulary import AUTHORITY_KIND, PEOPLE_ROLES, ROLE_LABELS
@@ -52,7 +52,7 @@ def record_context(request, record: Record) -> dict:
         "mentioned": links.get("person", []),
         "related": visibility.public_relations(record),  # (relation, target): public targets only
         "permalink": record_url(request, record.pk),
-        "similar": related_documents(request.archive.search, record),
+        "similar": related_documents(request.archive, record),
         "source_record_id": (doc.get("extra") or {}).get("source_record_id"),
         **citations.page_context(request, record),
         **scans_context(request, record),
@@ -108,21 +108,47 @@ def scans_context(request, record: Record) -> dict:
     return {"scans": found, "manifest_url": manifest}
 
 
-def related_documents(backend, record: Record, limit: int = 8) -> list[Record]:
-    """Shared subjects, places and persons first, then documents alike in words; public records only."""
-    from readingroom.search.related import similar_ids
+RELATED_LIMIT = 6
 
-    found = browse.related_by_authorities(record, limit)
+
+def related_documents(archive, record: Record, limit: int = RELATED_LIMIT) -> list[related.Related]:
+    """Documents sharing people, places, subjects and cross-references first (records/related.py), then documents
+    alike in words (search/related.py); public records only, each saying why.
+
+    Kept in the archive's memo under the record's revision and the latest audit event (every change of the store
+    logs one in its transaction, so an answer is never older than the store: a record withdrawn or an authority
+    renamed since makes a new key) and the day (an embargo ends at midnight without a write)."""
+    from readingroom.search.related import similar_documents
+
+    key = (
+        "related",
+        record.pk,
+        record.revision,
+        record.updated,
+        audit.latest_event_id(),
+        visibility.today(),
+        limit,
+    )
+    found = archive.memo.get(key)
+    if found is not None:
+        return found
+    found = related.related_by_links(record, limit)
     if len(found) < limit:
-        seen = {r.pk for r in found} | {record.pk}
-        ids = [
-            i for i in similar_ids(backend, record.pk, record.title, record.summary, limit) if i not in seen
+        alike = similar_documents(
+            archive.search,
+            record.pk,
+            record.title,
+            record.summary,
+            limit - len(found),
+            exclude=[r.record.pk for r in found],
+        )
+        targets = visibility.public_targets(a.id for a in alike)
+        found += [
+            related.Related(targets[a.id], [f"similar text: {', '.join(a.words)}"])
+            for a in alike
+            if a.id in targets
         ]
-        by_id = {
-            r.pk: r
-            for r in Record.objects.public().filter(pk__in=ids).only("id", "title", "date_text", "date_edtf")
-        }
-        found += [by_id[i] for i in ids if i in by_id][: limit - len(found)]
+    archive.memo.set(key, found)
     return found
 
 

@@ -8,7 +8,7 @@ from django.shortcuts import render
 
 from readingroom.records import services
 from readingroom.records.models import Record
-from readingroom.web import citations, contexts, mediatypes
+from readingroom.web import citations, contexts, mediatypes, pagecache
 
 
 def home(request):
@@ -24,10 +24,15 @@ def record_list(request):
 
 
 def record(request, record_id: str):
-    rec = services.get_public_record(record_id.rstrip("/"))
-    response = render(request, "readingroom/record.html", contexts.record_context(request, rec))
-    response["Link"] = citations.signposting(request, rec)
-    return response
+    # The document (the largest column: a transcript's is hundreds of kilobytes) is read only when the page is made.
+    rec = services.get_public_record(record_id.rstrip("/"), defer=("document",))
+
+    def build():
+        response = render(request, "readingroom/record.html", contexts.record_context(request, rec))
+        response["Link"] = citations.signposting(request, rec)
+        return response
+
+    return pagecache.record_page(request, rec, build)
 
 
 def authority_list(request, kind: str):

@@ -244,6 +244,23 @@ def test_snippets_are_escaped_and_marked(indexed, backend):
     assert hit.type == "Biographical note"
 
 
+def test_a_search_without_snippets_gives_the_same_hits_and_their_summaries(indexed, backend):
+    """Related documents ask without snippets (search/related.py): the same documents, in the same order, none
+    with a snippet, each with its summary (the likeness threshold reads it)."""
+    with_snippets = run(backend, q="negotiations OR bombing", page_size=20)
+    without = backend.search(
+        replace(request_from_params({"q": ["negotiations OR bombing"]}), page_size=20, snippets=False)
+    )
+    assert [h.id for h in without.hits] == [h.id for h in with_snippets.hits] and without.hits
+    assert all(h.snippet_html == "" for h in without.hits)
+    assert any(h.snippet_html for h in with_snippets.hits)
+    from readingroom.records.models import Record
+
+    summaries = dict(Record.objects.filter(pk__in=[h.id for h in without.hits]).values_list("id", "summary"))
+    assert [h.summary for h in without.hits] == [summaries[h.id] for h in without.hits]
+    assert any(h.summary for h in without.hits)
+
+
 SAME = [
     {"q": q}
     for q in (

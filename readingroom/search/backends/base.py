@@ -25,7 +25,9 @@ class Hit:
     date_text: str
     type: str
     collection: str
-    snippet_html: str  # escaped text with <mark> around the matched words; safe to render as is
+    snippet_html: str  # escaped text with <mark> around the matched words; safe to render as is ("" when the
+    # request asked for no snippets)
+    summary: str = ""
 
 
 @dataclass

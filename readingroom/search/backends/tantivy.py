@@ -710,7 +710,6 @@ class TantivyBackend(SearchBackend):
         hits = []
         for _key, addr in res.hits:
             d = searcher.doc(addr)
-            text = d.get_first("text_s") or ""
             summary = d.get_first("summary") or ""
             hits.append(
                 Hit(
@@ -719,7 +718,12 @@ class TantivyBackend(SearchBackend):
                     date_text=d.get_first("date_text") or "",
                     type=d.get_first("type_label") or "",
                     collection=d.get_first("collection_label") or "",
-                    snippet_html=snippets.snippet_html(text, positive, fallback=summary),
+                    snippet_html=snippets.snippet_html(
+                        d.get_first("text_s") or "", positive, fallback=summary
+                    )
+                    if req.snippets
+                    else "",
+                    summary=summary,
                 )
             )
         if counted is not None:

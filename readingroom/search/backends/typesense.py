@@ -337,7 +337,7 @@ class TypesenseBackend(SearchBackend):
             "sort_by": sort_by,
             "per_page": req.page_size,
             "page": req.page,
-            "include_fields": ",".join(("id", *STORED_FIELDS)),
+            "include_fields": ",".join(("id", *(f for f in STORED_FIELDS if req.snippets or f != "text"))),
             "highlight_fields": "none",
             "highlight_full_fields": "none",
         }
@@ -385,7 +385,10 @@ class TypesenseBackend(SearchBackend):
                     collection=d.get("collection_label", ""),
                     snippet_html=snippets.snippet_html(
                         d.get("text", ""), positive, fallback=d.get("summary", "")
-                    ),
+                    )
+                    if req.snippets
+                    else "",
+                    summary=d.get("summary", ""),
                 )
             )
         return SearchResult(

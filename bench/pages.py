@@ -1,0 +1,290 @@
+"""Page speed (issue #13): record pages beside the search page, over HTTP against gunicorn with `readingroom
+serve`'s default workers, on bench/archives.py's archive of N records plus the demo corpus (the seed, FRUS 1964-68
+vol. VII, the frus-history documents, the State of the Union addresses) imported as a user imports them.
+
+    python bench/pages.py                        # 100,000 records
+    python bench/pages.py --records 10000 --reps 30
+    python bench/pages.py --reuse                # keep the archive built by an earlier run
+
+The goal: record pages (the seed, a FRUS document, the longest frus-history transcript) p95 <= 20 ms server time,
+and >= 300 record pages/s, measured side by side with the search page in one run.
+
+Figures:
+- latency: each page asked in turns, one request at a time, p50/p95 over --reps rounds after two warming rounds,
+  as the client sees them and as gunicorn logs them (server time: from reading the request to writing the
+  response; bench/out/pages-N/access.log). "first visit" is the first request of each
+  page on a fresh server (nothing cached in the worker that answered).
+- a sample of --sample random synthetic records, each asked once on the fresh server (first visits) and then again:
+  the spread of record pages beyond the three named ones.
+- throughput: --clients concurrent clients asking for the three record pages in turns for --seconds, then for
+  the sample's pages, then for the search page; pages answered per second. The clients run on the same cores.
+- the machine's load average before and after: the machine may be shared, and the figures move with it.
+Output and the archive go to bench/out/pages-N/ (ignored by git).
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import os
+import random
+import sqlite3
+import sys
+import threading
+import time
+from pathlib import Path
+
+# Rate limits would throttle the benchmark's own requests: measure the server, not its limits.
+os.environ.setdefault("READINGROOM_RATE_LIMITS", "0")
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import search as search_bench  # noqa: E402 - bench/search.py: material, timing, the server, the machine
+from archives import build_archive  # noqa: E402 - bench/archives.py: the archive the HTTP benches serve
+
+SEARCH_QUERY = "/search/?q=negotiations"
+
+
+def import_demo(home: Path) -> None:
+    """The demo corpus into the built archive, through the importer."""
+    from readingroom import demo
+    from readingroom.archive import Archive
+
+    archive = Archive.from_environment()
+    t0 = time.perf_counter()
+    report = archive.import_paths(demo.demo_paths())
+    archive.close()
+    failed = [f"{f.path}: {f.error}" for f in report.files if f.error]
+    if failed:
+        raise SystemExit("the demo corpus did not import: " + "; ".join(failed))
+    print(
+        f"  demo corpus: {report.total('created')} records in {time.perf_counter() - t0:,.1f} s", flush=True
+    )
+
+
+def named_pages(db: Path) -> dict[str, str]:
+    """The issue's three record pages: the seed, a FRUS document, the longest frus-history transcript."""
+    with sqlite3.connect(db) as con:
+        seed = con.execute(
+            "SELECT id FROM records_record WHERE id LIKE '%politburo-cable-no-323' AND status = 'published'"
+        ).fetchone()
+        frus = con.execute("SELECT id FROM records_record WHERE id = 'frus1964-68v07/d74'").fetchone()
+        longest = con.execute(
+            "SELECT id FROM records_record WHERE id LIKE 'frus-history/%' AND status = 'published' "
+            "ORDER BY length(document) DESC LIMIT 1"
+        ).fetchone()
+    if not (seed and frus and longest):
+        raise SystemExit(f"the demo corpus is missing from {db}: run without --reuse to build it again")
+    return {
+        "seed": f"/records/{seed[0]}/",
+        "FRUS document": f"/records/{frus[0]}/",
+        "longest frus-history": f"/records/{longest[0]}/",
+    }
+
+
+def server_times(log: Path, start: int) -> dict[str, list[float]]:
+    """Server time in ms by path, from the access log's lines after byte `start` (gunicorn's %(U)s %(D)s: from
+    reading the request to writing the response, in the worker)."""
+    times: dict[str, list[float]] = {}
+    with open(log, "rb") as f:
+        f.seek(start)
+        for line in f.read().decode().splitlines():
+            path, _, micros = line.rpartition(" ")
+            if path and micros.isdigit():
+                times.setdefault(path, []).append(int(micros) / 1000)
+    return times
+
+
+def latency(client, base: str, pages: dict[str, str], reps: int, log: Path) -> dict[str, dict]:
+    """Every page asked in turns, so that whatever else the machine does weighs on all alike. p50/p95 as the
+    client sees them and as the server logs them."""
+    first = {}
+    for label, path in pages.items():
+        t0 = time.perf_counter()
+        client.get(base + path).raise_for_status()
+        first[label] = (time.perf_counter() - t0) * 1000
+    for _ in range(2):  # both workers warm
+        for path in pages.values():
+            client.get(base + path).raise_for_status()
+    samples: dict[str, list[float]] = {label: [] for label in pages}
+    time.sleep(0.5)  # the warming requests' log lines written
+    start = log.stat().st_size
+    for _ in range(reps):
+        for label, path in pages.items():
+            t0 = time.perf_counter()
+            client.get(base + path).raise_for_status()
+            samples[label].append((time.perf_counter() - t0) * 1000)
+    time.sleep(0.5)
+    logged = server_times(log, start)
+    out = {}
+    for label, times in samples.items():
+        server = logged.get(pages[label].split("?")[0]) or [float("nan")]
+        out[label] = {
+            "first": first[label],
+            "p50": search_bench.pct(times, 50),
+            "p95": search_bench.pct(times, 95),
+            "server_p50": search_bench.pct(server, 50),
+            "server_p95": search_bench.pct(server, 95),
+            "requests": len(times),
+        }
+    return out
+
+
+def sample_pages(client, base: str, paths: list[str]) -> dict:
+    """Each record of the sample asked once on a fresh server (first visits), then once more."""
+    rounds = []
+    for _ in range(2):
+        times = []
+        for path in paths:
+            t0 = time.perf_counter()
+            client.get(base + path).raise_for_status()
+            times.append((time.perf_counter() - t0) * 1000)
+        rounds.append(times)
+    return {
+        "records": len(paths),
+        "first": (search_bench.pct(rounds[0], 50), search_bench.pct(rounds[0], 95)),
+        "again": (search_bench.pct(rounds[1], 50), search_bench.pct(rounds[1], 95)),
+    }
+
+
+def throughput(base: str, paths: list[str], clients: int, seconds: float) -> float:
+    """Pages answered per second by `clients` threads asking for `paths` in turns."""
+    import httpx
+
+    done = [0] * clients
+    errors: list[str] = []
+    stop = time.monotonic() + seconds
+
+    def run(n: int) -> None:
+        with httpx.Client(timeout=60) as client:
+            i = n
+            while time.monotonic() < stop:
+                r = client.get(base + paths[i % len(paths)])
+                if r.status_code != 200:
+                    errors.append(f"{paths[i % len(paths)]}: {r.status_code}")
+                    return
+                done[n] += 1
+                i += 1
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(clients)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise SystemExit("throughput: " + "; ".join(errors[:3]))
+    return sum(done) / (time.perf_counter() - t0)
+
+
+def load() -> str:
+    one, five, _fifteen = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min)"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--records", type=int, default=100_000)
+    ap.add_argument("--reps", type=int, default=40, help="timed rounds over the named pages")
+    ap.add_argument("--sample", type=int, default=200, help="random synthetic record pages")
+    ap.add_argument("--clients", type=int, default=4, help="concurrent clients for the throughput figure")
+    ap.add_argument("--seconds", type=float, default=10, help="length of each throughput run")
+    ap.add_argument("--reuse", action="store_true", help="keep the archive an earlier run built")
+    args = ap.parse_args()
+    from readingroom import server
+
+    workers = inspect.signature(server.serve).parameters["workers"].default  # what `readingroom serve` runs
+    work = OUT / f"pages-{args.records}"
+    home = work / "home"
+    os.environ["READINGROOM_HOME"] = str(home)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "readingroom.settings")
+    home.mkdir(parents=True, exist_ok=True)
+    import django
+
+    django.setup()
+    print(f"machine: {search_bench.machine()}; {load()}")
+    built = work / "built.json"
+    if not (args.reuse and built.exists()):
+        material = search_bench.load_material()
+        facts = build_archive(home, args.records, material)
+        import_demo(home)
+        built.write_text(json.dumps(facts))
+    db = home / "readingroom.sqlite3"
+    pages = named_pages(db)
+    with sqlite3.connect(db) as con:
+        ids = [r[0] for r in con.execute("SELECT id FROM records_record WHERE id LIKE 'bench/%'")]
+    sample = [f"/records/{i}/" for i in random.Random(1968).sample(ids, min(args.sample, len(ids)))]
+    import httpx
+
+    figures: dict = {"records": args.records, "workers": workers, "machine": search_bench.machine()}
+    log = work / "access.log"
+    log.write_text("")
+    server_proc = search_bench.Gunicorn(
+        home, {"READINGROOM_SEARCH_BACKEND": "tantivy"}, workers=workers, access_log=log
+    )
+    try:
+        with httpx.Client(timeout=120) as client:
+            figures["load_before"] = load()
+            figures["latency"] = latency(
+                client, server_proc.base, {**pages, "search page": SEARCH_QUERY}, args.reps, log
+            )
+            for label, row in figures["latency"].items():
+                print(
+                    f"  {label:22} first {row['first']:7.1f} ms   p50 {row['p50']:6.1f}   p95 {row['p95']:6.1f} ms"
+                    f"   server p50 {row['server_p50']:6.1f}   p95 {row['server_p95']:6.1f} ms",
+                    flush=True,
+                )
+            figures["sample"] = sample_pages(client, server_proc.base, sample)
+            print(f"  sample: {figures['sample']}", flush=True)
+        figures["record_pages_per_s"] = throughput(
+            server_proc.base, list(pages.values()), args.clients, args.seconds
+        )
+        figures["sample_pages_per_s"] = throughput(server_proc.base, sample, args.clients, args.seconds)
+        figures["search_pages_per_s"] = throughput(
+            server_proc.base, [SEARCH_QUERY], args.clients, args.seconds
+        )
+        figures["load_after"] = load()
+    finally:
+        server_proc.stop()
+    (work / "report.json").write_text(json.dumps(figures, indent=1))
+    print()
+    print(
+        f"## Pages at {args.records:,} records (+ the demo corpus), over HTTP: gunicorn, {workers} workers "
+        f"(`readingroom serve`'s default), tantivy"
+    )
+    print(f"machine: {search_bench.machine()}")
+    print(f"{figures['load_before']} before, {figures['load_after']} after")
+    print(f"versions: {search_bench.versions(None)}")
+    print()
+    print("| page | first visit | p50 | p95 | server p50 | server p95 | goal |")
+    print("|---|---:|---:|---:|---:|---:|---|")
+    for label, row in figures["latency"].items():
+        met = row["server_p95"] <= 20
+        goal = "" if label == "search page" else f"server p95 ≤ 20 ms: {'met' if met else 'NOT met'}"
+        print(
+            f"| {label} ({row['requests']} requests) | {row['first']:,.1f} | {row['p50']:,.1f} | "
+            f"{row['p95']:,.1f} | {row['server_p50']:,.1f} | {row['server_p95']:,.1f} | {goal} |"
+        )
+    s = figures["sample"]
+    print(
+        f"| {s['records']} random records, first visit | | {s['first'][0]:,.1f} | {s['first'][1]:,.1f} | | | |\n"
+        f"| the same, second visit (either worker) | | {s['again'][0]:,.1f} | {s['again'][1]:,.1f} | | | |"
+    )
+    print()
+    rate = figures["record_pages_per_s"]
+    print(
+        f"record pages (the three above): {rate:,.0f}/s ({'met' if rate >= 300 else 'NOT met'}: ≥ 300/s); "
+        f"the {s['records']} random records: {figures['sample_pages_per_s']:,.0f}/s; "
+        f"search page ({SEARCH_QUERY}): {figures['search_pages_per_s']:,.0f}/s; "
+        f"{args.clients} clients for {args.seconds:g} s each, on the same machine"
+    )
+    print(f"\ncommand: python bench/pages.py {' '.join(sys.argv[1:])}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
