@@ -415,7 +415,9 @@ def url_table() -> dict[str, list[Fetch]]:
         "records/": fetches(["/records/", "/records/?page=2"]),
         "records/<path:record_id>/@manifest.json": record_urls("/records/{}/@manifest.json"),
         "records/<path:record_id>/@<str:name>": [
-            f for name in ("cite.bib", "cite.ris", "cite.json") for f in record_urls("/records/{}/@" + name)
+            f
+            for name in ("cite.bib", "cite.ris", "cite.json", "record.pdf", "record.txt", "record.json")
+            for f in record_urls("/records/{}/@" + name)
         ],
         "records/<path:record_id>/": [
             *fetches([f"/records/{PUBLIC_ID}/"]),

@@ -98,6 +98,7 @@ def preview_context(request, doc: dict) -> dict:
         "source_record_id": (doc.get("extra") or {}).get("source_record_id"),
         "citations": [],
         "citation_downloads": [],
+        "record_downloads": [],  # a public record's files (web/downloads.py)
         "citation_meta": [],
         "dc_schema": "",
         "json_ld": "",

@@ -13,7 +13,7 @@ from readingroom.records import audit, browse, persons, related, services, visib
 from readingroom.records.apparatus import apparatus
 from readingroom.records.models import Authority, Record
 from readingroom.records.vocabulary import AUTHORITY_KIND, PEOPLE_ROLES, ROLE_LABELS
-from readingroom.web import citations, revisions
+from readingroom.web import citations, downloads, revisions
 from readingroom.web.links import record_url
 
 
@@ -55,6 +55,7 @@ def record_context(request, record: Record) -> dict:
         "similar": related_documents(request.archive, record),
         "source_record_id": (doc.get("extra") or {}).get("source_record_id"),
         **citations.page_context(request, record),
+        "record_downloads": downloads.links_for(record.pk),
         **scans_context(request, record),
         "apparatus": apparatus(record, links.get("collection", [])),
         **revisions.record_page_context(record),

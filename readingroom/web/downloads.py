@@ -55,6 +55,11 @@ DOWNLOADS = {
 }
 
 
+def links_for(record_id: str) -> list[tuple[str, str, str]]:
+    """(label, path, media type) of each file of a record, for its page."""
+    return [(d.label, links.subresource_path(record_id, d.name), d.media_type) for d in DOWNLOADS.values()]
+
+
 # -- what the files say -------------------------------------------------------------------------------------------
 
 
@@ -141,7 +146,8 @@ def sheet(request, record: Record) -> Sheet:
     from readingroom.web.citations import page_context
 
     chicago = next(
-        (c.text for c in page_context(request, record)["citations"] if "chicago" in c.style.id), None
+        (c.text for c in page_context(request, record)["citations"] if c.style.key == "chicago-bibliography"),
+        None,
     )
     permalink = links.record_url(request, record.pk)
     today = timezone.now().date().isoformat()
@@ -169,6 +175,7 @@ def font_dir() -> Path | None:
 
 def as_pdf(s: Sheet) -> bytes:
     from fpdf import FPDF
+    from fpdf.enums import XPos, YPos
 
     fonts = font_dir()
     if fonts is None:
@@ -192,23 +199,27 @@ def as_pdf(s: Sheet) -> bytes:
     pdf.set_margins(22, 20, 22)
     pdf.set_auto_page_break(True, margin=18)
     pdf.alias_nb_pages()
+
+    def block(height: float, text: str) -> None:
+        pdf.multi_cell(0, height, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
     pdf.add_page()
     pdf.set_font("serif", "B", 16)
-    pdf.multi_cell(0, 7.5, s.title)
+    block(7.5, s.title)
     pdf.ln(1)
     pdf.set_font("serif", "I", 10.5)
     for line in s.subtitle:
-        pdf.multi_cell(0, 5.5, line)
+        block(5.5, line)
     for heading, paragraphs in s.sections:
         pdf.ln(3)
         if heading:
             pdf.set_font("serif", "B", 12)
-            pdf.multi_cell(0, 6.5, heading)
+            block(6.5, heading)
             pdf.ln(1)
         size = 9.5 if heading in ("Notes", "Document information", "Cite as", "Rights") else 11
         pdf.set_font("serif", "", size)
         for p in paragraphs:
-            pdf.multi_cell(0, size * 0.5, p)
+            block(size * 0.5, p)
             pdf.ln(size * 0.22)
     return bytes(pdf.output())
 
