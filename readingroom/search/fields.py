@@ -85,7 +85,7 @@ FIELDS: tuple[Field, ...] = (
     Field("translator", "Translator", mode="and", query=True, authority="person"),
     Field("classification", "Classification", mode="or"),
     Field("decade", "Decade", mode="or", size=30),
-    Field("year", "Year", mode="or", size=12),
+    Field("year", "Year", mode="or", size=30),  # every year of a few decades: the date histogram's bars
     Field("certainty", "Date certainty", mode="or", size=3),
     # Dates, and what results are sorted by.
     Field("date_earliest", "Earliest date", "date"),

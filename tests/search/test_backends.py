@@ -309,3 +309,47 @@ def test_same_hits_on_both_backends(corpus, request, tmp_path):
         for e in engines:
             e.close()
         engines[1].drop()
+
+
+def test_date_histogram_counts_public_results_by_decade_or_year(indexed, backend):
+    """The histogram's bars are the engine's decade and year counts: every dated public result once, the
+    never-public copies (all dated October 1968) in none, and each bar's link finds exactly its count."""
+    from readingroom.search.histogram import histogram
+
+    def bars_for(**params):
+        req = request_from_params({k: v if isinstance(v, list) else [v] for k, v in params.items()})
+        result = backend.search(req)
+        return result, histogram(backend, req, result)
+
+    everything, by_decade = bars_for()
+    assert by_decade is not None and by_decade.unit == "decade"
+    starts = [b.start for b in by_decade.bars]
+    assert starts == list(range(starts[0], starts[-1] + 10, 10))  # every decade, empty ones too
+    undated = run(backend, undated="include").total - run(backend, **{"from": "0001", "to": "9999"}).total
+    assert by_decade.total == everything.total - undated
+    sixties = next(b for b in by_decade.bars if b.value == "1960s")
+    assert sixties.count == run(backend, decade="1960s").total == 15
+
+    # a query whose results fall within a few decades is shown by year, asked of the engine once more
+    saigon, by_year = bars_for(q="saigon")
+    assert by_year is not None and by_year.unit == "year"
+    assert (
+        by_year.total == saigon.total == run(backend, q="saigon", undated="exclude", **{"from": "0001"}).total
+    )
+    first, last = by_year.bars[0].start, by_year.bars[-1].start
+    assert [b.start for b in by_year.bars] == list(range(first, last + 1)) and last - first > 10
+    assert by_year.bars[0].count and by_year.bars[-1].count and not all(b.count for b in by_year.bars)
+    for bar in by_year.bars:
+        assert run(backend, q="saigon", year=bar.value).total == bar.count
+
+    # October 1968 holds three never-public records: the year counts only the public ones
+    _, october = bars_for(**{"from": "1968-10", "to": "1968-10"})
+    assert october is not None and october.unit == "year"
+    assert {b.value: b.count for b in october.bars} == {
+        "1968": run(backend, **{"from": "1968-10", "to": "1968-10"}, year="1968").total
+    }
+    assert october.total == len(ids(backend, **{"from": "1968-10", "to": "1968-10", "undated": "exclude"}))
+
+    # a chosen decade shows its years
+    _, chosen = bars_for(decade="1960s")
+    assert chosen is not None and chosen.unit == "year" and chosen.total == 15

@@ -130,6 +130,57 @@ def test_the_page_is_named_search_and_links_its_stylesheet(site):
     assert b".search-layout" in css and b".snippet mark" in css
 
 
+def test_results_come_before_the_facets_which_fold_behind_a_filters_button(site):
+    html = body(site.get("/search/", {"q": "telegram"}))
+    assert html.index('class="hits"') < html.index('class="histogram"') < html.index('class="facet"')
+    details = html[html.index('<details class="filters"') :]
+    assert details.index("<summary>Filters") < details.index('class="facet"') < details.index("</details>")
+    assert 'id="q" name="q" type="search"' in html and " autofocus>" in html.split('id="q"')[1].split("\n")[0]
+
+
+def test_filters_in_force_are_chips_each_removing_itself(site):
+    params = {"q": "telegram", "subject": "Vietnam War", "type": "Telegram", "from": "1960"}
+    html = body(site.get("/search/", params))
+    chips = [(h, t) for h, t in links(html) if "Remove" in t]
+    assert [t.replace("Remove ", "").replace(" ✕", "") for _h, t in chips] == [
+        "Subject: Vietnam War",
+        "Document type: Telegram",
+        "From: 1960",
+    ]
+    for (href, _t), gone in zip(chips, ("subject=", "type=", "from="), strict=True):
+        assert gone not in href and href.startswith("?q=telegram")
+        assert sum(k in href for k in ("subject=", "type=", "from=")) == 2
+        assert body(site.get("/search/" + href)).count('class="chip"') == 2
+    clear = next(h for h, t in links(html) if t == "Clear all")
+    assert clear == "?q=telegram"
+    assert 'class="chip"' not in body(site.get("/search/", {"q": "telegram"}))
+
+
+def test_histogram_bars_link_to_their_period_with_their_count(site):
+    html = body(site.get("/search/"))
+    bars = re.findall(r'<a href="([^"]*)" rel="nofollow" aria-label="(\d+s): (\d+) documents?"', html)
+    assert len(bars) > 3 and "Results by decade" in html
+    for href, decade, count in bars:
+        narrowed = body(site.get("/search/" + unescape(href)))
+        assert f"of {count} document" in narrowed
+        assert f"Decade: {decade}" in narrowed
+    # within a decade, the bars are years
+    years = body(site.get("/search/", {"decade": "1960s"}))
+    assert "Results by year, 1961–1968" in years
+    assert re.search(r'aria-label="1968: \d+ documents"', years)
+
+
+def test_a_search_box_on_every_page(site):
+    home = body(site.get("/"))
+    assert '<form class="home-search" method="get" action="/search/" role="search">' in home
+    assert 'id="home-q" name="q"' in home and 'id="site-q"' not in home  # one box, the prominent one
+    record = body(site.get(f"/records/{SEED_ID}/"))
+    assert '<form class="site-search" method="get" action="/search/" role="search">' in record
+    assert '<label for="site-q" class="visually-hidden">Search the archive</label>' in record
+    search = body(site.get("/search/"))
+    assert 'id="site-q"' not in search and search.count('role="search"') == 1
+
+
 def test_search_page_in_chromium(indexed, backend, monkeypatch, live_server_url, page):
     """A reader types a query with markup, picks a facet, sorts: no script runs, the marks are real marks."""
     if backend.name != "tantivy":

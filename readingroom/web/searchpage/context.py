@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from readingroom.search import facets as facet_defs
 from readingroom.search.backends.base import SearchResult
+from readingroom.search.histogram import Histogram
 from readingroom.search.params import MAX_RESULTS, SORTS, SearchRequest
 
 SORT_LABELS = {"relevance": "Relevance", "date": "Oldest first", "-date": "Newest first", "title": "Title"}
@@ -34,7 +35,55 @@ def _toggle(pairs: list[tuple[str, str]], name: str, value: str) -> list[tuple[s
     return pairs + [(name, value)]
 
 
-def search_context(get, req: SearchRequest, result: SearchResult) -> dict:
+HISTOGRAM_HEIGHT = 60  # the bars' drawing height (SVG units); the tallest bar fills it
+HISTOGRAM_COLUMN = 10  # one period's width (SVG units)
+HISTOGRAM_PIXELS = 28  # one period's widest on screen: a few bars stay bars, not a block
+
+
+def histogram_context(
+    pairs: list[tuple[str, str]], req: SearchRequest, histogram: Histogram | None
+) -> dict | None:
+    """The date histogram as the template draws it: one column per period, a bar and a link for each period
+    with results. A decade's link chooses that decade (and drops a chosen year); a year's chooses that year."""
+    if histogram is None or not histogram.bars:
+        return None
+    peak = histogram.peak or 1
+    noun = "year" if histogram.unit == "year" else "decade"
+    columns = []
+    for i, bar in enumerate(histogram.bars):
+        height = max(2, round(bar.count / peak * (HISTOGRAM_HEIGHT - 4))) if bar.count else 0
+        if bar.facet == "decade":
+            narrowed = _replace(_replace(pairs, "year", None), "decade", bar.value)
+        else:
+            narrowed = _replace(pairs, "year", bar.value)
+        columns.append(
+            {
+                "label": f"{bar.value}: {bar.count} document{'' if bar.count == 1 else 's'}",
+                "count": bar.count,
+                "x": i * HISTOGRAM_COLUMN,
+                "bar_x": i * HISTOGRAM_COLUMN + 1,
+                "y": HISTOGRAM_HEIGHT - height,
+                "height": height,
+                "selected": bar.value in req.selected(bar.facet),
+                "url": _url(narrowed),
+            }
+        )
+    return {
+        "unit": noun,
+        "first": histogram.bars[0].value,
+        "last": histogram.bars[-1].value,
+        "columns": columns,
+        "width": len(columns) * HISTOGRAM_COLUMN,
+        # on screen at most HISTOGRAM_PIXELS a column (the stylesheet narrows it to the sidebar's width)
+        "display_width": len(columns) * HISTOGRAM_PIXELS,
+        "height": HISTOGRAM_HEIGHT,
+        "column_width": HISTOGRAM_COLUMN,
+        "bar_width": HISTOGRAM_COLUMN - 2,
+        "peak": histogram.peak,
+    }
+
+
+def search_context(get, req: SearchRequest, result: SearchResult, histogram: Histogram | None = None) -> dict:
     pairs = _pairs(get)
     facet_blocks = []
     decade_chosen = bool(req.selected("decade") or req.selected("year"))
@@ -79,7 +128,7 @@ def search_context(get, req: SearchRequest, result: SearchResult) -> dict:
     ]
     for name, label in (("from", "From"), ("to", "To")):
         if get.get(name):
-            active.append({"label": f"{label} {get.get(name)}", "url": _url(_replace(pairs, name, None))})
+            active.append({"label": f"{label}: {get.get(name)}", "url": _url(_replace(pairs, name, None))})
     reachable = min(result.total, MAX_RESULTS)
     pages = max(1, math.ceil(reachable / req.page_size))
     page_links = [
@@ -114,6 +163,7 @@ def search_context(get, req: SearchRequest, result: SearchResult) -> dict:
             if has_query or s != "relevance"
         ],
         "facets": facet_blocks,
+        "histogram": histogram_context(pairs, req, histogram),
         "active": active,
         "clear_url": _url([("q", get.get("q", ""))]),
         "first_number": req.offset + 1,

@@ -6,6 +6,7 @@ import logging
 
 from django.shortcuts import render
 
+from readingroom.search.histogram import histogram
 from readingroom.search.params import request_from_params
 
 from .context import search_context
@@ -34,4 +35,9 @@ def search(request):
             },
             status=503,
         )
-    return render(request, "readingroom/search.html", search_context(request.GET, req, result))
+    try:
+        bars = histogram(backend, req, result)
+    except Exception:  # the results matter more than their dates: the page goes without the histogram
+        log.exception("date histogram failed")
+        bars = None
+    return render(request, "readingroom/search.html", search_context(request.GET, req, result, bars))
