@@ -78,3 +78,31 @@ def test_no_wcag_aa_violations(site, page, name):
         if violations:
             found[width] = violations
     assert found == {}, "\n".join(f"{w}: {v}" for w, vs in found.items() for v in vs)
+
+
+@pytest.mark.parametrize("name", ["home", "search", "record", "year"])
+def test_dark_pages_when_the_system_asks_and_still_no_violations(site, page, name):
+    """prefers-color-scheme: dark (theme.css): a dark page, every colour still contrasting enough for axe."""
+    page.emulate_media(color_scheme="dark")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert page.goto(site + PAGES[name]).status == 200
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(22, 21, 20)", background
+    shoot(page, f"dark-{name}")
+    assert axe_violations(page) == []
+
+
+def test_a_printed_record_is_the_document_without_the_site(site, page):
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert page.goto(site + PAGES["record"]).status == 200
+    page.emulate_media(media="print")
+    hidden = page.evaluate(
+        """() => ['header.site nav', '.site-search', 'footer.site', '.cite button', '.record-downloads']
+              .map(s => [s, [...document.querySelectorAll(s)].every(e => getComputedStyle(e).display === 'none')])"""
+    )
+    assert all(gone for _selector, gone in hidden), hidden
+    assert page.locator("h1.record-title").is_visible() and page.locator(".texts").is_visible()
+    permalink = page.evaluate("getComputedStyle(document.querySelector('.permalink a'), '::after').content")
+    assert permalink == f'" <{site}/records/{SEED_ID}/>"', permalink  # the address written out after the link
+    pdf = page.pdf(format="A4")  # Chromium's own print of the page: it prints, and has pages
+    assert pdf.startswith(b"%PDF-")
