@@ -14,6 +14,7 @@ command, the web app one per process (web/apps.py), a test one per test: nothing
 from __future__ import annotations
 
 import io
+import re
 import sys
 import threading
 from collections import OrderedDict
@@ -128,6 +129,14 @@ class Archive:
                 cursor.execute("PRAGMA journal_mode=WAL")
         self.upgrade_index()
         return path
+
+    def collect_static(self) -> int:
+        """Copy the static files into the archive folder with hashed names and compressed copies (web/
+        staticfiles.py), for the server to send with a long cache lifetime. Returns the files collected."""
+        out = io.StringIO()
+        call_command("collectstatic", interactive=False, verbosity=1, stdout=out)
+        found = re.search(r"(\d+) static files? copied", out.getvalue())
+        return int(found.group(1)) if found else 0
 
     def upgrade_index(self, progress: bool = True) -> int | None:
         """An index built by an earlier version (another schema) is rebuilt from the store. Returns the records

@@ -124,6 +124,12 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = str(HOME / "static")
 WHITENOISE_USE_FINDERS = True
+# Hashed names and gzip once collected (readingroom/web/staticfiles.py); WhiteNoise then gives them a year's
+# cache lifetime, as their names change with their content.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "readingroom.web.staticfiles.ArchiveStaticStorage"},
+}
 MEDIA_ROOT = str(HOME / "media")
 
 # Security (docs/security.md). Content-Security-Policy: readingroom/accounts/middleware.py.
