@@ -276,7 +276,7 @@ def cmd_serve(archive: Archive, args: argparse.Namespace) -> int:
     archive.init()
     cmd_publish_due(archive, args)  # what came due while the server was down
     archive.close()  # each server worker opens its own
-    server.serve(args.host, args.port, workers=args.workers)
+    server.serve(args.host, args.port, workers=args.workers, metrics=server.metrics_dir(archive.home))
     return 0
 
 
@@ -288,7 +288,7 @@ def cmd_demo(archive: Archive, args: argparse.Namespace) -> int:
     archive.close()  # each server worker opens its own
     if args.no_serve:
         return 0
-    server.serve(args.host, args.port, workers=args.workers)
+    server.serve(args.host, args.port, workers=args.workers, metrics=server.metrics_dir(archive.home))
     return 0
 
 

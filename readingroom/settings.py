@@ -9,7 +9,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from readingroom import config
+from readingroom import config, logs
 
 HOME = config.home()
 BASE_DIR = Path(__file__).resolve().parent
@@ -54,6 +54,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "readingroom.web.access.RequestMiddleware",  # first: the request id, the access log and the metrics
     "django.middleware.security.SecurityMiddleware",
     "readingroom.accounts.middleware.ContentSecurityPolicyMiddleware",
     "readingroom.accounts.middleware.RateLimitMiddleware",
@@ -210,9 +211,8 @@ READINGROOM_RATE_LIMITS = {
     scope: _int(f"READINGROOM_RATE_LIMIT_{scope.upper()}") for scope in ("search", "api", "oai", "export")
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": "WARNING"},
-}
+try:
+    LOGGING = logs.logging_config(config.get("READINGROOM_LOG_FORMAT").strip().lower())
+except ValueError as e:
+    raise ImproperlyConfigured(str(e)) from None
+READINGROOM_METRICS_TOKEN = config.get("READINGROOM_METRICS_TOKEN").strip()
