@@ -57,8 +57,12 @@ def _setup(home: str | None) -> None:
         os.environ["READINGROOM_HOME"] = str(Path(home).expanduser().resolve())
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "readingroom.settings")
     import django
+    from django.core.exceptions import ImproperlyConfigured
 
-    django.setup()
+    try:
+        django.setup()
+    except ImproperlyConfigured as e:  # a setting's message says what to write instead
+        raise SystemExit(f"readingroom: {e}") from None
 
 
 def _require_archive(archive: Archive) -> None:

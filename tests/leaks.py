@@ -408,6 +408,11 @@ def url_table() -> dict[str, list[Fetch]]:
             ),
         ],
         "oai": fetches((f"/oai?{q}" for q in oai), allow=oai_allow),
+        # Operations (docs/operations.md): the test client's requests come from no address, not loopback, so
+        # /metrics refuses them, as it does any reader from elsewhere.
+        "healthz": fetches(["/healthz"]),
+        "readyz": fetches(["/readyz"]),
+        "metrics": fetches(["/metrics"], (403,)),
         "": fetches(["/"]),
         "robots.txt": fetches(["/robots.txt"]),
         "sitemap.xml": fetches(["/sitemap.xml"]),
