@@ -1,7 +1,7 @@
 """Serving the archive with gunicorn, a production WSGI server.
 
 Each worker writes one JSON access-log line a request itself (web/access.py), so gunicorn's own access log is
-off. The workers share their metrics through files in one folder (readingroom/metrics.py), emptied here at each
+off, and gunicorn's other lines are JSON too (READINGROOM_LOG_FORMAT=json). The workers share their metrics through files in one folder (readingroom/metrics.py), emptied here at each
 start.
 """
 
@@ -13,8 +13,9 @@ import sys
 from pathlib import Path
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
 
-from readingroom import config
+from readingroom import config, logs
 
 # prometheus_client's multiprocess mode: set before the library is first imported in a worker.
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -33,6 +34,15 @@ class _Server(BaseApplication):
         from readingroom.wsgi import application
 
         return application
+
+
+class JsonLogger(Logger):
+    """gunicorn's own lines (a worker booted, stopped, timed out) as JSON, like the application's."""
+
+    def setup(self, cfg) -> None:
+        super().setup(cfg)
+        for handler in self.error_log.handlers:
+            handler.setFormatter(logs.JsonFormatter())
 
 
 def metrics_dir(home: Path) -> Path:
@@ -59,4 +69,7 @@ def serve(host: str, port: int, workers: int = 2, metrics: Path | None = None) -
     if metrics is not None:
         start_metrics(metrics)
     print(f"serving the archive at http://{host}:{port}/ (Ctrl-C stops)", flush=True)
-    _Server({"bind": f"{host}:{port}", "workers": workers, "timeout": 60, "preload_app": False}).run()
+    options = {"bind": f"{host}:{port}", "workers": workers, "timeout": 60, "preload_app": False}
+    if config.get("READINGROOM_LOG_FORMAT").strip().lower() == "json":
+        options["logger_class"] = JsonLogger
+    _Server(options).run()

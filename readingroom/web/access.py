@@ -17,6 +17,8 @@ from django.conf import settings
 
 from readingroom import logs
 
+from .apps import WebConfig
+
 access_log = logging.getLogger("readingroom.access")
 
 # URL patterns whose query string is a public search, and may be logged.
@@ -39,7 +41,7 @@ class RequestMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.web = apps.get_app_config("web")
+        self.web: WebConfig = apps.get_app_config("web")  # type: ignore[assignment]
 
     def __call__(self, request):
         request_id = logs.request_id_from(request.headers.get("X-Request-ID"))

@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 
 from readingroom.accounts.throttle import client_ip
 
+from .apps import WebConfig
 from .errors import error_response
 
 
@@ -54,5 +55,5 @@ def metrics(request):
         )
     from readingroom.metrics import CONTENT_TYPE
 
-    web = apps.get_app_config("web")
-    return HttpResponse(web.metrics.exposition(), content_type=CONTENT_TYPE)  # type: ignore[attr-defined]
+    web: WebConfig = apps.get_app_config("web")  # type: ignore[assignment]
+    return HttpResponse(web.metrics.exposition(), content_type=CONTENT_TYPE)
