@@ -95,6 +95,15 @@ def test_healthz_answers_without_touching_the_store(db, local, django_assert_num
     assert "no-cache" in response["Cache-Control"]
 
 
+def test_probes_are_not_redirected_to_https(db, archive, settings):
+    """A load balancer's probe and a local scrape speak plain HTTP to the server, also in production."""
+    settings.SECURE_SSL_REDIRECT = True
+    client = Client(REMOTE_ADDR="127.0.0.1")
+    assert client.get("/").status_code == 301
+    for url in ("/healthz", "/readyz", "/metrics"):
+        assert client.get(url).status_code == 200, url
+
+
 def test_readyz_asks_the_store_and_the_search_engine(db, archive, local):
     response = local.get("/readyz")
     assert response.status_code == 200, response.content
