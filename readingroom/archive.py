@@ -30,6 +30,7 @@ from readingroom.config import ArchiveSettings
 from readingroom.ingest.registry import ImporterRegistry
 from readingroom.records.store import Store
 from readingroom.search.backends import SearchBackend, backend_class, create
+from readingroom.search.backends.base import SearchObserver
 from readingroom.search.indexing import Indexer
 
 
@@ -76,7 +77,11 @@ class Archive:
     ):
         self.settings = settings or ArchiveSettings.from_environment()
         self.importers = importers if importers is not None else ImporterRegistry.default()
+        # Told (engine, seconds) after each search: the web app's metrics listen (web/apps.py).
+        self.search_observers: list[SearchObserver] = []
         self._search = search
+        if search is not None:
+            search.search_observers = self.search_observers
         self._search_lock = threading.Lock()
         self.indexer = Indexer(self.settings, lambda: self.search)
         # Every write's unit of work ends by bringing the index up to date, without waiting for another indexer
@@ -98,6 +103,7 @@ class Archive:
         with self._search_lock:
             if self._search is None:
                 self._search = create(self.settings)
+                self._search.search_observers = self.search_observers
             return self._search
 
     def close(self) -> None:

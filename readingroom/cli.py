@@ -57,8 +57,12 @@ def _setup(home: str | None) -> None:
         os.environ["READINGROOM_HOME"] = str(Path(home).expanduser().resolve())
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "readingroom.settings")
     import django
+    from django.core.exceptions import ImproperlyConfigured
 
-    django.setup()
+    try:
+        django.setup()
+    except ImproperlyConfigured as e:  # a setting's message says what to write instead
+        raise SystemExit(f"readingroom: {e}") from None
 
 
 def _require_archive(archive: Archive) -> None:
@@ -276,7 +280,7 @@ def cmd_serve(archive: Archive, args: argparse.Namespace) -> int:
     archive.init()
     cmd_publish_due(archive, args)  # what came due while the server was down
     archive.close()  # each server worker opens its own
-    server.serve(args.host, args.port, workers=args.workers)
+    server.serve(args.host, args.port, workers=args.workers, metrics=server.metrics_dir(archive.home))
     return 0
 
 
@@ -288,7 +292,7 @@ def cmd_demo(archive: Archive, args: argparse.Namespace) -> int:
     archive.close()  # each server worker opens its own
     if args.no_serve:
         return 0
-    server.serve(args.host, args.port, workers=args.workers)
+    server.serve(args.host, args.port, workers=args.workers, metrics=server.metrics_dir(archive.home))
     return 0
 
 

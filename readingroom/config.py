@@ -162,6 +162,25 @@ SETTINGS = [
         "60",
         "Requests a minute from one address to search exports (/export/); 0: no limit.",
     ),
+    # Operations (docs/operations.md).
+    Setting(
+        "READINGROOM_LOG_FORMAT",
+        "json",
+        "How the server writes its log to standard error: 'json' (one JSON object a line, with the request id) "
+        "or 'text' (plain lines).",
+    ),
+    Setting(
+        "READINGROOM_METRICS_TOKEN",
+        "",
+        "A secret that lets a Prometheus server read /metrics from another machine (Authorization: Bearer "
+        "TOKEN). Empty: /metrics answers only requests from the server itself (loopback).",
+    ),
+    Setting(
+        "READINGROOM_METRICS_DIR",
+        "",
+        "The folder where the server's workers keep their metrics (emptied each time `readingroom serve` "
+        "starts). Empty: READINGROOM_HOME/metrics.",
+    ),
 ]
 
 

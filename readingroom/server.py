@@ -1,8 +1,24 @@
-"""Serving the archive with gunicorn, a production WSGI server."""
+"""Serving the archive with gunicorn, a production WSGI server.
+
+Each worker writes one JSON access-log line a request itself (web/access.py), so gunicorn's own access log is
+off, and gunicorn's other lines are JSON too (READINGROOM_LOG_FORMAT=json). The workers share their metrics through files in one folder (readingroom/metrics.py), emptied here at each
+start.
+"""
 
 from __future__ import annotations
 
+import os
+import shutil
+import sys
+from pathlib import Path
+
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
+
+from readingroom import config, logs
+
+# prometheus_client's multiprocess mode: set before the library is first imported in a worker.
+MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 class _Server(BaseApplication):
@@ -20,8 +36,40 @@ class _Server(BaseApplication):
         return application
 
 
-def serve(host: str, port: int, workers: int = 2) -> None:
+class JsonLogger(Logger):
+    """gunicorn's own lines (a worker booted, stopped, timed out) as JSON, like the application's."""
+
+    def setup(self, cfg) -> None:
+        super().setup(cfg)
+        for handler in self.error_log.handlers:
+            handler.setFormatter(logs.JsonFormatter())
+
+
+def metrics_dir(home: Path) -> Path:
+    """Where the server's workers keep their metrics: READINGROOM_METRICS_DIR, else HOME/metrics."""
+    chosen = config.get("READINGROOM_METRICS_DIR")
+    return Path(chosen).expanduser().resolve() if chosen else home / "metrics"
+
+
+def start_metrics(path: Path) -> None:
+    """An empty metrics folder (counts of an earlier run, or of workers killed without a word, would add to this
+    run's), named in the environment the workers inherit. prometheus_client chooses its multiprocess mode when
+    it is imported: this process must not have imported it, and its workers import it after they fork."""
+    if "prometheus_client" in sys.modules:
+        raise RuntimeError(
+            "start_metrics() must run before prometheus_client is imported in the server process"
+        )
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    os.environ[MULTIPROCESS_ENV] = str(path)
+
+
+def serve(host: str, port: int, workers: int = 2, metrics: Path | None = None) -> None:
+    if metrics is not None:
+        start_metrics(metrics)
     print(f"serving the archive at http://{host}:{port}/ (Ctrl-C stops)", flush=True)
-    _Server(
-        {"bind": f"{host}:{port}", "workers": workers, "accesslog": "-", "timeout": 60, "preload_app": False}
-    ).run()
+    options = {"bind": f"{host}:{port}", "workers": workers, "timeout": 60, "preload_app": False}
+    if config.get("READINGROOM_LOG_FORMAT").strip().lower() == "json":
+        options["logger_class"] = JsonLogger
+    _Server(options).run()

@@ -9,7 +9,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from readingroom import config
+from readingroom import config, logs
 
 HOME = config.home()
 BASE_DIR = Path(__file__).resolve().parent
@@ -54,6 +54,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "readingroom.web.access.RequestMiddleware",  # first: the request id, the access log and the metrics
     "django.middleware.security.SecurityMiddleware",
     "readingroom.accounts.middleware.ContentSecurityPolicyMiddleware",
     "readingroom.accounts.middleware.RateLimitMiddleware",
@@ -160,6 +161,8 @@ if READINGROOM_BEHIND_PROXY:
     USE_X_FORWARDED_HOST = True
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _flag("READINGROOM_SECURE_COOKIES", PRODUCTION)
 SECURE_SSL_REDIRECT = _flag("READINGROOM_SSL_REDIRECT", PRODUCTION)
+# Probes and scrapes on the server's own address speak plain HTTP (docs/operations.md).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = _int("READINGROOM_HSTS_SECONDS", 31536000 if PRODUCTION else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _flag("READINGROOM_HSTS_INCLUDE_SUBDOMAINS")
 SECURE_HSTS_PRELOAD = _flag("READINGROOM_HSTS_PRELOAD")
@@ -216,9 +219,8 @@ READINGROOM_RATE_LIMITS = {
     scope: _int(f"READINGROOM_RATE_LIMIT_{scope.upper()}") for scope in ("search", "api", "oai", "export")
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": "WARNING"},
-}
+try:
+    LOGGING = logs.logging_config(config.get("READINGROOM_LOG_FORMAT").strip().lower())
+except ValueError as e:
+    raise ImproperlyConfigured(str(e)) from None
+READINGROOM_METRICS_TOKEN = config.get("READINGROOM_METRICS_TOKEN").strip()

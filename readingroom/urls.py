@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from readingroom.api import urls as api_urls
-from readingroom.web import oai
+from readingroom.web import health, metrics, oai
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -11,6 +11,10 @@ urlpatterns = [
     path("api/v1/", include(api_urls.v1)),
     path("srv/", include(api_urls.srv)),
     path("oai", oai.endpoint, name="oai"),
+    # Operations (docs/operations.md): liveness, readiness, Prometheus metrics.
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("", include("readingroom.web.urls")),
 ]
 

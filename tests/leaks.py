@@ -408,6 +408,11 @@ def url_table() -> dict[str, list[Fetch]]:
             ),
         ],
         "oai": fetches((f"/oai?{q}" for q in oai), allow=oai_allow),
+        # Operations (docs/operations.md). The test client's requests come from 127.0.0.1, so /metrics answers
+        # them: its labels are URL patterns and engine names, never an id.
+        "healthz": fetches(["/healthz"]),
+        "readyz": fetches(["/readyz"]),
+        "metrics": fetches(["/metrics"]),
         "": fetches(["/"]),
         "robots.txt": fetches(["/robots.txt"]),
         "sitemap.xml": fetches(["/sitemap.xml"]),

@@ -12,7 +12,13 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "readingroom"
 
 # What each part may import of the project, besides itself. Everything may import these foundations.
-FOUNDATIONS = {"readingroom.config", "readingroom.locks", "readingroom.progress", "readingroom.storage"}
+FOUNDATIONS = {
+    "readingroom.config",
+    "readingroom.locks",
+    "readingroom.progress",
+    "readingroom.storage",
+    "readingroom.logs",
+}
 ALLOWED = {
     "records": {"records"},
     "ingest": {"records", "ingest"},
@@ -23,6 +29,8 @@ ALLOWED = {
     "archive": {"records", "ingest", "search", "exports", "archive"},
     "backup": {"records", "search", "archive", "backup"},  # a whole archive copied: over the archive object
     "oai": {"records", "oai"},  # the protocol over the records; the web serves it (web/oai.py)
+    "metrics": {"records", "metrics"},  # the index's lag is read from the outbox; the web serves the text
+    "logs": {"logs"},
 }
 TOP = {"web", "api", "accounts", "cli", "server", "wsgi", "urls", "settings", "demo"}
 

@@ -24,6 +24,8 @@ STATUS = {
 
 API_PREFIXES = ("/api/", "/srv/")
 """Paths whose errors are JSON: the JSON API and the Digital Archive compatible API."""
+OPERATIONS_PATHS = ("/healthz", "/readyz", "/metrics")
+"""Read by machines (docs/operations.md): their errors are JSON too."""
 
 
 class ErrorMiddleware:
@@ -128,7 +130,7 @@ def is_api(request) -> bool:
 
 
 def error_response(request, status: int, title: str, detail: str):
-    if is_api(request):
+    if is_api(request) or request.path in OPERATIONS_PATHS:
         return JsonResponse({"error": {"status": status, "title": title, "detail": detail}}, status=status)
     return render(
         request, "readingroom/error.html", {"status": status, "title": title, "detail": detail}, status=status

@@ -8,8 +8,10 @@ Writes are `index()` and `delete()` followed by `commit()`, which makes them dur
 
 from __future__ import annotations
 
+import functools
+import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,12 +42,41 @@ class SearchResult:
     engine_ms: float = 0.0
 
 
+SearchObserver = Callable[[str, float], None]
+"""Told (engine name, seconds) after each search a backend answers (the web's metrics time searches so)."""
+
+
+def _observed(search: Callable[..., SearchResult]) -> Callable[..., SearchResult]:
+    @functools.wraps(search)
+    def timed(self: SearchBackend, request: SearchRequest) -> SearchResult:
+        if not self.search_observers:
+            return search(self, request)
+        started = time.perf_counter()
+        result = search(self, request)
+        seconds = time.perf_counter() - started
+        for observe in self.search_observers:
+            observe(self.name, seconds)
+        return result
+
+    timed.observed = True  # type: ignore[attr-defined]
+    return timed
+
+
 class SearchBackend(ABC):
     name: str = ""
+    # Whoever wants to time searches (the archive hands its list to the backend it opens); see _observed.
+    search_observers: Sequence[SearchObserver] = ()
     # True when writes stay invisible until commit() and close() can drop them (tantivy): an import can then
     # index its records before its database transaction commits, and roll both back together. False when
     # index() is visible at once (Typesense): records are indexed only after the database commit.
     transactional: bool = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # Every engine's search() is timed for the observers, without each engine having to remember to.
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("search")
+        if own is not None and not getattr(own, "observed", False):
+            cls.search = _observed(own)  # type: ignore[method-assign]
 
     @classmethod
     @abstractmethod
