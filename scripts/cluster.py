@@ -181,9 +181,11 @@ def start_app(port: int) -> None:
     if pid_of(name):
         return
     log = open(WORK / f"{name}.log", "a")
+    # Each server's metrics files on its own disk: `serve` empties the folder when it starts.
+    metrics = WORK / f"metrics-{port}"
     process = subprocess.Popen(
         [sys.executable, "-m", "readingroom.cli", "serve", "--host", HOST, "--port", str(port)],
-        env={**os.environ, **environment(), "PYTHONPATH": str(ROOT)},
+        env={**os.environ, **environment(), "PYTHONPATH": str(ROOT), "READINGROOM_METRICS_DIR": str(metrics)},
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=log,
