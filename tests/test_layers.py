@@ -22,9 +22,15 @@ ALLOWED = {
     "iiif": {"records", "iiif"},
     "archive": {"records", "ingest", "search", "exports", "archive"},
     "backup": {"records", "search", "archive", "backup"},  # a whole archive copied: over the archive object
-    "oai": {"records", "oai"},  # the protocol over the records; the web serves it (web/oai.py)
+    "oai": {"records", "oai"},
+    "worker": {
+        "records",
+        "search",
+        "archive",
+        "worker",
+    },  # the chores no reader does: over the archive object  # the protocol over the records; the web serves it (web/oai.py)
 }
-TOP = {"web", "api", "accounts", "cli", "server", "wsgi", "urls", "settings", "demo"}
+TOP = {"web", "api", "accounts", "cli", "server", "supervisor", "wsgi", "urls", "settings", "demo"}
 
 
 def part_of(module: str) -> str:
