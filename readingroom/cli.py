@@ -270,8 +270,8 @@ def cmd_publish_due(archive: Archive, args: argparse.Namespace) -> int:
     return 0
 
 
-def _supervisor(archive: Archive):
-    """The background worker's keeper for `serve` (None when the deployment runs its own worker)."""
+def _worker_for_serve(archive: Archive):
+    """The background worker `serve` keeps (None when the deployment runs its own worker)."""
     if not archive.settings.serve_worker:
         print(
             "readingroom serve: READINGROOM_SERVE_WORKER=0: not starting the background worker; run "
@@ -279,9 +279,9 @@ def _supervisor(archive: Archive):
             file=sys.stderr,
         )
         return None
-    from readingroom.supervisor import Supervisor
+    from readingroom.server import WorkerSettings
 
-    return Supervisor(archive.home, stall_seconds=archive.settings.worker_stall_seconds)
+    return WorkerSettings(archive.home, archive.settings.worker_stall_seconds)
 
 
 def cmd_serve(archive: Archive, args: argparse.Namespace) -> int:
@@ -289,7 +289,7 @@ def cmd_serve(archive: Archive, args: argparse.Namespace) -> int:
 
     archive.init()
     archive.close()  # each server worker opens its own
-    server.serve(args.host, args.port, workers=args.workers, supervisor=_supervisor(archive))
+    server.serve(args.host, args.port, workers=args.workers, worker=_worker_for_serve(archive))
     return 0
 
 
@@ -301,7 +301,7 @@ def cmd_demo(archive: Archive, args: argparse.Namespace) -> int:
     archive.close()  # each server worker opens its own
     if args.no_serve:
         return 0
-    server.serve(args.host, args.port, workers=args.workers, supervisor=_supervisor(archive))
+    server.serve(args.host, args.port, workers=args.workers, worker=_worker_for_serve(archive))
     return 0
 
 

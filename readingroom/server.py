@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from pathlib import Path
 
 from gunicorn.app.base import BaseApplication
 
-if TYPE_CHECKING:
-    from readingroom.supervisor import Supervisor
+from readingroom import supervisor
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """What `serve` needs to keep a background worker: the archive home and the stall limit."""
+
+    home: Path
+    stall_seconds: float
 
 
 class _Server(BaseApplication):
@@ -25,12 +33,11 @@ class _Server(BaseApplication):
         return application
 
 
-def serve(host: str, port: int, workers: int = 2, supervisor: Supervisor | None = None) -> None:
-    """Serve until stopped. `supervisor`: the background worker's keeper (readingroom/supervisor.py), started
-    before the server and stopped with it, worker and all."""
+def serve(host: str, port: int, workers: int = 2, worker: WorkerSettings | None = None) -> None:
+    """Serve until stopped. `worker`: start the background worker's supervisor (readingroom/supervisor.py)
+    before the server opens its socket, and stop it, worker and all, when the server stops."""
     print(f"serving the archive at http://{host}:{port}/ (Ctrl-C stops)", flush=True)
-    if supervisor is not None:
-        supervisor.start()
+    keeper = supervisor.start(worker.home, stall_seconds=worker.stall_seconds) if worker else None
     try:
         _Server(
             {
@@ -42,5 +49,5 @@ def serve(host: str, port: int, workers: int = 2, supervisor: Supervisor | None 
             }
         ).run()
     finally:
-        if supervisor is not None:
-            supervisor.stop()
+        if keeper is not None:
+            supervisor.stop(keeper)

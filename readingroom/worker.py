@@ -24,19 +24,18 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import os
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from readingroom.archive import Archive
+from readingroom.heartbeat import read_heartbeat, remove_heartbeat, write_heartbeat
 from readingroom.locks import advisory_lock, file_lock
 
 OUTBOX_EVERY = 1.0  # seconds between two looks at the outbox
@@ -44,20 +43,7 @@ EMBARGOES_EVERY = 300.0  # seconds between two looks for ended embargoes (and at
 PUBLISH_DUE_EVERY = 300.0  # seconds between two publish-due runs (and at the day's change)
 OUTBOX_BATCH = 2000  # records applied between two heartbeats
 STANDBY_EVERY = 5.0  # seconds between a standby worker's tries for the lock
-HEARTBEAT = "worker.heartbeat"
 _ADVISORY_KEY = 0x52525752  # "RRWR"; the indexer's is "RRIX"
-
-
-def heartbeat_path(home: Path) -> Path:
-    return home / HEARTBEAT
-
-
-def read_heartbeat(home: Path) -> dict | None:
-    """The active worker's last heartbeat ({"pid", "time", "unix", ...}), None when there is none."""
-    try:
-        return json.loads(heartbeat_path(home).read_text())
-    except (OSError, ValueError):
-        return None
 
 
 @dataclass
@@ -118,9 +104,12 @@ class Worker:
         return max(n, 0)
 
     def publish_due(self) -> list[str]:
-        published = self.archive.store.publish_due()
-        # The store's own sync has applied them unless another indexer was busy: then the next look does.
-        return published
+        return self.archive.store.publish_due()
+
+    def _outbox(self, result: Pass) -> None:
+        applied = self.apply_outbox()
+        result.busy = applied < 0
+        result.applied += max(applied, 0)
 
     def run_once(self, *, force: bool = True) -> Pass:
         """One loop: each chore whose interval has passed (every chore when `force`)."""
@@ -136,12 +125,12 @@ class Worker:
                 return True
             return False
 
+        if due("outbox", self.outbox_every):
+            self._outbox(result)
         if due("publish_due", self.publish_due_every):
             result.published = self.publish_due()
-        if due("outbox", self.outbox_every) or result.published:
-            applied = self.apply_outbox()
-            result.busy = applied < 0
-            result.applied = max(applied, 0)
+            if result.published:
+                self._outbox(result)  # the store's own sync has applied them, unless an import held the lock
         if due("embargoes", self.embargoes_every):
             result.released = self.release_embargoes()
         self.passes += 1
@@ -175,8 +164,7 @@ class Worker:
                         continue
                     stop.wait(self.outbox_every)
             finally:
-                with contextlib.suppress(OSError):
-                    heartbeat_path(self.archive.home).unlink()
+                remove_heartbeat(self.archive.home)
             self.say(f"worker {os.getpid()} stopped after {self.passes} loops")
             return 0
 
@@ -217,18 +205,7 @@ class Worker:
             yield got
 
     def beat(self) -> None:
-        """Write the heartbeat: a new file put in place, so a reader never sees half of it."""
-        path = heartbeat_path(self.archive.home)
-        now = time.time()
-        beat = {
-            "pid": os.getpid(),
-            "time": dt.datetime.fromtimestamp(now, dt.UTC).isoformat(timespec="seconds"),
-            "unix": now,
-            "loops": self.passes,
-        }
-        tmp = path.with_name(f"{path.name}.{os.getpid()}")
-        tmp.write_text(json.dumps(beat) + "\n")
-        tmp.replace(path)
+        write_heartbeat(self.archive.home, self.passes)
 
 
 def _orphaned(parent: int | None) -> bool:

@@ -12,7 +12,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "readingroom"
 
 # What each part may import of the project, besides itself. Everything may import these foundations.
-FOUNDATIONS = {"readingroom.config", "readingroom.locks", "readingroom.progress"}
+FOUNDATIONS = {"readingroom.config", "readingroom.locks", "readingroom.progress", "readingroom.heartbeat"}
 ALLOWED = {
     "records": {"records"},
     "ingest": {"records", "ingest"},

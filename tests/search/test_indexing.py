@@ -130,7 +130,8 @@ def test_the_worker_applies_what_writers_left_in_the_outbox(indexed, backend, wr
     """Rows no indexer applied (a writer killed after its commit): the worker's loop applies them, a bounded
     batch at a time, and beats its heartbeat."""
     from readingroom import worker as worker_module
-    from readingroom.worker import Worker, read_heartbeat
+    from readingroom.heartbeat import read_heartbeat
+    from readingroom.worker import Worker
 
     doc = Record.objects.get(pk=D74).document
     writer.save({**doc, "status": "withdrawn"})
