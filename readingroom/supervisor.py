@@ -104,7 +104,7 @@ class Supervisor:
                     self._end_child()
                     return (
                         f"the worker (process {child.pid}) has not finished a loop for {age:.0f} s "
-                        f"(READINGROOM_WORKER_STALL_SECONDS is {self.stall_seconds:g}): stopped it"
+                        f"(READINGROOM_WORKER_STALL_SECONDS is {self.stall_seconds:g})"
                     )
         return ""
 
