@@ -37,6 +37,7 @@ def write_heartbeat(home: Path, loops: int) -> None:
         "loops": loops,
     }
     tmp = path.with_name(f"{path.name}.{os.getpid()}")
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp.write_text(json.dumps(beat) + "\n")
     tmp.replace(path)
 

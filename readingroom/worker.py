@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from django.db import close_old_connections, connection
+from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from readingroom.archive import Archive
@@ -158,8 +158,12 @@ class Worker:
                         if line:
                             self.say(line)
                     except Exception as e:  # the database or the engine failed: say so, try again
+                        if not _connection_usable():
+                            # With PostgreSQL the worker lock went with the connection: end, and be restarted
+                            # (by serve or the service manager) rather than run beside a worker that took over.
+                            self.say(f"lost the database connection ({type(e).__name__}: {e}); exiting")
+                            return 1
                         self.say(f"a loop failed ({type(e).__name__}: {e}); trying again")
-                        close_old_connections()
                         stop.wait(min(30.0, self.outbox_every * 5))
                         continue
                     stop.wait(self.outbox_every)
@@ -201,11 +205,22 @@ class Worker:
             held = advisory_lock(connection, _ADVISORY_KEY, wait=False)
         else:
             held = file_lock(self.archive.home / "worker.lock", wait=False)
-        with held as got:
-            yield got
+        finished = False
+        try:
+            with held as got:
+                yield got
+                finished = True
+        except DatabaseError:
+            if not finished:
+                raise
+            # Unlocking failed: the connection is gone, and PostgreSQL released the lock with it.
 
     def beat(self) -> None:
         write_heartbeat(self.archive.home, self.passes)
+
+
+def _connection_usable() -> bool:
+    return connection.connection is None or connection.is_usable()
 
 
 def _orphaned(parent: int | None) -> bool:

@@ -185,9 +185,14 @@ def test_the_worker_never_waits_for_another_indexer(indexed, backend, writer, ar
     holding, release = threading.Event(), threading.Event()
 
     def importer() -> None:
-        with archive.indexer.lock():
-            holding.set()
-            release.wait(10)
+        from django.db import connection
+
+        try:
+            with archive.indexer.lock():
+                holding.set()
+                release.wait(10)
+        finally:
+            connection.close()  # this thread's own connection
 
     thread = threading.Thread(target=importer)
     thread.start()
@@ -272,9 +277,14 @@ def test_readers_only_read(indexed, backend, writer, archive, client):
     holding, release = threading.Event(), threading.Event()
 
     def importer() -> None:
-        with archive.indexer.lock():
-            holding.set()
-            release.wait(30)
+        from django.db import connection
+
+        try:
+            with archive.indexer.lock():
+                holding.set()
+                release.wait(30)
+        finally:
+            connection.close()  # this thread's own connection
 
     thread = threading.Thread(target=importer)
     thread.start()
