@@ -37,6 +37,7 @@ from django.utils import timezone
 from readingroom.archive import Archive
 from readingroom.heartbeat import read_heartbeat, remove_heartbeat, write_heartbeat
 from readingroom.locks import advisory_lock, file_lock
+from readingroom.records.models import IndexOutbox
 
 OUTBOX_EVERY = 1.0  # seconds between two looks at the outbox
 EMBARGOES_EVERY = 300.0  # seconds between two looks for ended embargoes (and at the day's change)
@@ -90,14 +91,15 @@ class Worker:
         """Apply every pending outbox row, a batch at a time (a heartbeat between batches). -1: another
         process holds the indexer lock."""
         done = 0
-        while True:
+        while IndexOutbox.objects.exists():  # one cheap query a second when there is nothing to do
             n = self.archive.indexer.process_outbox(wait=False, limit=OUTBOX_BATCH)
             if n < 0:
                 return -1 if not done else done
             done += n
-            self.beat()
             if n < OUTBOX_BATCH:
-                return done
+                break
+            self.beat()
+        return done
 
     def release_embargoes(self) -> int:
         n = self.archive.indexer.release_embargoes(wait=False)
