@@ -85,7 +85,7 @@ class Archive:
         self._search_lock = threading.Lock()
         self.indexer = Indexer(self.settings, lambda: self.search)
         # Every write's unit of work ends by bringing the index up to date, without waiting for another indexer
-        # (an import holding it applies the rows itself when it finishes; the search page catches up too).
+        # (an import holding it applies the rows itself when it finishes; the background worker catches up too).
         self.store = Store(on_commit=lambda: self.indexer.process_outbox(wait=False))
         self.memo = Memo()
 

@@ -148,7 +148,7 @@ def cmd_export(archive: Archive, args: argparse.Namespace) -> int:
         request = request_from_params(parse_qs(args.query.lstrip("?")))
         for note in request.notes:
             print(f"readingroom export: note: {note}", file=sys.stderr)
-        archive.indexer.catch_up()
+        archive.indexer.process_outbox(wait=False)  # a command, not a reader: bring the index up to date
         selection = Selection.of_search(archive.search, request, limit=MAX_RESULTS)
         if selection.truncated:
             print(
@@ -274,13 +274,33 @@ def cmd_publish_due(archive: Archive, args: argparse.Namespace) -> int:
     return 0
 
 
+def _worker_for_serve(archive: Archive):
+    """The background worker `serve` keeps (None when the deployment runs its own worker)."""
+    if not archive.settings.serve_worker:
+        print(
+            "readingroom serve: READINGROOM_SERVE_WORKER=0: not starting the background worker; run "
+            "`readingroom worker` beside the server, or the index will fall behind",
+            file=sys.stderr,
+        )
+        return None
+    from readingroom.server import WorkerSettings
+
+    return WorkerSettings(archive.home, archive.settings.worker_stall_seconds)
+
+
 def cmd_serve(archive: Archive, args: argparse.Namespace) -> int:
     from readingroom import server
 
     archive.init()
-    cmd_publish_due(archive, args)  # what came due while the server was down
+    archive.collect_static()  # hashed names and gzip: sent with a year's cache lifetime
     archive.close()  # each server worker opens its own
-    server.serve(args.host, args.port, workers=args.workers, metrics=server.metrics_dir(archive.home))
+    server.serve(
+        args.host,
+        args.port,
+        workers=args.workers,
+        metrics=server.metrics_dir(archive.home),
+        worker=_worker_for_serve(archive),
+    )
     return 0
 
 
@@ -292,8 +312,40 @@ def cmd_demo(archive: Archive, args: argparse.Namespace) -> int:
     archive.close()  # each server worker opens its own
     if args.no_serve:
         return 0
-    server.serve(args.host, args.port, workers=args.workers, metrics=server.metrics_dir(archive.home))
+    archive.collect_static()
+    server.serve(
+        args.host,
+        args.port,
+        workers=args.workers,
+        metrics=server.metrics_dir(archive.home),
+        worker=_worker_for_serve(archive),
+    )
     return 0
+
+
+def cmd_worker(archive: Archive, args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from readingroom.worker import Worker
+
+    _require_archive(archive)
+    worker = Worker(archive)
+    if args.once:
+        with worker.lock(threading.Event(), standby=False, parent=None) as got:
+            if not got:
+                return 1
+            done = worker.run_once()
+        print(done.line() or "nothing to do: the index is up to date and no embargo has ended")
+        return 0
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    return worker.run(stop, standby=args.standby, parent=args.parent)
 
 
 def cmd_merge(archive: Archive, args: argparse.Namespace) -> int:
@@ -529,9 +581,28 @@ def build_parser(importers: ImporterRegistry | None = None) -> argparse.Argument
         help="publish the records whose embargo date has come (run daily, e.g. from cron)",
         description="Makes public the published records whose embargo date has come: each gets a revision "
         "'published-due', the search index takes them, and the audit log notes the run. Safe to run any "
-        "number of times; `serve` runs it at start-up. docs/revisions.md has a crontab line.",
+        "number of times; the background worker (`readingroom worker`, which `serve` starts) runs it every "
+        "five minutes. docs/revisions.md has a crontab line.",
     )
     p.set_defaults(func=cmd_publish_due)
+
+    p = sub.add_parser(
+        "worker",
+        help="the background worker: index catch-up, ended embargoes, publish-due (serve starts one)",
+        description="Applies the search index updates a writer left behind, indexes the records whose embargo "
+        "has ended, and runs publish-due, in a loop, so that readers never write. `serve` starts one and "
+        "restarts it (unless READINGROOM_SERVE_WORKER=0). One per archive: a second one says so and exits "
+        "(or, with --standby, waits to take over). SIGTERM stops it after the chore at hand. "
+        "docs/operations.md has more.",
+    )
+    p.add_argument("--once", action="store_true", help="do every chore once, then exit (cron, scripts)")
+    p.add_argument(
+        "--standby",
+        action="store_true",
+        help="when another worker runs, wait to take over instead of exiting",
+    )
+    p.add_argument("--parent", type=int, help=argparse.SUPPRESS)  # serve's process id: end when it is gone
+    p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("formats", help="list the import formats")
     p.set_defaults(func=cmd_formats)
@@ -574,9 +645,14 @@ def main(argv: list[str] | None = None) -> int:
     from django.db import DatabaseError
 
     from readingroom.archive import Archive
+    from readingroom.config import SettingError
     from readingroom.storage import advice, storage_problem
 
-    with Archive.from_environment() as archive:
+    try:
+        archive = Archive.from_environment()
+    except SettingError as e:
+        raise SystemExit(f"readingroom: {e}") from None
+    with archive:
         try:
             return args.func(archive, args)
         except KeyboardInterrupt:

@@ -84,6 +84,18 @@ SETTINGS = [
         "100",
         "Records (or sets) in one OAI-PMH response; a resumption token asks for the next ones.",
     ),
+    # The background worker (docs/operations.md).
+    Setting(
+        "READINGROOM_SERVE_WORKER",
+        "1",
+        "1: `serve` starts the background worker (index catch-up, ended embargoes, publish-due) and restarts it "
+        "if it dies or stalls. 0: the deployment runs `readingroom worker` itself (systemd, another host).",
+    ),
+    Setting(
+        "READINGROOM_WORKER_STALL_SECONDS",
+        "300",
+        "`serve` restarts a worker whose heartbeat (READINGROOM_HOME/worker.heartbeat) is older than this.",
+    ),
     # Security (docs/security.md).
     Setting(
         "READINGROOM_PRODUCTION",
@@ -191,6 +203,28 @@ def get(name: str) -> str:
     raise KeyError(f"unknown setting {name}: add it to readingroom.config.SETTINGS")
 
 
+class SettingError(ValueError):
+    """A setting's value cannot be used: the message names the setting and the values it takes."""
+
+
+def _flag(name: str) -> bool:
+    value = get(name).strip()
+    if value not in ("0", "1"):
+        raise SettingError(f"{name} is {value!r}: set it to 1 (on) or 0 (off)")
+    return value == "1"
+
+
+def _seconds(name: str) -> float:
+    value = get(name).strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not seconds > 0:
+        raise SettingError(f"{name} is {value!r}: set it to a number of seconds greater than 0, e.g. 300")
+    return seconds
+
+
 def home() -> Path:
     return Path(get("READINGROOM_HOME")).expanduser().resolve()
 
@@ -210,6 +244,8 @@ class ArchiveSettings:
     base_url: str = ""
     admin_email: str = ""
     oai_page_size: int = 100
+    serve_worker: bool = True
+    worker_stall_seconds: float = 300.0
 
     @classmethod
     def from_environment(cls, **overrides) -> ArchiveSettings:
@@ -224,6 +260,8 @@ class ArchiveSettings:
             base_url=get("READINGROOM_BASE_URL"),
             admin_email=get("READINGROOM_ADMIN_EMAIL"),
             oai_page_size=int(get("READINGROOM_OAI_PAGE_SIZE") or 100),
+            serve_worker=_flag("READINGROOM_SERVE_WORKER"),
+            worker_stall_seconds=_seconds("READINGROOM_WORKER_STALL_SECONDS"),
         )
         values.update(overrides)
         values["home"] = Path(values["home"]).expanduser().resolve()

@@ -1,8 +1,9 @@
 """Serving the archive with gunicorn, a production WSGI server.
 
 Each worker writes one JSON access-log line a request itself (web/access.py), so gunicorn's own access log is
-off, and gunicorn's other lines are JSON too (READINGROOM_LOG_FORMAT=json). The workers share their metrics through files in one folder (readingroom/metrics.py), emptied here at each
-start.
+off, and gunicorn's other lines are JSON too (READINGROOM_LOG_FORMAT=json). The workers share their metrics
+through files in one folder (readingroom/metrics.py), emptied here at each start. Beside gunicorn, a supervisor
+process keeps the background worker (readingroom/supervisor.py).
 """
 
 from __future__ import annotations
@@ -10,15 +11,24 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
-from readingroom import config, logs
+from readingroom import config, logs, supervisor
 
 # prometheus_client's multiprocess mode: set before the library is first imported in a worker.
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """What `serve` needs to keep a background worker: the archive home and the stall limit."""
+
+    home: Path
+    stall_seconds: float
 
 
 class _Server(BaseApplication):
@@ -65,11 +75,21 @@ def start_metrics(path: Path) -> None:
     os.environ[MULTIPROCESS_ENV] = str(path)
 
 
-def serve(host: str, port: int, workers: int = 2, metrics: Path | None = None) -> None:
+def serve(
+    host: str, port: int, workers: int = 2, metrics: Path | None = None, worker: WorkerSettings | None = None
+) -> None:
+    """Serve until stopped. `metrics`: the workers' metrics folder, emptied first (start_metrics). `worker`:
+    start the background worker's supervisor (readingroom/supervisor.py) before the server opens its socket,
+    and stop it, worker and all, when the server stops."""
     if metrics is not None:
         start_metrics(metrics)
     print(f"serving the archive at http://{host}:{port}/ (Ctrl-C stops)", flush=True)
     options = {"bind": f"{host}:{port}", "workers": workers, "timeout": 60, "preload_app": False}
     if config.get("READINGROOM_LOG_FORMAT").strip().lower() == "json":
         options["logger_class"] = JsonLogger
-    _Server(options).run()
+    keeper = supervisor.start(worker.home, stall_seconds=worker.stall_seconds) if worker else None
+    try:
+        _Server(options).run()
+    finally:
+        if keeper is not None:
+            supervisor.stop(keeper)

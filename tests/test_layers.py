@@ -18,6 +18,7 @@ FOUNDATIONS = {
     "readingroom.progress",
     "readingroom.storage",
     "readingroom.logs",
+    "readingroom.heartbeat",
 }
 ALLOWED = {
     "records": {"records"},
@@ -31,8 +32,14 @@ ALLOWED = {
     "oai": {"records", "oai"},  # the protocol over the records; the web serves it (web/oai.py)
     "metrics": {"records", "metrics"},  # the index's lag is read from the outbox; the web serves the text
     "logs": {"logs"},
+    "worker": {
+        "records",
+        "search",
+        "archive",
+        "worker",
+    },  # the chores no reader does: over the archive object
 }
-TOP = {"web", "api", "accounts", "cli", "server", "wsgi", "urls", "settings", "demo"}
+TOP = {"web", "api", "accounts", "cli", "server", "supervisor", "wsgi", "urls", "settings", "demo"}
 
 
 def part_of(module: str) -> str:

@@ -144,9 +144,5 @@ def _existing(request, total: int, page_size: int) -> int:
 
 
 def search_public(archive, req):
-    """The search as /search/ runs it: the index first catches up with the store (bounded, never waiting)."""
-    try:
-        archive.indexer.catch_up()
-    except Exception:  # answer from the index as it is; `readingroom check` will tell
-        log.exception("search index catch-up failed")
+    """The search as /search/ runs it: from the index as it is (the background worker keeps it up to date)."""
     return archive.search.search(req)

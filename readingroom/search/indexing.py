@@ -5,13 +5,14 @@ rows in id order: it reads each record's *current* state, indexes it when public
 deletes it from the index otherwise, commits the index, and only then deletes the rows it applied. A crash
 between the index commit and the row delete means the same rows are applied again, which changes nothing.
 
-Who runs it:
-- the store, right after each write's database commit (`sync()`, the archive wires it);
+Who runs it (never a reader: a search, an export or an API request only reads the index as it is):
+- the store, right after each write's database commit (`process_outbox(wait=False)`, the archive wires it; when
+  another process holds the lock, the rows wait for the worker);
 - an import, batch by batch inside its transaction (`alongside_import()`, ingest/run.py), then once at the end;
-- every web worker, from the search page: `catch_up()` looks at the outbox at most once a second and applies a
-  bounded batch, so after a crash (or a change made by another process) the index catches up by itself;
-- embargoes end without any write: once a day per process, and on every `process_outbox()` call from the
-  importer or the CLI, public records with an `embargo_until` date that are missing from the index are indexed;
+- the background worker (readingroom/worker.py: `readingroom worker`, which `serve` starts and restarts): it
+  applies the outbox every second, so after a crash (or a change made while another process indexed) the index
+  catches up by itself, and every few minutes it indexes the public records whose embargo has ended, which
+  needs no write (`release_embargoes()`; every unbounded `process_outbox()` call does it too);
 - `readingroom reindex` rebuilds everything; `readingroom check` reports drift (check_drift()).
 
 One indexer at a time per archive: a lock (a file lock in the archive home with SQLite; a PostgreSQL advisory
@@ -24,7 +25,6 @@ from __future__ import annotations
 import array
 import contextlib
 import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -34,15 +34,13 @@ from readingroom.config import ArchiveSettings
 from readingroom.locks import advisory_lock, file_lock
 from readingroom.progress import Progress
 from readingroom.records.models import IndexOutbox, Record
-from readingroom.records.visibility import document_is_public, today
+from readingroom.records.visibility import document_is_public
 
 from .backends import SearchBackend
 from .documents import documents_for, index_documents, plain_text
 
 BATCH = 500
 COMMIT_EVERY = 5000  # records between index commits in a long run (each commit makes a segment)
-CATCH_UP_INTERVAL = 1.0  # seconds between two outbox checks in one web worker
-CATCH_UP_MAX = 2000  # records a web request applies at most; the rest waits for the next request
 _ADVISORY_KEY = 0x52524958  # "RRIX"
 
 
@@ -53,11 +51,6 @@ class Indexer:
         self.settings = settings
         self._backend = backend
         self._held = threading.local()  # this thread holds the lock: nested calls do not take it again
-        self._last_check = 0.0
-        self._embargo_day: object = None
-        self._catch_up_lock = threading.Lock()
-        self.catch_up_interval = CATCH_UP_INTERVAL
-        self.catch_up_max = CATCH_UP_MAX
 
     @property
     def backend(self) -> SearchBackend:
@@ -166,10 +159,11 @@ class Indexer:
                 session.rollback()
                 raise
 
-    # -- embargoes and catching up -----------------------------------------------------------------------------
+    # -- embargoes ------------------------------------------------------------------------------
     def release_embargoes(self, *, wait: bool = True) -> int:
         """Index public records whose embargo has ended but which the index does not hold yet.
-        (One query over the records that ever had an embargo: run daily, not per request.)"""
+        (One query over the records that ever had an embargo: the background worker runs it every few minutes.)
+        No write to the store: records.visibility already counts these records public."""
         with self.lock(wait) as got:
             if not got:
                 return 0  # another process is indexing; the next look will do it
@@ -182,25 +176,7 @@ class Indexer:
                 self.apply(missing[i : i + BATCH])
             if missing:
                 backend.commit()
-        self._embargo_day = today()
         return len(missing)
-
-    def catch_up(self) -> int:
-        """Cheap enough for every search request: at most one outbox look per interval per process, a bounded
-        batch, and never a wait for another indexer."""
-        now = time.monotonic()
-        if now - self._last_check < self.catch_up_interval or not self._catch_up_lock.acquire(blocking=False):
-            return 0
-        try:
-            self._last_check = now
-            done = 0
-            if IndexOutbox.objects.exists():
-                done = max(self.process_outbox(wait=False, limit=self.catch_up_max), 0)
-            if self._embargo_day != today():
-                done += self.release_embargoes(wait=False)
-            return done
-        finally:
-            self._catch_up_lock.release()
 
     # -- checking and rebuilding -------------------------------------------------------------------------------
     def check_drift(self) -> list[str]:

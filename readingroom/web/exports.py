@@ -24,7 +24,6 @@ def export(request):
     except formats.UnknownFormat as e:
         return error_response(request, 400, "Bad request", str(e))
     search = request_from_params(request.GET)
-    request.archive.indexer.catch_up()
     selection = Selection.of_search(request.archive.search, search, limit=MAX_RESULTS)
     context = formats.ExportContext(site_name=request.archive.settings.site_name, base_url=base_url(request))
     response = StreamingHttpResponse(

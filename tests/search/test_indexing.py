@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from readingroom.records.models import IndexOutbox, Record
 from readingroom.search.params import request_from_params
@@ -55,6 +56,31 @@ def test_an_ended_embargo_is_indexed_without_any_write(indexed, backend, archive
     assert archive.indexer.check_drift() == []
 
 
+def test_the_worker_indexes_an_ended_embargo_without_any_write(indexed, backend, archive):
+    from django.db import connection
+
+    from readingroom.worker import Worker
+
+    assert "test/embargoed" not in found(backend, "four-party conference")
+    Record.objects.filter(pk="test/embargoed").update(embargo_until=dt.date.today() - dt.timedelta(days=1))
+    writes: list[str] = []
+
+    def spy(execute, sql, params, many, context):
+        if sql.lstrip().split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+            writes.append(sql)
+        return execute(sql, params, many, context)
+
+    worker = Worker(archive, publish_due_every=1e9, say=lambda line: None)
+    worker._day = dt.date.today()  # not a new day: only the chores whose interval has passed run
+    worker._last["publish_due"] = time.monotonic()
+    with connection.execute_wrapper(spy):
+        done = worker.run_once(force=False)
+    assert done.released == 1 and done.published == []
+    assert writes == [], "an ended embargo needs no write"
+    assert found(backend, "four-party conference") == {SEED_ID, "test/embargoed"}
+    assert archive.indexer.check_drift() == []
+
+
 def test_reprocessing_after_a_crash_is_harmless(indexed, backend, writer, archive):
     doc = Record.objects.get(pk=D74).document
     writer.save({**doc, "status": "withdrawn"})
@@ -100,18 +126,24 @@ def test_check_command_reports_drift(indexed, backend, archive):
     )
 
 
-def test_catch_up_is_throttled_and_bounded(indexed, backend, writer, monkeypatch, archive):
+def test_the_worker_applies_what_writers_left_in_the_outbox(indexed, backend, writer, archive, monkeypatch):
+    """Rows no indexer applied (a writer killed after its commit): the worker's loop applies them, a bounded
+    batch at a time, and beats its heartbeat."""
+    from readingroom import worker as worker_module
+    from readingroom.heartbeat import read_heartbeat
+    from readingroom.worker import Worker
+
     doc = Record.objects.get(pk=D74).document
     writer.save({**doc, "status": "withdrawn"})
-    monkeypatch.setattr(archive.indexer, "_last_check", 0.0)
-    assert archive.indexer.catch_up() == 1
+    writer.save(Record.objects.get(pk=SEED_ID).document | {"status": "draft"})
+    assert IndexOutbox.objects.count() == 2
+    monkeypatch.setattr(worker_module, "OUTBOX_BATCH", 1)
+    done = Worker(archive, say=lambda line: None).run_once()
+    assert done.applied == 2 and not done.busy
+    assert not IndexOutbox.objects.exists()
     assert D74 not in found(backend, "Thuy")
-    writer.save({**doc, "status": "published"})
-    assert archive.indexer.catch_up() == 0, "a second look within the second does nothing"
-    monkeypatch.setattr(archive.indexer, "_last_check", 0.0)
-    monkeypatch.setattr(archive.indexer, "catch_up_max", 1)
-    assert archive.indexer.catch_up() == 1
-    assert D74 in found(backend, "Thuy")
+    assert SEED_ID not in found(backend, "four-party conference")
+    assert read_heartbeat(archive.home)["loops"] == 1
 
 
 def test_tantivy_one_writer_and_readers_that_see_commits(indexed, tmp_path, request, archive):
@@ -142,37 +174,40 @@ def test_importer_updates_the_archive_index(import_files, archive):
     assert not IndexOutbox.objects.exists()
 
 
-def test_catch_up_never_waits_for_another_indexer(indexed, backend, writer, monkeypatch, archive):
-    """A search request while an import is indexing: it answers from the index as it is, at once."""
+def test_the_worker_never_waits_for_another_indexer(indexed, backend, writer, archive):
+    """While an import holds the indexer lock, the worker's loop goes on (its heartbeat too); the rows wait."""
     import threading
+
+    from readingroom.worker import Worker
 
     doc = Record.objects.get(pk=D74).document
     writer.save({**doc, "status": "withdrawn"})
     holding, release = threading.Event(), threading.Event()
 
     def importer() -> None:
-        with archive.indexer.lock():
-            holding.set()
-            release.wait(10)
+        from django.db import connection
+
+        try:
+            with archive.indexer.lock():
+                holding.set()
+                release.wait(10)
+        finally:
+            connection.close()  # this thread's own connection
 
     thread = threading.Thread(target=importer)
     thread.start()
     holding.wait(5)
+    worker = Worker(archive, say=lambda line: None)
     try:
-        monkeypatch.setattr(archive.indexer, "_last_check", 0.0)
-        monkeypatch.setattr(archive.indexer, "_embargo_day", None)
-        asked = []  # the `wait` of each lock() catch_up asks for
-        real_lock = archive.indexer.lock
-        monkeypatch.setattr(archive.indexer, "lock", lambda wait=True: asked.append(wait) or real_lock(wait))
-        assert archive.indexer.catch_up() == 0
-        assert asked == [False, False], "one try for the outbox, one for ended embargoes; never a wait"
-        with real_lock(wait=False) as got:
-            assert got is False, "the import still holds the lock: catch_up returned without taking it"
-        assert D74 in found(backend, "Thuy"), "not applied yet: the other indexer will"
+        start = time.monotonic()
+        done = worker.run_once()
+        assert time.monotonic() - start < 2, "the worker waited for the import"
+        assert done.busy and done.applied == 0
+        assert D74 in found(backend, "Thuy"), "not applied yet: the import holds the lock"
     finally:
         release.set()
         thread.join()
-    assert archive.indexer.process_outbox() == 1
+    assert worker.run_once().applied == 1
     assert D74 not in found(backend, "Thuy")
 
 
@@ -221,3 +256,62 @@ def test_a_typesense_collection_of_an_earlier_schema_is_rebuilt_by_init(db, requ
         web.install(previous)
         archive.close()
         backend.drop()
+
+
+def test_readers_only_read(indexed, backend, writer, archive, client):
+    """GETs of the main pages, an export and the APIs, while an import holds the indexer lock and while no one
+    does: each answers at once from the index as it is, runs no write query, and leaves the pending outbox row
+    to the worker."""
+    import threading
+
+    from django.db import connection
+
+    doc = Record.objects.get(pk=D74).document
+    writer.save({**doc, "status": "withdrawn"})
+    writes: list[str] = []
+
+    def spy(execute, sql, params, many, context):
+        if sql.lstrip().split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE", "REPLACE"):
+            writes.append(sql)
+        return execute(sql, params, many, context)
+
+    def read_everything() -> None:
+        with connection.execute_wrapper(spy):
+            for url in (
+                "/",
+                "/search/?q=Thuy",
+                f"/records/{SEED_ID}/",
+                "/export/?format=csv&q=Thuy",
+                "/api/v1/search?q=Thuy",
+                "/srv/record.json?q=Thuy",
+            ):
+                start = time.monotonic()
+                response = client.get(url)
+                b"".join(response.streaming_content) if response.streaming else response.content
+                assert response.status_code == 200, url
+                assert time.monotonic() - start < 5, f"{url} waited for the indexer lock"
+        assert writes == [], writes
+        assert D74 in found(backend, "Thuy"), "a reader applied the outbox"
+        assert IndexOutbox.objects.filter(record_id=D74).exists()
+
+    holding, release = threading.Event(), threading.Event()
+
+    def importer() -> None:
+        from django.db import connection
+
+        try:
+            with archive.indexer.lock():
+                holding.set()
+                release.wait(30)
+        finally:
+            connection.close()  # this thread's own connection
+
+    thread = threading.Thread(target=importer)
+    thread.start()
+    assert holding.wait(5)
+    try:
+        read_everything()
+    finally:
+        release.set()
+        thread.join()
+    read_everything()  # the lock free: still no reader takes it

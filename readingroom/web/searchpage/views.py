@@ -18,10 +18,6 @@ def search(request):
     req = request_from_params(request.GET)
     backend = request.archive.search
     try:
-        request.archive.indexer.catch_up()
-    except Exception:  # the page must still answer from the index as it is; `readingroom check` will tell
-        log.exception("search index catch-up failed")
-    try:
         result = backend.search(req)
     except Exception:
         log.exception("search failed")
