@@ -292,7 +292,7 @@ def cmd_serve(archive: Archive, args: argparse.Namespace) -> int:
     from readingroom import server
 
     archive.init()
-    archive.collect_static()  # hashed names and gzip: sent with a year's cache lifetime
+    _collect_static(archive)
     archive.close()  # each server worker opens its own
     server.serve(
         args.host,
@@ -304,6 +304,18 @@ def cmd_serve(archive: Archive, args: argparse.Namespace) -> int:
     return 0
 
 
+def _collect_static(archive: Archive) -> None:
+    """Hashed, compressed static files for the server (a year's cache lifetime). Without them the pages still
+    work, naming the files plainly: a full or read-only disk is said, not fatal."""
+    from readingroom.storage import storage_problem
+
+    try:
+        archive.collect_static()
+    except OSError as e:
+        problem = storage_problem(e, archive.home) or str(e)
+        print(f"readingroom: static files not collected ({problem}): serving them as they are", file=sys.stderr)
+
+
 def cmd_demo(archive: Archive, args: argparse.Namespace) -> int:
     from readingroom import demo, server
 
@@ -312,7 +324,7 @@ def cmd_demo(archive: Archive, args: argparse.Namespace) -> int:
     archive.close()  # each server worker opens its own
     if args.no_serve:
         return 0
-    archive.collect_static()
+    _collect_static(archive)
     server.serve(
         args.host,
         args.port,

@@ -191,7 +191,7 @@ SETTINGS = [
         "READINGROOM_METRICS_DIR",
         "",
         "The folder where the server's workers keep their metrics (emptied each time `readingroom serve` "
-        "starts). Empty: READINGROOM_HOME/metrics.",
+        "starts). Empty: a folder of this archive's in /dev/shm (memory), else in the system's temporary folder.",
     ),
 ]
 

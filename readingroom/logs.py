@@ -102,3 +102,22 @@ def logging_config(log_format: str) -> dict[str, Any]:
         "root": {"handlers": ["console"], "level": "WARNING"},
         "loggers": {"readingroom.access": {"level": "INFO"}},
     }
+
+
+def process_line(name: str, message: str, level: str = "INFO") -> str:
+    """One line for a process that runs beside the server without Django's logging (the background worker and
+    its supervisor): JSON like every other line when READINGROOM_LOG_FORMAT is json, else "time name: message"."""
+    now = dt.datetime.now(dt.UTC)
+    if os.environ.get("READINGROOM_LOG_FORMAT", "json").strip().lower() == "json":  # config.py's default
+        return json.dumps(
+            {
+                "time": now.isoformat(timespec="milliseconds"),
+                "level": level,
+                "logger": name,
+                "message": message,
+                "request_id": "",
+                "pid": os.getpid(),
+            },
+            ensure_ascii=False,
+        )
+    return f"{now.astimezone().isoformat(timespec='seconds')} {name}: {message}"

@@ -8,9 +8,11 @@ process keeps the background worker (readingroom/supervisor.py).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,9 +58,16 @@ class JsonLogger(Logger):
 
 
 def metrics_dir(home: Path) -> Path:
-    """Where the server's workers keep their metrics: READINGROOM_METRICS_DIR, else HOME/metrics."""
+    """Where the server's workers keep their metrics: READINGROOM_METRICS_DIR, else a folder of this archive's
+    in memory (/dev/shm), else in the temporary folder. Never on the archive's disk: prometheus_client maps its
+    files into memory, and writing to such a file on a disk that has filled up kills the worker (SIGBUS)."""
     chosen = config.get("READINGROOM_METRICS_DIR")
-    return Path(chosen).expanduser().resolve() if chosen else home / "metrics"
+    if chosen:
+        return Path(chosen).expanduser().resolve()
+    memory = Path("/dev/shm")
+    base = memory if memory.is_dir() and os.access(memory, os.W_OK) else Path(tempfile.gettempdir())
+    tag = hashlib.sha256(str(home.resolve()).encode()).hexdigest()[:12]
+    return base / f"readingroom-metrics-{os.getuid()}-{tag}"
 
 
 def start_metrics(path: Path) -> None:

@@ -19,7 +19,6 @@ It imports nothing that needs Django: it is a few megabytes, not a second copy o
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import signal
 import subprocess
@@ -29,6 +28,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from readingroom import logs
 from readingroom.heartbeat import read_heartbeat
 
 HEALTHY_AFTER = 60.0  # seconds a worker must run before the pause between restarts starts again from 1 s
@@ -131,8 +131,7 @@ def _ended(status: int) -> str:
 
 
 def _say(message: str) -> None:
-    stamp = dt.datetime.now().astimezone().isoformat(timespec="seconds")
-    print(f"{stamp} readingroom serve: {message}", file=sys.stderr, flush=True)
+    print(logs.process_line("readingroom serve", message), file=sys.stderr, flush=True)
 
 
 # -- for `serve` -------------------------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
+from readingroom import logs
 from readingroom.archive import Archive
 from readingroom.heartbeat import read_heartbeat, remove_heartbeat, write_heartbeat
 from readingroom.locks import advisory_lock, file_lock
@@ -231,5 +232,4 @@ def _orphaned(parent: int | None) -> bool:
 
 
 def _say(message: str) -> None:
-    stamp = dt.datetime.now().astimezone().isoformat(timespec="seconds")
-    print(f"{stamp} readingroom worker: {message}", file=sys.stderr, flush=True)
+    print(logs.process_line("readingroom worker", message), file=sys.stderr, flush=True)

@@ -380,7 +380,11 @@ def test_serve_with_two_workers_sums_their_metrics_and_logs_json(tmp_path, serve
         [*rr, "import", "--quiet", str(SEED)], env=serve_env, capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stderr
-    stale = home / "metrics" / "counter_999999.db"
+    from readingroom.server import metrics_dir
+
+    metrics = metrics_dir(home)  # by default in memory (/dev/shm), named after the archive: not on its disk
+    assert home not in metrics.parents
+    stale = metrics / "counter_999999.db"
     stale.parent.mkdir(parents=True, exist_ok=True)
     stale.write_bytes(b"counts of an earlier run")
     stderr = tmp_path / "serve.log"
