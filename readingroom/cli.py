@@ -293,7 +293,7 @@ def cmd_serve(archive: Archive, args: argparse.Namespace) -> int:
 
     archive.init()
     _collect_static(archive)
-    archive.close()  # each server worker opens its own
+    _before_fork(archive)
     server.serve(
         args.host,
         args.port,
@@ -302,6 +302,16 @@ def cmd_serve(archive: Archive, args: argparse.Namespace) -> int:
         worker=_worker_for_serve(archive),
     )
     return 0
+
+
+def _before_fork(archive: Archive) -> None:
+    """Close what this process opened before gunicorn forks its workers: each opens its own. A database
+    connection left open here would be shared by every worker (one socket, several processes writing to it:
+    rows read out of step, and after a worker is killed mid-query, a connection no one can use)."""
+    from django.db import connections
+
+    archive.close()  # the search backend
+    connections.close_all()
 
 
 def _collect_static(archive: Archive) -> None:
@@ -325,6 +335,7 @@ def cmd_demo(archive: Archive, args: argparse.Namespace) -> int:
     if args.no_serve:
         return 0
     _collect_static(archive)
+    _before_fork(archive)
     server.serve(
         args.host,
         args.port,
