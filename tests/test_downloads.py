@@ -84,3 +84,16 @@ def test_no_file_of_a_record_the_public_may_not_see(client, archive, db, name):
     assert _get(client, "draft/secret", name).status_code == 404
     assert _get(client, "no/such", name).status_code == 404
     assert _get(client, "draft/secret", "record.docx").status_code == 404
+
+
+def test_pages_go_compressed_to_clients_that_accept_it(client, seed_record):
+    import gzip
+
+    url = reverse("record", args=[seed_record.pk])
+    plain = client.get(url)
+    packed = client.get(url, headers={"accept-encoding": "gzip"})
+    assert plain.status_code == packed.status_code == 200
+    assert "Content-Encoding" not in plain and packed["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed["Vary"]
+    assert gzip.decompress(packed.content) == plain.content
+    assert len(packed.content) < len(plain.content) / 2
