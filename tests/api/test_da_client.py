@@ -70,7 +70,11 @@ def test_the_digital_archive_record_comes_back_as_it_went_in(da):
         assert getattr(ours, name) == getattr(original, name), name
     assert [t.name for t in ours.type] == ["Cable"] and ours.type[0].id == "5"
     assert [c.name for c in ours.classifications] == ["Secret"]
-    assert ours.rights.rights == original.rights.rights
+    # The capture's "[email protected]" (Cloudflare hid the address) is said for what it is (records/texts.py).
+    assert "[email protected]" in original.rights.rights
+    assert ours.rights.rights == original.rights.rights.replace(
+        "[email protected]", "[e-mail address hidden in the source capture]"
+    )
     assert [s.name for s in ours.subjects] == [s.name for s in original.subjects]
     assert [(c.name, c.parent.name if c.parent else None) for c in ours.original_coverages] == [
         ("Vietnam (Democratic Republic)", "Vietnam"),
