@@ -90,7 +90,8 @@ QUESTIONS = [
             "frus-history/1957-03-21-kennan-to-leopold",
             "frus-history/1958-11-03-noble-to-osborne",
             "frus-history/1958-11-07-hac-meeting-minutes",
-            "frus-history/1959-11-06-hac-meeting-minutes",
+            # not 1959-11-06-hac-meeting-minutes: its source's date attribute says 1958-11-07, its title,
+            # dateline and file name 1959; it is dated as written now (ingest/tei.py)
             "test/accented",
         },
     ),
@@ -142,7 +143,8 @@ def test_facet_counts_over_all_matches(indexed, backend):
     assert not {"Draft only", "Embargo only", "Withdrawn only"} & set(facets["subject"])
     assert facets["type"]["Telegram"] == 5 and facets["type"]["Minutes of Meeting"] == 21
     assert facets["collection"]["Foreign Relations of the United States"] == len(indexed["frus"])
-    assert facets["lang"] == {"eng": indexed["public"] - 2, "fre": 1, "vie": 1}
+    # The seed page names no language (its capture has no Languages section): it counts in none.
+    assert facets["lang"] == {"eng": indexed["public"] - 3, "fre": 1, "vie": 1}
     assert facets["decade"]["1960s"] == 15 and "year" not in facets  # years once a decade is chosen
     sixties = {n: dict(v) for n, v in run(backend, decade="1960s").facets.items()}
     assert sixties["year"] == {"1961": 2, "1962": 1, "1963": 1, "1965": 1, "1966": 1, "1967": 1, "1968": 8}
