@@ -323,7 +323,9 @@ def _collect_static(archive: Archive) -> None:
         archive.collect_static()
     except OSError as e:
         problem = storage_problem(e, archive.home) or str(e)
-        print(f"readingroom: static files not collected ({problem}): serving them as they are", file=sys.stderr)
+        print(
+            f"readingroom: static files not collected ({problem}): serving them as they are", file=sys.stderr
+        )
 
 
 def cmd_demo(archive: Archive, args: argparse.Namespace) -> int:

@@ -51,12 +51,15 @@ def log_lines():
     assert handlers, "settings.LOGGING configures no handler 'console' on the root logger"
     assert all(isinstance(h, logging.StreamHandler) for h in handlers)
     stream = io.StringIO()
-    previous = [h.setStream(stream) for h in handlers]
+    # Swapped by hand: setStream() flushes the stream it replaces, which may be a capture an earlier test closed.
+    previous = [h.stream for h in handlers]
+    for h in handlers:
+        h.stream = stream
     try:
         yield lambda: stream.getvalue().splitlines()
     finally:
         for h, old in zip(handlers, previous, strict=True):
-            h.setStream(old)
+            h.stream = old
 
 
 def json_lines(lines: list[str]) -> list[dict]:

@@ -35,6 +35,8 @@ KNOWN = {
     "readingroom/ingest/da_page.py": [ID_SYNTAX],  # the value under a page's "Record ID" heading
     "readingroom/ingest/people.py": [ID_SYNTAX],  # a person's id: KEY_PATTERN
     "readingroom/ingest/tei.py": [ID_SYNTAX],  # the characters of a file name kept in an id
+    # Not a copy: the characters of a request id a proxy may send (X-Request-ID), which is not a record id.
+    "readingroom/logs.py": [ID_SYNTAX],
 }
 
 
