@@ -260,7 +260,7 @@ def scenario(
         text=True,
         env=env,
     )
-    if result.returncode != 0 and "already exists" not in result.stderr:
+    if result.returncode != 0 and "exists already" not in result.stderr:
         raise SystemExit(f"bench: createuser: {result.stderr}")
     data = sample(env)
     print(f"{name}: unloaded ...", flush=True)
