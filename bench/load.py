@@ -83,16 +83,6 @@ print(f"{saved} {failed}")
 """
 
 
-def rr(home: Path, *args: str, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "readingroom.cli", "--home", str(home), *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        **kw,
-    )
-
-
 SAMPLE = r"""
 import json, os, random, django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "readingroom.settings")

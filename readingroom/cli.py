@@ -289,9 +289,14 @@ def _worker_for_serve(archive: Archive):
 
 
 def cmd_serve(archive: Archive, args: argparse.Namespace) -> int:
+    archive.init()
+    return _serve(archive, args)
+
+
+def _serve(archive: Archive, args: argparse.Namespace) -> int:
+    """The server (gunicorn) and, beside it, the background worker, for serve and demo alike."""
     from readingroom import server
 
-    archive.init()
     _collect_static(archive)
     _before_fork(archive)
     server.serve(
@@ -329,23 +334,13 @@ def _collect_static(archive: Archive) -> None:
 
 
 def cmd_demo(archive: Archive, args: argparse.Namespace) -> int:
-    from readingroom import demo, server
+    from readingroom import demo
 
     archive.init()
     demo.load(archive, verbose=True)
-    archive.close()  # each server worker opens its own
     if args.no_serve:
         return 0
-    _collect_static(archive)
-    _before_fork(archive)
-    server.serve(
-        args.host,
-        args.port,
-        workers=args.workers,
-        metrics=server.metrics_dir(archive.home),
-        worker=_worker_for_serve(archive),
-    )
-    return 0
+    return _serve(archive, args)
 
 
 def cmd_worker(archive: Archive, args: argparse.Namespace) -> int:

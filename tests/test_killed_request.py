@@ -40,6 +40,21 @@ def _children(pid: int) -> list[int]:
         return []
 
 
+def _wait_until_alive(http, server, seconds: float, failure: str) -> None:
+    """Until a worker of `server` answers /healthz; fails with `failure` after `seconds` or if serve exits."""
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if http.get("/healthz").status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        assert time.monotonic() < deadline and server.poll() is None, failure
+        time.sleep(0.3)
+
+
 def test_a_server_killed_mid_save_loses_nothing_and_the_save_again_is_done_once(tmp_path, pg_url):
     import httpx
     import psycopg
@@ -76,15 +91,7 @@ def test_a_server_killed_mid_save_loses_nothing_and_the_save_again_is_done_once(
     holder = psycopg.connect(url)
     try:
         with httpx.Client(base_url=base, timeout=60) as http:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    if http.get("/healthz").status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                assert time.monotonic() < deadline and server.poll() is None, "serve did not start"
-                time.sleep(0.3)
+            _wait_until_alive(http, server, 120, "serve did not start")
             login = http.get("/accounts/login/")
             token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text).group(1)
             done = http.post(
@@ -142,15 +149,7 @@ def test_a_server_killed_mid_save_loses_nothing_and_the_save_again_is_done_once(
             assert state() == before  # nothing of the save: no status, no revision, no outbox row, no audit
 
             # gunicorn starts another worker; the editor saves again, and it is done once.
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if http.get("/healthz").status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                assert time.monotonic() < deadline, "no worker came back"
-                time.sleep(0.3)
+            _wait_until_alive(http, server, 60, "no worker came back")
             done = http.post(changelist, data=publish)
             assert done.status_code in (200, 302), done.text[:500]
             after = state()
