@@ -231,7 +231,8 @@ def mapped(db, archive):
 
 
 def svg_of(html: str) -> str:
-    found = re.search(r"<svg class=\"place-map-drawing\".*?</svg>", html, re.S)
+    """The map: its drawing and the dots' links over it."""
+    found = re.search(r"<div class=\"place-map\">.*?</svg>.*?</svg>", html, re.S)
     return found.group(0) if found else ""
 
 

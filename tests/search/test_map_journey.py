@@ -33,7 +33,7 @@ def test_open_a_map(site, page, width):
     box = drawing.bounding_box()
     assert box is not None and box["width"] <= WIDTHS[width][0]
     assert page.evaluate("document.documentElement.scrollWidth") <= WIDTHS[width][0]
-    dots = page.locator("svg.place-map-drawing a")
+    dots = page.locator("svg.place-map-links a")
     assert dots.count() >= 2
     listed = page.locator(".map-places .map-place-list:not(.unplaced) a")
     assert listed.count() == dots.count()  # every dot is in the list, for the keyboard and screen readers
@@ -52,7 +52,7 @@ def test_open_a_map(site, page, width):
     record_map = page.locator(".places svg.place-map-drawing")
     assert record_map.is_visible()
     assert name in (record_map.get_attribute("aria-label") or "")
-    href = record_map.locator("a").first.get_attribute("href") or ""
+    href = page.locator(".places svg.place-map-links a").first.get_attribute("href") or ""
     assert href.startswith("/places/")
     shoot(page, f"map-record-{width}")
     page.emulate_media(color_scheme="dark")
