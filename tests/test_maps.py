@@ -303,3 +303,26 @@ def test_the_results_page_links_to_the_map_of_the_same_search(client, mapped):
     assert target.path == "/search/map/" and parse_qs(target.query) == {"q": ["cable"], "sort": ["title"]}
     nothing = client.get("/search/?q=nosuchwordanywhere").content.decode()
     assert 'class="map-link"' not in nothing
+
+
+def test_names_at_one_spot_share_a_label_that_stays_inside_the_drawing():
+    here = geography.Location(10.82, 106.63, "gazetteer", "Ho Chi Minh City, VN (city)")
+    west = geography.Location(38.9, -77.04, "gazetteer", "Washington, US (city)")
+    drawn = maps.map_context(
+        [
+            maps.MapPlace("Saigon", "/a", 3, here),
+            maps.MapPlace("Sài Gòn", "/b", 1, here),
+            maps.MapPlace("Washington", "/c", 2, west),
+            maps.MapPlace("Near East", "/d", 5, None),
+        ],
+        "a test",
+    )
+    assert drawn is not None and drawn["view"].is_world
+    assert [d.name for d in drawn["dots"]] == ["Saigon", "Washington", "Sài Gòn"]  # biggest first
+    labels = {t["text"]: t for t in drawn["labels"]}
+    assert set(labels) == {"Saigon, Sài Gòn", "Washington"}
+    assert labels["Saigon, Sài Gòn"]["end"] and labels["Saigon, Sài Gòn"]["dx"] < 0  # east: written leftwards
+    assert not labels["Washington"]["end"] and labels["Washington"]["dx"] > 0
+    assert [u["label"] for u in drawn["unplaced"]] == ["Near East: 5 documents"]
+    assert drawn["label"].startswith("Map of a test: 3 places, Saigon: 3 documents")
+    assert maps.map_context([maps.MapPlace("Near East", "/d", 5, None)], "a test") is None

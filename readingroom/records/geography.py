@@ -247,22 +247,21 @@ class Gazetteer:
         key = folded.replace(",", "")
         alias = self.aliases.get(key)
         if alias is not None:
-            target, _, code = alias.partition(", ")
-            return self._locate_key(_key(target), code or within)
+            target, _, alias_country = alias.partition(", ")
+            return self._locate_key(_key(target), alias_country or within)
         found = self._locate_key(key, within)
         if found is None and "," in folded:  # "Paris, France", "Hue, Vietnam": the part after the comma
             head, _, tail = folded.rpartition(", ")
-            code = self.country_code(tail)
-            if code:
-                found = self.locate(head, code)
+            country_code = self.country_code(tail)
+            if country_code:
+                found = self.locate(head, country_code)
         if found is None and re.search(r"\(.*\)", name):  # "Georgia (country)": without the brackets
             found = self.locate(re.sub(r"\s*\(.*?\)", "", name), within)
         return found
 
     def _locate_key(self, key: str, within: str | None) -> Location | None:
-        country = self.countries.get(key)
-        if country is not None and country[2] is not None and (within is None or within == country[0]):
-            _code, name, capital = country
+        code, name, capital = self.countries.get(key, ("", "", None))
+        if capital is not None and (within is None or within == code):
             return Location(capital.lat, capital.lon, "gazetteer", f"{name} (country, at {capital.name})")
         city = self._city(key, within)
         if city is not None:

@@ -43,9 +43,7 @@ def _read(name: str, resolution: str) -> list[Shape]:
         values = struct.unpack(f"<{2 * count}f", data[offset : offset + size])
         points = tuple(zip(values[0::2], values[1::2], strict=True))
         lons = values[0::2]
-        shapes.append(
-            Shape(level, min(lons), max(lons), float(fields[3]), float(fields[4]), points)  # type: ignore[arg-type]
-        )
+        shapes.append(Shape(level, min(lons), max(lons), float(fields[3]), float(fields[4]), points))
     return shapes
 
 
