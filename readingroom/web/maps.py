@@ -126,18 +126,24 @@ def _clip(
     return out
 
 
+STEP = 2  # SVG units: a point closer than this to the last one drawn is left out (a unit is about a pixel)
+SPECK = 3  # SVG units: a shape smaller than this across is left out
+
+
 def _path(points: Iterable[tuple[float, float]], closed: bool) -> str:
-    """SVG path data, rounded to whole units with repeated points dropped (a unit is about a pixel)."""
-    parts: list[str] = []
-    last = None
+    """SVG path data in whole units, leaving out points within STEP of the last one drawn and shapes smaller
+    than SPECK: the world's land, lakes and borders then weigh a few tens of kilobytes."""
+    kept: list[tuple[int, int]] = []
     for x, y in points:
         p = (round(x), round(y))
-        if p != last:
-            parts.append(f"{'L' if parts else 'M'}{p[0]} {p[1]}")
-            last = p
-    if len(parts) < (3 if closed else 2):
+        if not kept or abs(p[0] - kept[-1][0]) + abs(p[1] - kept[-1][1]) >= STEP:
+            kept.append(p)
+    if len(kept) < (3 if closed else 2):
         return ""
-    return "".join(parts) + ("Z" if closed else "")
+    xs, ys = [p[0] for p in kept], [p[1] for p in kept]
+    if max(xs) - min(xs) < SPECK and max(ys) - min(ys) < SPECK:
+        return ""
+    return "M" + "L".join(f"{x} {y}" for x, y in kept) + ("Z" if closed else "")
 
 
 @dataclass(frozen=True)
