@@ -169,7 +169,7 @@ def coordinates_from_data(data: Mapping[str, Any] | None) -> tuple[float, float]
     return la, lo
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _City:
     name: str
     country: str
