@@ -223,6 +223,7 @@ def mapped(db, archive):
     )
     store.save(record("m/3", ["Hanoi"]))
     store.save(record("m/nowhere", ["Near East"]))
+    store.save(record("m/placeless", []))
     # never public: their places must not reach a map, not even as a count
     store.save(record("m/draft", ["Hanoi", "Saigon"], status="draft"))
     store.save(record("m/review", ["Moscow"], status="in-review"))
@@ -292,7 +293,7 @@ def test_an_unpublished_record_s_places_stay_off_the_map(client, mapped):
     for place in ("Saigon", "Moscow"):  # asked for by name: nothing public is there
         html = client.get(f"/search/map/?place={place}").content.decode()
         assert "place-map-drawing" not in html and "map-place-list" not in html
-        assert "0 documents" in html and "no document matches" in html
+        assert "0 documents" in html and "No document matches this search" in html
 
 
 def test_the_results_page_links_to_the_map_of_the_same_search(client, mapped):
@@ -326,3 +327,15 @@ def test_names_at_one_spot_share_a_label_that_stays_inside_the_drawing():
     assert [u["label"] for u in drawn["unplaced"]] == ["Near East: 5 documents"]
     assert drawn["label"].startswith("Map of a test: 3 places, Saigon: 3 documents")
     assert maps.map_context([maps.MapPlace("Near East", "/d", 5, None)], "a test") is None
+
+
+def test_a_search_whose_documents_name_no_place_says_so(client, mapped):
+    html = client.get("/search/map/?q=nowhere").content.decode()
+    assert "1 document." in html  # m/nowhere, whose one place has no location: no drawing, a list
+    assert "place-map-drawing" not in html
+    assert re.search(r"Not on the map</h3>.*Near East</a> <span class=\"count\">1 document<", html, re.S)
+    html = client.get("/search/map/?q=placeless").content.decode()
+    assert "1 document." in html and "These documents name no place." in html
+    assert "place-map-drawing" not in html and "map-place-list" not in html
+    html = client.get("/search/map/?q=words&undated=exclude&from=1500&to=1501").content.decode()
+    assert "No document matches this search" in html
