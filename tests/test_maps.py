@@ -193,7 +193,10 @@ def test_the_basemap_draws_land_where_there_is_land_only():
 
 def test_dots_grow_with_their_documents():
     assert maps.dot_radius(1, 50) == maps.RADIUS[0]
-    assert maps.dot_radius(None, 50) == maps.RADIUS[0]
+    assert maps.dot_radius(0, 50) == maps.RADIUS[0]
+    assert (
+        maps.RADIUS[0] < maps.dot_radius(None, 1) == maps.PLACE_RADIUS < maps.RADIUS[1]
+    )  # a record's places
     assert maps.dot_radius(50, 50) == maps.RADIUS[1]
     assert maps.RADIUS[0] < maps.dot_radius(10, 50) < maps.dot_radius(20, 50) < maps.RADIUS[1]
 

@@ -25,6 +25,7 @@ MIN_LAT_SPAN = 18.0
 PADDING = 0.2  # of the points' span, on each side
 ASPECT = (0.45, 0.75)  # height / width the fitted view is kept between
 RADIUS = (6.0, 22.0)  # a dot's radius (SVG units) for the fewest and the most documents
+PLACE_RADIUS = 9.0  # a dot's radius on a record's map, where no dot counts documents
 CLOSE_VIEW = 60.0  # views narrower than this (degrees of longitude) are drawn from the finer shorelines
 
 
@@ -219,7 +220,9 @@ class Dot:
 
 def dot_radius(count: int | None, most: int) -> float:
     """Radius by area: a dot's area grows with its documents."""
-    if not count or most <= 1:
+    if count is None:
+        return PLACE_RADIUS
+    if count <= 1 or most <= 1:
         return RADIUS[0]
     return round(RADIUS[0] + (RADIUS[1] - RADIUS[0]) * math.sqrt((count - 1) / (most - 1)), 1)
 
