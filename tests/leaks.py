@@ -378,6 +378,7 @@ def url_table() -> dict[str, list[Fetch]]:
 
     return {
         "search/": fetches(f"/search/{q}" for q in searches),
+        "search/map/": fetches(f"/search/map/{q}" for q in searches),
         "api/v1/": fetches(["/api/v1/"]),
         "api/v1/openapi.json": fetches(["/api/v1/openapi.json"]),
         "api/v1/search": fetches(f"/api/v1/search{q}" for q in searches),
