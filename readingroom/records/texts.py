@@ -3,7 +3,11 @@
 Texts are stored as sanitized HTML so footnote anchors, page breaks, links and editorial brackets survive import,
 and the record page can show them without ever trusting the source (sanitizing is done by nh3, the ammonia
 binding, not by hand). Editorial brackets ("[private]", "[…]", "[Tran Buu] Kiem") are kept verbatim inside
-``<span class="editorial">`` so that readers can tell the editor's words from the document's.
+``<span class="editorial">`` so that readers can tell the editor's words from the document's. A name the source
+ties to a person authority (FRUS's ``<persName corresp="#p_KHA1">``) is kept as
+``<span class="person" data-person="<authority key>">Kissinger</span>``: the record page glosses it from the
+authority (web/textmarks.py). Links to other records stay ``<a href="/records/<id>/">``; the page links them only
+while the target is public.
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ TAGS = {
 ATTRIBUTES = {
     "*": {"id", "class", "lang"},
     "a": {"href", "title"},
-    "span": {"data-page"},
+    "span": {"data-page", "data-person"},
     "td": {"colspan", "rowspan"},
     "th": {"colspan", "rowspan"},
 }
@@ -68,6 +72,7 @@ CLASSES = {
     "unresolved",
     "list",
     "label",
+    "person",
 }
 
 _BRACKET = re.compile(r"\[[^\[\]\n]{1,200}\]")

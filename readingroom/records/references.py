@@ -1,0 +1,97 @@
+"""What a record's texts and notes refer to, resolved for its page: the persons its names are marked with (their
+glossary entries: "Clifford, Clark M., Secretary of Defense") and the records it links to that the public may
+see (records/visibility.py). One query for the persons and one for the records, whatever the number of marks.
+
+Texts keep both kinds of mark as records/texts.py describes: ``<span class="person" data-person="<key>">`` and
+``<a href="/records/<id>/#<fragment>">``. Whether a linked record may be shown is decided here, as the page is
+made, never at import: a record withdrawn after the import that linked it is not linked to.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from . import visibility
+from .models import Authority
+
+# Sanitized markup (records/texts.py) writes attributes with double quotes and escapes what is inside them.
+_SPAN = re.compile(r"<span\s[^>]*>")
+_PERSON_CLASS = re.compile(r'\sclass="(?:[^"]*\s)?person(?:\s[^"]*)?"')
+_DATA_PERSON = re.compile(r'\sdata-person="([^"]+)"')
+_RECORD_HREF = re.compile(r'<a\s(?:[^>]*\s)?href="/records/([^"#?]+?)/(?:#[^"]*)?"')
+
+
+@dataclass(frozen=True)
+class Gloss:
+    """A person as the volume's persons list identifies them."""
+
+    key: str
+    name: str
+    description: str | None
+    url: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.name}, {self.description}" if self.description else self.name
+
+
+@dataclass(frozen=True)
+class References:
+    persons: dict[str, Gloss] = field(default_factory=dict)  # by authority key
+    records: frozenset[str] = frozenset()  # ids of the linked records the public may see
+
+
+def person_keys(markup: str) -> list[str]:
+    """The authority keys of the marked names in sanitized markup, in order, each once."""
+    if 'data-person="' not in markup:
+        return []
+    return list(dict.fromkeys(k for k in map(person_key, spans(markup)) if k))
+
+
+def spans(markup: str) -> Iterator[re.Match]:
+    return _SPAN.finditer(markup)
+
+
+def person_key(span: re.Match) -> str | None:
+    """The authority key of a span that marks a name (whatever the order of its attributes), else None."""
+    tag = span.group(0)
+    key = _DATA_PERSON.search(tag)
+    return html.unescape(key.group(1)) if key and _PERSON_CLASS.search(tag) else None
+
+
+def linked_records(markup: str) -> list[str]:
+    """The ids of the records sanitized markup links to (``/records/<id>/``), each once."""
+    if 'href="/records/' not in markup:
+        return []
+    return list(dict.fromkeys(html.unescape(m.group(1)) for m in _RECORD_HREF.finditer(markup)))
+
+
+def resolve(markups: Iterable[str]) -> References:
+    """The persons and the public records these texts refer to: one query each (none when there are none)."""
+    persons: list[str] = []
+    records: list[str] = []
+    for markup in markups:
+        persons += person_keys(markup)
+        records += linked_records(markup)
+    glosses: dict[str, Gloss] = {}
+    if persons:
+        for a in Authority.objects.filter(kind="person", key__in=set(persons)).only(
+            "kind", "key", "name", "data"
+        ):
+            description = (a.data or {}).get("description")
+            glosses[a.key] = Gloss(
+                a.key, a.name, description if isinstance(description, str) else None, a.get_absolute_url()
+            )
+    public = frozenset(visibility.public_targets(records)) if records else frozenset()
+    return References(glosses, public)
+
+
+def of_document(doc: dict) -> References:
+    """What a record document's texts and notes refer to (resolve() over them)."""
+    return resolve(
+        [t.get("html") or "" for t in doc.get("texts") or []]
+        + [n.get("html") or "" for n in doc.get("notes") or []]
+    )
