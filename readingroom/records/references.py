@@ -14,14 +14,16 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from django.db.models import Exists, OuterRef
+
 from . import visibility
-from .models import Authority
+from .models import Authority, RecordLink
+from .texts import linked_record_ids
 
 # Sanitized markup (records/texts.py) writes attributes with double quotes and escapes what is inside them.
 _SPAN = re.compile(r"<span\s[^>]*>")
 _PERSON_CLASS = re.compile(r'\sclass="(?:[^"]*\s)?person(?:\s[^"]*)?"')
 _DATA_PERSON = re.compile(r'\sdata-person="([^"]+)"')
-_RECORD_HREF = re.compile(r'<a\s(?:[^>]*\s)?href="/records/([^"#?]+?)/(?:#[^"]*)?"')
 
 
 @dataclass(frozen=True)
@@ -64,9 +66,7 @@ def person_key(span: re.Match) -> str | None:
 
 def linked_records(markup: str) -> list[str]:
     """The ids of the records sanitized markup links to (``/records/<id>/``), each once."""
-    if 'href="/records/' not in markup:
-        return []
-    return list(dict.fromkeys(html.unescape(m.group(1)) for m in _RECORD_HREF.finditer(markup)))
+    return linked_record_ids(markup)
 
 
 def resolve(markups: Iterable[str]) -> References:
@@ -78,9 +78,10 @@ def resolve(markups: Iterable[str]) -> References:
         records += linked_records(markup)
     glosses: dict[str, Gloss] = {}
     if persons:
-        for a in Authority.objects.filter(kind="person", key__in=set(persons)).only(
-            "kind", "key", "name", "data"
-        ):
+        # Only persons a public record names: any other authority does not exist for the public.
+        named = RecordLink.objects.filter(authority=OuterRef("pk")).filter(visibility.public_q("record__"))
+        found = Authority.objects.filter(kind="person", key__in=set(persons)).filter(Exists(named))
+        for a in found.only("kind", "key", "name", "data"):
             description = (a.data or {}).get("description")
             glosses[a.key] = Gloss(
                 a.key, a.name, description if isinstance(description, str) else None, a.get_absolute_url()

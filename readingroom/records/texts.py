@@ -75,6 +75,25 @@ CLASSES = {
     "person",
 }
 
+# A link to a record of this archive as stored (importers write them so; sanitized markup quotes attributes).
+_RECORD_LINK = re.compile(r'(<a\s(?:[^>]*\s)?href="/records/([^"#?]+?)/(?:#[^"]*)?"[^>]*>)(.*?)</a>', re.S)
+
+
+def linked_record_ids(markup: str) -> list[str]:
+    """The ids of the records stored markup links to (``<a href="/records/<id>/...">``), each once."""
+    if 'href="/records/' not in markup:
+        return []
+    return list(dict.fromkeys(html.unescape(m.group(2)) for m in _RECORD_LINK.finditer(markup)))
+
+
+def unlink_records(markup: str, keep) -> str:
+    """Stored markup whose links to records not in `keep` (the public ones: records/visibility.py) are their
+    words alone: no href names a record the public may not see."""
+    if 'href="/records/' not in markup:
+        return markup
+    return _RECORD_LINK.sub(lambda m: m.group(0) if html.unescape(m.group(2)) in keep else m.group(3), markup)
+
+
 _BRACKET = re.compile(r"\[[^\[\]\n]{1,200}\]")
 
 
