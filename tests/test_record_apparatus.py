@@ -205,6 +205,41 @@ def test_references_cost_one_query_each(linked_frus):
         found = references.of_document(doc)
     assert len(queries) == 2
     assert set(found.persons) == persons and found.records == linked
+    # On the page, the persons are the record's own authorities, read already: one query, for the records.
+    own = [link.authority for link in Record.objects.get(pk=f"{V}/d1").links.select_related("authority")]
+    with CaptureQueriesContext(connection) as queries:
+        assert references.of_document(doc, own) == found
+    assert len(queries) == 1
+
+
+def test_a_person_no_public_record_names_is_not_glossed(import_files, tmp_path, archive):
+    records = tmp_path / "records.jsonl"
+    records.write_text(
+        json.dumps(
+            {"id": "t/hidden", "title": "Hidden", "persons": [{"id": "p-secret", "name": "Secret, Person"}]}
+        )
+        + "\n"
+        + json.dumps(
+            {
+                "id": "t/public",
+                "title": "Public",
+                "persons": [{"id": "p-known", "name": "Known, Person"}],
+                "texts": [
+                    {
+                        "html": '<p><span class="person" data-person="p-secret">Secret</span> and '
+                        '<span class="person" data-person="p-known">Known</span></p>'
+                    }
+                ],
+            }
+        )
+        + "\n"
+    )
+    assert import_files(records).ok
+    archive.store.set_status("t/hidden", "draft", reason="test")
+    doc = Record.objects.get(pk="t/public").document
+    assert set(references.of_document(doc).persons) == {"p-known"}
+    archive.store.set_status("t/hidden", "published", reason="test")
+    assert set(references.of_document(doc).persons) == {"p-known", "p-secret"}
 
 
 def test_nothing_to_resolve_costs_no_query(db):

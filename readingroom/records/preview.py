@@ -106,7 +106,7 @@ def preview_context(request, doc: dict) -> dict:
         "manifest_url": None,
         "scans": [],  # the media folder's files are served once the record is public
         "apparatus": None,  # previous and next are among published documents
-        "text_references": references.of_document(doc),  # as the page will gloss and link them
+        "text_references": references.of_document(doc, [a for group in links.values() for a in group]),
         "corrections": [],
         "last_revised": None,
         "preview": True,

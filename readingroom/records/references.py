@@ -1,6 +1,7 @@
 """What a record's texts and notes refer to, resolved for its page: the persons its names are marked with (their
 glossary entries: "Clifford, Clark M., Secretary of Defense") and the records it links to that the public may
-see (records/visibility.py). One query for the persons and one for the records, whatever the number of marks.
+see (records/visibility.py). At most one query for the persons (none on a record page, which has read the
+record's authorities already) and one for the records, whatever the number of marks.
 
 Texts keep both kinds of mark as records/texts.py describes: ``<span class="person" data-person="<key>">`` and
 ``<a href="/records/<id>/#<fragment>">``. Whether a linked record may be shown is decided here, as the page is
@@ -69,30 +70,40 @@ def linked_records(markup: str) -> list[str]:
     return linked_record_ids(markup)
 
 
-def resolve(markups: Iterable[str]) -> References:
-    """The persons and the public records these texts refer to: one query each (none when there are none)."""
-    persons: list[str] = []
+def resolve(markups: Iterable[str], persons: Iterable[Authority] | None = None) -> References:
+    """The persons and the public records these texts refer to. `persons`: the authorities the record itself
+    names (its links, already read by its page, public with it): the glossary is taken from them without a
+    query. Without them, one query finds the marked persons that a public record names. The records: one
+    query, none when the texts link to none."""
+    keys: list[str] = []
     records: list[str] = []
     for markup in markups:
-        persons += person_keys(markup)
+        keys += person_keys(markup)
         records += linked_records(markup)
     glosses: dict[str, Gloss] = {}
-    if persons:
-        # Only persons a public record names: any other authority does not exist for the public.
-        named = RecordLink.objects.filter(authority=OuterRef("pk")).filter(visibility.public_q("record__"))
-        found = Authority.objects.filter(kind="person", key__in=set(persons)).filter(Exists(named))
-        for a in found.only("kind", "key", "name", "data"):
-            description = (a.data or {}).get("description")
-            glosses[a.key] = Gloss(
-                a.key, a.name, description if isinstance(description, str) else None, a.get_absolute_url()
+    if keys:
+        wanted = set(keys)
+        if persons is None:
+            # Only persons a public record names: any other authority does not exist for the public.
+            named = RecordLink.objects.filter(authority=OuterRef("pk")).filter(
+                visibility.public_q("record__")
             )
+            found = Authority.objects.filter(kind="person", key__in=wanted).filter(Exists(named))
+            persons = found.only("kind", "key", "name", "data")
+        for a in persons:
+            if a.kind == "person" and a.key in wanted:
+                description = (a.data or {}).get("description")
+                glosses[a.key] = Gloss(
+                    a.key, a.name, description if isinstance(description, str) else None, a.get_absolute_url()
+                )
     public = frozenset(visibility.public_targets(records)) if records else frozenset()
     return References(glosses, public)
 
 
-def of_document(doc: dict) -> References:
+def of_document(doc: dict, persons: Iterable[Authority] | None = None) -> References:
     """What a record document's texts and notes refer to (resolve() over them)."""
     return resolve(
         [t.get("html") or "" for t in doc.get("texts") or []]
-        + [n.get("html") or "" for n in doc.get("notes") or []]
+        + [n.get("html") or "" for n in doc.get("notes") or []],
+        persons,
     )

@@ -58,7 +58,8 @@ def record_context(request, record: Record) -> dict:
         "record_downloads": downloads.links_for(record.pk),
         **scans_context(request, record),
         "apparatus": apparatus(record, links.get("collection", [])),
-        "text_references": references.of_document(doc),  # persons glossed, public records linked
+        # Names glossed from the persons the record names; links to public records only.
+        "text_references": references.of_document(doc, [a for group in links.values() for a in group]),
         **revisions.record_page_context(record),
     }
 
