@@ -609,7 +609,10 @@ def test_hostile_files_are_listed():
 def test_record_page_shows_the_imported_telegram(volume, client):
     body = client.get(f"/records/{V}/d74/").content.decode()
     assert "Telegram From the Department of State to the Embassy in France" in body
-    assert '<a class="note-ref" href="#d74fn2" id="d74fn2-ref">2</a>' in body and 'id="d74fn2"' in body
+    assert (
+        '<a class="note-ref" href="#d74fn2" id="d74fn2-ref" aria-describedby="' in body
+        and 'id="d74fn2"' in body
+    )
     assert "Rusk, Dean" in body
 
 
