@@ -40,8 +40,7 @@ _TAG = re.compile(r"<[^>]+>")
 
 class TextMarks:
     """One page's popovers: `apply()` each text and note of the page in turn (ids stay unique on the page).
-    `references` is None where the archive is not asked (the editor's preview): persons then stay plain text
-    and links stay as stored."""
+    `references` None (a template given none) leaves persons as plain text and links as stored."""
 
     def __init__(self, notes: list[Note], references: References | None):
         self.notes = {n.id: n for n in notes}
