@@ -144,13 +144,33 @@ def public_record() -> dict:
         "document_types": ["Telegram"],
         "languages": ["eng"],
         "texts": [
-            {"kind": "original", "language": "eng", "body": "Shared words of the public record."},
+            {
+                "kind": "original",
+                "language": "eng",
+                "html": "<p>Shared words of the public record. See "
+                + ", ".join(
+                    f'<a href="/records/{hidden_id(state)}/">the other document</a>' for state in TAGS
+                )
+                + ".</p>",
+            },
             {
                 "kind": "translation",
                 "language": "fre",
                 "body": "Mots publics.",
                 "translator": {"id": "leak-translator", "name": "Public Translator"},
             },
+        ],
+        # Cross-references in a note, as the FRUS importer writes them: the page links public targets only.
+        "notes": [
+            {
+                "id": "leak-n1",
+                "n": "1",
+                "html": "See "
+                + ", ".join(
+                    f'<a href="/records/{hidden_id(state)}/">the other document</a>' for state in TAGS
+                )
+                + ".",
+            }
         ],
         "media": [{"path": media_path(None), "label": "Page 1", "mime_type": "image/jpeg"}],
         "creators": [{"kind": "organization", "id": "leak-office", "name": "Public Office"}],

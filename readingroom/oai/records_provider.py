@@ -103,9 +103,7 @@ class RecordsProvider(Provider):
         tree = self.tree() if links else {}
         # Relations to records the public may not see are left out of the metadata (records/visibility.py).
         targets = (
-            visibility.public_targets(
-                rel["target"] for r in records for rel in (r.document or {}).get("relations") or []
-            )
+            visibility.public_targets(i for r in records for i in visibility.referenced_ids(r.document or {}))
             if metadata
             else {}
         )

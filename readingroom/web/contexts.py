@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.urls import reverse
 from django.utils.formats import date_format
 
-from readingroom.records import audit, browse, persons, related, services, visibility
+from readingroom.records import audit, browse, persons, references, related, services, visibility
 from readingroom.records.apparatus import apparatus
 from readingroom.records.models import Authority, Record
 from readingroom.records.vocabulary import AUTHORITY_KIND, PEOPLE_ROLES, ROLE_LABELS
@@ -58,6 +58,8 @@ def record_context(request, record: Record) -> dict:
         "record_downloads": downloads.links_for(record.pk),
         **scans_context(request, record),
         "apparatus": apparatus(record, links.get("collection", [])),
+        # Names glossed from the persons the record names; links to public records only.
+        "text_references": references.of_document(doc, [a for group in links.values() for a in group]),
         **revisions.record_page_context(record),
     }
 
