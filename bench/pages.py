@@ -86,6 +86,20 @@ def named_pages(db: Path) -> dict[str, str]:
     }
 
 
+def other_pages(db: Path) -> dict[str, str]:
+    """Pages beside the record pages that once cost most at 100,000 records: the home page (counts), the busiest
+    year's page and an OAI-PMH list page."""
+    with sqlite3.connect(db) as con:
+        year = con.execute(
+            "SELECT substr(date_earliest, 1, 4) y FROM records_record WHERE status = 'published' "
+            "AND date_earliest != '' GROUP BY y ORDER BY count(*) DESC LIMIT 1"
+        ).fetchone()
+    pages = {"home page": "/", "OAI ListRecords": "/oai?verb=ListRecords&metadataPrefix=oai_dc"}
+    if year:
+        pages["busiest year page"] = f"/years/{int(year[0])}/"
+    return pages
+
+
 def server_times(log: Path, start: int) -> dict[str, list[float]]:
     """Server time in ms by path, from the access log's lines after byte `start` (gunicorn's %(U)s %(D)s: from
     reading the request to writing the response, in the worker)."""
@@ -230,7 +244,11 @@ def main() -> int:
         with httpx.Client(timeout=120) as client:
             figures["load_before"] = load()
             figures["latency"] = latency(
-                client, server_proc.base, {**pages, "search page": SEARCH_QUERY}, args.reps, log
+                client,
+                server_proc.base,
+                {**pages, "search page": SEARCH_QUERY, **other_pages(db)},
+                args.reps,
+                log,
             )
             for label, row in figures["latency"].items():
                 print(
@@ -263,8 +281,12 @@ def main() -> int:
     print("| page | first visit | p50 | p95 | server p50 | server p95 | goal |")
     print("|---|---:|---:|---:|---:|---:|---|")
     for label, row in figures["latency"].items():
-        met = row["server_p95"] <= 20
-        goal = "" if label == "search page" else f"server p95 ≤ 20 ms: {'met' if met else 'NOT met'}"
+        if label in pages:
+            goal = f"server p95 ≤ 20 ms: {'met' if row['server_p95'] <= 20 else 'NOT met'}"
+        elif label == "search page":
+            goal = ""
+        else:
+            goal = f"server p95 < 100 ms: {'met' if row['server_p95'] < 100 else 'NOT met'}"
         print(
             f"| {label} ({row['requests']} requests) | {row['first']:,.1f} | {row['p50']:,.1f} | "
             f"{row['p95']:,.1f} | {row['server_p50']:,.1f} | {row['server_p95']:,.1f} | {goal} |"

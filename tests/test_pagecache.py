@@ -213,3 +213,18 @@ def test_the_page_cache_size_must_be_a_whole_number(monkeypatch):
         ArchiveSettings.from_environment()
     monkeypatch.setenv("READINGROOM_PAGE_CACHE_MB", "0")
     assert ArchiveSettings.from_environment().page_cache_mb == 0
+
+
+def test_a_kept_page_is_sent_compressed_as_it_was_compressed_once(two_records, client):
+    import gzip
+
+    plain = client.get("/records/p/a/")
+    assert "Content-Encoding" not in plain and "Accept-Encoding" in plain["Vary"]
+    sizes = set()
+    for _ in range(6):
+        packed = client.get("/records/p/a/", HTTP_ACCEPT_ENCODING="gzip, br")
+        assert packed["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed["Vary"]
+        assert int(packed["Content-Length"]) == len(packed.content) < len(plain.content)
+        assert gzip.decompress(packed.content) == plain.content
+        sizes.add(len(packed.content))
+    assert len(sizes) > 1  # a random name in each gzip header, as GZipMiddleware writes (BREACH)
