@@ -228,3 +228,13 @@ def test_a_kept_page_is_sent_compressed_as_it_was_compressed_once(two_records, c
         assert gzip.decompress(packed.content) == plain.content
         sizes.add(len(packed.content))
     assert len(sizes) > 1  # a random name in each gzip header, as GZipMiddleware writes (BREACH)
+
+
+def test_serve_starts_with_an_empty_page_cache(archive, monkeypatch):
+    from readingroom import server
+
+    archive.shared.set(("page", "before the restart"), (b"<html>", [], None))
+    assert archive.shared.get(("page", "before the restart")) is not None
+    monkeypatch.setenv("READINGROOM_HOME", str(archive.home))
+    server.clear_page_cache()
+    assert archive.shared.get(("page", "before the restart")) is None
