@@ -24,10 +24,17 @@ def home_context(archive) -> dict:
     return pagecache.kept(archive, ("home",), _home_values)
 
 
+HOME_COLLECTIONS = 20
+
+
 def _home_values() -> dict:
     public = Record.objects.public()
-    collections = list(services.authorities_with_counts("collection").filter(parent__isnull=True)[:20])
-    totals = browse.subtree_totals(collections)
+    # The top-level collections with public documents in them or below them: what visibility's
+    # public_authorities_q selects, read from the subtree counts the page shows anyway (asking both cost the
+    # page two passes over every link: 0.5 s each at 100,000 records).
+    tops = list(Authority.objects.filter(kind="collection", parent__isnull=True).order_by("position", "name"))
+    totals = browse.subtree_totals(tops)
+    collections = [c for c in tops if totals[c.pk]][:HOME_COLLECTIONS]
     for c in collections:
         c.public_count = totals[c.pk]  # its documents and those of its parts, each once
     return {
