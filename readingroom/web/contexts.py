@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.formats import date_format
 
 from readingroom.records import audit, browse, persons, references, related, services, visibility
-from readingroom.records.apparatus import apparatus
+from readingroom.records.apparatus import apparatus, volume_order
 from readingroom.records.models import Authority, Record
 from readingroom.records.vocabulary import AUTHORITY_KIND, PEOPLE_ROLES, ROLE_LABELS
 from readingroom.web import citations, downloads, pagecache, revisions
@@ -71,7 +71,13 @@ def record_context(request, record: Record) -> dict:
         **citations.page_context(request, record),
         "record_downloads": downloads.links_for(record.pk),
         **scans_context(request, record),
-        "apparatus": apparatus(record, links.get("collection", [])),
+        "apparatus": apparatus(
+            record,
+            links.get("collection", []),
+            lambda volume: pagecache.kept(
+                request.archive, ("volume-order", volume.pk), lambda: volume_order(volume)
+            ),
+        ),
         # Names glossed from the persons the record names; links to public records only.
         "text_references": references.of_document(doc, [a for group in links.values() for a in group]),
         **revisions.record_page_context(record),
