@@ -298,6 +298,7 @@ def _serve(archive: Archive, args: argparse.Namespace) -> int:
     from readingroom import server
 
     _collect_static(archive)
+    _warm()
     _before_fork(archive)
     server.serve(
         args.host,
@@ -307,6 +308,14 @@ def _serve(archive: Archive, args: argparse.Namespace) -> int:
         worker=_worker_for_serve(archive),
     )
     return 0
+
+
+def _warm() -> None:
+    """What every worker would otherwise read on its first map (the gazetteer, the basemap's shapes), read once
+    here and shared by the workers gunicorn forks."""
+    from readingroom.web import maps
+
+    maps.warm()
 
 
 def _before_fork(archive: Archive) -> None:

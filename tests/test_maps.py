@@ -355,3 +355,15 @@ def test_the_city_file_is_read_one_city_at_a_time_with_the_same_result():
     assert len(geography.gazetteer().by_name) == len(
         {geography._key(n) for c in every.values() for n in (c["name"], c.get("asciiname") or c["name"])}
     )
+
+
+def test_warm_reads_the_gazetteer_and_both_resolutions_of_shapes_before_serve_forks():
+    from readingroom.records import geography
+    from readingroom.web import basemap, maps
+
+    for cached in (geography.gazetteer, basemap.shorelines, basemap.borders):
+        cached.cache_clear()
+    maps.warm()
+    assert geography.gazetteer.cache_info().currsize == 1
+    assert basemap.shorelines.cache_info().currsize == 2 and basemap.borders.cache_info().currsize == 2
+    assert geography.locate_name("Hanoi") is not None

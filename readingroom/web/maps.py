@@ -154,6 +154,15 @@ class Basemap:
     borders: str
 
 
+def warm() -> None:
+    """Read the gazetteer and the shapes now: `serve` calls this before gunicorn forks, so that every worker
+    shares them (copy-on-write) and no reader's first map waits 1-2 s for them."""
+    geography.gazetteer()
+    for resolution in ("c", "l"):
+        basemap.shorelines(resolution)
+        basemap.borders(resolution)
+
+
 @functools.lru_cache(maxsize=64)
 def draw_basemap(view: View) -> Basemap:
     """The land, lakes and borders of a view as SVG path data (kept: most maps share a few views)."""
