@@ -267,6 +267,7 @@ def main() -> int:
     figures: dict = {"records": args.records, "workers": workers, "machine": search_bench.machine()}
     log = work / "access.log"
     log.write_text("")
+    server.clear_page_cache()  # as `readingroom serve` starts: "first visit" figures are first visits
     server_proc = search_bench.Gunicorn(
         home, {"READINGROOM_SEARCH_BACKEND": "tantivy"}, workers=workers, access_log=log
     )
