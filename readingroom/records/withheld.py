@@ -109,11 +109,18 @@ def in_html(markup: str) -> list[dict[str, Any]]:
 
 
 def in_document(doc: dict) -> list[dict[str, Any]]:
-    """Every marker of a record's texts and notes, texts first: the record's field `withheld`."""
+    """Every marker of a record's texts, notes, source note and archival reference, in that order: the record's
+    field `withheld`.
+    (A FRUS source note withholds too: "A copy was also sent to [name not declassified].")"""
     found: list[dict[str, Any]] = []
     for part in (*(doc.get("texts") or []), *(doc.get("notes") or [])):
         if isinstance(part, dict) and isinstance(part.get("html"), str):
             found.extend(in_html(part["html"]))
+    if isinstance(doc.get("source_description"), str):
+        found.extend(find(doc["source_description"]))
+    reference = doc.get("archival_reference")
+    if isinstance(reference, dict):  # where the TEI importer keeps a document's source note
+        found.extend(e for value in reference.values() if isinstance(value, str) for e in find(value))
     return found
 
 
