@@ -87,7 +87,12 @@ def hidden_record(state: str) -> dict:
         "languages": [LANGUAGES[state]],
         "funder_credit": f"Funded by {t}credit",
         "texts": [
-            {"kind": "original", "language": LANGUAGES[state], "body": f"Shared words and {t}text here."},
+            # A withheld passage: /withheld/ counts the collections, years and types of records that have one.
+            {
+                "kind": "original",
+                "language": LANGUAGES[state],
+                "body": f"Shared words and {t}text here. [Name not declassified]",
+            },
             {
                 "kind": "translation",
                 "language": "fre",
@@ -144,7 +149,11 @@ def public_record() -> dict:
         "document_types": ["Telegram"],
         "languages": ["eng"],
         "texts": [
-            {"kind": "original", "language": "eng", "body": "Shared words of the public record."},
+            {
+                "kind": "original",
+                "language": "eng",
+                "body": "Shared words of the public record. [1 paragraph not declassified]",
+            },
             {
                 "kind": "translation",
                 "language": "fre",
@@ -303,6 +312,8 @@ def url_table() -> dict[str, list[Fetch]]:
         "?subject=Shared+subject",
         "?collection=Leak+shared+collection",
         "?subject=Leak+topics",
+        "?withheld=any",
+        "?withheld=name",
         *(f"?q={quote(w)}" for w in words),
         *(f"?{f}" for f in filters),
     ]
@@ -456,6 +467,7 @@ def url_table() -> dict[str, list[Fetch]]:
         "accounts/login/": fetches(["/accounts/login/"]),
         "accounts/logout/": fetches(["/accounts/logout/"], (405,)),  # logging out is a POST
         "years/<year:year>/": fetches(f"/years/{y}/" for y in ["1968", *(d[:4] for d in DAYS.values())]),
+        "withheld/": fetches(["/withheld/"]),
         "on-this-day/": fetches(f"/on-this-day/?date={d[5:]}" for d in [PUBLIC_DAY, *DAYS.values()]),
         "<kind:kind>/": fetches(f"/{p}/" for p in plural.values()),
         "<kind:kind>/<path:key>/": authority_urls("/{}/{}/"),
