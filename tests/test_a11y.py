@@ -59,6 +59,8 @@ PAGES = {
     "record": f"/records/{SEED_ID}/",
     "year": "/years/1968/",
     "authority": None,  # found on the subjects list
+    "withheld": "/withheld/",
+    "record-withheld": "/records/frus-history/1979-09-25-ho-meeting-with-cia/",  # its markers set apart
 }
 
 
@@ -80,7 +82,7 @@ def test_no_wcag_aa_violations(site, page, name):
     assert found == {}, "\n".join(f"{w}: {v}" for w, vs in found.items() for v in vs)
 
 
-@pytest.mark.parametrize("name", ["home", "search", "record", "year"])
+@pytest.mark.parametrize("name", ["home", "search", "record", "year", "withheld", "record-withheld"])
 def test_dark_pages_when_the_system_asks_and_still_no_violations(site, page, name):
     """prefers-color-scheme: dark (theme.css): a dark page, every colour still contrasting enough for axe."""
     page.emulate_media(color_scheme="dark")
