@@ -14,11 +14,12 @@ command, the web app one per process (web/apps.py), a test one per test: nothing
 from __future__ import annotations
 
 import io
+import logging
 import re
 import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,8 @@ from readingroom.records.store import Store
 from readingroom.search.backends import SearchBackend, backend_class, create
 from readingroom.search.backends.base import SearchObserver
 from readingroom.search.indexing import Indexer
+
+_log = logging.getLogger(__name__)
 
 
 class Memo:
@@ -55,6 +58,11 @@ class Memo:
             self._values.move_to_end(key)
             return found[0]
 
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+            self._bytes = 0
+
     def set(self, key: tuple, value: Any, nbytes: int = 0) -> None:
         with self._lock:
             old = self._values.pop(key, None)
@@ -65,6 +73,81 @@ class Memo:
             while self._values and (len(self._values) > self.size or self._bytes > self.max_bytes):
                 _key, (_value, dropped) = self._values.popitem(last=False)
                 self._bytes -= dropped
+
+
+class SharedMemo:
+    """Values kept on disk for every process of one server (diskcache: SQLite and files, safe across processes),
+    under keys naming everything they depend on, as Memo's are; the least recently stored dropped beyond
+    `max_bytes`. A page one gunicorn worker made is then read by the other. Opened on first use (and again in a
+    process forked after it was), so a command that never serves a page makes no folder. A value that cannot be
+    read or kept (a full disk, a lock held too long) is made again, never an error."""
+
+    def __init__(self, path: Path, max_bytes: int):
+        self.path = path
+        self.max_bytes = max_bytes
+        self._cache: Any = None
+        self._pid = 0
+        self._lock = threading.Lock()
+
+    def _open(self) -> Any:
+        import os
+
+        if self._cache is None or self._pid != os.getpid():
+            with self._lock:
+                if self._cache is None or self._pid != os.getpid():
+                    import diskcache
+
+                    # least-recently-stored: a read is not a write (least-recently-used would make every hit
+                    # a write every worker waits on); keys change with every change of the archive anyway.
+                    self._cache = diskcache.Cache(
+                        str(self.path),
+                        size_limit=self.max_bytes,
+                        eviction_policy="least-recently-stored",
+                        timeout=2,
+                    )
+                    self._pid = os.getpid()
+        return self._cache
+
+    @staticmethod
+    def _key(key: tuple) -> str:
+        import hashlib
+
+        return hashlib.sha256(repr(key).encode()).hexdigest()
+
+    def get(self, key: tuple) -> Any:
+        try:
+            return self._open().get(self._key(key))
+        except Exception as e:  # a cache that cannot answer is a miss
+            _log.warning("shared cache %s: not read: %s", self.path, e)
+            return None
+
+    def set(self, key: tuple, value: Any, nbytes: int = 0) -> None:
+        try:
+            self._open().set(self._key(key), value)
+        except Exception as e:
+            _log.warning("shared cache %s: not kept: %s", self.path, e)
+
+    def kept(self, key: tuple, compute: Callable[[], Any]) -> Any:
+        """The value kept under `key`, or `compute()`'s, kept."""
+        found = self.get(key)
+        if found is None:
+            found = compute()
+            self.set(key, found)
+        return found
+
+    def clear(self) -> None:
+        """Forget every value (`readingroom serve` starts with none: a database restored under the same folder
+        could repeat an audit event id the kept pages were made under)."""
+        try:
+            self._open().clear()
+        except Exception as e:
+            _log.warning("shared cache %s: not cleared: %s", self.path, e)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._cache is not None:
+                self._cache.close()
+                self._cache = None
 
 
 class Archive:
@@ -88,6 +171,12 @@ class Archive:
         # (an import holding it applies the rows itself when it finishes; the background worker catches up too).
         self.store = Store(on_commit=lambda: self.indexer.process_outbox(wait=False))
         self.memo = Memo()
+        # Pages and archive-wide counts every worker shares (web/pagecache.py); None when turned off.
+        self.shared: SharedMemo | None = (
+            SharedMemo(self.settings.page_cache_path, self.settings.page_cache_mb * 1024 * 1024)
+            if self.settings.page_cache_mb
+            else None
+        )
 
     @classmethod
     def from_environment(cls, **overrides: Any) -> Archive:
@@ -112,6 +201,8 @@ class Archive:
             if self._search is not None:
                 self._search.close()
                 self._search = None
+        if self.shared is not None:
+            self.shared.close()
 
     def __enter__(self) -> Archive:
         return self

@@ -193,6 +193,19 @@ SETTINGS = [
         "The folder where the server's workers keep their metrics (emptied each time `readingroom serve` "
         "starts). Empty: a folder of this archive's in /dev/shm (memory), else in the system's temporary folder.",
     ),
+    Setting(
+        "READINGROOM_PAGE_CACHE_MB",
+        "256",
+        "Megabytes of pages and counts kept on disk for every worker of the server to share (record, home and "
+        "year pages for anonymous readers; the home page's counts): least recently stored dropped first. "
+        "0 turns the shared cache off (each worker then keeps record pages for itself).",
+    ),
+    Setting(
+        "READINGROOM_PAGE_CACHE_DIR",
+        "",
+        "The folder of the shared page cache. Empty: READINGROOM_HOME/pagecache. A folder in /dev/shm keeps it "
+        "in memory.",
+    ),
 ]
 
 
@@ -225,6 +238,13 @@ def _seconds(name: str) -> float:
     return seconds
 
 
+def _whole_number(name: str) -> int:
+    value = get(name).strip()
+    if not value.isdigit():
+        raise SettingError(f"{name} is {value!r}: set it to a whole number, 0 or more, e.g. 256")
+    return int(value)
+
+
 def home() -> Path:
     return Path(get("READINGROOM_HOME")).expanduser().resolve()
 
@@ -246,6 +266,8 @@ class ArchiveSettings:
     oai_page_size: int = 100
     serve_worker: bool = True
     worker_stall_seconds: float = 300.0
+    page_cache_mb: int = 256
+    page_cache_dir: str = ""
 
     @classmethod
     def from_environment(cls, **overrides) -> ArchiveSettings:
@@ -262,10 +284,17 @@ class ArchiveSettings:
             oai_page_size=int(get("READINGROOM_OAI_PAGE_SIZE") or 100),
             serve_worker=_flag("READINGROOM_SERVE_WORKER"),
             worker_stall_seconds=_seconds("READINGROOM_WORKER_STALL_SECONDS"),
+            page_cache_mb=_whole_number("READINGROOM_PAGE_CACHE_MB"),
+            page_cache_dir=get("READINGROOM_PAGE_CACHE_DIR").strip(),
         )
         values.update(overrides)
         values["home"] = Path(values["home"]).expanduser().resolve()
         return cls(**values)
+
+    @property
+    def page_cache_path(self) -> Path:
+        """The shared page cache's folder (archive.SharedMemo)."""
+        return Path(self.page_cache_dir).expanduser() if self.page_cache_dir else self.home / "pagecache"
 
     @property
     def index_path(self) -> Path:

@@ -84,6 +84,18 @@ def start_metrics(path: Path) -> None:
     os.environ[MULTIPROCESS_ENV] = str(path)
 
 
+def clear_page_cache() -> None:
+    """The workers' shared page cache (archive.SharedMemo) starts empty: its keys name the latest audit event,
+    and a database restored or replaced under the same folder could repeat an id the kept pages were made
+    under."""
+    settings = config.ArchiveSettings.from_environment()
+    if settings.page_cache_mb and settings.page_cache_path.is_dir():
+        import diskcache
+
+        with diskcache.Cache(str(settings.page_cache_path)) as cache:
+            cache.clear()
+
+
 def serve(
     host: str, port: int, workers: int = 2, metrics: Path | None = None, worker: WorkerSettings | None = None
 ) -> None:
@@ -92,6 +104,7 @@ def serve(
     and stop it, worker and all, when the server stops."""
     if metrics is not None:
         start_metrics(metrics)
+    clear_page_cache()
     print(f"serving the archive at http://{host}:{port}/ (Ctrl-C stops)", flush=True)
     options = {"bind": f"{host}:{port}", "workers": workers, "timeout": 60, "preload_app": False}
     if config.get("READINGROOM_LOG_FORMAT").strip().lower() == "json":

@@ -42,6 +42,21 @@ import django  # noqa: E402
 django.setup()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_kept_pages():
+    """The process-wide archive (served to tests that do not install their own) keeps pages and counts under the
+    latest audit event id: the test database is rolled back after each test and its ids come again, so what a
+    test kept must not reach the next."""
+    from django.apps import apps
+
+    served = apps.get_app_config("web")._archive
+    if served is not None:
+        served.memo.clear()
+        if served.shared is not None and served.shared._cache is not None:
+            served.shared.clear()
+    yield
+
+
 @pytest.fixture
 def archive(tmp_path):
     """The test's own archive (its own folder and search index; the database is the test database), served

@@ -152,7 +152,11 @@ def public_record() -> dict:
             {
                 "kind": "original",
                 "language": "eng",
-                "body": "Shared words of the public record. [1 paragraph not declassified]",
+                "html": "<p>Shared words of the public record. See "
+                + ", ".join(
+                    f'<a href="/records/{hidden_id(state)}/">the other document</a>' for state in TAGS
+                )
+                + ". [1 paragraph not declassified]</p>",
             },
             {
                 "kind": "translation",
@@ -160,6 +164,18 @@ def public_record() -> dict:
                 "body": "Mots publics.",
                 "translator": {"id": "leak-translator", "name": "Public Translator"},
             },
+        ],
+        # Cross-references in a note, as the FRUS importer writes them: the page links public targets only.
+        "notes": [
+            {
+                "id": "leak-n1",
+                "n": "1",
+                "html": "See "
+                + ", ".join(
+                    f'<a href="/records/{hidden_id(state)}/">the other document</a>' for state in TAGS
+                )
+                + ".",
+            }
         ],
         "media": [{"path": media_path(None), "label": "Page 1", "mime_type": "image/jpeg"}],
         "creators": [{"kind": "organization", "id": "leak-office", "name": "Public Office"}],
@@ -389,6 +405,7 @@ def url_table() -> dict[str, list[Fetch]]:
 
     return {
         "search/": fetches(f"/search/{q}" for q in searches),
+        "search/map/": fetches(f"/search/map/{q}" for q in searches),
         "api/v1/": fetches(["/api/v1/"]),
         "api/v1/openapi.json": fetches(["/api/v1/openapi.json"]),
         "api/v1/search": fetches(f"/api/v1/search{q}" for q in searches),

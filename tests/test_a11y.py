@@ -59,6 +59,8 @@ PAGES = {
     "record": f"/records/{SEED_ID}/",
     "year": "/years/1968/",
     "authority": None,  # found on the subjects list
+    "search-map": "/search/map/?q=vietnam",  # docs/maps.md
+    "record-map": "/records/frus1964-68v07/d3/",  # a record whose place is on its map
     "withheld": "/withheld/",
     "record-withheld": "/records/frus-history/1979-09-25-ho-meeting-with-cia/",  # its markers set apart
 }
@@ -75,6 +77,8 @@ def test_no_wcag_aa_violations(site, page, name):
         if name == "search":  # the page under test really has results, facets and the histogram
             assert page.locator(".hit").count() > 0 and page.locator(".facet").count() > 0
             assert page.locator(".histogram a").count() > 0 and page.locator(".chip").count() == 1
+        if name.endswith("-map"):  # the page under test really has a map with dots
+            assert page.locator("svg.place-map-links a").count() > 0
         shoot(page, f"a11y-{name}-{width}")
         violations = axe_violations(page)
         if violations:
@@ -82,7 +86,9 @@ def test_no_wcag_aa_violations(site, page, name):
     assert found == {}, "\n".join(f"{w}: {v}" for w, vs in found.items() for v in vs)
 
 
-@pytest.mark.parametrize("name", ["home", "search", "record", "year", "withheld", "record-withheld"])
+@pytest.mark.parametrize(
+    "name", ["home", "search", "record", "year", "search-map", "record-map", "withheld", "record-withheld"]
+)
 def test_dark_pages_when_the_system_asks_and_still_no_violations(site, page, name):
     """prefers-color-scheme: dark (theme.css): a dark page, every colour still contrasting enough for axe."""
     page.emulate_media(color_scheme="dark")

@@ -104,7 +104,22 @@ def test_d74_footnotes_kept_and_linked(volume):
     text = html(f"{V}/d74")
     for n in (2, 3):
         assert f'<sup class="fn"><a class="note-ref" href="#d74fn{n}">{n}</a></sup>' in text
-    assert "Read noted: “In accordance" in d["notes"][2]["html"]
+    assert "Read noted: “In accordance" in html_to_plain(d["notes"][2]["html"])
+
+
+def test_d74_names_keep_the_person_they_name(volume):
+    # <persName corresp="#p_RBH1">Read</persName> in a note, and names in the text: each stays marked with the
+    # volume's person authority, which the record page glosses; the person list of the record is unchanged.
+    d = doc(f"{V}/d74")
+    assert f'<span class="person" data-person="{V}/p_RBH1">Read</span> noted' in d["notes"][2]["html"]
+    marked = set(re.findall(r'data-person="([^"]+)"', html(f"{V}/d74") + d["notes"][2]["html"]))
+    assert marked and marked <= {p["id"] for p in d["persons"]}
+    assert Authority.objects.filter(kind="person", key__in=marked).count() == len(marked)
+    assert (
+        Authority.objects.get(kind="person", key=f"{V}/p_RBH1")
+        .data["description"]
+        .startswith("Executive Secretary")
+    )
 
 
 def test_d74_link_to_a_document_not_in_the_archive(volume):
@@ -594,7 +609,10 @@ def test_hostile_files_are_listed():
 def test_record_page_shows_the_imported_telegram(volume, client):
     body = client.get(f"/records/{V}/d74/").content.decode()
     assert "Telegram From the Department of State to the Embassy in France" in body
-    assert '<a class="note-ref" href="#d74fn2" id="d74fn2-ref">2</a>' in body and 'id="d74fn2"' in body
+    assert (
+        '<a class="note-ref" href="#d74fn2" id="d74fn2-ref" aria-describedby="' in body
+        and 'id="d74fn2"' in body
+    )
     assert "Rusk, Dean" in body
 
 

@@ -10,10 +10,10 @@ single writer commits atomically the same way; bench/crash.py kills imports mid-
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -23,14 +23,9 @@ from pathlib import Path
 import pytest
 
 from .conftest import ROOT, scratch_database
+from .serving import serving, wait_until_answers
 
 pytestmark = pytest.mark.postgresql_only
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _children(pid: int) -> list[int]:
@@ -38,21 +33,6 @@ def _children(pid: int) -> list[int]:
         return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except OSError:
         return []
-
-
-def _wait_until_alive(http, server, seconds: float, failure: str) -> None:
-    """Until a worker of `server` answers /healthz; fails with `failure` after `seconds` or if serve exits."""
-    import httpx
-
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            if http.get("/healthz").status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        assert time.monotonic() < deadline and server.poll() is None, failure
-        time.sleep(0.3)
 
 
 def test_a_server_killed_mid_save_loses_nothing_and_the_save_again_is_done_once(tmp_path, pg_url):
@@ -79,19 +59,14 @@ def test_a_server_killed_mid_save_loses_nothing_and_the_save_again_is_done_once(
     ):
         done = subprocess.run([*rr, *args], env=env, input=stdin, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr
-    port = _free_port()
-    server = subprocess.Popen(
-        [*rr, "serve", "--port", str(port), "--workers", "1"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=open(tmp_path / "serve.log", "w"),
-        start_new_session=True,
+    stack = contextlib.ExitStack()
+    server = stack.enter_context(
+        serving(None, env, tmp_path / "serve.log", "--workers", "1", timeout=120, new_session=True)
     )
-    base = f"http://127.0.0.1:{port}"
+    base = server.base
     holder = psycopg.connect(url)
     try:
         with httpx.Client(base_url=base, timeout=60) as http:
-            _wait_until_alive(http, server, 120, "serve did not start")
             login = http.get("/accounts/login/")
             token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text).group(1)
             done = http.post(
@@ -125,7 +100,7 @@ def test_a_server_killed_mid_save_loses_nothing_and_the_save_again_is_done_once(
 
             # The save's last write waits for this lock: kill the server's worker while it waits.
             holder.execute("LOCK TABLE records_auditevent IN EXCLUSIVE MODE")
-            workers = _children(server.pid)
+            workers = _children(server.process.pid)
             assert workers, "no gunicorn worker"
             with pytest.raises(httpx.HTTPError):
                 killer_at = time.monotonic() + 3
@@ -149,7 +124,7 @@ def test_a_server_killed_mid_save_loses_nothing_and_the_save_again_is_done_once(
             assert state() == before  # nothing of the save: no status, no revision, no outbox row, no audit
 
             # gunicorn starts another worker; the editor saves again, and it is done once.
-            _wait_until_alive(http, server, 60, "no worker came back")
+            wait_until_answers(server, 60)
             done = http.post(changelist, data=publish)
             assert done.status_code in (200, 302), done.text[:500]
             after = state()
@@ -158,6 +133,5 @@ def test_a_server_killed_mid_save_loses_nothing_and_the_save_again_is_done_once(
             assert http.get("/records/kill/1/").status_code == 200
     finally:
         holder.close()
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(60)
+        stack.close()
         scratch_database(url, create=False)

@@ -6,7 +6,6 @@ what only several processes show (metrics summed over the workers, each worker's
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import io
 import json
@@ -30,6 +29,7 @@ from readingroom import logs
 from readingroom.urls import urlpatterns as project_urlpatterns
 
 from .conftest import SEED, scratch_database
+from .serving import http_get, serving
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -319,63 +319,6 @@ def serve_env(tmp_path, db_vendor):
     scratch_database(env["READINGROOM_DATABASE_URL"], create=False)
 
 
-def _get(url: str, timeout: float = 10) -> tuple[int, dict, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as r:
-            return r.status, dict(r.headers), r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read().decode()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def _server(home: Path, env: dict, stderr: Path):
-    port = _free_port()
-    with open(stderr, "w") as err:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "readingroom.cli",
-                "--home",
-                str(home),
-                "serve",
-                "--port",
-                str(port),
-                "--workers",
-                "2",
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 90
-            while True:
-                assert proc.poll() is None, f"serve stopped: {stderr.read_text()[-3000:]}"
-                try:
-                    if _get(base + "/healthz", timeout=2)[0] == 200:
-                        break
-                except OSError:
-                    pass
-                assert time.monotonic() < deadline, f"serve did not answer: {stderr.read_text()[-3000:]}"
-                time.sleep(0.2)
-            yield base
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
 def test_serve_with_two_workers_sums_their_metrics_and_logs_json(tmp_path, serve_env):
     home = tmp_path / "archive"
     rr = [sys.executable, "-m", "readingroom.cli", "--home", str(home)]
@@ -391,9 +334,10 @@ def test_serve_with_two_workers_sums_their_metrics_and_logs_json(tmp_path, serve
     stale.parent.mkdir(parents=True, exist_ok=True)
     stale.write_bytes(b"counts of an earlier run")
     stderr = tmp_path / "serve.log"
-    with _server(home, serve_env, stderr) as base:
+    with serving(home, serve_env, stderr, "--workers", "2", stdout=False) as server:
+        base = server.base
         assert not stale.exists(), "serve did not empty the metrics folder"
-        status, headers, body = _get(base + "/readyz")
+        status, headers, body = http_get(base + "/readyz")
         assert status == 200, body
         # Requests from several threads at once, until both workers have answered some.
         made = []
@@ -429,14 +373,14 @@ def test_serve_with_two_workers_sums_their_metrics_and_logs_json(tmp_path, serve
         assert len(pids()) == 2, "one worker answered every request"
         healthz = len(made) + 1  # and the first one, waiting for the server
         for _ in range(4):  # whichever worker answers the scrape, it reads both workers' counts
-            status, _headers, text = _get(base + "/metrics")
+            status, _headers, text = http_get(base + "/metrics")
             assert status == 200
             assert metric(text, "readingroom_http_requests_total", route="/healthz", status="200") == healthz
             assert (
                 metric(text, "readingroom_http_request_duration_seconds_count", route="/healthz") == healthz
             )
-        assert _get(base + "/search/?q=the")[0] == 200
-        text = _get(base + "/metrics")[2]
+        assert http_get(base + "/search/?q=the")[0] == 200
+        text = http_get(base + "/metrics")[2]
         assert metric(text, "readingroom_search_duration_seconds_count") >= 1
         assert metric(text, "readingroom_index_outbox_rows") == 0
         assert "counter_999999" not in text
@@ -458,8 +402,8 @@ def test_serve_with_two_workers_sums_their_metrics_and_logs_json(tmp_path, serve
             for suffix in ("-wal", "-shm"):
                 Path(str(database) + suffix).unlink(missing_ok=True)
             broken.replace(database)
-        assert _get(base + "/healthz")[0] == 200
-        status, _headers, body = _get(base + "/readyz")
+        assert http_get(base + "/healthz")[0] == 200
+        status, _headers, body = http_get(base + "/readyz")
         assert status == 503, body
         report = json.loads(body)
         assert report["failed"] == ["store"] and report["checks"]["search"]["ok"] is True

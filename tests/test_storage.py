@@ -6,20 +6,21 @@ The archive lives on a small file system the test mounts (tmpfs, size-limited): 
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 import os
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from .conftest import ROOT, SEED, cli_runner
+from .serving import http_get, serving, subprocess_env
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux") or os.geteuid() != 0 or shutil.which("mount") is None,
@@ -55,50 +56,25 @@ def _records(path: Path, prefix: str, n: int, words: int = 120) -> Path:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _get(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status
-    except urllib.error.HTTPError as e:
-        return e.code
+    return http_get(url)[0]
 
 
 @pytest.fixture
 def served(tmp_path):
     """serve(home) -> base URL of `readingroom serve` on that archive, stopped afterwards."""
-    processes = []
+    with contextlib.ExitStack() as stack:
+        numbers = itertools.count()
 
-    def serve(home: Path, url: str | None = None) -> str:
-        port = _free_port()
-        env = {k: v for k, v in os.environ.items() if k != "READINGROOM_DATABASE_URL"}
-        env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-        if url:
-            env["READINGROOM_DATABASE_URL"] = url
-        cmd = [sys.executable, "-m", "readingroom.cli", "--home", str(home), "serve", "--port", str(port)]
-        process = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        processes.append(process)
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if _get(base + "/") == 200:
-                    return base
-            except OSError:
-                pass
-            assert process.poll() is None, "readingroom serve exited"
-            time.sleep(0.2)
-        raise AssertionError("readingroom serve did not answer within 60 s")
+        def serve(home: Path, url: str | None = None) -> str:
+            env = subprocess_env()
+            env.pop("READINGROOM_DATABASE_URL", None)
+            if url:
+                env["READINGROOM_DATABASE_URL"] = url
+            log = tmp_path / f"serve-{next(numbers)}.log"
+            return stack.enter_context(serving(home, env, log, timeout=60, ready="/")).base
 
-    yield serve
-    for process in processes:
-        process.terminate()
-        process.wait(timeout=30)
+        yield serve
 
 
 def _export(rr, home: Path, out: Path, url: str | None) -> str:

@@ -365,3 +365,18 @@ def test_openapi_describes_withheld(client):
     assert schemas["Withheld"]["properties"]["kind"]["enum"] == list(WITHHELD_KINDS)
     params = {p["name"] for op in doc["paths"]["/api/v1/search"].values() for p in op.get("parameters", [])}
     assert "withheld" in params
+
+
+def test_mark_leaves_attribute_values_alone():
+    """A popover's or a title's copy of a marker is not text: wrapping it would break the tag."""
+    markup = (
+        '<p title="a &gt; b [Name not declassified]">x [Name not declassified]</p>'
+        '<a href="#n1" aria-label="[4 names not declassified]">y</a>'
+    )
+    marked = withheld.mark(markup)
+    tree = lxml.html.fromstring(f"<div>{marked}</div>")
+    assert tree.xpath("//p/@title") == ["a > b [Name not declassified]"]
+    assert tree.xpath("//a/@aria-label") == ["[4 names not declassified]"]
+    assert [s.text_content() for s in tree.xpath("//span[@class='withheld withheld-name']")] == [
+        "[Name not declassified]"
+    ]

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import scratch_database
+from .serving import serving
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -154,28 +154,15 @@ def test_sigterm_stops_the_worker_and_a_second_one_says_so(env, home):
         stop(first)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def search_ids(port: int) -> str:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/search?q=Paris", timeout=10) as r:
         return r.read().decode()
 
 
 def test_serve_restarts_a_killed_or_stalled_worker_and_the_outbox_drains(env, home, tmp_path):
-    port = free_port()
-    log = open(tmp_path / "serve.log", "w+")
     serve_env = {**env, "READINGROOM_WORKER_STALL_SECONDS": "4"}
-    server = subprocess.Popen(
-        rr("serve", "--port", str(port), "--workers", "1"),
-        env=serve_env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
+    with serving(None, serve_env, tmp_path / "serve.log", "--workers", "1", wait=False) as server:
+        port = server.port
         first = wait_for(lambda: (beat(home) or {}).get("pid"), timeout=90)
         assert first, "serve started no worker"
         assert wait_for(lambda: _answers(port), timeout=60), "the server did not answer"
@@ -193,16 +180,14 @@ def test_serve_restarts_a_killed_or_stalled_worker_and_the_outbox_drains(env, ho
         assert third, "serve did not replace the stalled worker"
         assert wait_for(lambda: not alive(second), timeout=30), "the stalled worker was not stopped"
 
-        server.send_signal(signal.SIGTERM)
-        server.wait(60)
+        server.process.send_signal(signal.SIGTERM)
+        server.process.wait(60)
         assert wait_for(lambda: not alive(third), timeout=30), "serve left its worker running"
         assert beat(home) is None
-        log.seek(0)
-        said = log.read()
+        said = server.said()
         assert f"the worker (process {first}) " in said and "restarting it" in said, said
         assert f"the worker (process {second}) has not finished a loop" in said, said
-    finally:
-        stop(server)  # its worker, if any, sees its parent gone and ends (the test below)
+    # stopped by `serving` if an assertion ended it early: its worker, if any, sees its parent gone and ends (below)
 
 
 def _answers(port: int) -> bool:

@@ -91,7 +91,8 @@ def record_with(n: int, payloads: list[str]) -> dict:
         "creators": [{**r, "role": payloads[0][:50]} for r in refs("person")[:3]],
         "recipients": refs("organization")[:3],
         "persons": refs("person"),
-        "places": refs("place"),
+        # located, so that their names are drawn on the maps too (tooltips, labels, the image's aria-label)
+        "places": [{**r, "coordinates": f"{10 + i}, {20 + i}"} for i, r in enumerate(refs("place"))],
         "subjects": refs("subject"),
         "collections": refs("collection"),
         "repository": {"id": f"xss-repository-{n}", "name": payloads[1]},
@@ -184,6 +185,8 @@ def test_no_payload_runs_on_public_pages(corpus, page):
         ran += watch.visit(f"{base}/{plural}/{key}/")
     ran += watch.visit(f"{base}/search/?q=xsscorpus")
     assert SLICES[0][0] in page.locator("main").inner_text()
+    ran += watch.visit(f"{base}/search/map/?q=xsscorpus")
+    assert page.locator("svg.place-map-links a").count() > 0  # the payloads are drawn: tooltips, labels
     for payloads in SLICES:
         params = {
             "q": " ".join(payloads),
@@ -195,6 +198,7 @@ def test_no_payload_runs_on_public_pages(corpus, page):
             "page": payloads[0],
         }
         ran += watch.visit(f"{base}/search/?{urlencode(params)}", expect=(200, 400))
+        ran += watch.visit(f"{base}/search/map/?{urlencode(params)}", expect=(200, 400))
     for payload in PAYLOADS[:: len(PAYLOADS) // 8]:  # reflected in a 404 page's address
         ran += watch.visit(
             f"{base}/records/{payload.replace('#', '%23').replace('?', '%3F')}/", expect=(404,)

@@ -166,7 +166,7 @@ def _assets(record: Record, doc: dict, full: bool) -> tuple[list[dict], list[dic
         }
         if full:
             asset["html"] = texts.sanitize(
-                text.get("html") or ""
+                visibility.public_text(text.get("html") or "")
             )  # stored HTML is never trusted on the way out
         if text.get("kind") == "translation":
             code = text.get("language") or ""

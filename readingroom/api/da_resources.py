@@ -8,7 +8,7 @@ from dataclasses import replace
 from django.db.models import Max
 from django.http import HttpResponse
 
-from readingroom.records import services, texts
+from readingroom.records import services, texts, visibility
 from readingroom.records.errors import NotFound
 from readingroom.records.models import Record
 from readingroom.search.params import MAX_RESULTS
@@ -77,7 +77,8 @@ def text(request, record_id: str, number: str):
     if not 1 <= int(number) <= len(entries):
         raise NotFound(f"record {record_id!r} has {len(entries)} texts, not {number}")
     response = HttpResponse(
-        texts.sanitize(entries[int(number) - 1].get("html") or ""), content_type="text/html; charset=utf-8"
+        texts.sanitize(visibility.public_text(entries[int(number) - 1].get("html") or "")),
+        content_type="text/html; charset=utf-8",
     )
     response["Content-Security-Policy"] = "default-src 'none'"
     return response

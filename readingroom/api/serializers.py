@@ -79,6 +79,9 @@ def public_relations(request, record: Record) -> tuple[list[dict], list[Record]]
 def record_json(request, record: Record) -> tuple[dict, list[Record]]:
     """The full record as /api/v1/records/<id> gives it; and the related records it shows (for Last-Modified)."""
     doc = services.export_document(record)
+    if any(t.get("html") for t in (*(doc.get("texts") or []), *(doc.get("notes") or []))):
+        # Links in texts and notes to records the public may not see: their words only (records/visibility.py).
+        doc = visibility.public_document(doc, visibility.public_targets(visibility.referenced_ids(doc)))
     known = {(a.kind, a.key): a for group in services.record_links(record).values() for a in group}
     for name in REFERENCE_LISTS:
         doc[name] = [authority_ref(request, ref, known) for ref in doc.get(name) or []]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from readingroom.records.models import Record
-from readingroom.records.visibility import public_document, public_targets
+from readingroom.records.visibility import public_document, public_targets, referenced_ids
 
 CHUNK = 500  # records read at a time
 SEARCH_PAGE = 250  # hits asked of the search engine at a time (Typesense answers at most 250)
@@ -80,9 +80,7 @@ class Selection:
         them (records.visibility.public_document): no relation to a record that is not public."""
         for chunk in self._chunks():
             if self.public:
-                targets = public_targets(
-                    rel["target"] for r in chunk for rel in r.document.get("relations") or []
-                )
+                targets = public_targets(i for r in chunk for i in referenced_ids(r.document))
                 for r in chunk:
                     r.document = public_document(r.document, targets)
             yield from chunk

@@ -565,7 +565,11 @@ class Renderer:
             return self._page_break(el, "")
         if name in TEXT_ONLY:
             if name == "persName" and el.get("corresp"):
-                self.person(el.get("corresp", ""))
+                ref = self.person(el.get("corresp", ""))
+                if ref is not None:
+                    # The name stays marked with the person it names (records/texts.py, PERSON_MARK), so the
+                    # page can gloss it from the volume's persons list.
+                    return f'<span class="person" data-person="{attr(ref["id"])}">{self.inner(el)}</span>'
             elif name == "gloss" and el.get("target"):
                 self.term(el.get("target", ""))
             elif name == "supplied":

@@ -7,6 +7,8 @@ ones as deleted; and records that were public once and were deleted or merged aw
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 from readingroom.records import harvest, visibility
 from readingroom.records.store import format_ts
@@ -20,8 +22,12 @@ from .tokens import Position
 class RecordsProvider(Provider):
     """One per request: it keeps the collection tree it read for the request's pages."""
 
-    def __init__(self) -> None:
+    def __init__(self, kept: Callable[[tuple, Callable[[], Any]], Any] | None = None) -> None:
+        """`kept(name, compute)`: where the web keeps archive-wide values per change of the store and per day
+        (web/pagecache.py): the collection tree costs a recursive query over every link (most of a page's time
+        at 100,000 records)."""
         self._tree: dict[int, tuple[str, str, int | None]] | None = None
+        self._kept = kept
 
     # -- sets ---------------------------------------------------------------------------------------------------
     def has_sets(self) -> bool:
@@ -49,13 +55,17 @@ class RecordsProvider(Provider):
 
     def tree(self) -> dict[int, tuple[str, str, int | None]]:
         if self._tree is None:
-            self._tree = harvest.collection_tree()
+            if self._kept is None:
+                self._tree = harvest.collection_tree()
+            else:
+                self._tree = self._kept(("oai-collection-tree",), harvest.collection_tree)
         return self._tree
 
     def _set_pks(self, spec: str) -> list[int] | None:
         key = setspecs.to_key(spec)
-        found = harvest.collection(key) if key is not None else None
-        return harvest.collection_and_below(found.pk) if found else None
+        # The tree holds every public collection: a set is one of them (harvest.collection's answer, kept).
+        found = next((pk for pk, (k, _name, _parent) in self.tree().items() if k == key), None)
+        return harvest.collection_and_below(found) if found is not None else None
 
     # -- items --------------------------------------------------------------------------------------------------
     def earliest_datestamp(self) -> dt.datetime | None:
@@ -103,9 +113,7 @@ class RecordsProvider(Provider):
         tree = self.tree() if links else {}
         # Relations to records the public may not see are left out of the metadata (records/visibility.py).
         targets = (
-            visibility.public_targets(
-                rel["target"] for r in records for rel in (r.document or {}).get("relations") or []
-            )
+            visibility.public_targets(i for r in records for i in visibility.referenced_ids(r.document or {}))
             if metadata
             else {}
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from . import references
 from .models import Authority, Record, RecordRelation
 from .store import LINK_FIELDS
 from .vocabulary import PEOPLE_ROLES, ROLE_LABELS
@@ -105,6 +106,7 @@ def preview_context(request, doc: dict) -> dict:
         "manifest_url": None,
         "scans": [],  # the media folder's files are served once the record is public
         "apparatus": None,  # previous and next are among published documents
+        "text_references": references.of_document(doc, [a for group in links.values() for a in group]),
         "corrections": [],
         "last_revised": None,
         "preview": True,

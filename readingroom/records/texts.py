@@ -3,7 +3,11 @@
 Texts are stored as sanitized HTML so footnote anchors, page breaks, links and editorial brackets survive import,
 and the record page can show them without ever trusting the source (sanitizing is done by nh3, the ammonia
 binding, not by hand). Editorial brackets ("[private]", "[…]", "[Tran Buu] Kiem") are kept verbatim inside
-``<span class="editorial">`` so that readers can tell the editor's words from the document's.
+``<span class="editorial">`` so that readers can tell the editor's words from the document's. A name the source
+ties to a person authority (FRUS's ``<persName corresp="#p_KHA1">``) is kept as
+``<span class="person" data-person="<authority key>">Kissinger</span>``: the record page glosses it from the
+authority (web/textmarks.py). Links to other records stay ``<a href="/records/<id>/">``; the page links them only
+while the target is public.
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ TAGS = {
 ATTRIBUTES = {
     "*": {"id", "class", "lang"},
     "a": {"href", "title"},
-    "span": {"data-page"},
+    "span": {"data-page", "data-person"},
     "td": {"colspan", "rowspan"},
     "th": {"colspan", "rowspan"},
 }
@@ -68,7 +72,27 @@ CLASSES = {
     "unresolved",
     "list",
     "label",
+    "person",
 }
+
+# A link to a record of this archive as stored (importers write them so; sanitized markup quotes attributes).
+_RECORD_LINK = re.compile(r'(<a\s(?:[^>]*\s)?href="/records/([^"#?]+?)/(?:#[^"]*)?"[^>]*>)(.*?)</a>', re.S)
+
+
+def linked_record_ids(markup: str) -> list[str]:
+    """The ids of the records stored markup links to (``<a href="/records/<id>/...">``), each once."""
+    if 'href="/records/' not in markup:
+        return []
+    return list(dict.fromkeys(html.unescape(m.group(2)) for m in _RECORD_LINK.finditer(markup)))
+
+
+def unlink_records(markup: str, keep) -> str:
+    """Stored markup whose links to records not in `keep` (the public ones: records/visibility.py) are their
+    words alone: no href names a record the public may not see."""
+    if 'href="/records/' not in markup:
+        return markup
+    return _RECORD_LINK.sub(lambda m: m.group(0) if html.unescape(m.group(2)) in keep else m.group(3), markup)
+
 
 _BRACKET = re.compile(r"\[[^\[\]\n]{1,200}\]")
 

@@ -6,7 +6,9 @@
 - An authority is public while a public record carries it or an authority below it: `public_authorities_q()`,
   `authority_is_public()`. Any other authority does not exist for the public.
 - A relation is shown only when its target is public: `public_relations()`, `public_targets()`,
-  `public_document()`; a relation to anything else is left out, id, title and label alike.
+  `public_document()`; a relation to anything else is left out, id, title and label alike. A text's or note's
+  link to a record (`/records/<id>/`) likewise: `referenced_ids()`, `public_document()`, and the record page's
+  records/references.py keep only links to public records, and the words of the others.
 
 tests/test_leaks.py fetches every URL the project defines, anonymously, against an archive holding a draft, an
 in-review, an embargoed and a withdrawn record beside a public one, and fails on any trace of them.
@@ -189,12 +191,43 @@ def public_targets(target_ids) -> dict:
     return found
 
 
+def referenced_ids(doc: dict) -> list[str]:
+    """The records a document refers to: its relations' targets and the records its texts and notes link to
+    (what public_document() needs public_targets() of)."""
+    from .texts import linked_record_ids
+
+    ids = [r.get("target") for r in doc.get("relations") or [] if r.get("target")]
+    for part in (*(doc.get("texts") or []), *(doc.get("notes") or [])):
+        ids += linked_record_ids(part.get("html") or "")
+    return list(dict.fromkeys(ids))
+
+
+def public_text(markup: str) -> str:
+    """Stored markup of a text served on its own: its links to records the public may not see reduced to their
+    words (one query, only when it links to records)."""
+    from .texts import linked_record_ids, unlink_records
+
+    linked = linked_record_ids(markup)
+    return unlink_records(markup, public_targets(linked)) if linked else markup
+
+
 def public_document(doc: dict, public_ids: set[str] | dict) -> dict:
     """A record document as the public may have it (a public export, harvested metadata): its relations to
-    records outside `public_ids` (public_targets() of its relations) left out. The document itself is not
-    changed."""
+    records outside `public_ids` (public_targets() of referenced_ids()) left out, and its texts' and notes'
+    links to them reduced to their words. The document itself is not changed."""
+    from .texts import unlink_records
+
+    out = doc
     relations = doc.get("relations") or []
     kept = [r for r in relations if r.get("target") in public_ids]
-    if len(kept) == len(relations):
-        return doc
-    return {**doc, "relations": kept}
+    if len(kept) != len(relations):
+        out = {**out, "relations": kept}
+    for field in ("texts", "notes"):
+        parts = doc.get(field) or []
+        unlinked = [
+            {**p, "html": unlink_records(p["html"], public_ids)} if isinstance(p.get("html"), str) else p
+            for p in parts
+        ]
+        if any(a.get("html") != b.get("html") for a, b in zip(parts, unlinked, strict=True)):
+            out = {**out, field: unlinked}
+    return out

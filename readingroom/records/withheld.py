@@ -12,6 +12,7 @@ for ...") is not a withheld passage. docs/withheld.md describes the field for us
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from collections import Counter
@@ -164,6 +165,7 @@ _IN_MARKUP = re.compile(
     re.IGNORECASE,
 )
 _TAG = re.compile(r"<(/?)([a-zA-Z0-9]+)[^<>]*?(/?)>")
+_WHOLE_TAG = re.compile(r"""<[a-zA-Z/!](?:[^"'>]|"[^"]*"|'[^']*')*>""")
 VOID = {"br", "img", "wbr", "hr"}
 TOOLTIP = "Withheld at declassification"
 
@@ -187,10 +189,20 @@ def mark(markup: str) -> str:
     bracket opened in one element and closed in another) is left as it is."""
     if "declassified" not in markup.lower():
         return markup
+    # Where the tags are (quoted attribute values may hold ">"): a bracket inside a tag, in an attribute's value
+    # (a title, a popover's copy of a note), is not text and is left alone.
+    tags = [(t.start(), t.end()) for t in _WHOLE_TAG.finditer(markup)]
+    starts = [a for a, _b in tags]
+
+    def in_tag(pos: int) -> bool:
+        i = bisect.bisect_right(starts, pos) - 1
+        return i >= 0 and tags[i][0] <= pos < tags[i][1]
 
     def wrap(m: re.Match) -> str:
         inner = m.group(1)
         plain = html.unescape(_TAG.sub("", inner))
+        if in_tag(m.start()) or in_tag(m.end() - 1):
+            return m.group(0)
         if not _balanced(inner) or not MARKER.fullmatch(f"[{plain}]"):
             return m.group(0)
         entry = parse(" ".join(plain.split()))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 
-from django.core.cache import cache
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -15,12 +14,11 @@ from readingroom.citations.formats import FORMATS
 from readingroom.records import services
 from readingroom.records.errors import Moved
 from readingroom.records.models import Record
-from readingroom.web import links
+from readingroom.web import links, pagecache
 
 # What the signposting header and the page's <link> elements point to, besides the permalink.
 DESCRIBED_BY = ("cite.json", "cite.bib")
 SCHEMA_TYPES = ("https://schema.org/ArchiveComponent", "https://schema.org/AboutPage")
-CACHE_SECONDS = 24 * 3600
 
 
 def record_item(request, record: Record) -> dict:
@@ -41,17 +39,15 @@ def _files(request, doc: dict) -> list[metadata.File]:
     return files
 
 
-def _rendered(item: dict, record: Record) -> list[styles.Rendered]:
-    """citeproc-py takes tens of milliseconds a style: a record's citations are kept until it changes."""
+def _rendered(request, item: dict, record: Record) -> list[styles.Rendered]:
+    """citeproc-py takes tens of milliseconds a style: a record's citations are kept (for every worker of the
+    server: web/pagecache.py) under what they are made from, the record's content and the item (its URL and the
+    day it was accessed)."""
     key = (
-        "readingroom:citations:"
-        + hashlib.sha256(f"{record.content_hash}|{sorted(item.items())}".encode()).hexdigest()
+        "citations",
+        hashlib.sha256(f"{record.content_hash}|{sorted(item.items())}".encode()).hexdigest(),
     )
-    found = cache.get(key)
-    if found is None:
-        found = styles.render(item)
-        cache.set(key, found, CACHE_SECONDS)
-    return found
+    return pagecache.remembered(request.archive, key, lambda: styles.render(item))
 
 
 def page_context(request, record: Record) -> dict:
@@ -59,7 +55,7 @@ def page_context(request, record: Record) -> dict:
     item = record_item(request, record)
     page = metadata.PageMetadata(item, record.document, _files(request, record.document))
     return {
-        "citations": _rendered(item, record),
+        "citations": _rendered(request, item, record),
         "citation_downloads": [
             (f.label, links.subresource_path(record.pk, f.name), f.media_type) for f in FORMATS.values()
         ],
@@ -71,7 +67,7 @@ def page_context(request, record: Record) -> dict:
 
 def tombstone_citations(request, record: Record) -> list[styles.Rendered]:
     """The citations of a withdrawn record, for its tombstone: how readers cited it, so they know it is this."""
-    return _rendered(record_item(request, record), record)
+    return _rendered(request, record_item(request, record), record)
 
 
 def signposting(request, record: Record) -> str:

@@ -9,25 +9,39 @@ from django.core.paginator import Paginator
 from django.urls import reverse
 from django.utils.formats import date_format
 
-from readingroom.records import audit, browse, persons, related, services, visibility
+from readingroom.records import audit, browse, persons, references, related, services, visibility
 from readingroom.records.apparatus import apparatus
 from readingroom.records.models import Authority, Record
 from readingroom.records.vocabulary import AUTHORITY_KIND, PEOPLE_ROLES, ROLE_LABELS
-from readingroom.web import citations, downloads, revisions
+from readingroom.web import citations, downloads, pagecache, revisions
 from readingroom.web.links import record_url
 
 
-def home_context() -> dict:
+def home_context(archive) -> dict:
+    """The public count, the latest published and the top collections with their subtree counts: seconds of
+    queries at 100,000 records, so computed once per change of the store and per day for every worker
+    (pagecache.kept), not per request."""
+    return pagecache.kept(archive, ("home",), _home_values)
+
+
+HOME_COLLECTIONS = 20
+
+
+def _home_values() -> dict:
     public = Record.objects.public()
-    collections = list(services.authorities_with_counts("collection").filter(parent__isnull=True)[:20])
-    totals = browse.subtree_totals(collections)
+    # The top-level collections with public documents in them or below them: what visibility's
+    # public_authorities_q selects, read from the subtree counts the page shows anyway (asking both cost the
+    # page two passes over every link: 0.5 s each at 100,000 records).
+    tops = list(Authority.objects.filter(kind="collection", parent__isnull=True).order_by("position", "name"))
+    totals = browse.subtree_totals(tops)
+    collections = [c for c in tops if totals[c.pk]][:HOME_COLLECTIONS]
     for c in collections:
-        c.public_count = totals[c.pk]  # its documents and those of its parts, each once
+        c.public_count = totals[c.pk]  # type: ignore[attr-defined]  # its documents and its parts' documents, each once
     return {
         "record_count": public.count(),
-        "recent": public.order_by("-first_published", "id").only("id", "title", "date_text", "date_edtf")[
-            :12
-        ],
+        "recent": list(
+            public.order_by("-first_published", "id").only("id", "title", "date_text", "date_edtf")[:12]
+        ),
         "collections": collections,
     }
 
@@ -58,6 +72,8 @@ def record_context(request, record: Record) -> dict:
         "record_downloads": downloads.links_for(record.pk),
         **scans_context(request, record),
         "apparatus": apparatus(record, links.get("collection", [])),
+        # Names glossed from the persons the record names; links to public records only.
+        "text_references": references.of_document(doc, [a for group in links.values() for a in group]),
         **revisions.record_page_context(record),
     }
 
@@ -160,9 +176,17 @@ def authority_list_context(kind: str) -> dict:
     return {"kind": AUTHORITY_KIND[kind], "items": items}
 
 
-def years_context() -> dict:
-    """Every year from the first to the last on one axis (empty years too), and the same as a table by decade."""
-    years = browse.timeline(browse.year_counts())
+def years_context(archive=None) -> dict:
+    """Every year from the first to the last on one axis (empty years too), and the same as a table by decade.
+    The counts (a pass over every public record) are kept per change of the store and per day when an archive
+    is given."""
+    if archive is None:
+        counts, undated = browse.year_counts(), browse.undated_count()
+    else:
+        counts, undated = pagecache.kept(
+            archive, ("years",), lambda: (browse.year_counts(), browse.undated_count())
+        )
+    years = browse.timeline(counts)
     peak = max((n for _, n in years), default=1)
     major, minor = axis_steps(len(years))
     bars: list[dict] = []
@@ -194,7 +218,7 @@ def years_context() -> dict:
         "last": years[-1][0] if years else None,
         "decades": sorted(decades.items()),
         "total": sum(n for _, n in years),
-        "undated": browse.undated_count(),
+        "undated": undated,
     }
 
 
@@ -209,9 +233,28 @@ def axis_steps(span: int) -> tuple[int, int]:
     return major, minor
 
 
-def year_context(year: int, page_number) -> dict:
-    page = Paginator(browse.records_in_year(year).only("id", "title", "date_text", "date_edtf"), 50)
-    earlier, later = browse.nearest_years(year)
+class _CountedPaginator(Paginator):
+    """A paginator told its count (kept by pagecache.kept) instead of counting the rows each request."""
+
+    def __init__(self, object_list, per_page, count: int):
+        super().__init__(object_list, per_page)
+        self.__dict__["count"] = count  # Paginator.count is a cached_property: this is its value
+
+
+def year_context(year: int, page_number, archive=None) -> dict:
+    """A year's documents, 50 a page. Its count and the nearest years with documents (whole-table aggregates at
+    100,000 records) are kept per change of the store and per day when an archive is given."""
+    records = browse.records_in_year(year).only("id", "title", "date_text", "date_edtf")
+    if archive is None:
+        page = Paginator(records, 50)
+        earlier, later = browse.nearest_years(year)
+    else:
+        count, (earlier, later) = pagecache.kept(
+            archive,
+            ("year", year),
+            lambda: (browse.records_in_year(year).count(), browse.nearest_years(year)),
+        )
+        page = _CountedPaginator(records, 50, count)
     return {
         "year": year,
         "page": page.get_page(page_number),

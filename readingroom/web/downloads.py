@@ -230,7 +230,7 @@ def as_pdf(s: Sheet) -> bytes:
 def render(request, record: Record, name: str) -> bytes:
     if name == "record.json":
         doc = services.export_document(record)
-        targets = visibility.public_targets(rel["target"] for rel in doc.get("relations") or [])
+        targets = visibility.public_targets(visibility.referenced_ids(doc))
         return (
             json.dumps(visibility.public_document(doc, targets), ensure_ascii=False, indent=1) + "\n"
         ).encode()

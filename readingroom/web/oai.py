@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods
 from readingroom.oai.formats import FormatRegistry
 from readingroom.oai.records_provider import RecordsProvider
 from readingroom.oai.repository import Repository
-from readingroom.web import links
+from readingroom.web import links, pagecache
 
 # What Identify shows while READINGROOM_ADMIN_EMAIL is unset: a valid address that says what to do.
 UNSET_ADMIN_EMAIL = "set-READINGROOM_ADMIN_EMAIL@example.invalid"
@@ -49,7 +49,7 @@ class WebLinks:
 def repository(request) -> Repository:
     settings = request.archive.settings
     return Repository(
-        RecordsProvider(),
+        RecordsProvider(kept=lambda name, compute: pagecache.kept(request.archive, name, compute)),
         FormatRegistry.default(),
         WebLinks(request),
         name=settings.site_name,

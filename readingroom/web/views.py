@@ -12,7 +12,11 @@ from readingroom.web import citations, contexts, mediatypes, pagecache
 
 
 def home(request):
-    return render(request, "readingroom/home.html", contexts.home_context())
+    return pagecache.page(
+        request,
+        ("home",),
+        lambda: render(request, "readingroom/home.html", contexts.home_context(request.archive)),
+    )
 
 
 def record_list(request):
@@ -45,11 +49,23 @@ def authority(request, kind: str, key: str):
 
 
 def years(request):
-    return render(request, "readingroom/years.html", contexts.years_context())
+    return pagecache.page(
+        request,
+        ("years",),
+        lambda: render(request, "readingroom/years.html", contexts.years_context(request.archive)),
+    )
 
 
 def year(request, year: int):
-    return render(request, "readingroom/year.html", contexts.year_context(year, request.GET.get("page")))
+    return pagecache.page(
+        request,
+        ("year", year),
+        lambda: render(
+            request,
+            "readingroom/year.html",
+            contexts.year_context(year, request.GET.get("page"), request.archive),
+        ),
+    )
 
 
 def on_this_day(request):

@@ -4,4 +4,5 @@ from . import views
 
 urlpatterns = [
     path("", views.search, name="search"),
+    path("map/", views.search_map, name="search-map"),
 ]

@@ -6,7 +6,7 @@ from django.utils.safestring import SafeString, mark_safe
 from readingroom.records.languages import bcp47 as bcp47_tag
 from readingroom.records.languages import language_name
 from readingroom.records.texts import HIDDEN_EMAIL, HIDDEN_EMAIL_ARTEFACT, sanitize
-from readingroom.web import recordpage
+from readingroom.web import recordpage, textmarks
 
 register = template.Library()
 
@@ -64,6 +64,32 @@ def capture_artefacts(value) -> str:
 def record_page(doc) -> recordpage.RecordPage:
     """The page's setting of a document (web/recordpage.py): `{% record_page doc as page %}`."""
     return recordpage.record_page(doc or {})
+
+
+@register.simple_tag
+def text_marks(page, references=None) -> textmarks.TextMarks:
+    """The page's footnote popovers, persons glossary and cross-references (web/textmarks.py):
+    `{% text_marks page references as marks %}`; `references` (records/references.py) is None in the preview."""
+    return textmarks.TextMarks(page.notes, references or None)
+
+
+@register.filter
+def marked(markup, marks) -> str:
+    """Sanitized text (after |sanitized|note_anchors) with the apparatus of `marks` (a TextMarks) set in it."""
+    if not isinstance(markup, SafeString):
+        markup = html.escape(str(markup or ""), quote=False)
+    if not isinstance(marks, textmarks.TextMarks):
+        return markup
+    return mark_safe(marks.apply(str(markup)))
+
+
+@register.simple_tag
+def heading_tip(marks, note) -> tuple[str, str]:
+    """(id, markup) of the popover of the note hung on the title: `{% heading_tip marks note as tip %}`."""
+    if not isinstance(marks, textmarks.TextMarks) or note is None:
+        return ("", "")
+    tip_id, tip = marks.heading_tip(note)
+    return (tip_id, mark_safe(tip))
 
 
 @register.filter
