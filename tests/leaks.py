@@ -87,7 +87,12 @@ def hidden_record(state: str) -> dict:
         "languages": [LANGUAGES[state]],
         "funder_credit": f"Funded by {t}credit",
         "texts": [
-            {"kind": "original", "language": LANGUAGES[state], "body": f"Shared words and {t}text here."},
+            # A withheld passage: /withheld/ counts the collections, years and types of records that have one.
+            {
+                "kind": "original",
+                "language": LANGUAGES[state],
+                "body": f"Shared words and {t}text here. [Name not declassified]",
+            },
             {
                 "kind": "translation",
                 "language": "fre",
@@ -151,7 +156,7 @@ def public_record() -> dict:
                 + ", ".join(
                     f'<a href="/records/{hidden_id(state)}/">the other document</a>' for state in TAGS
                 )
-                + ".</p>",
+                + ". [1 paragraph not declassified]</p>",
             },
             {
                 "kind": "translation",
@@ -323,6 +328,8 @@ def url_table() -> dict[str, list[Fetch]]:
         "?subject=Shared+subject",
         "?collection=Leak+shared+collection",
         "?subject=Leak+topics",
+        "?withheld=any",
+        "?withheld=name",
         *(f"?q={quote(w)}" for w in words),
         *(f"?{f}" for f in filters),
     ]
@@ -477,6 +484,7 @@ def url_table() -> dict[str, list[Fetch]]:
         "accounts/login/": fetches(["/accounts/login/"]),
         "accounts/logout/": fetches(["/accounts/logout/"], (405,)),  # logging out is a POST
         "years/<year:year>/": fetches(f"/years/{y}/" for y in ["1968", *(d[:4] for d in DAYS.values())]),
+        "withheld/": fetches(["/withheld/"]),
         "on-this-day/": fetches(f"/on-this-day/?date={d[5:]}" for d in [PUBLIC_DAY, *DAYS.values()]),
         "<kind:kind>/": fetches(f"/{p}/" for p in plural.values()),
         "<kind:kind>/<path:key>/": authority_urls("/{}/{}/"),

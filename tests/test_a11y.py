@@ -61,6 +61,8 @@ PAGES = {
     "authority": None,  # found on the subjects list
     "search-map": "/search/map/?q=vietnam",  # docs/maps.md
     "record-map": "/records/frus1964-68v07/d3/",  # a record whose place is on its map
+    "withheld": "/withheld/",
+    "record-withheld": "/records/frus-history/1979-09-25-ho-meeting-with-cia/",  # its markers set apart
 }
 
 
@@ -84,7 +86,9 @@ def test_no_wcag_aa_violations(site, page, name):
     assert found == {}, "\n".join(f"{w}: {v}" for w, vs in found.items() for v in vs)
 
 
-@pytest.mark.parametrize("name", ["home", "search", "record", "year", "search-map", "record-map"])
+@pytest.mark.parametrize(
+    "name", ["home", "search", "record", "year", "search-map", "record-map", "withheld", "record-withheld"]
+)
 def test_dark_pages_when_the_system_asks_and_still_no_violations(site, page, name):
     """prefers-color-scheme: dark (theme.css): a dark page, every colour still contrasting enough for axe."""
     page.emulate_media(color_scheme="dark")

@@ -6,7 +6,7 @@ every route of api/urls.py is here, and runs schemathesis against the document o
 
 from __future__ import annotations
 
-from readingroom.records.vocabulary import AUTHORITY_KIND, ID_MAX_LENGTH, TEXT_KINDS
+from readingroom.records.vocabulary import AUTHORITY_KIND, ID_MAX_LENGTH, TEXT_KINDS, WITHHELD_KINDS
 from readingroom.search import facets as facet_defs
 from readingroom.search.params import MAX_RESULTS, MAX_VALUES_PER_FACET, PAGE_SIZE, SORTS
 from readingroom.web.links import base_url
@@ -95,6 +95,14 @@ MEDIA = obj(
 RELATION = obj(
     {"type": STRING, "label": OPT_STRING, "id": STRING, "title": STRING, "url": URL, "html_url": URL}
 )
+WITHHELD = obj(
+    {"marker": STRING, "kind": {"enum": list(WITHHELD_KINDS)}},
+    {
+        "count": {"type": "number", "exclusiveMinimum": 0},
+        "less_than": {"type": "number", "exclusiveMinimum": 0},
+    },
+)
+"""A passage withheld at declassification, as its marker says (docs/withheld.md)."""
 RECORD = obj(
     {
         "id": STRING,
@@ -130,6 +138,7 @@ RECORD = obj(
         "document_types": {"type": "array", "items": STRING},
         "languages": {"type": "array", "items": STRING},
         "classification": {"type": "array", "items": STRING},
+        "withheld": {"type": "array", "items": ref("Withheld")},
         "created": OPT_STRING,
         "updated": OPT_STRING,
         "first_published": OPT_STRING,
@@ -302,6 +311,7 @@ SCHEMAS = {
     "Text": TEXT,
     "Media": MEDIA,
     "Relation": RELATION,
+    "Withheld": WITHHELD,
     "Record": RECORD,
     "RecordLine": RECORD_LINE,
     "Hit": HIT,

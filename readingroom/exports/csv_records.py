@@ -111,6 +111,7 @@ def cells_of(doc: dict) -> dict[str, str]:
                 cells["text_language"] = first["language"]
             if first.get("translator"):
                 cells["translator"] = escape_cell(first["translator"]["name"])
+    cells["withheld"] = _joined(w["marker"] for w in doc.get("withheld") or [])
     for name, value in (doc.get("extra") or {}).items():
         if is_text_value(value):
             cells[f"extra.{name}"] = escape_cell(str(value))

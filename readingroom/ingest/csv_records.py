@@ -134,6 +134,7 @@ def row_to_document(row: dict[str, str]) -> dict[str, Any]:
         raise CellError(
             "translator" if translator else "text_language", "is given but the 'text' cell is empty"
         )
+    values.pop("withheld", None)  # derived from the text by the schema: the export writes it, no one reads it
     if extra:
         doc["extra"] = extra
     return doc

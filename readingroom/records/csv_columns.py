@@ -1,6 +1,7 @@
 """The columns of a record as a CSV row: what the CSV importer reads and the CSV export writes, in that order.
 
-SCALAR columns hold one value; MULTI columns hold several, separated by ";".
+SCALAR columns hold one value; MULTI columns hold several, separated by ";". DERIVED columns say what the schema
+derives from the record (`withheld`: the markers of passages withheld at declassification, docs/withheld.md).
 """
 
 SCALAR = (
@@ -40,4 +41,6 @@ MULTI = (
     "recipients",
     "contributors",
 )
-COLUMNS = SCALAR + MULTI
+DERIVED = ("withheld",)
+"""Written by the export, read by no one: the schema derives them from the text (an import ignores the cell)."""
+COLUMNS = SCALAR + MULTI + DERIVED

@@ -24,7 +24,7 @@ from .models import Authority, Record, RecordLink, Redirect
 from .schema import RecordError
 from .vocabulary import AGENT_KINDS, DEFAULT_RELATION_TYPE, RELATION_TYPES, TEXT_KINDS
 
-NOT_EDITED = ("id", "status", "date_earliest", "date_latest", "date_precision", "date_certainty")
+NOT_EDITED = ("id", "status", "date_earliest", "date_latest", "date_precision", "date_certainty", "withheld")
 """Fields of a document the form does not set itself (the id is fixed, the status has its buttons, the date's
 bounds follow from the date)."""
 

@@ -55,8 +55,8 @@ LABELS = {
     "languages": "Languages",
 }
 AUTHORITY_FIELDS = {name for name, _role in LINK_FIELDS}
-# Derived from `date` by the schema: a change of the date shows once, as the date.
-DERIVED = {"date_earliest", "date_latest", "date_precision", "date_certainty"}
+# Derived by the schema (from `date`; `withheld` from the texts): a change shows once, as the date or the text.
+DERIVED = {"date_earliest", "date_latest", "date_precision", "date_certainty", "withheld"}
 
 
 def history(record_id: str) -> list[Revision]:

@@ -14,7 +14,7 @@ from typing import Any, Literal, overload
 
 import orjson
 
-from . import dates, texts
+from . import dates, texts, withheld
 from . import languages as language_codes
 from .vocabulary import (
     AUTHORITY_KINDS,
@@ -414,6 +414,7 @@ def normalize_record(raw: dict, *, default_status: str = DEFAULT_STATUS) -> dict
         "texts": [_text_entry(t, i, rid) for i, t in enumerate(text_list or [])],
         "notes": _notes(raw.get("notes"), rid),
         "signature": _str(raw.get("signature"), "signature", rid),
+        "withheld": [],  # derived from the texts and notes below; whatever the input said is not read
         "media": _media(raw.get("media"), rid),
         "creators": _refs(raw.get("creators"), None, "creators", rid, with_role=True),
         "recipients": _refs(raw.get("recipients"), None, "recipients", rid, with_role=True),
@@ -443,6 +444,7 @@ def normalize_record(raw: dict, *, default_status: str = DEFAULT_STATUS) -> dict
         else authority_ref({**c, "role": "contributor"}, None, f"contributors[{i}]", rid, with_role=True)
         for i, c in enumerate(rec["contributors"])
     ]
+    rec["withheld"] = withheld.in_document(rec)
     for ts in TIMESTAMP_FIELDS:
         value = _str(raw.get(ts), ts, rid)
         if value:

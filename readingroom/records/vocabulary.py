@@ -177,3 +177,44 @@ MARKINGS = CLASSIFICATIONS + URGENCIES + PRECEDENCES + EYES_ONLY + HANDLING
 TITLE_MARKINGS = CLASSIFICATIONS + URGENCIES + EYES_ONLY
 """The markings recognized at the start of a title ("Top Secret Memorandum of Conversation ..."): precedences
 and handling words also begin ordinary titles ("Personal Letter ...", "Priority Tasks ...")."""
+
+
+# -- withheld passages ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WithheldKind:
+    """What a marker of a passage withheld at declassification ("[1 paragraph not declassified]") says is
+    missing (records/withheld.py recognizes them)."""
+
+    name: str  # the value of a record's `withheld[].kind` and of the search facet `withheld`
+    label: str  # one, as the record page counts it ("1 name")
+    label_plural: str  # several ("2 names"); the facet's value label
+    words: tuple[str, ...]  # the words of a marker that name it (singular forms; a plural "s" is allowed)
+
+
+WITHHELD_KIND = {
+    k.name: k
+    for k in (
+        WithheldKind("name", "name", "names", ("name", "person", "individual")),
+        WithheldKind("text", "passage of text", "passages of text", ("text", "passage", "word", "sentence")),
+        WithheldKind("paragraph", "paragraph", "paragraphs", ("paragraph",)),
+        WithheldKind("line", "line", "lines", ("line",)),
+        WithheldKind("page", "page", "pages", ("page",)),
+        WithheldKind("document", "document", "documents", ("document", "telegram", "memorandum", "cable")),
+        WithheldKind("place", "place", "places", ("place", "location", "country", "city")),
+        WithheldKind("title", "title", "titles", ("title", "position", "office")),
+        WithheldKind("number", "number", "numbers", ("number", "figure", "date")),
+        WithheldKind("amount", "amount", "amounts", ("amount", "dollar", "sum")),
+        WithheldKind("cryptonym", "cryptonym", "cryptonyms", ("cryptonym", "codename", "code")),
+        WithheldKind("footnote", "footnote", "footnotes", ("footnote", "note")),
+        WithheldKind("attachment", "attachment", "attachments", ("attachment", "enclosure", "tab", "annex")),
+        WithheldKind("other", "other passage", "other passages", ()),
+    )
+}
+"""The kinds of withheld passage, in the order a record page lists them; "other" when no word names one."""
+
+WITHHELD_KINDS = tuple(WITHHELD_KIND)
+
+WITHHELD_ANY = "any"
+"""The facet value every record with at least one withheld passage carries (`withheld=any`)."""

@@ -14,7 +14,9 @@ import zlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from readingroom.records import withheld
 from readingroom.records.texts import html_to_plain
+from readingroom.records.vocabulary import WITHHELD_ANY
 
 from . import analysis
 
@@ -158,6 +160,7 @@ def index_document(
         "decade": [str(year // 10 * 10) + "s"] if year else [],
         "year": [str(year)] if year else [],
         "certainty": [doc.get("date_certainty") or "stated"] if earliest else [],
+        "withheld": _withheld_values(doc),
         "date_earliest": earliest,
         "date_latest": latest or earliest,
         "date_text": doc.get("date_text") or doc.get("date") or "",
@@ -169,6 +172,12 @@ def index_document(
         "type_label": types[0] if types else "",
         "collection_label": (doc.get("collections") or [{}])[0].get("name", ""),
     }
+
+
+def _withheld_values(doc: dict) -> list[str]:
+    """The record's kinds of withheld passage, and "any" when it has one (`withheld=any`)."""
+    found = withheld.kinds(withheld.of_document(doc))
+    return [WITHHELD_ANY, *found] if found else []
 
 
 def documents_for(records: Iterable) -> list[dict[str, Any]]:

@@ -16,6 +16,13 @@ BY_NAME = {f.name: f for f in FACETS}
 
 
 def value_label(facet: str, value: str) -> str:
+    if facet == "withheld":
+        from readingroom.records.vocabulary import WITHHELD_ANY, WITHHELD_KIND
+
+        if value == WITHHELD_ANY:
+            return "Any withheld passage"
+        kind = WITHHELD_KIND.get(value)
+        return kind.label_plural.capitalize() if kind else value
     if facet == "lang":
         from readingroom.records.languages import language_name
 

@@ -87,6 +87,8 @@ FIELDS: tuple[Field, ...] = (
     Field("decade", "Decade", mode="or", size=30),
     Field("year", "Year", mode="or", size=30),  # every year of a few decades: the date histogram's bars
     Field("certainty", "Date certainty", mode="or", size=3),
+    # The kinds of passage withheld at declassification (records/withheld.py), and "any" on every record with one.
+    Field("withheld", "Withheld at declassification", mode="or", size=15),
     # Dates, and what results are sorted by.
     Field("date_earliest", "Earliest date", "date"),
     Field("date_latest", "Latest date", "date"),

@@ -2,7 +2,7 @@ from django.urls import path, register_converter
 
 from readingroom.records.vocabulary import AUTHORITY_KIND, KIND_BY_PLURAL
 
-from . import citations, exports, iiif, sitemaps, views
+from . import citations, exports, iiif, sitemaps, views, withheld
 
 
 class KindConverter:
@@ -65,6 +65,7 @@ urlpatterns = [
     path("years/", views.years, name="years"),
     path("years/<year:year>/", views.year, name="year"),
     path("on-this-day/", views.on_this_day, name="on-this-day"),
+    path("withheld/", withheld.page, name="withheld"),
     path("<kind:kind>/", views.authority_list, name="authorities"),
     path("<kind:kind>/<path:key>/", views.authority, name="authority"),
 ]

@@ -42,7 +42,12 @@ def a_document() -> dict:
             "repository": "An archive",
             "funders": ["A funder"],
             "texts": [
-                {"kind": "translation", "language": "eng", "body": "Text", "translator": "A translator"}
+                {
+                    "kind": "translation",
+                    "language": "eng",
+                    "body": "Text by [Name not declassified].",
+                    "translator": "A translator",
+                }
             ],
         }
     )

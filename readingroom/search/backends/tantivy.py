@@ -44,7 +44,7 @@ EXACT_FIELDS = tuple(
     f.name for f in fields.TEXT_FIELDS if f.exact
 )  # with a folded unstemmed twin (module note)
 NAME_FIELDS = tuple(f.name for f in fields.WORD_FIELDS)
-SCHEMA_VERSION = "5"  # 4: the fields of search/fields.py, in its order; 5: names, source
+SCHEMA_VERSION = "6"  # 4: the fields of search/fields.py, in its order; 5: names, source; 6: withheld
 WRITER_HEAP = 64_000_000  # bytes, for the writer's threads: an import of 100,000 records holds about 210 MB
 # Two indexing threads. One costs less CPU (its segments are twice as large: less to flush and merge) and
 # imported 100,000 records of 10 KB at 2,473/s against 2,123/s, but it falls behind on long records: tantivy's
