@@ -436,6 +436,7 @@ def test_json_ld_cannot_be_broken_out_of(archive, client):
     assert [s.get("type") or s.get("src") for s in scripts] == [
         "application/ld+json",
         "/static/readingroom/citations.js",
+        "/static/readingroom/apparatus.js",
     ]
     data = json.loads(scripts[0].text)
     assert data["name"] == title and data["description"].startswith("</SCRIPT >")

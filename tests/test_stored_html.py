@@ -53,7 +53,7 @@ GONE = (
 # tests/test_citations.py tests both.
 OWN_SCRIPTS = re.compile(
     r'<script type="application/ld\+json">[^<]*</script>'
-    r'|<script src="/static/readingroom/citations\.js" defer></script>'
+    r'|<script src="/static/readingroom/(?:citations|apparatus)\.js" defer></script>'
 )
 KEPT = (
     "A legitimate paragraph, kept.",
