@@ -163,6 +163,16 @@ def warm() -> None:
         basemap.borders(resolution)
 
 
+def _in_view(shape, view: View) -> bool:
+    """Whether the shape's bounding box meets the view's (shapes wholly outside are not drawn)."""
+    return not (
+        shape.east < view.west
+        or shape.west > view.east
+        or shape.north < view.south
+        or shape.south > view.north
+    )
+
+
 @functools.lru_cache(maxsize=64)
 def draw_basemap(view: View) -> Basemap:
     """The land, lakes and borders of a view as SVG path data (kept: most maps share a few views)."""
@@ -172,12 +182,7 @@ def draw_basemap(view: View) -> Basemap:
     land: list[str] = []
     lakes: list[str] = []
     for shape in basemap.shorelines(resolution):
-        if (
-            shape.east < view.west
-            or shape.west > view.east
-            or shape.north < view.south
-            or shape.south > view.north
-        ):
+        if not _in_view(shape, view):
             continue
         clipped = _clip([view.project(lon, lat) for lon, lat in shape.points], box)
         d = _path(clipped, closed=True)
@@ -185,12 +190,7 @@ def draw_basemap(view: View) -> Basemap:
             (lakes if shape.level in basemap.LAKE_LEVELS else land).append(d)
     lines: list[str] = []
     for shape in basemap.borders(resolution):
-        if (
-            shape.east < view.west
-            or shape.west > view.east
-            or shape.north < view.south
-            or shape.south > view.north
-        ):
+        if not _in_view(shape, view):
             continue
         run: list[tuple[float, float]] = []
         for lon, lat in shape.points:
