@@ -65,11 +65,6 @@ def person_key(span: re.Match) -> str | None:
     return html.unescape(key.group(1)) if key and _PERSON_CLASS.search(tag) else None
 
 
-def linked_records(markup: str) -> list[str]:
-    """The ids of the records sanitized markup links to (``/records/<id>/``), each once."""
-    return linked_record_ids(markup)
-
-
 def resolve(markups: Iterable[str], persons: Iterable[Authority] | None = None) -> References:
     """The persons and the public records these texts refer to. `persons`: the authorities the record itself
     names (its links, already read by its page, public with it): the glossary is taken from them without a
@@ -79,7 +74,7 @@ def resolve(markups: Iterable[str], persons: Iterable[Authority] | None = None) 
     records: list[str] = []
     for markup in markups:
         keys += person_keys(markup)
-        records += linked_records(markup)
+        records += linked_record_ids(markup)
     glosses: dict[str, Gloss] = {}
     if keys:
         wanted = set(keys)
