@@ -41,6 +41,73 @@ def test_a_change_anywhere_in_the_store_makes_a_new_page(two_records, client):
     assert "Alpha, corrected" in client.get("/records/p/a/").content.decode()
 
 
+def _kept_page_read(client, path: str) -> bool:
+    """Whether `path` is answered from the kept pages: two queries (the session's user, the latest list change),
+    no rendering."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    assert response.status_code == 200
+    return len(queries.captured_queries) <= 2
+
+
+def test_a_draft_saved_or_a_text_corrected_keeps_the_other_pages(two_records, client):
+    store = two_records.store
+    store.save({"id": "p/draft", "title": "Unfinished", "status": "draft", "persons": ["Rusk, Dean"]})
+    for path in ("/", "/records/p/a/", "/years/"):
+        client.get(path)
+    # A draft saved again, a published record's summary and text corrected: only that record's own page changes.
+    store.save({**store.document("p/draft"), "title": "Unfinished, retitled"})
+    doc = store.document("p/b")
+    store.save(
+        {**doc, "summary": "A corrected summary.", "texts": [{"body": "The corrected text."}]}, note="typo"
+    )
+    for path in ("/", "/records/p/a/", "/years/"):
+        assert _kept_page_read(client, path), path
+    own = client.get("/records/p/b/").content.decode()
+    assert "A corrected summary." in own and "The corrected text." in own
+    # A sign-in changes nothing readers see either.
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.create_user("reader", password="a long passphrase 1")
+    assert client.login(username="reader", password="a long passphrase 1")
+    client.logout()
+    assert _kept_page_read(client, "/records/p/a/")
+
+
+def test_what_other_pages_show_of_a_record_makes_new_pages_when_it_changes(two_records, client):
+    store = two_records.store
+    assert 'href="/records/p/b/">Beta</a>' in client.get("/records/p/a/").content.decode()
+    store.save({**store.document("p/b"), "date": "1968-10-15"}, note="dated")  # a date: the years and lists
+    assert not _kept_page_read(client, "/records/p/a/")
+    assert "1968" in client.get("/years/").content.decode()
+    store.save({"id": "p/c", "title": "Gamma", "status": "draft", "persons": ["Rusk, Dean"]})
+    client.get("/records/p/a/")
+    store.set_status("p/c", "published")  # a draft published: it joins the lists
+    assert 'href="/records/p/c/">Gamma</a>' in client.get("/records/p/a/").content.decode()
+
+
+def test_the_audit_log_says_which_changes_other_pages_may_show(archive):
+    from readingroom.records import audit
+    from readingroom.records.models import AuditEvent
+
+    def flagged() -> bool:
+        return AuditEvent.objects.order_by("-id").values_list("changes_lists", flat=True).first()
+
+    archive.store.save({"id": "f/1", "title": "One", "status": "draft"})
+    assert not flagged()  # a new draft
+    archive.store.set_status("f/1", "published")
+    assert flagged()
+    seen = audit.latest_list_change()
+    archive.store.save({**archive.store.document("f/1"), "summary": "Said better."}, note="summary")
+    assert not flagged() and audit.latest_list_change() == seen
+    archive.store.save({**archive.store.document("f/1"), "subjects": ["Diplomacy"]}, note="a subject")
+    assert flagged() and audit.latest_list_change() > seen
+    archive.store.set_status("f/1", "withdrawn", reason="a duplicate")
+    assert flagged()
+    audit.log_event("login.failed", actor_name="someone")
+    assert not flagged()
+
+
 def test_another_host_is_another_page(two_records, client, settings):
     settings.ALLOWED_HOSTS = ["archive.example.org", "testserver"]
     a = client.get("/records/p/a/").content.decode()

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from .models import AuditEvent
 
-__all__ = ["ACTIONS", "latest_event_id", "log_event"]
+__all__ = ["ACTIONS", "latest_list_change", "log_event"]
 
 # What the log records, one word each (the admin filters by them).
 ACTIONS = (
@@ -33,6 +33,9 @@ ACTIONS = (
     "user.password",
 )
 
+# Actions that change nothing readers see (AuditEvent.changes_lists is false for them).
+UNSEEN_ACTIONS = frozenset({"login", "login.failed", "logout", "user.create", "user.password"})
+
 
 def log_event(
     action: str,
@@ -42,9 +45,12 @@ def log_event(
     target: str = "",
     detail: dict[str, Any] | None = None,
     ip: str | None = None,
+    changes_lists: bool | None = None,
 ) -> AuditEvent:
     """Note one event. `actor` is a user (or None for the system: imports from the command line, publish-due);
-    `actor_name` names who tried when there is no user (a failed login's username)."""
+    `actor_name` names who tried when there is no user (a failed login's username). `changes_lists`: whether the
+    change may alter what other pages than the changed record's own show (AuditEvent.changes_lists); by default
+    every change of the store may, and no login or account event does."""
     if action not in ACTIONS:
         raise ValueError(f"{action!r} is not an audit action; add it to records/audit.py ACTIONS")
     user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
@@ -56,11 +62,17 @@ def log_event(
         target=target[:1000],
         detail=detail or {},
         ip=ip or None,
+        changes_lists=action not in UNSEEN_ACTIONS if changes_lists is None else changes_lists,
     )
 
 
-def latest_event_id() -> int:
-    """The id of the latest event (0 when none). Every change of the store logs one in its own transaction, so
-    anything computed from the store stays current while this number does not change (the record page's related
-    documents are cached by it: web/contexts.py)."""
-    return AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+def latest_list_change() -> int:
+    """The id of the latest event that may have changed what pages show of records other than the one changed
+    (0 when none): lists, counts, titles, dates, authorities, links. What readers are shown of many records at
+    once (the home page's counts, a year's list, a volume's order, a record page's related documents) is kept
+    under it (web/pagecache.py), so an editor correcting a published record's text, or saving a draft, does not
+    make every worker compute them again. One step down an index (changes_lists, id)."""
+    return (
+        AuditEvent.objects.filter(changes_lists=True).order_by("-id").values_list("id", flat=True).first()
+        or 0
+    )

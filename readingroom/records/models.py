@@ -223,9 +223,14 @@ class AuditEvent(models.Model):
     target = models.CharField(max_length=1000, blank=True, default="")
     detail = models.JSONField(default=dict, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
+    # Whether the change may alter what pages other than the changed record's own show: lists, counts, titles
+    # and links (a publication, a new title, an authority renamed, an import). A draft's save, a correction of a
+    # published record's text and a login do not: the pages and counts kept for readers (web/pagecache.py) stay.
+    changes_lists = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["-time", "-id"]
+        indexes = [models.Index(fields=["changes_lists", "id"], name="auditevent_lists_id")]
 
     def __str__(self) -> str:
         return f"{self.time:%Y-%m-%d %H:%M:%S} {self.actor_name or '-'} {self.action} {self.target}"

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from . import audit
+from . import audit, visibility
 from .errors import Conflict, EditConflict, NotFound
 from .models import (
     Authority,
@@ -706,11 +706,13 @@ class Store:
             detail = {"revision": result.revision, "note": change.note}
             if change.action == "status":
                 detail.update(status=prepared.doc["status"], reason=change.reason)
+            before = normalize_record(current.document) if current is not None else None
             audit.log_event(
                 _AUDIT_ACTION.get(change.action or result.action, "record.update"),
                 actor=change.actor,
                 target=rid,
                 detail=detail,
+                changes_lists=visibility.shown_elsewhere(before) != visibility.shown_elsewhere(prepared.doc),
             )
             return result
 

@@ -79,6 +79,43 @@ def document_is_public(doc: dict) -> bool:
     return _public(doc.get("status"), dt.date.fromisoformat(embargo) if embargo else None)
 
 
+# What other pages than a record's own show of it: lists and counts (home, years, a volume's order, authorities),
+# titles and dates (related documents, neighbours, cross-references). Everything of the document but these fields
+# of its content, which only its own page, its search snippets and its downloads show.
+OWN_PAGE_FIELDS = frozenset(
+    {
+        "summary",
+        "texts",
+        "notes",
+        "signature",
+        "withheld",
+        "funder_credit",
+        "dateline_place",
+        "source_description",
+        "archival_reference",
+        "rights",
+        "publisher",
+        "media",
+        "original_uploaded",
+        "source",
+        "created",
+        "updated",
+        "first_published",
+    }
+)
+
+
+def shown_elsewhere(doc: dict | None) -> dict | None:
+    """What pages other than its own may show of a record document: None when they show nothing of it (a draft, a
+    record in review, a record that is not there), else its fields but OWN_PAGE_FIELDS. A change of a record
+    leaves other pages as they were when this is the same before and after it (the store notes so in the audit
+    log: AuditEvent.changes_lists). A withdrawn record counts as shown (OAI-PMH lists its tombstone); an embargoed
+    one too, as its embargo ends at midnight without a write."""
+    if doc is None or doc.get("status") not in (PUBLISHED, WITHDRAWN):
+        return None
+    return {k: v for k, v in doc.items() if k not in OWN_PAGE_FIELDS}
+
+
 # -- authorities --------------------------------------------------------------------------------------------------
 # An authority (person, organization, place, subject, collection, repository, funder) is public while at least one
 # public record carries it, or carries an authority below it (hierarchies: "Vietnam War" is public when a public

@@ -138,9 +138,10 @@ def related_documents(archive, record: Record, limit: int = RELATED_LIMIT) -> li
     """Documents sharing people, places, subjects and cross-references first (records/related.py), then documents
     alike in words (search/related.py); public records only, each saying why.
 
-    Kept in the archive's memo under the record's revision and the latest audit event (every change of the store
-    logs one in its transaction, so an answer is never older than the store: a record withdrawn or an authority
-    renamed since makes a new key) and the day (an embargo ends at midnight without a write)."""
+    Kept in the archive's memo under the record's revision and the latest change of what pages show of other
+    records (audit.latest_list_change: a record withdrawn or retitled, an authority renamed since makes a new key)
+    and the day (an embargo ends at midnight without a write). Another record's text corrected since may make it
+    more or less alike in words: that shows at the next such change, as the titles and reasons shown are exact."""
     from readingroom.search.related import similar_documents
 
     key = (
@@ -148,7 +149,7 @@ def related_documents(archive, record: Record, limit: int = RELATED_LIMIT) -> li
         record.pk,
         record.revision,
         record.updated,
-        audit.latest_event_id(),
+        audit.latest_list_change(),
         visibility.today(),
         limit,
     )

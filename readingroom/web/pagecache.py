@@ -1,8 +1,10 @@
 """Pages kept for every worker of the server, so that a page read again costs a lookup, not a rendering.
 
 A page is kept under everything it is made from: what the page names (a record's revision and last change), the
-latest audit event (every change through the store logs one in its transaction: a relation's target withdrawn,
-an authority renamed, another record published all make a new key), the day (an embargo ends at midnight without
+latest audit event that may change what pages show of other records (every change through the store logs one in
+its transaction, saying whether it may: a relation's target withdrawn, an authority renamed, another record
+published or retitled all make a new key; a draft saved, or a published record's text corrected, does not, as
+only that record's own page shows those: records/visibility.shown_elsewhere), the day (an embargo ends at midnight without
 a write; a citation says when it was accessed), and the request's scheme, host and path with its query (the page
 prints absolute links). Only anonymous GETs are kept, and only a page that sets no cookie (a form's CSRF token
 would): what a signed-in editor sees is made for them each time.
@@ -65,13 +67,15 @@ def remembered(archive, key: tuple, compute: Callable[[], Any]) -> Any:
 
 
 def state() -> tuple:
-    """What every kept value depends on beyond its own parts: the latest change of the store and the day."""
-    return (audit.latest_event_id(), visibility.today())
+    """What every kept value depends on beyond its own parts: the latest change of the store that may alter what
+    pages show of other records than the changed one (audit.latest_list_change), and the day."""
+    return (audit.latest_list_change(), visibility.today())
 
 
 def kept(archive, name: tuple, compute: Callable[[], Any]) -> Any:
-    """An archive-wide value (counts, lists), computed once per change of the store and per day, for every
-    worker: `name` names the value and its arguments; it must hold public records only, as every page does."""
+    """An archive-wide value (counts, lists), computed once per change of what pages show of records (`state`)
+    and per day, for every worker: `name` names the value and its arguments; it must hold public records only, as
+    every page does, and only what records/visibility.shown_elsewhere keeps of them (no summaries, no texts)."""
     return remembered(archive, ("value", *name, *state()), compute)
 
 
