@@ -267,8 +267,9 @@ def scenario(
     )
     cmd = [sys.executable, "-m", "readingroom.cli", "--home", str(home)]
     t_import = time.monotonic()
+    nice = ["nice", "-n", str(args.import_nice)] if args.import_nice else []
     importer = subprocess.Popen(
-        [*cmd, "import", "--quiet", str(path)],
+        [*nice, *cmd, "import", "--quiet", str(path)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -349,10 +350,12 @@ def scenario(
             "last_error": (e_err.strip().splitlines() or [""])[-1],
         },
         "killed_leader": killed,
+        "import_nice": args.import_nice,
     }
     if kill_leader_at is not None:
         figures["after_kill"] = after_leader_loss(env, home)
-    (work / f"report-{name}.json").write_text(json.dumps(figures, indent=1))
+    suffix = f" nice {args.import_nice}" if args.import_nice else ""
+    (work / f"report-{name}{suffix}.json").write_text(json.dumps(figures, indent=1))
     return figures
 
 
@@ -383,6 +386,7 @@ def print_figures(f: dict, records: int, clients: int) -> None:
     print(
         f"## {f['name']}: {clients} clients for {f['seconds']:.0f} s at {records:,} records, "
         f"{f['servers']} application server(s) (gunicorn, 2 workers each), while importing and editing"
+        + (f" (the import under nice -n {f['import_nice']})" if f.get("import_nice") else "")
     )
     print()
     print(
@@ -431,6 +435,12 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--import-records", type=int, default=10_000)
     ap.add_argument("--reps", type=int, default=60, help="unloaded requests per kind")
+    ap.add_argument(
+        "--import-nice",
+        type=int,
+        default=0,
+        help="run the import under `nice -n N` (docs/operations.md: readers first while an import runs)",
+    )
     ap.add_argument(
         "--baseline-seconds",
         type=float,
