@@ -121,7 +121,7 @@ def _in_texts(texts: list) -> list[dict[str, Any]]:
             by_kind.setdefault(kind if isinstance(kind, str) else DEFAULT_TEXT_KIND, []).extend(
                 in_html(part["html"])
             )
-    return list(max(by_kind.values(), key=len)) if by_kind else []
+    return list(max(by_kind.values(), key=lambda found: len(found))) if by_kind else []
 
 
 def in_document(doc: dict) -> list[dict[str, Any]]:
