@@ -121,7 +121,11 @@ def _in_texts(texts: list) -> list[dict[str, Any]]:
             by_kind.setdefault(kind if isinstance(kind, str) else DEFAULT_TEXT_KIND, []).extend(
                 in_html(part["html"])
             )
-    return list(max(by_kind.values(), key=lambda found: len(found))) if by_kind else []
+    most: list[dict[str, Any]] = []
+    for found in by_kind.values():  # the first of the fullest
+        if len(found) > len(most):
+            most = found
+    return list(most)
 
 
 def in_document(doc: dict) -> list[dict[str, Any]]:
