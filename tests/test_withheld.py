@@ -380,3 +380,61 @@ def test_mark_leaves_attribute_values_alone():
     assert [s.text_content() for s in tree.xpath("//span[@class='withheld withheld-name']")] == [
         "[Name not declassified]"
     ]
+
+
+# -- a record with an original and its translation -----------------------------------------------------------------
+
+BOTH_TEXTS = {
+    "id": "w/both",
+    "title": "Cable with its translation",
+    "status": "published",
+    "texts": [
+        {
+            "kind": "original",
+            "language": "rus",
+            "body": "Встреча с [Name not declassified] и [1 line not declassified].",
+        },
+        {
+            "kind": "translation",
+            "language": "eng",
+            "body": "Met [Name not declassified] and [1 line not declassified].",
+        },
+    ],
+    "notes": ["Source: [Name not declassified] files."],
+}
+
+
+def test_an_original_and_its_translation_count_each_passage_once():
+    doc = normalize_record(BOTH_TEXTS)
+    assert [e["kind"] for e in doc["withheld"]] == ["name", "line", "name"]  # the texts' two, then the note's
+    # The version that holds the most markers counts, whichever comes first.
+    fuller = {
+        **BOTH_TEXTS,
+        "texts": [*BOTH_TEXTS["texts"][:1], {**BOTH_TEXTS["texts"][1], "body": "Met Smith."}],
+    }
+    assert [e["kind"] for e in normalize_record(fuller)["withheld"]] == ["name", "line", "name"]
+    # A translation in two parts: its parts count together.
+    parts = {
+        **BOTH_TEXTS,
+        "texts": [
+            BOTH_TEXTS["texts"][0],
+            {"kind": "translation", "body": "Met [Name not declassified]"},
+            {"kind": "translation", "body": "and [1 line not declassified]; [Paragraph not declassified.]"},
+        ],
+    }
+    assert [e["kind"] for e in normalize_record(parts)["withheld"]] == ["name", "line", "paragraph", "name"]
+
+
+@pytest.mark.django_db
+def test_record_page_counts_a_translated_passage_once(archive, client):
+    archive.store.save(BOTH_TEXTS)
+    response = client.get("/records/w/both/")
+    assert response.status_code == 200
+    tree = lxml.html.fromstring(response.content)
+    # Both texts keep their markers, marked ...
+    assert (
+        len(tree.xpath("//div[@class='body']//span[contains(concat(' ', @class, ' '), ' withheld ')]")) == 4
+    )
+    # ... and the record counts each passage once.
+    (summary,) = tree.xpath("//dd[@class='withheld-summary']")
+    assert " ".join(summary.text_content().split()).startswith("3 withheld passages: 2 names, 1 line")

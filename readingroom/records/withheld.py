@@ -19,7 +19,7 @@ from collections import Counter
 from typing import Any
 
 from .texts import html_to_plain
-from .vocabulary import WITHHELD_KIND
+from .vocabulary import DEFAULT_TEXT_KIND, WITHHELD_KIND
 
 # A whole bracket that ends with "not declassified" (a period may follow, inside the bracket): what is inside is
 # the marker. Brackets hold no brackets; 120 characters is far above the longest marker FRUS prints ("1
@@ -109,12 +109,31 @@ def in_html(markup: str) -> list[dict[str, Any]]:
     return find(html_to_plain(markup))
 
 
+def _in_texts(texts: list) -> list[dict[str, Any]]:
+    """The markers of a record's texts, each passage once. A record's texts are versions of one document (the
+    original, a transcription, a translation), and a passage withheld from the document is marked in each
+    version: the markers are those of the version, the texts of one kind, that holds the most of them (the
+    texts of one kind, a translation in two parts, count together; on a tie, the kind that comes first)."""
+    by_kind: dict[str, list[dict[str, Any]]] = {}
+    for part in texts:
+        if isinstance(part, dict) and isinstance(part.get("html"), str):
+            kind = part.get("kind") or DEFAULT_TEXT_KIND
+            by_kind.setdefault(kind if isinstance(kind, str) else DEFAULT_TEXT_KIND, []).extend(
+                in_html(part["html"])
+            )
+    most: list[dict[str, Any]] = []
+    for found in by_kind.values():  # the first of the fullest
+        if len(found) > len(most):
+            most = found
+    return list(most)
+
+
 def in_document(doc: dict) -> list[dict[str, Any]]:
     """Every marker of a record's texts, notes, source note and archival reference, in that order: the record's
-    field `withheld`.
+    field `withheld`. The texts count once however many versions of the document the record holds (`_in_texts`).
     (A FRUS source note withholds too: "A copy was also sent to [name not declassified].")"""
-    found: list[dict[str, Any]] = []
-    for part in (*(doc.get("texts") or []), *(doc.get("notes") or [])):
+    found = _in_texts(doc.get("texts") or [])
+    for part in doc.get("notes") or []:
         if isinstance(part, dict) and isinstance(part.get("html"), str):
             found.extend(in_html(part["html"]))
     if isinstance(doc.get("source_description"), str):

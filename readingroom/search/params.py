@@ -15,7 +15,7 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import facets as facet_defs
 from . import query as query_mod
@@ -26,6 +26,7 @@ MAX_RESULTS = (
 )
 SORTS = {"relevance": "relevance", "date": "date ascending", "-date": "date descending", "title": "title"}
 MAX_VALUES_PER_FACET = 20
+MAX_FACET_VALUES = 500  # the most values of one facet a request may ask for (SearchRequest.facet_sizes)
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,20 @@ class SearchRequest:
     # False: the hits come without snippets (Hit.snippet_html is ""), for a caller that shows none (related
     # documents): making them is most of a search's time when the texts are long.
     snippets: bool = True
+    # (facet name, how many of its values to give back) for a caller that needs more (or fewer) than the facet's
+    # own `size` (fields.py): the search map asks for every place. Bounded by MAX_FACET_VALUES.
+    facet_sizes: tuple[tuple[str, int], ...] = ()
+
+    def facet_size(self, name: str) -> int:
+        """How many values of this facet the search gives back (the most frequent first)."""
+        asked = dict(self.facet_sizes).get(name)
+        size = facet_defs.BY_NAME[name].size if asked is None else asked
+        return max(1, min(size, MAX_FACET_VALUES))
+
+    def counted_facets(self) -> list[facet_defs.Facet]:
+        """The facets to count, in `facets` order, each with the `size` this request asks of it: what the engines
+        count (each asks its engine for FETCH_EXTRA values more, so that ties at the cut break the same way)."""
+        return [replace(facet_defs.BY_NAME[n], size=self.facet_size(n)) for n in self.facets]
 
     @property
     def offset(self) -> int:
@@ -52,13 +67,21 @@ class SearchRequest:
         return dict(self.filters).get(facet, ())
 
     def without_filter(self, facet: str) -> SearchRequest:
-        from dataclasses import replace
-
         return replace(self, filters=tuple((n, v) for n, v in self.filters if n != facet))
 
     def cache_key(self) -> tuple:
-        """What decides the matching set (not the sort or the page): facet counts are cached on it."""
-        return (self.query.clauses, self.date_from, self.date_to, self.undated, self.filters, self.facets)
+        """What decides the matching set and the facets counted over it (not the sort or the page): facet counts
+        are cached on it."""
+        sizes = tuple(self.facet_size(n) for n in self.facets)
+        return (
+            self.query.clauses,
+            self.date_from,
+            self.date_to,
+            self.undated,
+            self.filters,
+            self.facets,
+            sizes,
+        )
 
 
 Params = Mapping[str, list[str]]

@@ -10,6 +10,7 @@ the archive (the scans' tiles, the volume's previous and next documents) is in w
 - The signature and the dateline place are printed where the text has them; the document's own fields
   (`signature`, `dateline_place`) only when the text lacks them.
 - Languages: the original's (`languages`) and each text's, and "Translated from ..." for a translation.
+- Abbreviations: those the volume spells out for this document (`extra.terms`), for web/textmarks.py.
 """
 
 from __future__ import annotations
@@ -90,6 +91,9 @@ class RecordPage:
     show_signature: bool = False
     show_dateline_place: bool = False
     date_corrected: dict | None = None
+    # The abbreviations the document uses, spelled out from its volume's list of abbreviations and terms (the
+    # FRUS import keeps them as extra.terms: {"DMZ": "Demilitarized Zone"}); web/textmarks.py sets them as <abbr>.
+    terms: dict[str, str] = field(default_factory=dict)
 
 
 def _label(kind: str, language: str | None, own: str | None) -> str:
@@ -140,5 +144,13 @@ def record_page(doc: dict) -> RecordPage:
         'class="signature"' in markup or html.escape(signature, quote=False) in markup
     )
     page.show_dateline_place = bool(doc.get("dateline_place")) and 'class="dateline"' not in markup
-    page.date_corrected = (doc.get("extra") or {}).get("date_corrected")
+    extra = doc.get("extra") or {}
+    page.date_corrected = extra.get("date_corrected")
+    terms = extra.get("terms")
+    if isinstance(terms, dict):
+        page.terms = {
+            k: v
+            for k, v in terms.items()
+            if isinstance(k, str) and isinstance(v, str) and k.strip() and v.strip()
+        }
     return page

@@ -9,6 +9,9 @@ a popover while its reference is hovered or focused; apparatus.js only adds Esca
   the person's page with the glossary's identification beside it, shown the same way.
 - A link to a record (``/records/<id>/``) stays a link only when the public may see that record
   (records/references.py); otherwise its words stay, unlinked, saying nothing of the record.
+- An abbreviation the volume spells out for the document (FRUS's list of abbreviations and terms, kept by the
+  import as the record's ``extra.terms``) becomes ``<abbr title="Demilitarized Zone">DMZ</abbr>`` wherever it
+  stands as a word of the text (case as written), so hovering it spells it out.
 
 The input is sanitized markup (the template's ``|sanitized``); what is added here is escaped here.
 """
@@ -36,15 +39,19 @@ _BLOCK_TAG = re.compile(
 _LINK_TAG = re.compile(r"</?a(?:\s[^>]*)?>")
 _ID_ATTR = re.compile(r'\sid="[^"]*"')
 _TAG = re.compile(r"<[^>]+>")
+_ANY_TAG = re.compile(r"""<[a-zA-Z/!](?:[^"'>]|"[^"]*"|'[^']*')*>""")
+_ABBR_TAG = re.compile(r"</?abbr\b", re.I)
 
 
 class TextMarks:
     """One page's popovers: `apply()` each text and note of the page in turn (ids stay unique on the page).
     `references` None (a template given none) leaves persons as plain text and links as stored."""
 
-    def __init__(self, notes: list[Note], references: References | None):
+    def __init__(self, notes: list[Note], references: References | None, terms: dict[str, str] | None = None):
         self.notes = {n.id: n for n in notes}
         self.references = references
+        self.terms = terms or {}
+        self._terms = _terms_pattern(self.terms)
         self._tips = 0
 
     def apply(self, markup: str) -> str:
@@ -55,6 +62,8 @@ class TextMarks:
                 markup = self._persons(markup)
         if "note-ref" in markup and self.notes:
             markup = _NOTE_REF.sub(self._footnote, markup)
+        if self._terms is not None:  # last: a popover's copy of a note spells them out too
+            markup = self._abbreviations(markup)
         return markup
 
     def heading_tip(self, note: Note) -> tuple[str, str]:
@@ -74,6 +83,39 @@ class TextMarks:
             return inner  # not public (or not in the archive): the words, never a link that 404s or leaks
         url = reverse("record", kwargs={"record_id": record_id}) + fragment
         return f'<a class="xref" href="{html.escape(url)}">{inner}</a>'
+
+    # Abbreviations ---------------------------------------------------------------------------------------------
+    def _abbreviations(self, markup: str) -> str:
+        """Each abbreviation in the text between tags (never in a tag, an attribute or an <abbr> already) as
+        <abbr title>."""
+        assert self._terms is not None
+        pattern, by_escaped = self._terms, {html.escape(t, quote=False): e for t, e in self.terms.items()}
+        out: list[str] = []
+        in_abbr = 0
+        at = 0
+        for t in _ANY_TAG.finditer(markup):
+            out.append(
+                self._abbr_text(markup[at : t.start()], pattern, by_escaped)
+                if not in_abbr
+                else markup[at : t.start()]
+            )
+            tag = t.group(0)
+            if _ABBR_TAG.match(tag):
+                in_abbr += -1 if tag.startswith("</") else 1
+                in_abbr = max(in_abbr, 0)
+            out.append(tag)
+            at = t.end()
+        rest = markup[at:]
+        out.append(self._abbr_text(rest, pattern, by_escaped) if not in_abbr else rest)
+        return "".join(out)
+
+    @staticmethod
+    def _abbr_text(text: str, pattern: re.Pattern, by_escaped: dict[str, str]) -> str:
+        if not text:
+            return text
+        return pattern.sub(
+            lambda m: f'<abbr title="{html.escape(by_escaped[m.group(0)])}">{m.group(0)}</abbr>', text
+        )
 
     # Persons ---------------------------------------------------------------------------------------------------
     def _persons(self, markup: str) -> str:
@@ -123,6 +165,15 @@ class TextMarks:
     def _next_id(self, prefix: str) -> str:
         self._tips += 1
         return f"{prefix}-{self._tips}"
+
+
+def _terms_pattern(terms: dict[str, str]) -> re.Pattern | None:
+    """A pattern of the terms as they stand in escaped text: whole words (not a piece of "USG" for "US", nor of an
+    entity such as "&amp;"), the longest first."""
+    escaped = sorted((html.escape(t, quote=False) for t in terms), key=len, reverse=True)
+    if not escaped:
+        return None
+    return re.compile(r"(?<![\w&])(?:" + "|".join(map(re.escape, escaped)) + r")(?![\w])")
 
 
 def _span_end(markup: str, start: int) -> tuple[int, int]:

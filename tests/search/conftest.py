@@ -216,3 +216,19 @@ def indexed(archive, corpus):
     """The corpus, indexed into the backend through `reindex` (the same path as the command)."""
     archive.indexer.reindex(progress=False)
     return corpus
+
+
+# A capital per record, fifteen places in all (more than a facet's 10 shown values): Hanoi in three records,
+# Moscow in two, the others in one each.
+CAPITALS = ["Hanoi", "Hanoi", "Hanoi", "Moscow", "Moscow", "Beijing", "London", "Bonn", "Rome", "Madrid"]
+CAPITALS += ["Ottawa", "Canberra", "Tokyo", "Delhi", "Cairo", "Lima", "Oslo", "Bern"]
+
+
+@pytest.fixture
+def many_places(archive, corpus, writer):
+    for i, place in enumerate(CAPITALS):
+        writer.save(
+            {"id": f"test/capital-{i}", "title": f"Cable from {place}", "date": "1969", "places": [place]}
+        )
+    archive.indexer.reindex(progress=False)
+    return corpus

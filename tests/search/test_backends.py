@@ -11,9 +11,9 @@ from dataclasses import replace
 
 import pytest
 
-from readingroom.search.params import request_from_params
+from readingroom.search.params import MAX_FACET_VALUES, request_from_params
 
-from .conftest import SEED_ID, make_backend
+from .conftest import CAPITALS, SEED_ID, make_backend
 
 D = "frus1964-68v07/d"
 NEVER_PUBLIC = {"test/draft", "test/embargoed", "test/withdrawn"}
@@ -355,3 +355,31 @@ def test_date_histogram_counts_public_results_by_decade_or_year(indexed, backend
     # a chosen decade shows its years
     _, chosen = bars_for(decade="1960s")
     assert chosen is not None and chosen.unit == "year" and chosen.total == 15
+
+
+def test_a_request_may_ask_for_more_facet_values(many_places, backend):
+    expected = {"Washington": 2, "Paris": 1, "Saigon": 1, "Sài Gòn": 1}  # the corpus's, as above
+    for place in CAPITALS:
+        expected[place] = expected.get(place, 0) + 1
+    assert len(expected) > 15
+    everything = request_from_params({})
+    for req in (
+        everything,
+        request_from_params({"q": ["cable"]}),
+        request_from_params({"decade": ["1960s"]}),
+    ):
+        default = dict(backend.search(req).facets["place"])
+        asked = replace(req, facet_sizes=(("place", 500),))
+        full = dict(backend.search(asked).facets["place"])
+        if req is everything:
+            assert full == expected
+        assert len(full) > 10 and set(default) < set(full)
+        assert len(default) == 10 and all(full[p] == n for p, n in default.items())
+        # The counts are cached per size: asked again, each request gets what it asked for.
+        assert dict(backend.search(req).facets["place"]) == default
+        assert dict(backend.search(asked).facets["place"]) == full
+        # Other facets keep their own size.
+        assert backend.search(asked).facets["subject"] == backend.search(req).facets["subject"]
+    # A size is bounded: at least one value, at most MAX_FACET_VALUES.
+    assert replace(everything, facet_sizes=(("place", 10**9),)).facet_size("place") == MAX_FACET_VALUES
+    assert len(backend.search(replace(everything, facet_sizes=(("place", 0),))).facets["place"]) == 1

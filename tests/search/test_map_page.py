@@ -8,6 +8,8 @@ from html import unescape
 
 import pytest
 
+from .conftest import CAPITALS
+
 XSS = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
 
 
@@ -52,3 +54,15 @@ def test_a_failing_engine_gives_a_503_map(indexed, archive, monkeypatch, client)
     monkeypatch.setattr(archive.search, "search", down)
     response = client.get("/search/map/", {"q": "war"})
     assert response.status_code == 503 and b"Search is unavailable" in response.content
+
+
+def test_the_map_shows_every_place_of_the_results_not_only_the_sidebars_ten(many_places, client):
+    expected = {"Washington": 2, "Paris": 1, "Saigon": 1, "Sài Gòn": 1}
+    for place in CAPITALS:
+        expected[place] = expected.get(place, 0) + 1
+    sidebar = sidebar_places(client.get("/search/").content.decode())
+    assert len(sidebar) == 10  # the sidebar shows a facet's top ten ...
+    html = client.get("/search/map/").content.decode()
+    assert map_places(html) == expected  # ... the map every place of the results
+    narrowed = map_places(client.get("/search/map/", {"q": 'title:"cable from"'}).content.decode())
+    assert narrowed == {p: n for p, n in expected.items() if p in CAPITALS}

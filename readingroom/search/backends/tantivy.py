@@ -414,7 +414,7 @@ class TantivyBackend(SearchBackend):
         without its own filter."""
         main: list[facets.Facet] = []
         jobs: list[tuple[tantivy.Query, list]] = []
-        for f in (facets.BY_NAME[n] for n in req.facets):
+        for f in req.counted_facets():
             if f.mode == "or" and req.selected(f.name):
                 jobs.append((self.full_query(req, skip_filter=f.name), [f]))
             else:
@@ -629,7 +629,7 @@ class TantivyBackend(SearchBackend):
     ) -> Callable[[], dict]:
         """Facets as `base` (the counts over the whole index, or over `within`, a set holding every match) minus
         the counts over the documents of that set the search does not match."""
-        wanted = [facets.BY_NAME[n] for n in req.facets]
+        wanted = req.counted_facets()
         held = [f for f in wanted if f.name in base.counts]
         specs = {f.name: self._rest_spec(f, base) for f in held}
         futures = []

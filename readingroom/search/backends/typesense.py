@@ -320,7 +320,7 @@ class TypesenseBackend(SearchBackend):
             "-date": "date_desc:desc,title_sort:asc",
             "title": "title_sort:asc,date_asc:asc",
         }[sort]
-        wanted = [facets.BY_NAME[n] for n in req.facets]
+        wanted = req.counted_facets()
         own = [f for f in wanted if f.mode == "or" and req.selected(f.name)]
         base = {
             "q": q,
@@ -370,7 +370,7 @@ class TypesenseBackend(SearchBackend):
         counts: dict[str, list[tuple[str, int]]] = {}
         for r in responses:
             for fc in r.get("facet_counts", []):
-                size = facets.BY_NAME[fc["field_name"]].size
+                size = req.facet_size(fc["field_name"])
                 counts[fc["field_name"]] = facets.top([(c["value"], c["count"]) for c in fc["counts"]], size)
         positive = req.query.positive
         hits = []

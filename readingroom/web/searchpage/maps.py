@@ -8,17 +8,20 @@ from dataclasses import replace
 from django.urls import reverse
 
 from readingroom.search.backends.base import SearchResult
-from readingroom.search.params import SearchRequest
+from readingroom.search.params import MAX_FACET_VALUES, SearchRequest
 from readingroom.web import maps
 
 from .context import _pairs, _url
 
 FACET = "place"
+PLACES = MAX_FACET_VALUES  # the places a map shows: every place of the results, up to this many (the most
+# documents first); the sidebar shows a facet's top ten
 
 
 def map_request(req: SearchRequest) -> SearchRequest:
-    """The search counting only places: one hit, no snippets (the map needs the counts, not the results)."""
-    return replace(req, facets=(FACET,), page=1, page_size=1, snippets=False)
+    """The search counting only places, all of them: one hit, no snippets (the map needs the counts, not the
+    results)."""
+    return replace(req, facets=(FACET,), facet_sizes=((FACET, PLACES),), page=1, page_size=1, snippets=False)
 
 
 def map_url(get) -> str:

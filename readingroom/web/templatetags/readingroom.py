@@ -70,7 +70,7 @@ def record_page(doc) -> recordpage.RecordPage:
 def text_marks(page, references=None) -> textmarks.TextMarks:
     """The page's footnote popovers, persons glossary and cross-references (web/textmarks.py):
     `{% text_marks page references as marks %}`; `references` (records/references.py) is None in the preview."""
-    return textmarks.TextMarks(page.notes, references or None)
+    return textmarks.TextMarks(page.notes, references or None, getattr(page, "terms", None))
 
 
 @register.filter
