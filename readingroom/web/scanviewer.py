@@ -69,8 +69,11 @@ def viewer_context(request, record: Record, n: int) -> dict:
     ]
     zoom_in = zoom_out = None
     if position is not None:
-        if position + 1 < len(sizes):
-            zoom_in = page_url(record.pk, n, sizes[position + 1])
+        # Fitted, the page is as wide as the screen, whatever that is: zooming in shows the size it was fitted
+        # from at its own pixels; zoomed, the next listed size.
+        bigger = position if asked is None else position + 1
+        if bigger < len(sizes):
+            zoom_in = page_url(record.pk, n, sizes[bigger])
         if position > 0:
             zoom_out = page_url(record.pk, n, sizes[position - 1])
     record_url = reverse("record", kwargs={"record_id": record.pk})
