@@ -296,3 +296,35 @@ def test_page_of_names_the_pages_there_are():
 
     with pytest.raises(NotFound, match="no scan page 5: this record has pages 1 to 0|no scans"):
         page_of([], 5)
+
+
+def test_a_frus_documents_page_breaks_link_to_scans_labelled_with_them(
+    import_files, archive, client, settings
+):
+    """The FRUS importer keeps <pb n="210"/> inside a document as [Page 210]: given scans labelled "Page 210",
+    the record page links each break to its scan, and the scan's viewer page leads back."""
+    from readingroom.iiif.images import TileStore
+    from readingroom.records.models import Record
+
+    from .conftest import CORPUS
+
+    assert import_files(CORPUS / "frus" / "frus1964-68v07-excerpt.xml").ok
+    record = next(
+        r for r in Record.objects.filter(id__startswith="frus") if "data-page=" in json.dumps(r.document)
+    )
+    doc = archive.store.document(record.pk)
+    breaks = re.findall(r'data-page="([^"]+)"', doc["texts"][0]["html"])
+    assert breaks, record.pk
+    media = archive.settings.media_path
+    settings.MEDIA_ROOT = str(media)
+    for number in breaks:
+        make_image(media / "frus" / f"p{number}.jpg", (600, 800))
+    doc["media"] = [{"path": f"frus/p{number}.jpg", "label": f"Page {number}"} for number in breaks]
+    archive.store.save(doc)
+    TileStore.of(archive.settings).for_records([record.pk])
+    html = client.get(f"/records/{record.pk}/").content.decode()
+    for n, number in enumerate(breaks, 1):
+        link = f'<a href="/records/{record.pk}/@scans/{n}/" title="The scan of page {number}">[Page {number}]</a>'
+        assert link in html
+        viewer = client.get(f"/records/{record.pk}/@scans/{n}/").content.decode()
+        assert f"<h1>Page {number} " in viewer and f'href="/records/{record.pk}/#page-{n}"' in viewer
