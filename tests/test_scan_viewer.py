@@ -328,3 +328,12 @@ def test_a_frus_documents_page_breaks_link_to_scans_labelled_with_them(
         assert link in html
         viewer = client.get(f"/records/{record.pk}/@scans/{n}/").content.decode()
         assert f"<h1>Page {number} " in viewer and f'href="/records/{record.pk}/#page-{n}"' in viewer
+
+
+def test_a_merged_records_pages_move_with_it(client, book):
+    doc = book.store.document("p/book")
+    book.store.save({**doc, "id": "p/volume"})
+    book.store.merge("p/book", "p/volume")
+    response = client.get(f"{BOOK}@scans/2/?size=450")
+    assert response.status_code == 301 and response["Location"] == "/records/p/volume/@scans/2/"
+    assert client.get(response["Location"]).status_code == 200

@@ -111,6 +111,8 @@ def test_reading_the_scans_without_javascript(minutes, browser, width):
         page.locator(".scan-back a", has_text="Back to the text").click()
         page.wait_for_url("**" + BOOK + "#page-3")
         assert page.locator("#page-3").evaluate("e => e.matches(':target')")
+        target = page.locator("#page-3").bounding_box()  # scrolled to, also inside the scans' own column
+        assert target and -2 <= target["y"] < 900 - 40
         # The text's page break leads to its scan.
         page.locator(".text .pb a", has_text="[Page 43]").click()
         page.wait_for_url("**/@scans/3/")
