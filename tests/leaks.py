@@ -447,6 +447,12 @@ def url_table() -> dict[str, list[Fetch]]:
         "sitemap-<slug:section>-<int:chunk>.xml": fetches(["/sitemap-pages-1.xml", "/sitemap-records-1.xml"]),
         "records/": fetches(["/records/", "/records/?page=2"]),
         "records/<path:record_id>/@manifest.json": record_urls("/records/{}/@manifest.json"),
+        # The scan viewer (docs/iiif.md): the public record has one scan, so its page 2 and an unlisted size are 404.
+        "records/<path:record_id>/@scans/<int:n>/": [
+            *record_urls("/records/{}/@scans/1/"),
+            *record_urls("/records/{}/@scans/1/?size=300"),
+            *fetches([f"/records/{PUBLIC_ID}/@scans/2/", f"/records/{PUBLIC_ID}/@scans/1/?size=123"], (404,)),
+        ],
         "records/<path:record_id>/@<str:name>": [
             f
             for name in ("cite.bib", "cite.ris", "cite.json", "record.pdf", "record.txt", "record.json")

@@ -140,6 +140,7 @@ def test_a_hidden_record_answers_as_one_that_does_not_exist(leak_archive, client
             f"/srv/record/{hidden_id(state)}.json",
             f"/records/{hidden_id(state)}/@cite.bib",
             f"/records/{hidden_id(state)}/@manifest.json",
+            f"/records/{hidden_id(state)}/@scans/1/",
             f"/media/{leaks.media_path(state)}",
         ]
         if (

@@ -105,6 +105,8 @@ def preview_context(request, doc: dict) -> dict:
         "json_ld": "",
         "manifest_url": None,
         "scans": [],  # the media folder's files are served once the record is public
+        "scan_count": 0,
+        "printed_pages": {},  # no scan viewer before then either (web/scanviewer.py)
         "apparatus": None,  # previous and next are among published documents
         "text_references": references.of_document(doc, [a for group in links.values() for a in group]),
         "corrections": [],

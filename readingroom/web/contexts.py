@@ -91,44 +91,51 @@ class ScanView:
     thumbnail: str | None  # a size the IIIF image service made
     width: int | None
     height: int | None
+    n: int = 0  # the page's number among the record's scans
+    anchor: str = ""  # its id on the record page (#page-n)
+    viewer: str = ""  # the scan viewer's page (web/scanviewer.py)
+    previous: str | None = None  # the anchors of the pages before and after it
+    next: str | None = None
 
 
 THUMBNAIL_WIDTH = 240  # CSS pixels the thumbnail column is wide; the smallest made size at least this wide
 
 
 def scans_context(request, record: Record) -> dict:
-    """The record's scans in the media folder, each with a thumbnail from its IIIF image service when its
-    tiles are made, and the IIIF manifest (web/iiif.py) when there is a scan."""
+    """The record's scans in the media folder as numbered pages (iiif/pages.py), each with its anchor, its page in
+    the scan viewer and a thumbnail from its IIIF image service when its tiles are made; the IIIF manifest
+    (web/iiif.py) when there is a scan; and the text's printed pages that a scan's label names."""
     from django.urls import reverse
 
-    from readingroom.iiif.images import TileStore, scans
+    from readingroom.iiif.images import TileStore
+    from readingroom.iiif.pages import printed_pages, scan_pages
+    from readingroom.web.scanviewer import image_url, page_url, record_page_scans
 
-    tiles = TileStore.of(request.archive.settings)
+    pages = scan_pages(record.document, TileStore.of(request.archive.settings))
     found: list[ScanView] = []
-    for n, scan in enumerate(scans(record.document), 1):
-        if not tiles.source_file(scan.path):
-            continue
-        info = tiles.info(scan.path)
+    for page, nav in zip(pages, record_page_scans(record, pages), strict=True):
         thumb = w = h = None
-        if info is not None and info.get("sizes"):
-            sizes = sorted(info["sizes"], key=lambda s: s["width"])
-            size = next((s for s in sizes if s["width"] >= THUMBNAIL_WIDTH), sizes[-1])
-            w, h = size["width"], size["height"]
-            thumb = reverse(
-                "iiif-image",
-                kwargs={
-                    "image": scan.image_id,
-                    "region": "full",
-                    "size": f"{w},{h}",
-                    "rotation": "0",
-                    "quality": "default",
-                    "fmt": "jpg",
-                },
+        size = page.readable(THUMBNAIL_WIDTH)
+        if size is not None:
+            w, h = size.width, size.height
+            thumb = image_url(page, size)
+        found.append(
+            ScanView(
+                page.label,
+                reverse("media", kwargs={"path": page.scan.path}),
+                thumb,
+                w,
+                h,
+                page.n,
+                nav["anchor"],
+                nav["viewer"],
+                nav["previous"],
+                nav["next"],
             )
-        label = scan.label or f"Scan {n}"
-        found.append(ScanView(label, reverse("media", kwargs={"path": scan.path}), thumb, w, h))
+        )
     manifest = reverse("iiif-manifest", kwargs={"record_id": record.pk}) if found else None
-    return {"scans": found, "manifest_url": manifest}
+    printed = {number: page_url(record.pk, p.n) for number, p in printed_pages(pages).items()}
+    return {"scans": found, "manifest_url": manifest, "scan_count": len(found), "printed_pages": printed}
 
 
 RELATED_LIMIT = 6

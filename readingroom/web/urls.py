@@ -2,7 +2,7 @@ from django.urls import path, register_converter
 
 from readingroom.records.vocabulary import AUTHORITY_KIND, KIND_BY_PLURAL
 
-from . import citations, exports, iiif, sitemaps, views, withheld
+from . import citations, exports, iiif, scanviewer, sitemaps, views, withheld
 
 
 class KindConverter:
@@ -51,6 +51,7 @@ urlpatterns = [
     path("records/", views.record_list, name="records"),
     # A record's sub-resources come first, so that "@..." never reaches the record view.
     path("records/<path:record_id>/@manifest.json", iiif.manifest, name="iiif-manifest"),
+    path("records/<path:record_id>/@scans/<int:n>/", scanviewer.scan_page, name="scan-page"),
     path("records/<path:record_id>/@<str:name>", citations.download, name="record-subresource"),
     path("records/<path:record_id>/", views.record, name="record"),
     path("media/<path:path>", views.media, name="media"),
