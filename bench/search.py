@@ -56,6 +56,7 @@ OUT = ROOT / "bench" / "out"
 TEI = "{http://www.tei-c.org/ns/1.0}"
 sys.path.insert(0, str(ROOT))
 
+from readingroom.records.schema import clean_name  # noqa: E402 - after the project is on the path
 
 # -- material ----------------------------------------------------------------------------------------------------
 
@@ -144,7 +145,7 @@ def load_material() -> dict:
     persons = []
     with open(CORPUS / "hsg" / "people.jsonl", encoding="utf-8") as f:
         for line in f:
-            persons.append(json.loads(line)["name"])
+            persons.append(clean_name(json.loads(line)["name"]))  # as the people importer stores it
     return {
         "sources": sources,
         "subjects": labels.get("topics") or labels[list(labels)[-1]],

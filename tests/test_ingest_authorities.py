@@ -101,6 +101,25 @@ def test_people_whole_file(import_files, client, corpus_counts, archive):
     assert "1909–1994" in client.get("/persons/111738/").content.decode()
 
 
+def test_catalogue_marks_in_a_name_are_not_shown(import_files, archive, client):
+    """history.state.gov's persons file writes one name's non-sorting part between MARC's U+0098 and U+009C: the
+    reader sees the words, not the marks, and a record naming the person the same way is accepted."""
+    import_files(PEOPLE)
+    roijen = Authority.objects.get(kind="person", key="111536")
+    assert roijen.name == "Roijen, Jan Herman van"
+    archive.store.save(
+        {
+            "id": "t/roijen",
+            "title": "A record naming him as the file does",
+            "persons": ["Roijen, Jan Herman \x98van\x9c", {"id": "111536", "name": "Roijen, \x98van\x9c"}],
+        }
+    )
+    doc = archive.store.document("t/roijen")
+    assert [p["name"] for p in doc["persons"]] == ["Roijen, Jan Herman van", "Roijen, van"]
+    page = client.get("/records/t/roijen/").content.decode()
+    assert "Roijen, Jan Herman van" in page and "\x98" not in page and "\x9c" not in page
+
+
 def test_people_reimport_changes_nothing(import_files, tmp_path):
     part = tmp_path / "people-part.jsonl"
     part.write_text(first_lines(200), encoding="utf-8")

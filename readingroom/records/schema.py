@@ -158,6 +158,7 @@ def authority_ref(
         raise RecordError(field, "must be a name or an object with a 'name'", rid)
     name = _fits(_str(value.get("name"), f"{field}.name", rid, required=True), 1000, f"{field}.name", rid)
     assert name is not None
+    name = clean_name(name)
     ref_kind = value.get("kind") or kind or "person"
     if kind and ref_kind != kind:
         raise RecordError(f"{field}.kind", f"must be {kind!r}, not {ref_kind!r}", rid)
@@ -318,6 +319,20 @@ MAX_REFERENCES = 5_000
 AUTHORITY_KEY_MAX = 250  # Authority.key's column
 AUTHORITY_NAME_MAX = 1000  # Authority.name's
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+# Library catalogues mark a name's non-sorting part between U+0098 and U+009C (MARC's "start of string" and
+# "string terminator": "Roijen, Jan Herman \x98van\x9c" in history.state.gov's persons file). A reader must see
+# "Roijen, Jan Herman van": the marks go, the words stay; any other control character becomes a space.
+_NON_SORT_MARKS = str.maketrans("", "", "\x98\x9c")
+_SPACES = re.compile(r"\s+")
+
+
+def clean_name(name: str) -> str:
+    """An authority's name as readers see it: without catalogue marks and control characters, spaces single."""
+    if not _CONTROL.search(name):
+        return name
+    return _SPACES.sub(" ", _CONTROL.sub(" ", name.translate(_NON_SORT_MARKS))).strip()
 
 
 def wrong_key_reason(key: str) -> str | None:

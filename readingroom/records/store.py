@@ -39,6 +39,7 @@ from .schema import (
     TIMESTAMP_FIELDS,
     RecordError,
     canonical_bytes,
+    clean_name,
     content_hash,
     from_canonical_json,
     normalize_record,
@@ -187,6 +188,7 @@ class RecordWriter:
     ) -> int:
         """Create or update an authority and return its pk. Without `replace`, existing names and data are kept
         (an authority file imported earlier knows more than a record that mentions the person)."""
+        name = clean_name(name)
         cache_key = (kind, key)
         asked = (kind, key, name, parent_key, position, repr(sorted(data.items())) if data else None, replace)
         if asked in self._seen_requests:
@@ -920,6 +922,7 @@ class Store:
             parent_id = parent.pk if parent else None
             if parent_id != current.parent_id:
                 refuse_cycle(current, parent_id)
+            name = clean_name(name)
             reindex = current.name != name or current.parent_id != parent_id
             current.name, current.parent_id, current.position, current.data = name, parent_id, position, data
             current.save()
