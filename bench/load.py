@@ -141,6 +141,7 @@ class Tally:
     def __init__(self, started: float) -> None:
         self.started = started
         self.times: dict[str, list[float]] = defaultdict(list)
+        self.at: dict[str, list[float]] = defaultdict(list)  # when each request began, seconds into the run
         self.status: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
         self.transport: dict[str, int] = defaultdict(int)
         self.failed_at: list[float] = []  # seconds into the run of each 5xx or transport error
@@ -148,6 +149,7 @@ class Tally:
 
     def add(self, kind: str, ms: float, status: int, body: bytes, url: str) -> None:
         self.times[kind].append(ms)
+        self.at[kind].append(time.monotonic() - ms / 1000 - self.started)
         self.status[kind][status] += 1
         if status >= 500:
             self.failed_at.append(time.monotonic() - self.started)
@@ -272,15 +274,18 @@ def scenario(
     cmd = [sys.executable, "-m", "readingroom.cli", "--home", str(home)]
     t_import = time.monotonic()
     nice = ["nice", "-n", str(args.import_nice)] if args.import_nice else []
+    skip = [sys.executable, "-c", "print('0 0 left out (--without)')"]
     importer = subprocess.Popen(
-        [*nice, *cmd, "import", "--quiet", str(path)],
+        skip if "import" in args.without else [*nice, *cmd, "import", "--quiet", str(path)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     editor = subprocess.Popen(
-        [sys.executable, "-c", EDITOR, ",".join(data["ids"][:50]), str(time.time() + args.seconds)],
+        skip
+        if "editor" in args.without
+        else [sys.executable, "-c", EDITOR, ",".join(data["ids"][:50]), str(time.time() + args.seconds)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -301,11 +306,19 @@ def scenario(
             print(f"  {out.stderr.strip()} at {kill_leader_at:.0f} s", flush=True)
 
         threading.Thread(target=kill, daemon=True).start()
+    import_ended: list[float] = []
+    threading.Thread(
+        target=lambda: (importer.wait(), import_ended.append(time.monotonic())), daemon=True
+    ).start()
     t0 = time.monotonic()
     tally = asyncio.run(loaded(bases, data, terms, args.clients, args.seconds))
     elapsed = time.monotonic() - t0
     out, err = importer.communicate(timeout=7200)
-    import_seconds = time.monotonic() - t_import
+    import_seconds = (import_ended[0] if import_ended else time.monotonic()) - t_import
+    # "While importing": the requests that began while the import ran (it may end before the run does).
+    window = (t_import - tally.started, t_import - tally.started + import_seconds)
+    if "import" in args.without:
+        window = (0.0, elapsed + 1)
     e_out, e_err = editor.communicate(timeout=300)
     saved, failed = (int(x) for x in (e_out.split() or ["0", "0"])[:2])
     busy = e_err.count("database is locked")
@@ -318,7 +331,10 @@ def scenario(
         q50, q95 = quiet[kind]
         calm_times = calm.times.get(kind) or [float("nan")]
         c50, c95 = search_bench.pct(calm_times, 50), search_bench.pct(calm_times, 95)
-        p50, p95 = search_bench.pct(times, 50), search_bench.pct(times, 95)
+        during = [
+            ms for ms, at in zip(times, tally.at[kind], strict=True) if window[0] <= at <= window[1]
+        ] or [float("nan")]
+        p50, p95 = search_bench.pct(during, 50), search_bench.pct(during, 95)
         rows.append(
             {
                 "kind": kind,
@@ -328,6 +344,8 @@ def scenario(
                 "clients_only": [c50, c95],
                 "clients_only_rps": len(calm.times.get(kind, [])) / args.baseline_seconds,
                 "loaded": [p50, p95],
+                "loaded_requests": len(during),
+                "whole_run": [search_bench.pct(times, 50), search_bench.pct(times, 95)],
                 "ratio": p95 / q95,
                 "ratio_to_clients_only": p95 / c95,
                 "5xx": fives,
@@ -355,10 +373,13 @@ def scenario(
         },
         "killed_leader": killed,
         "import_nice": args.import_nice,
+        "without": args.without,
     }
     if kill_leader_at is not None:
         figures["after_kill"] = after_leader_loss(env, home)
-    suffix = f" nice {args.import_nice}" if args.import_nice else ""
+    suffix = (f" nice {args.import_nice}" if args.import_nice else "") + "".join(
+        f" without {w}" for w in args.without
+    )
     (work / f"report-{name}{suffix}.json").write_text(json.dumps(figures, indent=1))
     return figures
 
@@ -391,11 +412,13 @@ def print_figures(f: dict, records: int, clients: int) -> None:
         f"## {f['name']}: {clients} clients for {f['seconds']:.0f} s at {records:,} records, "
         f"{f['servers']} application server(s) (gunicorn, 2 workers each), while importing and editing"
         + (f" (the import under nice -n {f['import_nice']})" if f.get("import_nice") else "")
+        + (f" (without the {' and the '.join(f['without'])})" if f.get("without") else "")
     )
     print()
     print(
         "One client alone: p50 / p95 of each kind asked one at a time. Clients only: the same clients with no "
-        "import and no editor. Importing: with them. Last columns: the importing p95 over the other two."
+        "import and no editor. Importing: the requests that began while the import ran (the editor saving "
+        "throughout); req/s over the whole run. Last columns: the importing p95 over the other two."
     )
     print()
     print(
@@ -439,6 +462,13 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--import-records", type=int, default=10_000)
     ap.add_argument("--reps", type=int, default=60, help="unloaded requests per kind")
+    ap.add_argument(
+        "--without",
+        action="append",
+        choices=("import", "editor"),
+        default=[],
+        help="leave the import or the editor out of the loaded run (to see what each costs readers)",
+    )
     ap.add_argument(
         "--import-nice",
         type=int,
