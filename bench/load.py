@@ -485,7 +485,8 @@ def main() -> int:
     ap.add_argument(
         "--cluster",
         action="store_true",
-        help="also run against scripts/cluster.py's deployment (start it first: `cluster.py up`), "
+        help="also run against scripts/cluster.py's deployment (start it first: `READINGROOM_RATE_LIMITS=0 "
+        "cluster.py up`, or its servers answer the clients 429), "
         "killing the Typesense leader halfway",
     )
     ap.add_argument("--cluster-only", action="store_true", help="only the cluster")
