@@ -215,9 +215,17 @@ def up(demo: bool) -> None:
     found = wait_for_leader()
     say(f"Typesense cluster ready; node {found} leads")
     create_database()
-    result = rr("init", capture_output=True, text=True)
-    if result.returncode != 0:
-        raise SystemExit(f"cluster: readingroom init failed:\n{result.stderr}")
+    # Nodes restarted on data of their own replay it after a leader is elected, and answer "Not Ready or Lagging"
+    # (503) until they have caught up: minutes for 100,000 documents on two cores. Wait for them, saying so.
+    deadline = time.monotonic() + 600
+    while True:
+        result = rr("init", capture_output=True, text=True)
+        if result.returncode == 0:
+            break
+        if "Not Ready or Lagging" not in result.stderr or time.monotonic() > deadline:
+            raise SystemExit(f"cluster: readingroom init failed:\n{result.stderr}")
+        say("Typesense nodes are catching up on their data (503 Not Ready or Lagging); trying again in 10 s")
+        time.sleep(10)
     if demo:
         result = rr("demo", "--no-serve")
         if result.returncode != 0:
