@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.urls import reverse
 from django.utils.formats import date_format
 
-from readingroom.records import audit, browse, persons, references, related, services, visibility
+from readingroom.records import browse, persons, references, related, services, visibility
 from readingroom.records.apparatus import apparatus, volume_order
 from readingroom.records.models import Authority, Record
 from readingroom.records.vocabulary import AUTHORITY_KIND, PEOPLE_ROLES, ROLE_LABELS
@@ -145,10 +145,11 @@ def related_documents(archive, record: Record, limit: int = RELATED_LIMIT) -> li
     """Documents sharing people, places, subjects and cross-references first (records/related.py), then documents
     alike in words (search/related.py); public records only, each saying why.
 
-    Kept in the archive's memo under the record's revision and the latest change of what pages show of other
-    records (audit.latest_list_change: a record withdrawn or retitled, an authority renamed since makes a new key)
-    and the day (an embargo ends at midnight without a write). Another record's text corrected since may make it
-    more or less alike in words: that shows at the next such change, as the titles and reasons shown are exact."""
+    Kept in the archive's memo under the record's revision and what every kept value depends on (pagecache.state:
+    the latest change of what pages show of other records, so that a record withdrawn or retitled or an authority
+    renamed since makes a new key; and the day, as an embargo ends at midnight without a write). Another record's
+    text corrected since may make it more or less alike in words: that shows at the next such change, as the
+    titles and reasons shown are exact."""
     from readingroom.search.related import similar_documents
 
     key = (
@@ -156,8 +157,7 @@ def related_documents(archive, record: Record, limit: int = RELATED_LIMIT) -> li
         record.pk,
         record.revision,
         record.updated,
-        audit.latest_list_change(),
-        visibility.today(),
+        *pagecache.state(),
         limit,
     )
     found = archive.memo.get(key)
