@@ -708,7 +708,9 @@ class Store:
             detail = {"revision": result.revision, "note": change.note}
             if change.action == "status":
                 detail.update(status=prepared.doc["status"], reason=change.reason)
-            before = normalize_record(current.document) if current is not None else None
+            # The stored document as it is: it was normalized when saved, and a field an older release stored
+            # otherwise can only make the two differ, never hide a change.
+            before = current.document if current is not None else None
             audit.log_event(
                 _AUDIT_ACTION.get(change.action or result.action, "record.update"),
                 actor=change.actor,
