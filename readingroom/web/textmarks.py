@@ -52,6 +52,9 @@ class TextMarks:
         self.references = references
         self.terms = terms or {}
         self._terms = _terms_pattern(self.terms)
+        self._spelled = {
+            html.escape(t, quote=False): e for t, e in self.terms.items()
+        }  # as the markup holds them
         self._tips = 0
 
     def apply(self, markup: str) -> str:
@@ -89,7 +92,7 @@ class TextMarks:
         """Each abbreviation in the text between tags (never in a tag, an attribute or an <abbr> already) as
         <abbr title>."""
         assert self._terms is not None
-        pattern, by_escaped = self._terms, {html.escape(t, quote=False): e for t, e in self.terms.items()}
+        pattern, by_escaped = self._terms, self._spelled
         out: list[str] = []
         in_abbr = 0
         at = 0
