@@ -121,11 +121,7 @@ def _in_texts(texts: list) -> list[dict[str, Any]]:
             by_kind.setdefault(kind if isinstance(kind, str) else DEFAULT_TEXT_KIND, []).extend(
                 in_html(part["html"])
             )
-    most: list[dict[str, Any]] = []
-    for found in by_kind.values():  # the first of the fullest
-        if len(found) > len(most):
-            most = found
-    return list(most)
+    return max(by_kind.values(), key=len, default=[])  # the first of the fullest
 
 
 def in_document(doc: dict) -> list[dict[str, Any]]:
