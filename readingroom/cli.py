@@ -115,6 +115,13 @@ def cmd_import(archive: Archive, args: argparse.Namespace) -> int:
     )
     if not args.dry_run:
         _make_tiles(archive, quiet=args.quiet)
+    if result.index_waiting:
+        print(
+            f"readingroom import: note: the records are stored, but the search engine did not take the last of "
+            f"them ({result.index_waiting}); they become searchable when the worker applies them "
+            "(`readingroom worker`, which `serve` starts); `readingroom check` shows how many wait",
+            file=sys.stderr,
+        )
     failed = [f for f in result.files if f.error]
     print(
         f"{'dry run: ' if args.dry_run else ''}{len(result.files) - len(failed)} of {len(result.files)} files "
@@ -267,7 +274,13 @@ def cmd_check(archive: Archive, args: argparse.Namespace) -> int:
 def cmd_publish_due(archive: Archive, args: argparse.Namespace) -> int:
     _require_archive(archive)
     published = archive.store.publish_due()
-    archive.indexer.process_outbox()  # now, waiting for another indexer if need be
+    waiting = archive.indexer.catch_up()  # now, waiting for another indexer if need be
+    if waiting:
+        print(
+            f"readingroom publish-due: note: the search engine did not take them yet ({waiting}); they become "
+            "searchable when the worker applies them",
+            file=sys.stderr,
+        )
     for record_id in published:
         print(f"published {record_id} (its embargo has ended)")
     print(f"{len(published)} records published whose embargo had ended")

@@ -93,7 +93,9 @@ class Worker:
         process holds the indexer lock."""
         done = 0
         while IndexOutbox.objects.exists():  # one cheap query a second when there is nothing to do
-            n = self.archive.indexer.process_outbox(wait=False, limit=OUTBOX_BATCH)
+            # Patient: while a cluster elects a leader the batch waits for it (the heartbeat can wait as long).
+            with self.archive.search.patient():
+                n = self.archive.indexer.process_outbox(wait=False, limit=OUTBOX_BATCH)
             if n < 0:
                 return -1 if not done else done
             done += n

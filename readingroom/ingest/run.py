@@ -35,7 +35,9 @@ class ImportIndex(Protocol):
 
     def apply(self, known: dict[str, Any] | None = None) -> None: ...
 
-    def commit(self) -> None: ...
+    def commit(self) -> str | None:
+        """After the database commit. None, or why the records wait for the index (the worker applies them)."""
+        ...
 
     def rollback(self) -> None: ...
 
@@ -43,7 +45,7 @@ class ImportIndex(Protocol):
 class Indexer(Protocol):
     def alongside_import(self, *, enabled: bool = True) -> AbstractContextManager[ImportIndex]: ...
 
-    def process_outbox(self) -> int: ...
+    def catch_up(self) -> str | None: ...
 
 
 class Target(Protocol):
@@ -120,6 +122,9 @@ class FileReport:
 class ImportReport:
     files: list[FileReport] = field(default_factory=list)
     dry_run: bool = False
+    # Why the last catch-up left records out of the search index (the engine did not take them), or None. They
+    # wait in the outbox for the worker: the import itself stands.
+    index_waiting: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -325,7 +330,15 @@ def import_file(
             if dry_run:
                 index.rollback()
             else:
-                index.commit()
+                waiting = index.commit()
+                if waiting:
+                    report.notice(
+                        Notice(
+                            f"its records are stored, but the search engine did not take them ({waiting}); they "
+                            "wait in the index queue and become searchable when the worker applies them "
+                            "(`readingroom worker`, which `serve` starts); `readingroom check` shows how many wait"
+                        )
+                    )
         if progress:
             progress.done_bytes += source.size
     except Exception as e:
@@ -416,7 +429,8 @@ def import_paths(
     ):  # with the storage full or read-only these would fail too: the next import runs them
         for importer in archive.importers.importers():
             importer.after_import(report.files, archive.store)
-        archive.indexer.process_outbox()  # what the hooks changed, and any row an earlier crash left
+        # What the hooks changed, and any row an earlier crash left.
+        report.index_waiting = archive.indexer.catch_up()
     return report
 
 

@@ -645,8 +645,15 @@ class Store:
     def _after_commit(self) -> None:
         try:
             self.on_commit()  # type: ignore[misc]
-        except Exception:  # the write stands; the outbox keeps the work, and catch-up or `check` will tell
-            log.exception("the search index could not be brought up to date after a write")
+        except (
+            Exception
+        ) as e:  # the write stands; the outbox keeps the work, and catch-up or `check` will tell
+            if (
+                type(e).__name__ == "SearchUnavailable"
+            ):  # the engine is away (search/backends/base.py): no bug
+                log.warning("the search index will take this write when the engine answers: %s", e)
+            else:
+                log.exception("the search index could not be brought up to date after a write")
 
     def writer(self, *, status_override: str | None = None) -> RecordWriter:
         """A writer for bulk work (imports): batches inside the caller's transaction, which indexes them itself.

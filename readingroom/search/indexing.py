@@ -25,6 +25,7 @@ from __future__ import annotations
 import array
 import contextlib
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -36,12 +37,13 @@ from readingroom.progress import Progress
 from readingroom.records.models import IndexOutbox, Record
 from readingroom.records.visibility import document_is_public
 
-from .backends import SearchBackend
+from .backends import SearchBackend, SearchUnavailable
 from .documents import documents_for, index_documents, plain_text
 
 BATCH = 500
 COMMIT_EVERY = 5000  # records between index commits in a long run (each commit makes a segment)
 _ADVISORY_KEY = 0x52524958  # "RRIX"
+AWAY_SECONDS = 60  # after a catch-up found the engine away, the next ones in this time leave the rows waiting
 
 
 class Indexer:
@@ -51,6 +53,7 @@ class Indexer:
         self.settings = settings
         self._backend = backend
         self._held = threading.local()  # this thread holds the lock: nested calls do not take it again
+        self._away: tuple[float, str] | None = None  # when and why catch_up() last found the engine away
 
     @property
     def backend(self) -> SearchBackend:
@@ -134,6 +137,22 @@ class Indexer:
                 applied += self.release_embargoes()
             return applied
 
+    def catch_up(self) -> str | None:
+        """A command's catch-up: every pending row, waiting for an engine that cannot take writes now (a cluster
+        electing a leader). None when the index is up to date, else why the rows still wait (the worker applies
+        them when the engine answers)."""
+        if self._away is not None and time.monotonic() - self._away[0] < AWAY_SECONDS:
+            # It has just waited its patience out: the next files of an import do not wait as long again.
+            return self._away[1] + " (not asked again: it did not answer a moment ago)"
+        try:
+            with self.backend.patient():
+                self.process_outbox()
+        except SearchUnavailable as e:
+            self._away = (time.monotonic(), str(e))
+            return str(e)
+        self._away = None
+        return None
+
     def sync(self) -> int:
         """After a write committed: bring the index up to date now (the store calls this)."""
         return self.process_outbox()
@@ -211,7 +230,7 @@ class Indexer:
         """Rebuild the index from the store: every public record written again, every other id removed.
         Searches keep working meanwhile (the engine swaps in one commit, or upserts and then deletes)."""
         backend = self.backend
-        with self.lock():
+        with self.lock(), backend.patient():
             high_water = IndexOutbox.objects.order_by("-id").values_list("id", flat=True).first() or 0
             line = Progress("reindex:", Record.objects.public().count(), enabled=progress)
             public_ids: set[str] = set()
@@ -283,15 +302,17 @@ class AlongsideImport:
             self.row_ids.extend(i for i, _r in rows)
             self.last_id = rows[-1][0]
 
-    def commit(self) -> None:
+    def commit(self) -> str | None:
+        """After the database commit: None when the index holds the file's records now, else why they wait in
+        the outbox (the engine did not take them: a cluster without a leader), for the worker to apply."""
         if self.backend is None:
-            return
+            return None
         if not self.backend.transactional:
-            self.indexer.process_outbox()
-            return
+            return self.indexer.catch_up()
         self.apply()  # rows written after the last batch (e.g. by after-import hooks)
         self.indexer.commit_applied(self.row_ids)
         self.row_ids = array.array("q")
+        return None
 
     def rollback(self) -> None:
         if self.backend is not None and self.backend.transactional:

@@ -7,7 +7,7 @@ from importlib import import_module
 
 from readingroom.config import ArchiveSettings
 
-from .base import Hit, SearchBackend, SearchResult
+from .base import Hit, SearchBackend, SearchResult, SearchUnavailable
 
 # name -> "module:class"; a backend module is imported only when it is used (the Typesense client is optional).
 BACKEND_CLASSES = {
@@ -33,4 +33,4 @@ def create(settings: ArchiveSettings, name: str | None = None) -> SearchBackend:
     return backend_class(name or settings.search_backend).from_settings(settings)
 
 
-__all__ = ["BACKENDS", "Hit", "SearchBackend", "SearchResult", "backend_class", "create"]
+__all__ = ["BACKENDS", "Hit", "SearchBackend", "SearchResult", "SearchUnavailable", "backend_class", "create"]

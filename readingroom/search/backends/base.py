@@ -8,10 +8,11 @@ Writes are `index()` and `delete()` followed by `commit()`, which makes them dur
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +41,12 @@ class SearchResult:
     understood: str = ""
     notes: tuple[str, ...] = ()
     engine_ms: float = 0.0
+
+
+class SearchUnavailable(RuntimeError):
+    """The search engine did not take a write in the time it was given (a lost server, a cluster without a
+    leader). Nothing is lost by it: the records are in the store and their outbox rows stay until the index has
+    them, so the worker (or the next write, or `readingroom reindex`) brings the index up to date."""
 
 
 SearchObserver = Callable[[str, float], None]
@@ -93,6 +100,13 @@ class SearchBackend(ABC):
     def discard(cls, settings: ArchiveSettings) -> None:  # noqa: B027 - nothing to remove for most engines
         """Remove an outdated index so that a new one can be built in its place."""
         return None
+
+    @contextlib.contextmanager
+    def patient(self) -> Iterator[None]:
+        """Writes inside wait for an engine that cannot take them now (a cluster electing a leader) rather than
+        raise SearchUnavailable at once: for commands and the worker, never for a reader's request. An engine
+        that is a folder (tantivy) has nothing to wait for."""
+        yield
 
     def begin_rebuild(self) -> None:  # noqa: B027 - most engines replace documents one by one
         """A rebuild starts: every document will be indexed again, then finish_rebuild() is called. An engine

@@ -11,16 +11,28 @@ works on words and phrases, not on fields. Exact forms do not rank above other f
 
 Every search is one HTTP request: a multi-search when "or" facets with a selection need their own counts.
 Imports are JSON Lines batches of 2,000 with action=upsert.
+
+Two clients. The quick one gives a node 5 s (30 s when there is one) and then asks the next: searches, and
+the writes a reader's request makes (an editor's save indexes its record after the database commit), which
+raise SearchUnavailable when no node takes them, leaving the record in the outbox for the worker. The patient
+one is for commands and the worker (`with backend.patient():`): a batch may take 2 minutes (2,000 documents
+on a busy cluster take seconds, tens of them while it replays a lost node), and while the cluster has no leader (the followers of a killed
+leader elect another, which takes seconds, longer on a loaded machine) a write is tried again for up to
+WRITE_PATIENCE seconds. A batch sent twice changes nothing (upsert).
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
+import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 try:
+    import httpx
     import typesense
     from typesense import exceptions as ts_errors
 except ImportError as e:  # an extra: `pip install readingroom` alone is the embedded archive
@@ -37,12 +49,23 @@ from readingroom.config import ArchiveSettings
 from .. import analysis, facets, fields, snippets
 from ..params import SearchRequest
 from ..query import Match, Not, Or
-from .base import Hit, SearchBackend, SearchResult
+from .base import Hit, SearchBackend, SearchResult, SearchUnavailable
 
+log = logging.getLogger(__name__)
 TEXT_FIELDS = tuple((f.name, int(f.weight)) for f in fields.TEXT_FIELDS)  # Typesense weighs by integers
 NAME_FIELDS = tuple(f.name for f in fields.WORD_FIELDS)
 STORED_FIELDS = tuple(f.name for f in fields.STORED_FIELDS if f.kind != "id")  # the id is always given back
 BATCH = 2000
+WRITE_TIMEOUT = 60  # seconds a patient write may take on one node before it is sent to the next
+WRITE_PATIENCE = 120  # seconds a patient write is tried again while no node takes it (no leader, catching up)
+# What a node says (or fails to say) when it cannot take a write now; anything else is the write's own fault.
+UNAVAILABLE = (
+    ts_errors.ServiceUnavailable,  # 503: Not Ready or Lagging
+    ts_errors.ServerError,  # 500: Could not find a leader
+    ts_errors.HTTPStatus0Error,
+    httpx.TransportError,  # refused, reset, timed out
+)
+_patient: contextvars.ContextVar[bool] = contextvars.ContextVar("typesense_patient_writes", default=False)
 
 
 def schema(name: str) -> dict:
@@ -131,6 +154,19 @@ class TypesenseBackend(SearchBackend):
                 "healthcheck_interval_seconds": 15,
             }
         )
+        # Patient writes: long enough for a batch on a busy cluster, each node once per try; _write() tries again.
+        self.writer: Any = typesense.Client(
+            {
+                "nodes": nodes,
+                "api_key": api_key,
+                "connection_timeout_seconds": WRITE_TIMEOUT,
+                "num_retries": len(nodes) - 1,
+                "retry_interval_seconds": 1,
+                "healthcheck_interval_seconds": 2,
+            }
+        )
+        self.nodes = len(nodes)
+        self.write_patience: float = WRITE_PATIENCE
         self._ready = False
 
     @classmethod
@@ -168,6 +204,17 @@ class TypesenseBackend(SearchBackend):
             self._ready = True
         return self.client.collections[self.collection]
 
+    def _writes(self) -> Any:
+        """The collection's documents, for writing (made first if missing), through the patient client."""
+        client = self._write_client
+        if not self._ready:
+            try:
+                self._write("a look at the collection", client.collections[self.collection].retrieve)
+            except ts_errors.ObjectNotFound:
+                self._write("the new collection", lambda: client.collections.create(schema(self.collection)))
+            self._ready = True
+        return client.collections[self.collection].documents
+
     def drop(self) -> None:
         try:
             self.client.collections[self.collection].delete()
@@ -177,18 +224,64 @@ class TypesenseBackend(SearchBackend):
 
     # -- writing -----------------------------------------------------------------------------------------------
     def index(self, docs: Iterable[dict[str, Any]]) -> int:
-        coll, batch, n = self._coll(), [], 0
+        batch: list[dict] = []
+        n = 0
         for doc in docs:
             batch.append(to_typesense(doc))
             if len(batch) >= BATCH:
-                n += self._import(coll, batch)
+                n += self._import(batch)
                 batch = []
         if batch:
-            n += self._import(coll, batch)
+            n += self._import(batch)
         return n
 
-    def _import(self, coll, batch: list[dict]) -> int:
-        results = coll.documents.import_(batch, {"action": "upsert"})
+    @contextlib.contextmanager
+    def patient(self) -> Iterator[None]:
+        token = _patient.set(True)
+        try:
+            yield
+        finally:
+            _patient.reset(token)
+
+    @property
+    def _write_client(self) -> Any:
+        return self.writer if _patient.get() else self.client
+
+    def _write(self, what: str, call: Any) -> Any:
+        """call() until a node takes it: at once or SearchUnavailable, or, when patient, for up to
+        write_patience seconds."""
+        patience = self.write_patience if _patient.get() else 0
+        started = time.monotonic()
+        tries = 0
+        while True:
+            tries += 1
+            try:
+                return call()
+            except UNAVAILABLE as e:
+                waited = time.monotonic() - started
+                if waited >= patience:
+                    server = f"the Typesense cluster ({self.nodes} nodes)" if self.nodes > 1 else "Typesense"
+                    tried = f" in {waited:.0f} s ({tries} tries)" if patience else ""
+                    raise SearchUnavailable(
+                        f"{server} did not take {what}{tried}: {type(e).__name__}: "
+                        f"{str(e).strip() or 'no answer'}. A node is down or no node leads (an election); "
+                        "`curl <node>/health` on each node says which"
+                    ) from e
+                log.warning(
+                    "Typesense did not take %s (%s: %s); trying again (%.0f s of %.0f)",
+                    what,
+                    type(e).__name__,
+                    e,
+                    waited,
+                    patience,
+                )
+                time.sleep(min(2.0, max(0.1, patience - waited)))
+
+    def _import(self, batch: list[dict]) -> int:
+        writes = self._writes()
+        results = self._write(
+            f"a batch of {len(batch):,} documents", lambda: writes.import_(batch, {"action": "upsert"})
+        )
         failed = [r for r in results if not r.get("success")]
         if failed:
             raise RuntimeError(
@@ -197,10 +290,10 @@ class TypesenseBackend(SearchBackend):
         return len(batch)
 
     def delete(self, ids: Iterable[str]) -> None:
-        coll, ids = self._coll(), list(ids)
+        writes, ids = self._writes(), list(ids)
         for i in range(0, len(ids), 200):
-            chunk = ids[i : i + 200]
-            coll.documents.delete({"filter_by": "id: [" + ", ".join(_quote(x) for x in chunk) + "]"})
+            where = {"filter_by": "id: [" + ", ".join(_quote(x) for x in ids[i : i + 200]) + "]"}
+            self._write(f"a deletion of {len(ids[i : i + 200])} documents", lambda w=where: writes.delete(w))
 
     def commit(self) -> None:
         """Typesense applies each write before answering it: nothing to do."""
