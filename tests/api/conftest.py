@@ -72,12 +72,52 @@ RELATED = {
 }
 
 
-@pytest.fixture
-def api_corpus(archive, import_files):
-    report = import_files(SEED, FRUS, FRUS_HISTORY, DA_RECORD, DA_PAGE)
+def build_api_corpus(archive) -> None:
+    report = archive.import_paths(
+        [str(p) for p in (SEED, FRUS, FRUS_HISTORY, DA_RECORD, DA_PAGE)], show_progress=False
+    )
     assert all(f.error is None for f in report.files), [f.error for f in report.files if f.error]
     for name in HIDDEN_STATES:
         archive.store.save(hidden_record(name))
     archive.store.save(RELATED)
     archive.indexer.process_outbox()
+
+
+@pytest.fixture(scope="module")
+def api_archive(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The API's corpus, written once per test module and committed, in an archive the web app serves for the
+    module; each test runs in its own transaction over it, rolled back after it (pytest-django's `db`), and the
+    database is emptied when the module ends. A test may write (its writes go with its transaction, and the
+    index only follows a write after a commit), but must not index or commit: a module whose tests do takes
+    `api_corpus_each`, as do live-server tests, whose database is emptied after each test."""
+    from django.apps import apps
+    from django.core.management import call_command
+
+    from readingroom.archive import Archive
+    from readingroom.config import ArchiveSettings
+
+    own = Archive(ArchiveSettings.from_environment(home=tmp_path_factory.mktemp("api") / "archive"))
+    web = apps.get_app_config("web")
+    previous = web.install(own)
+    try:
+        with django_db_blocker.unblock():
+            build_api_corpus(own)
+        yield own
+    finally:
+        with django_db_blocker.unblock():
+            call_command("flush", interactive=False, verbosity=0)
+        web.install(previous)
+        own.close()
+
+
+@pytest.fixture
+def api_corpus(api_archive, db):
+    """The module's API corpus (api_archive), for a test in a transaction of its own."""
+    return api_archive
+
+
+@pytest.fixture
+def api_corpus_each(archive, import_files):
+    """The API corpus written for this test alone, in its own archive (live-server tests)."""
+    build_api_corpus(archive)
     return archive

@@ -37,7 +37,7 @@ class ToServer(httpx.BaseTransport):
 
 
 @pytest.fixture
-def da(live_server_url, api_corpus, monkeypatch):
+def da(live_server_url, api_corpus_each, monkeypatch):
     transport = ToServer(live_server_url)
     monkeypatch.setattr(da_api, "SESSION", httpx.Client(transport=transport))
     return transport

@@ -54,7 +54,7 @@ def test_the_search_parameters_come_from_the_search_tables(db, client):
     assert doc["servers"] == [{"url": "http://testserver"}]
 
 
-def test_schemathesis_finds_no_server_error_and_no_response_off_the_schema(live_server_url, api_corpus):
+def test_schemathesis_finds_no_server_error_and_no_response_off_the_schema(live_server_url, api_corpus_each):
     schemathesis = pytest.importorskip("schemathesis")
     from hypothesis import HealthCheck, given, settings
     from schemathesis.checks import not_a_server_error

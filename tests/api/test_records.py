@@ -35,11 +35,11 @@ def test_record_has_everything_with_absolute_links(api_corpus, client):
     assert body["created"] and body["updated"]
 
 
-def test_media_links_are_absolute(api_corpus, client, archive, settings, tmp_path):
+def test_media_links_are_absolute(api_corpus, client, settings, tmp_path):
     body = get(client, "/api/v1/records/frus-history/1958-11-03-noble-to-osborne").json()
     assert body["media"][0]["url"].startswith("https://static.history.state.gov/")
     settings.MEDIA_ROOT = str(tmp_path)
-    archive.store.save(
+    api_corpus.store.save(
         {"id": "test/scan", "title": "A scan", "media": [{"path": "scans/a.pdf", "label": "Scan"}]}
     )
     media = get(client, "/api/v1/records/test/scan").json()["media"]
@@ -133,7 +133,7 @@ def test_cors_and_preflight(api_corpus, client):
     assert "Access-Control-Allow-Origin" not in get(client, "/records/114010/")
 
 
-def test_etag_and_last_modified_answer_conditional_gets(api_corpus, client, archive):
+def test_etag_and_last_modified_answer_conditional_gets(api_corpus, client):
     r = get(client, "/api/v1/records/114010")
     etag, modified = r["ETag"], r["Last-Modified"]
     assert etag.startswith('"') and modified.endswith("GMT")
@@ -143,8 +143,8 @@ def test_etag_and_last_modified_answer_conditional_gets(api_corpus, client, arch
     assert get(client, "/api/v1/records/114010", **{"If-Modified-Since": modified}).status_code == 304
     assert get(client, "/api/v1/records/114010", **{"If-None-Match": '"other"'}).status_code == 200
     # A change makes a new ETag.
-    doc = archive.store.document("114010")
-    archive.store.save({**doc, "title": doc["title"] + " (revised)"})
+    doc = api_corpus.store.document("114010")
+    api_corpus.store.save({**doc, "title": doc["title"] + " (revised)"})
     changed = get(client, "/api/v1/records/114010", **{"If-None-Match": etag})
     assert changed.status_code == 200 and changed["ETag"] != etag
     # Lists and searches have ETags too.
@@ -154,14 +154,14 @@ def test_etag_and_last_modified_answer_conditional_gets(api_corpus, client, arch
     assert get(client, "/api/v1/subjects/", **{"If-None-Match": subjects["ETag"]}).status_code == 304
 
 
-def test_a_record_withdrawn_after_a_conditional_get_is_gone(api_corpus, client, archive):
+def test_a_record_withdrawn_after_a_conditional_get_is_gone(api_corpus, client):
     etag = get(client, f"/api/v1/records/{SEED_ID}")["ETag"]
-    archive.store.set_status(SEED_ID, "withdrawn", reason="a test")
+    api_corpus.store.set_status(SEED_ID, "withdrawn", reason="a test")
     assert get(client, f"/api/v1/records/{SEED_ID}", **{"If-None-Match": etag}).status_code == 404
 
 
-def test_merged_record_redirects_to_its_new_api_address(api_corpus, client, archive):
-    archive.store.merge(SEED_ID, "114010")
+def test_merged_record_redirects_to_its_new_api_address(api_corpus, client):
+    api_corpus.store.merge(SEED_ID, "114010")
     r = get(client, f"/api/v1/records/{SEED_ID}")
     assert r.status_code == 301 and r["Location"] == "/api/v1/records/114010"
     r = get(client, f"/srv/record/{SEED_ID}.json")

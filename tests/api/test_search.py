@@ -76,11 +76,11 @@ def test_paging_links_in_the_body_and_the_link_header(api_corpus, client):
     assert len(set(ids)) == len(ids)
 
 
-def test_links_follow_the_configured_base_url(api_corpus, client, archive, monkeypatch):
+def test_links_follow_the_configured_base_url(api_corpus, client, monkeypatch):
     from dataclasses import replace
 
     monkeypatch.setattr(
-        archive, "settings", replace(archive.settings, base_url="https://archive.example.org/")
+        api_corpus, "settings", replace(api_corpus.settings, base_url="https://archive.example.org/")
     )
     body = search(client, {"q": "conference"}).json()
     assert body["links"]["self"] == "https://archive.example.org/api/v1/search?q=conference"

@@ -56,6 +56,10 @@ def _person(name_fragment: str) -> dict:
 @pytest.fixture
 def corpus(import_files, writer, corpus_counts):
     """The store holds the real corpus; returns facts the tests check against."""
+    return build_corpus(import_files, writer, corpus_counts)
+
+
+def build_corpus(import_files, writer, corpus_counts) -> dict:
     report = import_files(SEED, FRUS_HISTORY)
     assert all(f.error is None for f in report.files), [f.error for f in report.files if f.error]
     docs = frus_documents()
@@ -209,6 +213,35 @@ def archive(backend, tmp_path):
     previous = web.install(own)
     yield own
     web.install(previous)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def indexed_once(request, tmp_path_factory, django_db_setup, django_db_blocker, corpus_counts):
+    """(backend, facts) for questions that only ask the engine: the corpus indexed once per engine and module,
+    through the importers and `reindex` as `indexed` does, and the database rolled back at once (such questions
+    never read it). A question that writes, or reads the store, takes `indexed` instead."""
+    from django.db import transaction
+
+    from readingroom.archive import Archive
+    from readingroom.config import ArchiveSettings
+
+    folder = tmp_path_factory.mktemp("indexed-once")
+    backend = make_backend(request.param, request, folder)
+    own = Archive(
+        ArchiveSettings.from_environment(home=folder / "archive", search_backend=backend.name), search=backend
+    )
+    with django_db_blocker.unblock(), transaction.atomic():
+        facts = build_corpus(
+            lambda *paths: own.import_paths([str(p) for p in paths], show_progress=False),
+            own.store.writer(),
+            corpus_counts,
+        )
+        own.indexer.reindex(progress=False)
+        transaction.set_rollback(True)
+    yield backend, facts
+    backend.close()
+    if backend.name == "typesense":
+        backend.drop()
 
 
 @pytest.fixture

@@ -15,6 +15,9 @@ from readingroom.search.params import MAX_FACET_VALUES, request_from_params
 
 from .conftest import CAPITALS, SEED_ID, make_backend
 
+# Every test reaches the database (indexed_once builds the corpus in it once per module, then rolls it back).
+pytestmark = pytest.mark.django_db
+
 D = "frus1964-68v07/d"
 NEVER_PUBLIC = {"test/draft", "test/embargoed", "test/withdrawn"}
 
@@ -99,11 +102,13 @@ QUESTIONS = [
 
 
 @pytest.mark.parametrize("params,expected", QUESTIONS, ids=[str(p) for p, _e in QUESTIONS])
-def test_real_questions(indexed, backend, params, expected):
+def test_real_questions(indexed_once, params, expected):
+    backend, indexed = indexed_once
     assert ids(backend, **params) == expected
 
 
-def test_prefix_and_stemming(indexed, backend):
+def test_prefix_and_stemming(indexed_once):
+    backend, indexed = indexed_once
     negotiating = ids(backend, q="negotiating")
     assert len(negotiating) == 24
     assert negotiating == ids(backend, q="negotiations") == ids(backend, q="negotiate")
@@ -134,7 +139,8 @@ def test_exact_forms_rank_first(indexed, backend):
     assert run(backend, q="telephone conversation").hits[0].id == D + "1"
 
 
-def test_facet_counts_over_all_matches(indexed, backend):
+def test_facet_counts_over_all_matches(indexed_once):
+    backend, indexed = indexed_once
     result = run(backend)
     facets = {name: dict(values) for name, values in result.facets.items()}
     assert result.total == indexed["public"]  # imported, FRUS, accented, undated, year-only; 3 never public
@@ -170,7 +176,8 @@ def _all(backend, **params) -> list[str]:
     return [h.id for h in run(backend, **params).hits]
 
 
-def test_sorting(indexed, backend):
+def test_sorting(indexed_once):
+    backend, indexed = indexed_once
     asc = _all(backend, sort="date")
     desc = _all(backend, sort="-date")
     assert len(asc) == len(desc) == indexed["public"]
@@ -189,7 +196,8 @@ def test_sorting(indexed, backend):
     assert _all(backend, q="Zorin OR Thieu", sort="-date") == ["test/year-only", D + "75", D + "2"]
 
 
-def test_pagination_is_stable(indexed, backend):
+def test_pagination_is_stable(indexed_once):
+    backend, indexed = indexed_once
     first = run(backend, 20, q="historical advisory committee")
     second = run(backend, 20, q="historical advisory committee", page="2")
     assert first.total == second.total == 40
@@ -229,13 +237,15 @@ BROKEN = [
 
 
 @pytest.mark.parametrize("q", BROKEN, ids=range(len(BROKEN)))
-def test_broken_syntax_never_errors(indexed, backend, q):
+def test_broken_syntax_never_errors(indexed_once, q):
+    backend, indexed = indexed_once
     result = run(backend, q=q, page="x", sort="nonsense", **{"from": "1968-13", "to": "yesterday"})
     assert isinstance(result.understood, str) and result.understood
     assert result.total >= 0
 
 
-def test_snippets_are_escaped_and_marked(indexed, backend):
+def test_snippets_are_escaped_and_marked(indexed_once):
+    backend, indexed = indexed_once
     hit = run(backend, q='"Tran Buu Kiem"').hits[0]
     assert "<mark>Tran</mark> <mark>Buu</mark>] <mark>Kiem</mark>" in hit.snippet_html
     assert hit.date_text == "October 15, 1968"
@@ -313,9 +323,10 @@ def test_same_hits_on_both_backends(corpus, request, tmp_path):
         engines[1].drop()
 
 
-def test_date_histogram_counts_public_results_by_decade_or_year(indexed, backend):
+def test_date_histogram_counts_public_results_by_decade_or_year(indexed_once):
     """The histogram's bars are the engine's decade and year counts: every dated public result once, the
     never-public copies (all dated October 1968) in none, and each bar's link finds exactly its count."""
+    backend, indexed = indexed_once
     from readingroom.search.histogram import histogram
 
     def bars_for(**params):
