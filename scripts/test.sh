@@ -9,7 +9,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 scripts/shared.sh >/dev/null || exit 1
 # The suite makes thousands of index commits and archive files that no crash will ever need: under Debian's
-# eatmydata (when installed; .ci/run installs it) their fsync calls return at once, which takes a sixth off a run.
+# eatmydata (when installed; .ci/run installs it) their fsync calls return at once (a tantivy commit: 18 ms -> 7 ms).
 # The crash tests kill processes, never the machine, so nothing they check depends on fsync.
 EATMYDATA=()
 if command -v eatmydata >/dev/null; then
