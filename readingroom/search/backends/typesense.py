@@ -32,9 +32,9 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 try:
-    import httpx
     import typesense
     from typesense import exceptions as ts_errors
+    from typesense.http_backend import backend_errors
 except ImportError as e:  # an extra: `pip install readingroom` alone is the embedded archive
     raise ImportError(
         "READINGROOM_SEARCH_BACKEND=typesense needs the Typesense client: "
@@ -59,11 +59,11 @@ BATCH = 2000
 WRITE_TIMEOUT = 60  # seconds a patient write may take on one node before it is sent to the next
 WRITE_PATIENCE = 120  # seconds a patient write is tried again while no node takes it (no leader, catching up)
 # What a node says (or fails to say) when it cannot take a write now; anything else is the write's own fault.
-UNAVAILABLE = (
+UNAVAILABLE: tuple[type[Exception], ...] = (
     ts_errors.ServiceUnavailable,  # 503: Not Ready or Lagging
     ts_errors.ServerError,  # 500: Could not find a leader
     ts_errors.HTTPStatus0Error,
-    httpx.TransportError,  # refused, reset, timed out
+    *backend_errors("TransportError"),  # the client's HTTP library (httpx): refused, reset, timed out
 )
 _patient: contextvars.ContextVar[bool] = contextvars.ContextVar("typesense_patient_writes", default=False)
 
