@@ -3,6 +3,7 @@ points at a server (`make test` runs the suite both ways)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from dataclasses import dataclass
@@ -72,6 +73,33 @@ def archive(tmp_path):
     yield own
     web.install(previous)
     own.close()
+
+
+@contextlib.contextmanager
+def committed_archive(django_db_blocker, home: Path, build, **settings):
+    """An archive served by the web app, with the corpus `build(archive)` writes committed to the test database:
+    for a module-scoped fixture whose tests each run in a transaction of their own over it (pytest-django's
+    `db`), rolled back after the test. The database is emptied when the block ends. Its tests may write (their
+    writes go with their transaction, and the index only follows a commit), but must not index or commit;
+    live-server tests, whose database is emptied after each test, build their own corpus."""
+    from django.apps import apps
+    from django.core.management import call_command
+
+    from readingroom.archive import Archive
+    from readingroom.config import ArchiveSettings
+
+    own = Archive(ArchiveSettings.from_environment(home=home, **settings))
+    web = apps.get_app_config("web")
+    previous = web.install(own)
+    try:
+        with django_db_blocker.unblock():
+            build(own)
+        yield own
+    finally:
+        with django_db_blocker.unblock():
+            call_command("flush", interactive=False, verbosity=0)
+        web.install(previous)
+        own.close()
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ the store, among them drafts, records in review, embargoed and withdrawn ones.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import functools
 import json
@@ -23,7 +24,7 @@ from readingroom.oai.formats import BUILTINS, FormatRegistry, MetadataFormat
 from readingroom.oai.provider import Item, Provider, Selection, SetInfo
 from readingroom.oai.repository import Repository
 
-from .conftest import CORPUS, ROOT, SEED
+from .conftest import CORPUS, ROOT, SEED, committed_archive
 
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
 OAI = "http://www.openarchives.org/OAI/2.0/"
@@ -92,24 +93,30 @@ def test_the_schemas_reject_what_they_should():
 # -- the archive ----------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def archive(tmp_path):
-    """conftest's archive, with a small OAI page size (a setting of the archive the endpoint reads)."""
+OAI_SETTINGS = {"oai_page_size": PAGE_SIZE, "admin_email": "archivist@example.org"}
+
+
+@contextlib.contextmanager
+def serving(home: Path):
+    """An archive like conftest's, with a small OAI page size (a setting of the archive the endpoint reads),
+    served by the web app."""
     from django.apps import apps
 
     from readingroom.archive import Archive
     from readingroom.config import ArchiveSettings
 
-    own = Archive(
-        ArchiveSettings.from_environment(
-            home=tmp_path / "archive", oai_page_size=PAGE_SIZE, admin_email="archivist@example.org"
-        )
-    )
+    own = Archive(ArchiveSettings.from_environment(home=home, **OAI_SETTINGS))
     web = apps.get_app_config("web")
     previous = web.install(own)
     yield own
     web.install(previous)
     own.close()
+
+
+@pytest.fixture
+def archive(tmp_path):
+    with serving(tmp_path / "archive") as own:
+        yield own
 
 
 FUTURE = (dt.date.today() + dt.timedelta(days=365)).isoformat()
@@ -156,11 +163,10 @@ HIDDEN = {  # never shown: not even as deleted headers
 }
 
 
-@pytest.fixture
-def corpus(import_files, archive):
+def build_corpus(archive) -> None:
     """The seed page and the FRUS excerpt (imported now), records written through the store with fixed
     datestamps in 2001-2002, hidden ones, and withdrawn ones."""
-    report = import_files(SEED, FRUS)
+    report = archive.import_paths([str(SEED), str(FRUS)], show_progress=False)
     assert all(f.error is None for f in report.files), [f.error for f in report.files]
     store = archive.store
     store.save({"id": "oai/old-1", "title": "The first record", "updated": T1})
@@ -198,7 +204,19 @@ def corpus(import_files, archive):
     store.set_status("oai/withdrawn-draft", "withdrawn", reason="a test")
     store.save({"id": "oai/withdrawn-embargoed", "title": "Withdrawn under embargo", "embargo_until": FUTURE})
     store.set_status("oai/withdrawn-embargoed", "withdrawn", reason="a test")
-    return archive
+
+
+@pytest.fixture(scope="module")
+def oai_archive(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The corpus, written once per module in an archive like `archive` (tests/conftest.py's committed_archive)."""
+    home = tmp_path_factory.mktemp("oai") / "archive"
+    with committed_archive(django_db_blocker, home, build_corpus, **OAI_SETTINGS) as own:
+        yield own
+
+
+@pytest.fixture
+def corpus(oai_archive, db):
+    return oai_archive
 
 
 def public_ids() -> set[str]:
@@ -404,17 +422,6 @@ def test_a_set_holds_the_records_of_its_collection_and_those_below(client, corpu
         if record_id(h) == "oai/rich"
     ][0]
     assert [s.text for s in rich.iterfind("oai:setSpec", NS)] == ["letters~1968!3Aoct!7E", "letters"]
-
-
-def test_no_collections_no_set_hierarchy(client, archive, db):
-    archive.store.save({"id": "lonely", "title": "A record in no collection"})
-    assert error(oai(client, {"verb": "ListSets"})) == "noSetHierarchy"
-    doc = oai(client, {"verb": "ListRecords", "metadataPrefix": "oai_dc", "set": "anything"})
-    assert error(doc) == "noSetHierarchy"
-    assert echoed(doc) == {"verb": "ListRecords", "metadataPrefix": "oai_dc", "set": "anything"}
-    assert [
-        record_id(h) for h in headers([oai(client, {"verb": "ListIdentifiers", "metadataPrefix": "oai_dc"})])
-    ] == ["lonely"]
 
 
 # -- ListIdentifiers, ListRecords, GetRecord ---------------------------------------------------------------
@@ -993,119 +1000,6 @@ def test_builtin_formats_are_the_entry_points_pyproject_declares():
 
     with pytest.raises(ValueError, match="set the class attribute `prefix`"):
         registry.register(Nameless())
-
-
-# -- third-party harvesters over a live server ------------------------------------------------------------------
-
-
-def validating_hook(response, *args, **kwargs):
-    """requests' response hook: every response Sickle receives is checked against the schemas."""
-    validated(response.content)
-
-
-def sickle(live_server_url, **kwargs):
-    from sickle import Sickle
-
-    return Sickle(live_server_url + "/oai", hooks={"response": validating_hook}, timeout=30, **kwargs)
-
-
-@pytest.mark.parametrize("http_method", ["GET", "POST"])
-def test_sickle_harvests_the_public_records(live_server_url, corpus, http_method):
-    harvester = sickle(live_server_url, http_method=http_method)
-    assert harvester.Identify().baseURL == live_server_url + "/oai"
-    records = list(harvester.ListRecords(metadataPrefix="oai_dc", ignore_deleted=False))
-    by_id = {record_id(r.header.xml, live_server_url): r for r in records}
-    assert len(by_id) == len(records)
-    assert {i for i, r in by_id.items() if not r.deleted} == public_ids()
-    assert {i for i, r in by_id.items() if r.deleted} == {"oai/withdrawn"}
-    from readingroom.records.models import Record
-
-    titles = dict(Record.objects.public().values_list("id", "title"))
-    assert {i: r.metadata["title"][0] for i, r in by_id.items() if not r.deleted} == titles
-    sets = {s.setSpec for s in harvester.ListSets()}
-    assert {"letters", "frus1964-68v07", "frus1964-68v07~ch1"} <= sets
-    chapter = [
-        record_id(h.xml, live_server_url)
-        for h in harvester.ListIdentifiers(metadataPrefix="mods", set="frus1964-68v07~ch1")
-    ]
-    assert chapter and all(i.startswith("frus1964-68v07/") for i in chapter)
-    got = harvester.GetRecord(identifier=ident("oai/rich", live_server_url), metadataPrefix="oai_dc")
-    assert got.metadata["title"] == [RICH["title"]]
-
-
-def test_scythe_harvests_the_public_records(live_server_url, corpus):
-    from oaipmh_scythe import Scythe
-
-    def validating(response):  # httpx's response hook: every response scythe receives is checked too
-        response.read()
-        validated(response.content)
-
-    with Scythe(live_server_url + "/oai") as scythe:
-        scythe.client.event_hooks["response"].append(validating)
-        assert scythe.identify().baseURL == live_server_url + "/oai"
-        records = list(scythe.list_records(metadata_prefix="mods"))
-        ids = {record_id(r.header.xml, live_server_url): r.deleted for r in records}
-        assert len(ids) == len(records)
-        assert {i for i, deleted in ids.items() if not deleted} == public_ids()
-        assert {i for i, deleted in ids.items() if deleted} == {"oai/withdrawn"}
-        formats = [f.metadataPrefix for f in scythe.list_metadata_formats()]
-        assert formats == ["oai_dc", "mods"]
-        headers_ = list(
-            scythe.list_identifiers(metadata_prefix="oai_dc", from_="2001-01-01", until="2001-12-31")
-        )
-        assert [record_id(h.xml, live_server_url) for h in headers_] == [
-            "oai/old-1",
-            "oai/embargo-over",
-            "oai/tie-a",
-            "oai/tie-b",
-        ]
-        record = scythe.get_record(
-            identifier=ident("frus1964-68v07/d1", live_server_url), metadata_prefix="oai_dc"
-        )
-        assert record.metadata["identifier"] == [ident("frus1964-68v07/d1", live_server_url)]
-
-
-def test_a_harvest_during_which_records_are_added_and_withdrawn(live_server_url, corpus):
-    """A harvest completes while records are added, changed and withdrawn between its pages (no
-    badResumptionToken); it sees every record at least once; a later incremental harvest (from=) reports the
-    withdrawn ones as deleted. Hidden records never appear."""
-    store = corpus.store
-    harvester = sickle(live_server_url)
-    at_start = public_ids()
-    listing = harvester.ListIdentifiers(metadataPrefix="oai_dc", ignore_deleted=False)
-    seen: dict[str, list[bool]] = {}
-    started = None
-    for n, header in enumerate(listing):
-        if started is None:
-            started = listing.oai_response.xml.findtext(f"{{{OAI}}}responseDate")
-        seen.setdefault(record_id(header.xml, live_server_url), []).append(header.deleted)
-        if n == 1:
-            store.save({"id": "oai/added-1", "title": "Added during the harvest"})
-        elif n == 3:
-            store.set_status("oai/old-1", "withdrawn", reason="a test")  # seen already
-            store.set_status(
-                "frus1964-68v07/d75", "withdrawn", reason="a test"
-            )  # one of the last: not seen yet
-        elif n == 5:
-            store.save(
-                {
-                    "id": "oai/added-2",
-                    "title": "Added later in the harvest",
-                    "collections": [{"id": "letters", "name": "Letters"}],
-                }
-            )
-            store.save({"id": "oai/draft", "title": "Still a draft, edited", "status": "draft"})
-    assert n > 2 * PAGE_SIZE
-    assert at_start | {"oai/added-1", "oai/added-2"} <= set(seen)
-    assert not NEVER & set(seen)
-    assert seen["oai/old-1"] == [False, True] and seen["frus1964-68v07/d75"] == [True]
-    later = {
-        record_id(h.xml, live_server_url): h.deleted
-        for h in harvester.ListIdentifiers(metadataPrefix="oai_dc", ignore_deleted=False, **{"from": started})
-    }
-    changed = {"oai/added-1": False, "oai/added-2": False, "oai/old-1": True, "frus1964-68v07/d75": True}
-    assert {i: later.get(i) for i in changed} == changed
-    assert not NEVER & set(later)  # (records imported in the second the harvest started may be there too)
 
 
 def test_an_imported_file_is_stamped_when_it_commits_not_when_it_began(import_files, tmp_path, db):

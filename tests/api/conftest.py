@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CORPUS, SEED
+from tests.conftest import CORPUS, SEED, committed_archive
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 FRUS = CORPUS / "frus" / "frus1964-68v07-excerpt.xml"
@@ -85,29 +85,11 @@ def build_api_corpus(archive) -> None:
 
 @pytest.fixture(scope="module")
 def api_archive(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The API's corpus, written once per test module and committed, in an archive the web app serves for the
-    module; each test runs in its own transaction over it, rolled back after it (pytest-django's `db`), and the
-    database is emptied when the module ends. A test may write (its writes go with its transaction, and the
-    index only follows a write after a commit), but must not index or commit: a module whose tests do takes
-    `api_corpus_each`, as do live-server tests, whose database is emptied after each test."""
-    from django.apps import apps
-    from django.core.management import call_command
-
-    from readingroom.archive import Archive
-    from readingroom.config import ArchiveSettings
-
-    own = Archive(ArchiveSettings.from_environment(home=tmp_path_factory.mktemp("api") / "archive"))
-    web = apps.get_app_config("web")
-    previous = web.install(own)
-    try:
-        with django_db_blocker.unblock():
-            build_api_corpus(own)
+    """The API's corpus, written once per test module and committed (tests/conftest.py's committed_archive)."""
+    with committed_archive(
+        django_db_blocker, tmp_path_factory.mktemp("api") / "archive", build_api_corpus
+    ) as own:
         yield own
-    finally:
-        with django_db_blocker.unblock():
-            call_command("flush", interactive=False, verbosity=0)
-        web.install(previous)
-        own.close()
 
 
 @pytest.fixture
