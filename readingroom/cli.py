@@ -688,6 +688,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from readingroom.archive import Archive
     from readingroom.config import SettingError
+    from readingroom.search.backends import SearchUnavailable
     from readingroom.storage import advice, storage_problem
 
     try:
@@ -700,6 +701,9 @@ def main(argv: list[str] | None = None) -> int:
         except KeyboardInterrupt:
             print("interrupted", file=sys.stderr)
             return 130
+        except SearchUnavailable as e:  # the search server is away: no traceback, what to do
+            print(f"readingroom: {e}", file=sys.stderr)
+            return 1
         except (DatabaseError, OSError) as e:  # the archive's disk, not the command, is at fault: say so
             problem = storage_problem(e, archive.home)
             if problem is None:

@@ -292,3 +292,24 @@ def test_an_import_the_engine_does_not_take_is_kept_and_waits_for_the_worker(db,
     )
     # The second file and the last catch-up do not wait out the patience again.
     assert "not asked again" in notes[1] and "not asked again" in (report.index_waiting or "")
+
+
+def test_commands_say_what_to_do_when_typesense_does_not_answer(tmp_path):
+    url = _nobody()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("READINGROOM_")}
+    env.update(
+        READINGROOM_HOME=str(tmp_path / "archive"),
+        READINGROOM_SEARCH_BACKEND="typesense",
+        READINGROOM_TYPESENSE_URL=url,
+        READINGROOM_TYPESENSE_API_KEY="key",
+        READINGROOM_SECRET_KEY="test-secret-key",
+        PYTHONPATH=str(ROOT),
+    )
+    path = _records_file(tmp_path / "records.jsonl", 2)
+    for args in (("import", str(path)), ("reindex",)):
+        done = _rr(env, *args)
+        assert done.returncode == 1, (args, done.stderr)
+        assert "Traceback" not in done.stderr, done.stderr
+        assert f"readingroom: Typesense at {url} did not answer (ConnectError:" in done.stderr
+        assert "start it, or set READINGROOM_TYPESENSE_URL to where it runs" in done.stderr
+    assert "imported" not in _rr(env, "import", str(path)).stdout  # nothing was imported

@@ -187,6 +187,11 @@ class TypesenseBackend(SearchBackend):
             found = backend.client.collections[backend.collection].retrieve()
         except ts_errors.ObjectNotFound:
             return False
+        except UNAVAILABLE as e:  # the first thing `init` and every command ask of it: say what to do
+            raise SearchUnavailable(
+                f"Typesense at {settings.typesense_url} did not answer ({type(e).__name__}: "
+                f"{str(e).strip() or 'no answer'}): start it, or set READINGROOM_TYPESENSE_URL to where it runs"
+            ) from e
         have = {f["name"] for f in found.get("fields") or []}
         return have != {f["name"] for f in schema(backend.collection)["fields"]}
 
