@@ -645,12 +645,11 @@ class Store:
     def _after_commit(self) -> None:
         try:
             self.on_commit()  # type: ignore[misc]
-        except (
-            Exception
-        ) as e:  # the write stands; the outbox keeps the work, and catch-up or `check` will tell
-            if (
-                type(e).__name__ == "SearchUnavailable"
-            ):  # the engine is away (search/backends/base.py): no bug
+        except Exception as e:
+            # The write stands; the outbox keeps the work, and catch-up or `check` will tell. An engine that is
+            # away (search/backends/base.py's SearchUnavailable, named here: records may not import search) is
+            # no bug: a warning without a traceback.
+            if type(e).__name__ == "SearchUnavailable":
                 log.warning("the search index will take this write when the engine answers: %s", e)
             else:
                 log.exception("the search index could not be brought up to date after a write")

@@ -15,10 +15,10 @@ Imports are JSON Lines batches of 2,000 with action=upsert.
 Two clients. The quick one gives a node 5 s (30 s when there is one) and then asks the next: searches, and
 the writes a reader's request makes (an editor's save indexes its record after the database commit), which
 raise SearchUnavailable when no node takes them, leaving the record in the outbox for the worker. The patient
-one is for commands and the worker (`with backend.patient():`): a batch may take 2 minutes (2,000 documents
-on a busy cluster take seconds, tens of them while it replays a lost node), and while the cluster has no leader (the followers of a killed
-leader elect another, which takes seconds, longer on a loaded machine) a write is tried again for up to
-WRITE_PATIENCE seconds. A batch sent twice changes nothing (upsert).
+one is for commands and the worker (`with backend.patient():`): a batch is given WRITE_TIMEOUT on a node (a
+busy cluster takes seconds for one, more while it replays a lost node), and while the cluster has no leader
+(the followers of a killed leader elect another, which takes seconds, longer on a loaded machine) it is sent
+again for up to WRITE_PATIENCE seconds in all. A batch sent twice changes nothing (upsert).
 """
 
 from __future__ import annotations
