@@ -78,6 +78,8 @@ def cmd_init(archive: Archive, args: argparse.Namespace) -> int:
 
 
 def cmd_import(archive: Archive, args: argparse.Namespace) -> int:
+    from readingroom.ingest.run import WAITING
+
     archive.init()
 
     def show(report) -> None:
@@ -118,8 +120,7 @@ def cmd_import(archive: Archive, args: argparse.Namespace) -> int:
     if result.index_waiting:
         print(
             f"readingroom import: note: the records are stored, but the search engine did not take the last of "
-            f"them ({result.index_waiting}); they become searchable when the worker applies them "
-            "(`readingroom worker`, which `serve` starts); `readingroom check` shows how many wait",
+            f"them ({result.index_waiting}); they {WAITING}",
             file=sys.stderr,
         )
     failed = [f for f in result.files if f.error]
@@ -272,13 +273,14 @@ def cmd_check(archive: Archive, args: argparse.Namespace) -> int:
 
 
 def cmd_publish_due(archive: Archive, args: argparse.Namespace) -> int:
+    from readingroom.ingest.run import WAITING
+
     _require_archive(archive)
     published = archive.store.publish_due()
     waiting = archive.indexer.catch_up()  # now, waiting for another indexer if need be
     if waiting:
         print(
-            f"readingroom publish-due: note: the search engine did not take them yet ({waiting}); they become "
-            "searchable when the worker applies them",
+            f"readingroom publish-due: note: the search engine did not take them yet ({waiting}); they {WAITING}",
             file=sys.stderr,
         )
     for record_id in published:

@@ -25,6 +25,13 @@ if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
 
+# What becomes of records the search engine did not take after their commit (said by import and publish-due).
+WAITING = (
+    "wait in the index queue and become searchable when the worker applies them (`readingroom worker`, which "
+    "`serve` starts); `readingroom check` shows how many wait"
+)
+
+
 class ImportIndex(Protocol):
     """What an import needs of the search index, for one file (search.indexing.AlongsideImport)."""
 
@@ -334,9 +341,8 @@ def import_file(
                 if waiting:
                     report.notice(
                         Notice(
-                            f"its records are stored, but the search engine did not take them ({waiting}); they "
-                            "wait in the index queue and become searchable when the worker applies them "
-                            "(`readingroom worker`, which `serve` starts); `readingroom check` shows how many wait"
+                            f"its records are stored, but the search engine did not take them ({waiting}); "
+                            f"they {WAITING}"
                         )
                     )
         if progress:

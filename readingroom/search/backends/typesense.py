@@ -200,25 +200,21 @@ class TypesenseBackend(SearchBackend):
         cls.from_settings(settings).drop()
 
     # -- collection --------------------------------------------------------------------------------------------
-    def _coll(self):
+    def _coll(self, client: Any = None) -> Any:
+        """The collection (made first if missing), through `client`: the quick one unless told."""
+        client = client or self.client
         if not self._ready:
             try:
-                self.client.collections[self.collection].retrieve()
+                client.collections[self.collection].retrieve()
             except ts_errors.ObjectNotFound:
-                self.client.collections.create(schema(self.collection))
+                client.collections.create(schema(self.collection))
             self._ready = True
-        return self.client.collections[self.collection]
+        return client.collections[self.collection]
 
     def _writes(self) -> Any:
-        """The collection's documents, for writing (made first if missing), through the patient client."""
+        """The collection's documents, for writing, through the client and with the patience of the moment."""
         client = self._write_client
-        if not self._ready:
-            try:
-                self._write("a look at the collection", client.collections[self.collection].retrieve)
-            except ts_errors.ObjectNotFound:
-                self._write("the new collection", lambda: client.collections.create(schema(self.collection)))
-            self._ready = True
-        return client.collections[self.collection].documents
+        return self._write("a look at the collection", lambda: self._coll(client)).documents
 
     def drop(self) -> None:
         try:
