@@ -4,6 +4,7 @@ points at a server (`make test` runs the suite both ways)."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import tempfile
 from dataclasses import dataclass
@@ -58,21 +59,37 @@ def _fresh_kept_pages():
     yield
 
 
-@pytest.fixture
-def archive(tmp_path):
-    """The test's own archive (its own folder and search index; the database is the test database), served
-    by the web app while the test runs."""
+@contextlib.contextmanager
+def served(home: Path, **settings):
+    """An archive in `home` (its own folder and search index; the database is the test database), with these
+    settings, served by the web app inside the block."""
     from django.apps import apps
 
     from readingroom.archive import Archive
     from readingroom.config import ArchiveSettings
 
-    own = Archive(ArchiveSettings.from_environment(home=tmp_path / "archive"))
+    own = Archive(ArchiveSettings.from_environment(home=home, **settings))
     web = apps.get_app_config("web")
     previous = web.install(own)
-    yield own
-    web.install(previous)
-    own.close()
+    try:
+        yield own
+    finally:
+        web.install(previous)
+        own.close()
+
+
+@pytest.fixture
+def archive(tmp_path):
+    """The test's own archive, served by the web app while the test runs."""
+    with served(tmp_path / "archive") as own:
+        yield own
+
+
+def imported(archive, *paths, **kwargs):
+    """Import paths into the archive the way `readingroom import` does (without its progress line); returns the
+    ImportReport."""
+    kwargs.setdefault("show_progress", False)
+    return archive.import_paths([str(p) for p in paths], **kwargs)
 
 
 @contextlib.contextmanager
@@ -82,24 +99,16 @@ def committed_archive(django_db_blocker, home: Path, build, **settings):
     `db`), rolled back after the test. The database is emptied when the block ends. Its tests may write (their
     writes go with their transaction, and the index only follows a commit), but must not index or commit;
     live-server tests, whose database is emptied after each test, build their own corpus."""
-    from django.apps import apps
     from django.core.management import call_command
 
-    from readingroom.archive import Archive
-    from readingroom.config import ArchiveSettings
-
-    own = Archive(ArchiveSettings.from_environment(home=home, **settings))
-    web = apps.get_app_config("web")
-    previous = web.install(own)
-    try:
-        with django_db_blocker.unblock():
-            build(own)
-        yield own
-    finally:
-        with django_db_blocker.unblock():
-            call_command("flush", interactive=False, verbosity=0)
-        web.install(previous)
-        own.close()
+    with served(home, **settings) as own:
+        try:
+            with django_db_blocker.unblock():
+                build(own)
+            yield own
+        finally:
+            with django_db_blocker.unblock():
+                call_command("flush", interactive=False, verbosity=0)
 
 
 @pytest.fixture
@@ -113,11 +122,7 @@ def writer(db, archive):
 def import_files(db, archive):
     """Import paths the way `readingroom import` does, into the test's archive; returns the ImportReport."""
 
-    def run(*paths, **kwargs):
-        kwargs.setdefault("show_progress", False)
-        return archive.import_paths([str(p) for p in paths], **kwargs)
-
-    return run
+    return functools.partial(imported, archive)
 
 
 @pytest.fixture

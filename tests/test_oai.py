@@ -9,7 +9,6 @@ the store, among them drafts, records in review, embargoed and withdrawn ones.
 from __future__ import annotations
 
 import base64
-import contextlib
 import datetime as dt
 import functools
 import json
@@ -24,7 +23,7 @@ from readingroom.oai.formats import BUILTINS, FormatRegistry, MetadataFormat
 from readingroom.oai.provider import Item, Provider, Selection, SetInfo
 from readingroom.oai.repository import Repository
 
-from .conftest import CORPUS, ROOT, SEED, committed_archive
+from .conftest import CORPUS, ROOT, SEED, committed_archive, imported, served
 
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
 OAI = "http://www.openarchives.org/OAI/2.0/"
@@ -96,26 +95,10 @@ def test_the_schemas_reject_what_they_should():
 OAI_SETTINGS = {"oai_page_size": PAGE_SIZE, "admin_email": "archivist@example.org"}
 
 
-@contextlib.contextmanager
-def serving(home: Path):
-    """An archive like conftest's, with a small OAI page size (a setting of the archive the endpoint reads),
-    served by the web app."""
-    from django.apps import apps
-
-    from readingroom.archive import Archive
-    from readingroom.config import ArchiveSettings
-
-    own = Archive(ArchiveSettings.from_environment(home=home, **OAI_SETTINGS))
-    web = apps.get_app_config("web")
-    previous = web.install(own)
-    yield own
-    web.install(previous)
-    own.close()
-
-
 @pytest.fixture
 def archive(tmp_path):
-    with serving(tmp_path / "archive") as own:
+    """conftest's archive, with a small OAI page size (a setting of the archive the endpoint reads)."""
+    with served(tmp_path / "archive", **OAI_SETTINGS) as own:
         yield own
 
 
@@ -166,7 +149,7 @@ HIDDEN = {  # never shown: not even as deleted headers
 def build_corpus(archive) -> None:
     """The seed page and the FRUS excerpt (imported now), records written through the store with fixed
     datestamps in 2001-2002, hidden ones, and withdrawn ones."""
-    report = archive.import_paths([str(SEED), str(FRUS)], show_progress=False)
+    report = imported(archive, SEED, FRUS)
     assert all(f.error is None for f in report.files), [f.error for f in report.files]
     store = archive.store
     store.save({"id": "oai/old-1", "title": "The first record", "updated": T1})

@@ -19,19 +19,13 @@ from .test_oai import (
     oai,
     public_ids,
     record_id,
-    serving,
     validated,
 )
+from .test_oai import archive as archive  # noqa: F401 - the fixture: test_oai's archive, small OAI pages
 
 
 @pytest.fixture
-def archive(tmp_path):
-    with serving(tmp_path / "archive") as own:
-        yield own
-
-
-@pytest.fixture
-def corpus_each(archive, import_files):
+def corpus_each(archive, db):
     """test_oai's corpus, written for this test alone."""
     build_corpus(archive)
     return archive

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CORPUS, SEED, committed_archive
+from tests.conftest import CORPUS, SEED, committed_archive, imported
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 FRUS = CORPUS / "frus" / "frus1964-68v07-excerpt.xml"
@@ -73,9 +73,7 @@ RELATED = {
 
 
 def build_api_corpus(archive) -> None:
-    report = archive.import_paths(
-        [str(p) for p in (SEED, FRUS, FRUS_HISTORY, DA_RECORD, DA_PAGE)], show_progress=False
-    )
+    report = imported(archive, SEED, FRUS, FRUS_HISTORY, DA_RECORD, DA_PAGE)
     assert all(f.error is None for f in report.files), [f.error for f in report.files if f.error]
     for name in HIDDEN_STATES:
         archive.store.save(hidden_record(name))
@@ -99,7 +97,7 @@ def api_corpus(api_archive, db):
 
 
 @pytest.fixture
-def api_corpus_each(archive, import_files):
+def api_corpus_each(archive, db):
     """The API corpus written for this test alone, in its own archive (live-server tests)."""
     build_api_corpus(archive)
     return archive

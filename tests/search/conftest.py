@@ -6,13 +6,14 @@ backend."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import uuid
 
 import pytest
 from lxml import etree
 
-from tests.conftest import CORPUS, SEED
+from tests.conftest import CORPUS, SEED, imported
 
 TEI = {"t": "http://www.tei-c.org/ns/1.0"}
 FRUS = CORPUS / "frus" / "frus1964-68v07-excerpt.xml"
@@ -190,13 +191,26 @@ def make_backend(name: str, request, tmp_path):
     return _typesense_backend(request)
 
 
+def discard(backend) -> None:
+    """Close a test's backend and drop what it made on the shared Typesense server."""
+    backend.close()
+    if backend.name == "typesense":
+        backend.drop()
+
+
+def engine_archive(backend, home):
+    """An archive in `home` searching with `backend`."""
+    from readingroom.archive import Archive
+    from readingroom.config import ArchiveSettings
+
+    return Archive(ArchiveSettings.from_environment(home=home, search_backend=backend.name), search=backend)
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request, tmp_path):
     b = make_backend(request.param, request, tmp_path)
     yield b
-    b.close()
-    if b.name == "typesense":
-        b.drop()
+    discard(b)
 
 
 @pytest.fixture
@@ -204,11 +218,7 @@ def archive(backend, tmp_path):
     """The test's archive searching with `backend` (both engines, by the fixture's parameters)."""
     from django.apps import apps
 
-    from readingroom.archive import Archive
-    from readingroom.config import ArchiveSettings
-
-    settings = ArchiveSettings.from_environment(home=tmp_path / "archive", search_backend=backend.name)
-    own = Archive(settings, search=backend)
+    own = engine_archive(backend, tmp_path / "archive")
     web = apps.get_app_config("web")
     previous = web.install(own)
     yield own
@@ -222,26 +232,15 @@ def indexed_once(request, tmp_path_factory, django_db_setup, django_db_blocker, 
     never read it). A question that writes, or reads the store, takes `indexed` instead."""
     from django.db import transaction
 
-    from readingroom.archive import Archive
-    from readingroom.config import ArchiveSettings
-
     folder = tmp_path_factory.mktemp("indexed-once")
     backend = make_backend(request.param, request, folder)
-    own = Archive(
-        ArchiveSettings.from_environment(home=folder / "archive", search_backend=backend.name), search=backend
-    )
+    own = engine_archive(backend, folder / "archive")
     with django_db_blocker.unblock(), transaction.atomic():
-        facts = build_corpus(
-            lambda *paths: own.import_paths([str(p) for p in paths], show_progress=False),
-            own.store.writer(),
-            corpus_counts,
-        )
+        facts = build_corpus(functools.partial(imported, own), own.store.writer(), corpus_counts)
         own.indexer.reindex(progress=False)
         transaction.set_rollback(True)
     yield backend, facts
-    backend.close()
-    if backend.name == "typesense":
-        backend.drop()
+    discard(backend)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 
 from readingroom.search.params import MAX_FACET_VALUES, request_from_params
 
-from .conftest import CAPITALS, SEED_ID, make_backend
+from .conftest import CAPITALS, SEED_ID, discard, make_backend
 
 # Every test reaches the database (indexed_once builds the corpus in it once per module, then rolls it back).
 pytestmark = pytest.mark.django_db
@@ -319,8 +319,7 @@ def test_same_hits_on_both_backends(corpus, request, tmp_path):
             assert a.facets == b.facets, params
     finally:
         for e in engines:
-            e.close()
-        engines[1].drop()
+            discard(e)
 
 
 def test_date_histogram_counts_public_results_by_decade_or_year(indexed_once):
